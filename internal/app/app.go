@@ -1,0 +1,203 @@
+// Package app runs one stage of the action: it reads the config, builds
+// the client, runs the lifecycle step and reports the result. It is the
+// only place that turns an error into ::error:: and an exit code.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/report"
+)
+
+// Version is the action's version, set at build time.
+var Version = "dev"
+
+// StepTimeout bounds a start, finish, status or post stage, so that a
+// deployment step never hangs the job.
+const StepTimeout = 10 * time.Minute
+
+// Env is what a stage runs with: the process's arguments, environment and
+// standard output, and in tests the transport and retry policy.
+type Env struct {
+	Args   []string
+	Getenv func(string) string
+	Stdout io.Writer
+	// Base is the HTTP transport under the retries (nil: a real one).
+	Base http.RoundTripper
+	// Policy replaces the retry policy (tests inject a sleeper).
+	Policy *githubapi.Policy
+	// Pacer replaces the write pacer.
+	Pacer *githubapi.Pacer
+}
+
+// PostName is the name the binary has as the post-entrypoint: a name that
+// ends in "-post" (or is "post") runs the post stage.
+const PostName = "deployment-action-post"
+
+// StageOf is the stage for the name the binary was started under
+// (RUNNER.md: --entrypoint takes no arguments, so the name is the signal).
+func StageOf(arg0 string) config.Stage {
+	base := filepath.Base(arg0)
+	if base == "post" || strings.HasSuffix(base, "-post") {
+		return config.StagePost
+	}
+	return config.StageMain
+}
+
+// Run runs the stage that e.Args[0] names and returns the exit code.
+func Run(ctx context.Context, e Env) (code int) {
+	a := githubactions.New(githubactions.WithGetenv(e.Getenv), githubactions.WithWriter(e.Stdout))
+	// The token is masked before anything else is printed.
+	if tok := a.GetInput("token"); tok != "" {
+		a.AddMask(tok)
+	}
+	defer func() {
+		// go-githubactions panics when a file command cannot be written.
+		if r := recover(); r != nil {
+			a.Errorf("%v", r)
+			code = 1
+		}
+	}()
+	stage := StageOf(e.Args[0])
+	cfg, err := config.Load(a, stage)
+	if err != nil {
+		for _, line := range unjoin(err) {
+			a.Errorf("%s", line)
+		}
+		return 1
+	}
+	if cfg.Stage == config.StageMain && (cfg.Step == config.StepStart || cfg.Step == config.StepFinish || cfg.Step == config.StepStatus) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, StepTimeout)
+		defer cancel()
+	} else if cfg.Stage == config.StagePost {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, StepTimeout)
+		defer cancel()
+	}
+	log := func(format string, args ...any) { info(a, format, args...) }
+	p := githubapi.DefaultPolicy()
+	if e.Policy != nil {
+		p = *e.Policy
+	}
+	gh, err := githubapi.New(cfg.Token, cfg.APIURL, githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version})
+	if err != nil {
+		a.Errorf("%s", err)
+		return 1
+	}
+	c := &lifecycle.Client{GH: gh, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p}
+	res, err := dispatch(ctx, c, cfg)
+	if err != nil {
+		a.Errorf("%s", failure(cfg, err))
+		return 1
+	}
+	describe(a, cfg, res)
+	report.Write(a, cfg, res)
+	return 0
+}
+
+func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*lifecycle.Result, error) {
+	if cfg.Stage == config.StagePost {
+		return lifecycle.Post(ctx, c, cfg)
+	}
+	switch cfg.Step {
+	case config.StepStart:
+		return lifecycle.Start(ctx, c, cfg)
+	case config.StepFinish:
+		return lifecycle.Finish(ctx, c, cfg)
+	case config.StepStatus:
+		return lifecycle.SetStatus(ctx, c, cfg)
+	case config.StepDeactivateEnv, config.StepDeleteEnv:
+		return lifecycle.Teardown(ctx, c, cfg)
+	}
+	return nil, fmt.Errorf("step %q has no implementation", cfg.Step)
+}
+
+// failure is the message for a failed step; a finish that failed says how
+// to finish the deployment by hand.
+func failure(cfg *config.Config, err error) string {
+	msg := err.Error()
+	finishing := cfg.Stage == config.StagePost || cfg.Step == config.StepFinish
+	if finishing && cfg.DeploymentID != 0 {
+		msg += fmt.Sprintf(". Deployment %d may be left in_progress: finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` (or failure)", cfg.DeploymentID, cfg.DeploymentID)
+	}
+	return msg
+}
+
+// describe logs what the step did, one line each.
+func describe(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
+	if res.Skipped != "" {
+		info(a, "Nothing to do: %s.", res.Skipped)
+		return
+	}
+	for _, r := range res.Recovered {
+		info(a, "Recovered %s instead of sending it again.", r)
+	}
+	if td := res.Teardown; td != nil {
+		verb := "Marked"
+		if td.DryRun {
+			verb = "Dry run: would mark"
+		}
+		info(a, "%s %d of %d deployments of %q inactive.", verb, len(td.Deactivated), td.Seen, td.Environment)
+		if cfg.Step == config.StepDeleteEnv {
+			info(a, "Deleted %d deployments; environment deleted: %t%s.", len(td.Deleted), td.EnvironmentDeleted, note(td.EnvironmentNote))
+		}
+	}
+	if res.DeploymentID != 0 && res.State != "" {
+		verb := "Deployment"
+		if res.Adopted {
+			verb = "Adopted deployment"
+		}
+		info(a, "%s %d of %s to %q is %s.", verb, res.DeploymentID, orDash(res.Ref), res.Environment, res.State)
+	}
+}
+
+func note(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// info prints a log line. Values may come from inputs, so line breaks are
+// escaped and a line never starts with "::": nothing can inject a
+// workflow command.
+func info(a *githubactions.Action, format string, args ...any) {
+	msg := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(fmt.Sprintf(format, args...))
+	if strings.HasPrefix(msg, "::") {
+		msg = " " + msg
+	}
+	a.Infof("%s", msg)
+}
+
+// unjoin splits an errors.Join error into its messages.
+func unjoin(err error) []string {
+	var j interface{ Unwrap() []error }
+	if errors.As(err, &j) {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	return []string{err.Error()}
+}

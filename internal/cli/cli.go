@@ -1,0 +1,66 @@
+// Package cli is the binary's front door: in a workflow it runs the stage
+// its name says; from a terminal, `demo` runs the whole lifecycle against
+// the embedded fake GitHub and `--help` lists the inputs.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/app"
+	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+)
+
+// Main runs the binary with its arguments and environment and returns the
+// exit code. actionYAML is the action's action.yml.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, actionYAML []byte) int {
+	if len(args) > 1 {
+		switch args[1] {
+		case "demo":
+			return Demo(ctx, stdout, actionYAML)
+		case "-h", "--help", "help":
+			return help(stdout, actionYAML)
+		}
+		// The runner appends runs.args to every stage; this action
+		// declares none, so any other argument is a mistake.
+		fmt.Fprintf(stderr, "unknown argument %q; run with --help\n", args[1])
+		return 2
+	}
+	return app.Run(ctx, app.Env{Args: args, Getenv: getenv, Stdout: stdout})
+}
+
+func help(w io.Writer, actionYAML []byte) int {
+	a, err := runnersim.ParseAction(actionYAML)
+	if err != nil {
+		fmt.Fprintln(w, err)
+		return 1
+	}
+	fmt.Fprintf(w, `deployment-action %s: the whole lifecycle of a GitHub deployment.
+
+In a workflow, the runner starts this binary as the entrypoint (main stage)
+and as %s (post stage); inputs arrive as INPUT_<NAME> variables.
+
+  deployment-action demo     run start, a deploy and the post stage against an
+                             embedded fake GitHub and show what happens
+  deployment-action --help   this text
+
+Inputs (INPUT_<NAME>, name upper-cased, hyphens kept):
+`, app.Version, app.PostName)
+	names := make([]string, 0, len(a.Inputs))
+	for n := range a.Inputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		in := a.Inputs[n]
+		def := ""
+		if in.Default != "" {
+			def = " (default: " + in.Default + ")"
+		}
+		fmt.Fprintf(w, "  %-24s %s%s\n", n, strings.TrimSpace(in.Description), def)
+	}
+	return 0
+}

@@ -1,0 +1,335 @@
+// Package config turns the action's inputs and the workflow's context into
+// one validated value. It is the only package that reads inputs or the
+// environment: everything after it works on a *Config.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Stage is the runner stage the binary was started for.
+type Stage string
+
+// The stages of a container action (RUNNER.md: the binary is both the
+// entrypoint and the post-entrypoint and tells them apart by its name).
+const (
+	StageMain Stage = "main"
+	StagePost Stage = "post"
+)
+
+// Step is what the action is asked to do, from the `step` input.
+type Step string
+
+// The values of the `step` input.
+const (
+	StepStart         Step = "start"
+	StepFinish        Step = "finish"
+	StepStatus        Step = "status"
+	StepDeactivateEnv Step = "deactivate-env"
+	StepDeleteEnv     Step = "delete-env"
+)
+
+// Steps lists every value the `step` input takes, in the order the README
+// documents them.
+var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv)}
+
+// Deployment status states, as GitHub names them.
+const (
+	StateError      = "error"
+	StateFailure    = "failure"
+	StateInactive   = "inactive"
+	StateInProgress = "in_progress"
+	StateQueued     = "queued"
+	StatePending    = "pending"
+	StateSuccess    = "success"
+)
+
+// States lists every deployment status state GitHub accepts.
+var States = []string{StateError, StateFailure, StateInactive, StateInProgress, StateQueued, StatePending, StateSuccess}
+
+// IsFinal reports whether a deployment in state s is done: no later status
+// is expected unless someone deploys it again.
+func IsFinal(s string) bool {
+	switch s {
+	case StateSuccess, StateFailure, StateError, StateInactive:
+		return true
+	}
+	return false
+}
+
+// Environment variables the action writes to GITHUB_ENV so that later steps
+// of the same job (and the post stage) know what an earlier step did.
+const (
+	// EnvDeploymentID holds the id of the deployment the job's last `start`
+	// created or adopted.
+	EnvDeploymentID = "DEPLOYMENT_ACTION_DEPLOYMENT_ID"
+	// EnvFinishedPrefix + id holds the final state a step gave that
+	// deployment, so the post stage leaves it alone.
+	EnvFinishedPrefix = "DEPLOYMENT_ACTION_FINISHED_"
+	// StateDeploymentID is the GITHUB_STATE key that tells the post stage
+	// which deployment its main stage started.
+	StateDeploymentID = "deployment_id"
+)
+
+// Run identifies the workflow run the action runs in.
+type Run struct {
+	Repository string // owner/name of the workflow's repository
+	ID         int64
+	Attempt    int64
+	Job        string
+	Step       string // GITHUB_ACTION: the step's id in the job
+	Workflow   string
+	Actor      string
+}
+
+// EventDeployment is the deployment of a `deployment` event.
+type EventDeployment struct {
+	ID          int64
+	Environment string
+	Ref         string
+	SHA         string
+	Task        string
+}
+
+// Config is everything the action needs, validated.
+type Config struct {
+	Stage Stage
+	Step  Step
+	Token string
+
+	Owner, Repo string
+	Environment string
+	// Ref is the ref to deploy; RefGiven says the user set the `ref` input.
+	Ref      string
+	RefGiven bool
+	Task     string
+	// Description goes on the deployment and its statuses.
+	Description string
+	// Payload is the `payload` input, a JSON object (nil when empty).
+	Payload               map[string]any
+	Transient             bool
+	Production            *bool
+	AutoMerge             bool
+	RequiredContexts      *[]string // nil: every context is a gate (GitHub's default)
+	InitialState          string
+	State                 string
+	JobStatus             string
+	CancelledState        string
+	DeploymentID          int64 // 0 when none is known
+	DeploymentIDFrom      string
+	EnvironmentURL        string
+	LogURL                string
+	AutoInactive          bool
+	AutoFinish            bool
+	KeepLatest            int
+	DeleteEnvironment     bool
+	DryRun                bool
+	Supersede             bool
+	StartedDeploymentID   int64  // STATE_deployment_id: what this step's main stage started
+	FinishedState         string // the state an earlier step of the job gave DeploymentID
+	APIURL                string
+	ServerURL             string
+	EventName             string
+	Run                   Run
+	EventDeployment       *EventDeployment
+	IsPullRequestEvent    bool
+	PullRequestHeadSHA    string
+	WorkflowSHA           string
+	StepSummaryConfigured bool
+}
+
+// InputError is an input whose value the action cannot use. Its message
+// names the input and the values it takes.
+type InputError struct {
+	Input string
+	Value string
+	Want  string
+}
+
+func (e *InputError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("input %q is required: %s", e.Input, e.Want)
+	}
+	return fmt.Sprintf("input %q has the value %q: %s", e.Input, e.Value, e.Want)
+}
+
+// FinalState is the state a finish gives the deployment: the `state` input
+// when set, else the job's outcome (`cancelled` becomes CancelledState).
+func (c *Config) FinalState() (string, error) {
+	if c.State != "" {
+		return c.State, nil
+	}
+	switch c.JobStatus {
+	case "success":
+		return StateSuccess, nil
+	case "failure":
+		return StateFailure, nil
+	case "cancelled":
+		return c.CancelledState, nil
+	}
+	return "", &InputError{Input: "job-status", Value: c.JobStatus,
+		Want: "takes success, failure or cancelled and defaults to ${{ job.status }}; leave it unset, or set `state` to say how the deployment ended"}
+}
+
+// PeopleURL is a link for people to a page of the repository on the
+// GitHub server (not the API), e.g. PeopleURL("deployments").
+func (c *Config) PeopleURL(parts ...string) string {
+	u := strings.TrimRight(c.ServerURL, "/") + "/" + c.Owner + "/" + c.Repo
+	for _, p := range parts {
+		u += "/" + url.PathEscape(p)
+	}
+	return u
+}
+
+// Load reads the inputs and context through a and validates them. A bad
+// input is an *InputError; nothing has been sent to GitHub when Load fails.
+func Load(a *githubactions.Action, stage Stage) (*Config, error) {
+	ctx, err := a.Context()
+	if err != nil {
+		return nil, fmt.Errorf("read the workflow context (GITHUB_* variables and GITHUB_EVENT_PATH): %w", err)
+	}
+	r := reader{a: a}
+	c := &Config{Stage: stage, Token: a.GetInput("token")}
+	c.Step = Step(r.oneOf("step", string(StepStart), Steps))
+	if c.Token == "" {
+		r.fail(&InputError{Input: "token", Want: "give a token with `deployments: write`; the default is ${{ github.token }}"})
+	}
+	c.APIURL = strings.TrimRight(ctx.APIURL, "/")
+	c.ServerURL = strings.TrimRight(ctx.ServerURL, "/")
+	c.EventName = ctx.EventName
+	c.WorkflowSHA = ctx.SHA
+	c.Run = Run{Repository: ctx.Repository, ID: ctx.RunID, Attempt: ctx.RunAttempt, Job: ctx.Job, Step: ctx.Action, Workflow: ctx.Workflow, Actor: ctx.Actor}
+	if c.Run.Attempt == 0 {
+		c.Run.Attempt = 1
+	}
+	c.StepSummaryConfigured = ctx.StepSummary != ""
+	readEvent(c, ctx.Event)
+
+	repo := r.str("repository", ctx.Repository)
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") || strings.ContainsAny(repo, " \t") {
+		r.fail(&InputError{Input: "repository", Value: repo, Want: "takes owner/name, e.g. octocat/hello-world; the default is the workflow's repository"})
+	}
+	c.Owner, c.Repo = owner, name
+
+	c.Environment = r.str("environment", "")
+	c.Ref = r.str("ref", "")
+	c.RefGiven = c.Ref != ""
+	if !c.RefGiven {
+		c.Ref = c.WorkflowSHA
+		if c.IsPullRequestEvent && c.PullRequestHeadSHA != "" {
+			c.Ref = c.PullRequestHeadSHA
+		}
+	}
+	c.Task = r.str("task", "deploy")
+	c.Description = r.str("description", "")
+	c.Payload = r.payload("payload")
+	c.Transient = r.boolean("transient-environment", c.IsPullRequestEvent)
+	if v := r.str("production-environment", ""); v != "" {
+		b := r.boolean("production-environment", false)
+		c.Production = &b
+	}
+	c.AutoMerge = r.boolean("auto-merge", false)
+	c.RequiredContexts = r.contexts("required-contexts")
+	c.InitialState = r.oneOf("initial-state", StateInProgress, []string{StateQueued, StatePending, StateInProgress})
+	c.State = r.oneOf("state", "", States)
+	c.JobStatus = r.str("job-status", "")
+	c.CancelledState = r.oneOf("cancelled-state", StateInactive, []string{StateInactive, StateError, StateFailure})
+	c.EnvironmentURL = r.str("environment-url", "")
+	c.LogURL = r.str("log-url", "")
+	if c.LogURL == "" && c.Run.ID != 0 && c.Run.Repository != "" {
+		c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/attempts/%d", c.ServerURL, c.Run.Repository, c.Run.ID, c.Run.Attempt)
+	}
+	c.AutoInactive = r.boolean("auto-inactive", true)
+	c.AutoFinish = r.boolean("auto-finish", true)
+	c.KeepLatest = r.count("keep-latest")
+	c.DeleteEnvironment = r.boolean("delete-environment", true)
+	c.DryRun = r.boolean("dry-run", false)
+	c.Supersede = r.boolean("supersede", false)
+
+	c.DeploymentID, c.DeploymentIDFrom = r.id("deployment-id"), "the deployment-id input"
+	if c.DeploymentID == 0 {
+		c.DeploymentIDFrom = ""
+		if v := a.Getenv(EnvDeploymentID); v != "" && c.Step != StepStart {
+			c.DeploymentID, c.DeploymentIDFrom = parseID(v), "the deployment this job started ("+EnvDeploymentID+")"
+		} else if c.EventDeployment != nil {
+			c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
+		}
+	}
+	if v := a.Getenv("STATE_" + StateDeploymentID); v != "" {
+		c.StartedDeploymentID = parseID(v)
+	}
+	if stage == StagePost && c.StartedDeploymentID != 0 {
+		c.DeploymentID, c.DeploymentIDFrom = c.StartedDeploymentID, "the deployment this step started"
+	}
+	if c.DeploymentID != 0 {
+		c.FinishedState = a.Getenv(fmt.Sprintf("%s%d", EnvFinishedPrefix, c.DeploymentID))
+	}
+	if stage == StageMain {
+		r.checkStep(c)
+	}
+	if err := r.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkStep validates what each step needs beyond single inputs.
+func (r *reader) checkStep(c *Config) {
+	switch c.Step {
+	case StepStart:
+		if c.State != "" {
+			r.fail(&InputError{Input: "state", Value: c.State, Want: "is for step: status and step: finish; a started deployment gets initial-state now and the job's outcome in the post stage"})
+		}
+		if c.Environment == "" && c.DeploymentID == 0 {
+			r.fail(&InputError{Input: "environment", Want: "step: start needs the environment to deploy to, e.g. staging (or deployment-id, or a deployment event, to adopt an existing deployment)"})
+		}
+		if c.DeploymentID == 0 && c.Ref == "" {
+			r.fail(&InputError{Input: "ref", Want: "no commit to deploy: GITHUB_SHA is empty, so give ref (a branch, tag or SHA)"})
+		}
+	case StepStatus:
+		if c.State == "" {
+			r.fail(&InputError{Input: "state", Want: "step: status needs one of " + strings.Join(States, ", ")})
+		}
+		fallthrough
+	case StepFinish:
+		if c.DeploymentID == 0 {
+			r.fail(&InputError{Input: "deployment-id", Want: fmt.Sprintf("step: %s needs a deployment: give deployment-id, or run step: start earlier in this job", c.Step)})
+		}
+	case StepDeactivateEnv, StepDeleteEnv:
+		if c.Environment == "" {
+			r.fail(&InputError{Input: "environment", Want: fmt.Sprintf("step: %s needs the environment to tear down, e.g. pr-${{ github.event.number }}", c.Step)})
+		}
+	}
+}
+
+func readEvent(c *Config, ev map[string]any) {
+	switch c.EventName {
+	case "pull_request", "pull_request_target":
+		c.IsPullRequestEvent = true
+		if pr, ok := ev["pull_request"].(map[string]any); ok {
+			if head, ok := pr["head"].(map[string]any); ok {
+				c.PullRequestHeadSHA, _ = head["sha"].(string)
+			}
+		}
+	case "deployment":
+		d, ok := ev["deployment"].(map[string]any)
+		if !ok {
+			return
+		}
+		id, _ := d["id"].(float64)
+		if id <= 0 {
+			return
+		}
+		ed := &EventDeployment{ID: int64(id)}
+		ed.Environment, _ = d["environment"].(string)
+		ed.Ref, _ = d["ref"].(string)
+		ed.SHA, _ = d["sha"].(string)
+		ed.Task, _ = d["task"].(string)
+		c.EventDeployment = ed
+	}
+}

@@ -1,0 +1,180 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// reader reads inputs and collects every problem, so that one run reports
+// all bad inputs at once.
+type reader struct {
+	a    *githubactions.Action
+	errs []error
+}
+
+func (r *reader) fail(err error) { r.errs = append(r.errs, err) }
+
+func (r *reader) err() error { return errors.Join(r.errs...) }
+
+// str returns the input, or def when it is empty.
+func (r *reader) str(name, def string) string {
+	if v := r.a.GetInput(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// oneOf returns the input when it is one of allowed, else records an error.
+func (r *reader) oneOf(name, def string, allowed []string) string {
+	v := r.str(name, def)
+	if v == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.fail(&InputError{Input: name, Value: v, Want: "takes one of " + strings.Join(allowed, ", ")})
+	return def
+}
+
+// boolean parses a YAML 1.2 core schema boolean (true, True, TRUE, false, …).
+func (r *reader) boolean(name string, def bool) bool {
+	v := r.a.GetInput(name)
+	b, err := ParseBool(v, def)
+	if err != nil {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes true or false"})
+	}
+	return b
+}
+
+// ParseBool parses a boolean input the way YAML 1.2's core schema writes
+// booleans; the empty string is def.
+func ParseBool(v string, def bool) (bool, error) {
+	switch strings.TrimSpace(v) {
+	case "":
+		return def, nil
+	case "true", "True", "TRUE":
+		return true, nil
+	case "false", "False", "FALSE":
+		return false, nil
+	}
+	return def, errors.New("not a boolean")
+}
+
+// id parses a deployment id: a positive whole number, or empty for none.
+func (r *reader) id(name string) int64 {
+	v := r.a.GetInput(name)
+	if v == "" {
+		return 0
+	}
+	n := parseID(v)
+	if n == 0 {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes a deployment id, a positive whole number such as the deployment-id output of step: start"})
+	}
+	return n
+}
+
+// parseID returns the positive number v spells, or 0.
+func parseID(v string) int64 {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
+// count parses a non-negative whole number; empty is 0.
+func (r *reader) count(name string) int {
+	v := r.a.GetInput(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes a whole number, 0 or more"})
+		return 0
+	}
+	return n
+}
+
+// payload parses the payload input, which must be a JSON object.
+func (r *reader) payload(name string) map[string]any {
+	v := r.a.GetInput(name)
+	p, err := ParsePayload(v)
+	if err != nil {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes a JSON object, e.g. {\"version\": \"1.2.3\"} (" + err.Error() + ")"})
+	}
+	return p
+}
+
+// ParsePayload parses a payload input: empty, or one JSON object and
+// nothing after it.
+func ParsePayload(v string) (map[string]any, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.UseNumber()
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("text follows the JSON object")
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return nil, errors.New("the JSON value is not an object")
+	}
+	var p map[string]any
+	dec = json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		return nil, err
+	}
+	if p == nil {
+		p = map[string]any{}
+	}
+	return p, nil
+}
+
+// contexts parses required-contexts: empty is no gate ([]), `*` is every
+// context (nil, GitHub's default), else a comma- or newline-separated list.
+func (r *reader) contexts(name string) *[]string {
+	v := r.a.GetInput(name)
+	list, all, err := ParseContexts(v)
+	if err != nil {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes a comma- or newline-separated list of status check contexts, or * for all of them (GitHub's default); empty means no check blocks the deployment (" + err.Error() + ")"})
+	}
+	if all {
+		return nil
+	}
+	return &list
+}
+
+// ParseContexts splits a required-contexts input. all is true for `*`.
+func ParseContexts(v string) (list []string, all bool, err error) {
+	list = []string{}
+	for _, line := range strings.Split(v, "\n") {
+		for _, c := range strings.Split(line, ",") {
+			c = strings.TrimSpace(c)
+			switch {
+			case c == "":
+			case c == "*":
+				all = true
+			default:
+				list = append(list, c)
+			}
+		}
+	}
+	if all && len(list) > 0 {
+		return nil, false, errors.New("* cannot be combined with named contexts")
+	}
+	return list, all, nil
+}

@@ -1,0 +1,135 @@
+package fakegithub
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Fault is an injected failure. It applies to requests whose method is
+// Method (any when "") and whose path contains Path, Times times (every
+// time when 0).
+type Fault struct {
+	Method string
+	Path   string
+	Times  int
+	// Status, with Header and Body, is the answer given instead of the
+	// real one (Body defaults to a GitHub-style message).
+	Status int
+	Header map[string]string
+	Body   string
+	// Drop closes the connection without an answer and without acting.
+	Drop bool
+	// DropAfter carries the request out, then closes the connection
+	// without an answer: a write whose answer is lost.
+	DropAfter bool
+
+	hits int
+}
+
+// Inject adds a fault; faults are matched in the order they were added.
+func (f *Fake) Inject(ft *Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = append(f.faults, ft)
+}
+
+// Hits tells how often ft applied.
+func (f *Fake) Hits(ft *Fault) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return ft.hits
+}
+
+func (f *Fake) matchFault(method, path string) *Fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ft := range f.faults {
+		if (ft.Method == "" || ft.Method == method) && strings.Contains(path, ft.Path) && (ft.Times == 0 || ft.hits < ft.Times) {
+			ft.hits++
+			return ft
+		}
+	}
+	return nil
+}
+
+// before answers for the fault, when it replaces the answer; it reports
+// whether it did.
+func (ft *Fault) before(w http.ResponseWriter) bool {
+	switch {
+	case ft.Drop:
+		hijackClose(w)
+		return true
+	case ft.Status != 0:
+		for k, v := range ft.Header {
+			w.Header().Set(k, v)
+		}
+		if ft.Body != "" {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(ft.Status)
+			_, _ = w.Write([]byte(ft.Body))
+			return true
+		}
+		writeError(w, ft.Status, http.StatusText(ft.Status))
+		return true
+	}
+	return false
+}
+
+// WriteLimit is a secondary rate limit on writes: at most N writes in each
+// Window; past that, 403 with Retry-After until the window ends.
+type WriteLimit struct {
+	N      int
+	Window time.Duration
+	// Status is the answer's code (403 when 0; GitHub also uses 429).
+	Status int
+
+	start    time.Time
+	count    int
+	Refusals int
+}
+
+// Limit adds a secondary rate limit on writes.
+func (f *Fake) Limit(l *WriteLimit) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.limits = append(f.limits, l)
+}
+
+func (f *Fake) limited(w http.ResponseWriter, method string) bool {
+	if method == http.MethodGet || method == http.MethodHead {
+		return false
+	}
+	f.mu.Lock()
+	now := f.now()
+	var refuse *WriteLimit
+	var wait time.Duration
+	for _, l := range f.limits {
+		if l.start.IsZero() || now.Sub(l.start) >= l.Window {
+			l.start, l.count = now, 0
+		}
+		if l.count >= l.N {
+			refuse, wait = l, l.Window-now.Sub(l.start)
+			l.Refusals++
+			break
+		}
+	}
+	if refuse == nil {
+		for _, l := range f.limits {
+			l.count++
+		}
+	}
+	f.mu.Unlock()
+	if refuse == nil {
+		return false
+	}
+	code := refuse.Status
+	if code == 0 {
+		code = http.StatusForbidden
+	}
+	w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+	writeError(w, code, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")
+	return true
+}

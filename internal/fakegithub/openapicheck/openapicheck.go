@@ -1,0 +1,82 @@
+// Package openapicheck validates requests against GitHub's OpenAPI
+// description of the deployment and environment endpoints (the copy in the
+// repository's testdata/). Only tests use it, so the action's binary does
+// not carry kin-openapi.
+package openapicheck
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// GitHubServer is the server URL of the description's paths.
+const GitHubServer = "https://api.github.com"
+
+var (
+	once    sync.Once
+	router  routers.Router
+	loadErr error
+)
+
+// Description is the path of the description in testdata/.
+func Description() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "api.github.com.deployments.json")
+}
+
+func load() (routers.Router, error) {
+	once.Do(func() {
+		doc, err := openapi3.NewLoader().LoadFromFile(Description())
+		if err != nil {
+			loadErr = fmt.Errorf("load %s: %w", Description(), err)
+			return
+		}
+		router, loadErr = gorillamux.NewRouter(doc)
+	})
+	return router, loadErr
+}
+
+// Validator returns a check for the fake's Validate field: a request whose
+// path (after prefix), parameters or body GitHub's description does not
+// allow is an error.
+func Validator(prefix string) (func(*http.Request, []byte) error, error) {
+	rt, err := load()
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request, body []byte) error {
+		u, _ := url.Parse(GitHubServer)
+		u.RawPath = strings.TrimPrefix(r.URL.EscapedPath(), prefix)
+		u.Path, _ = url.PathUnescape(u.RawPath)
+		u.RawQuery = r.URL.RawQuery
+		req := r.Clone(context.Background())
+		req.URL = u
+		req.Host = u.Host
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		route, params, err := rt.FindRoute(req)
+		if err != nil {
+			return fmt.Errorf("%s %s: no such endpoint: %w", r.Method, u.RawPath, err)
+		}
+		in := &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		}
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			return fmt.Errorf("%s %s: %w", r.Method, u.RawPath, err)
+		}
+		return nil
+	}, nil
+}

@@ -1,0 +1,344 @@
+package fakegithub
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// route dispatches a request to its endpoint. path is escaped: an
+// environment name arrives as one escaped segment ("feature%2Flogin").
+func (f *Fake) route(w http.ResponseWriter, r *http.Request, path string, body []byte) {
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	for i, s := range seg {
+		if u, err := url.PathUnescape(s); err == nil {
+			seg[i] = u
+		}
+	}
+	if len(seg) < 4 || seg[0] != "repos" {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rp := f.repos[seg[1]+"/"+seg[2]]
+	if rp == nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	rest := seg[3:]
+	m := r.Method
+	switch {
+	case rest[0] == "deployments" && len(rest) == 1 && m == http.MethodPost:
+		f.createDeployment(w, r, rp, body)
+	case rest[0] == "deployments" && len(rest) == 1 && m == http.MethodGet:
+		f.listDeployments(w, r, rp)
+	case rest[0] == "deployments" && len(rest) >= 2:
+		id, err := strconv.ParseInt(rest[1], 10, 64)
+		d := rp.deployment(id)
+		if err != nil || d == nil {
+			writeError(w, http.StatusNotFound, "Not Found")
+			return
+		}
+		switch {
+		case len(rest) == 2 && m == http.MethodGet:
+			writeJSON(w, http.StatusOK, f.deploymentJSON(r, rp, d))
+		case len(rest) == 2 && m == http.MethodDelete:
+			f.deleteDeployment(w, rp, d)
+		case len(rest) == 3 && rest[2] == "statuses" && m == http.MethodPost:
+			f.createStatus(w, r, rp, d, body)
+		case len(rest) == 3 && rest[2] == "statuses" && m == http.MethodGet:
+			list := make([]any, 0, len(d.statuses))
+			for _, s := range d.statuses {
+				list = append(list, f.statusJSON(r, rp, d, s))
+			}
+			f.page(w, r, list)
+		case len(rest) == 4 && rest[2] == "statuses" && m == http.MethodGet:
+			sid, _ := strconv.ParseInt(rest[3], 10, 64)
+			for _, s := range d.statuses {
+				if s.ID == sid {
+					writeJSON(w, http.StatusOK, f.statusJSON(r, rp, d, s))
+					return
+				}
+			}
+			writeError(w, http.StatusNotFound, "Not Found")
+		default:
+			writeError(w, http.StatusNotFound, "Not Found")
+		}
+	case rest[0] == "environments" && len(rest) == 1 && m == http.MethodGet:
+		names := make([]string, 0, len(rp.environments))
+		for n := range rp.environments {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		envs := []any{}
+		for _, n := range names {
+			envs = append(envs, f.environmentJSON(r, rp, n))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"total_count": len(envs), "environments": envs})
+	case rest[0] == "environments" && len(rest) == 2:
+		name := rest[1]
+		_, exists := rp.environments[name]
+		switch m {
+		case http.MethodGet:
+			if !exists {
+				writeError(w, http.StatusNotFound, "Not Found")
+				return
+			}
+			writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, name))
+		case http.MethodPut:
+			if !exists {
+				rp.environments[name] = f.now()
+			}
+			writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, name))
+		case http.MethodDelete:
+			if !exists {
+				writeError(w, http.StatusNotFound, "Not Found")
+				return
+			}
+			delete(rp.environments, name)
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			writeError(w, http.StatusNotFound, "Not Found")
+		}
+	default:
+		writeError(w, http.StatusNotFound, "Not Found")
+	}
+}
+
+type deploymentRequest struct {
+	Ref                   string          `json:"ref"`
+	Task                  *string         `json:"task"`
+	AutoMerge             *bool           `json:"auto_merge"`
+	RequiredContexts      *[]string       `json:"required_contexts"`
+	Payload               json.RawMessage `json:"payload"`
+	Environment           *string         `json:"environment"`
+	Description           *string         `json:"description"`
+	TransientEnvironment  *bool           `json:"transient_environment"`
+	ProductionEnvironment *bool           `json:"production_environment"`
+}
+
+func (f *Fake) createDeployment(w http.ResponseWriter, r *http.Request, rp *repo, body []byte) {
+	var req deploymentRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
+		return
+	}
+	sha := rp.resolve(req.Ref)
+	if sha == "" {
+		writeValidation(w, "No ref found for: "+req.Ref)
+		return
+	}
+	if (req.AutoMerge == nil || *req.AutoMerge) && rp.behind[req.Ref] {
+		writeJSON(w, http.StatusAccepted, map[string]string{"message": "Auto-merged main into " + req.Ref + " on deployment."})
+		return
+	}
+	var failed []string
+	checks := rp.checks[sha]
+	if req.RequiredContexts == nil {
+		for c, st := range checks {
+			if st != "success" {
+				failed = append(failed, c)
+			}
+		}
+	} else {
+		for _, c := range *req.RequiredContexts {
+			if checks[c] != "success" {
+				failed = append(failed, c)
+			}
+		}
+	}
+	if len(failed) > 0 {
+		sort.Strings(failed)
+		writeError(w, http.StatusConflict, "Conflict: Commit status checks failed for "+req.Ref+": "+strings.Join(failed, ", "))
+		return
+	}
+	env := "production"
+	if req.Environment != nil {
+		env = *req.Environment
+	}
+	d := f.newDeployment(rp, req.Ref, sha, env)
+	if req.Task != nil {
+		d.Task = *req.Task
+	}
+	if req.Description != nil {
+		d.Description = *req.Description
+	}
+	if len(req.Payload) > 0 {
+		var p any
+		_ = json.Unmarshal(req.Payload, &p)
+		if s, ok := p.(string); ok {
+			_ = json.Unmarshal([]byte(s), &p)
+		}
+		d.Payload = p
+	}
+	if req.TransientEnvironment != nil {
+		d.Transient = *req.TransientEnvironment
+	}
+	if req.ProductionEnvironment != nil {
+		d.Production = *req.ProductionEnvironment
+	}
+	writeJSON(w, http.StatusCreated, f.deploymentJSON(r, rp, d))
+}
+
+func (f *Fake) listDeployments(w http.ResponseWriter, r *http.Request, rp *repo) {
+	q := r.URL.Query()
+	list := []any{}
+	for i := len(rp.deployments) - 1; i >= 0; i-- {
+		d := rp.deployments[i]
+		if (q.Get("sha") != "" && q.Get("sha") != d.SHA) || (q.Get("ref") != "" && q.Get("ref") != d.Ref) ||
+			(q.Get("task") != "" && q.Get("task") != d.Task) || (q.Get("environment") != "" && q.Get("environment") != d.Environment) {
+			continue
+		}
+		list = append(list, f.deploymentJSON(r, rp, d))
+	}
+	f.page(w, r, list)
+}
+
+func (f *Fake) deleteDeployment(w http.ResponseWriter, rp *repo, d *deployment) {
+	if len(rp.deployments) > 1 && d.state() != "inactive" {
+		writeValidation(w, "We cannot delete an active deployment unless it is the only deployment in a given environment.")
+		return
+	}
+	for i, x := range rp.deployments {
+		if x == d {
+			rp.deployments = append(rp.deployments[:i], rp.deployments[i+1:]...)
+			break
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type statusRequest struct {
+	State          string  `json:"state"`
+	TargetURL      *string `json:"target_url"`
+	LogURL         *string `json:"log_url"`
+	Description    *string `json:"description"`
+	Environment    *string `json:"environment"`
+	EnvironmentURL *string `json:"environment_url"`
+	AutoInactive   *bool   `json:"auto_inactive"`
+}
+
+func (f *Fake) createStatus(w http.ResponseWriter, r *http.Request, rp *repo, d *deployment, body []byte) {
+	var req statusRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
+		return
+	}
+	switch req.State {
+	case "error", "failure", "inactive", "in_progress", "queued", "pending", "success":
+	default:
+		writeValidation(w, "state is not included in the list")
+		return
+	}
+	s := &status{State: req.State, Environment: d.Environment}
+	if req.Description != nil {
+		if len([]rune(*req.Description)) > 140 {
+			writeValidation(w, "description is too long (maximum is 140 characters)")
+			return
+		}
+		s.Description = *req.Description
+	}
+	if req.Environment != nil && *req.Environment != "" {
+		d.Environment, s.Environment = *req.Environment, *req.Environment
+	}
+	if req.EnvironmentURL != nil {
+		s.EnvironmentURL = *req.EnvironmentURL
+	}
+	switch {
+	case req.LogURL != nil:
+		s.LogURL = *req.LogURL
+	case req.TargetURL != nil:
+		s.LogURL = *req.TargetURL
+	}
+	f.addStatus(d, s)
+	if req.State == "success" && (req.AutoInactive == nil || *req.AutoInactive) {
+		for _, o := range rp.deployments {
+			if o != d && o.ID < d.ID && o.Environment == d.Environment && !o.Transient && !o.Production && o.state() == "success" {
+				f.addStatus(o, &status{State: "inactive", Environment: o.Environment})
+			}
+		}
+	}
+	writeJSON(w, http.StatusCreated, f.statusJSON(r, rp, d, s))
+}
+
+// page answers one page of list, with GitHub's Link header.
+func (f *Fake) page(w http.ResponseWriter, r *http.Request, list []any) {
+	q := r.URL.Query()
+	per, _ := strconv.Atoi(q.Get("per_page"))
+	if per <= 0 {
+		per = 30
+	}
+	per = min(per, 100)
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	last := max((len(list)+per-1)/per, 1)
+	link := func(p int, rel string) string {
+		q.Set("page", strconv.Itoa(p))
+		q.Set("per_page", strconv.Itoa(per))
+		return fmt.Sprintf("<%s?%s>; rel=%q", f.url(r, "%s", strings.TrimPrefix(r.URL.EscapedPath(), f.Prefix)), q.Encode(), rel)
+	}
+	var links []string
+	if page > 1 {
+		links = append(links, link(page-1, "prev"), link(1, "first"))
+	}
+	if page < last {
+		links = append(links, link(page+1, "next"), link(last, "last"))
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	lo := min((page-1)*per, len(list))
+	hi := min(lo+per, len(list))
+	writeJSON(w, http.StatusOK, list[lo:hi])
+}
+
+func writeValidation(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+		"message": "Validation Failed", "errors": []map[string]string{{"resource": "Deployment", "code": "custom", "message": msg}},
+		"documentation_url": "https://docs.github.com/rest/deployments",
+	})
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func (f *Fake) deploymentJSON(r *http.Request, rp *repo, d *deployment) map[string]any {
+	u := f.url(r, "/repos/%s/deployments/%d", rp.fullName, d.ID)
+	return map[string]any{
+		"url": u, "id": d.ID, "node_id": fmt.Sprintf("DE_%d", d.ID), "sha": d.SHA, "ref": d.Ref, "task": d.Task,
+		"payload": d.Payload, "original_environment": d.OriginalEnvironment, "environment": d.Environment,
+		"description": d.Description, "creator": creator(), "created_at": ts(d.Created), "updated_at": ts(d.Created),
+		"statuses_url": u + "/statuses", "repository_url": f.url(r, "/repos/%s", rp.fullName),
+		"transient_environment": d.Transient, "production_environment": d.Production,
+	}
+}
+
+func (f *Fake) statusJSON(r *http.Request, rp *repo, d *deployment, s *status) map[string]any {
+	du := f.url(r, "/repos/%s/deployments/%d", rp.fullName, d.ID)
+	return map[string]any{
+		"url": fmt.Sprintf("%s/statuses/%d", du, s.ID), "id": s.ID, "node_id": fmt.Sprintf("DES_%d", s.ID),
+		"state": s.State, "creator": creator(), "description": s.Description, "environment": s.Environment,
+		"target_url": s.LogURL, "log_url": s.LogURL, "environment_url": s.EnvironmentURL,
+		"created_at": ts(s.Created), "updated_at": ts(s.Created), "deployment_url": du,
+		"repository_url": f.url(r, "/repos/%s", rp.fullName),
+	}
+}
+
+func (f *Fake) environmentJSON(r *http.Request, rp *repo, name string) map[string]any {
+	t := ts(rp.environments[name])
+	return map[string]any{
+		"id": len(name), "node_id": "EN_" + name, "name": name,
+		"url":      f.url(r, "/repos/%s/environments/%s", rp.fullName, url.PathEscape(name)),
+		"html_url": "https://github.com/" + rp.fullName + "/deployments/activity_log?environments_filter=" + url.QueryEscape(name),
+		"created_at": t, "updated_at": t, "protection_rules": []any{},
+	}
+}
+
+func creator() map[string]any {
+	return map[string]any{"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
+}

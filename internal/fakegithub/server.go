@@ -1,0 +1,217 @@
+// Package fakegithub is an in-process GitHub REST API for deployments,
+// deployment statuses and environments. It keeps state as GitHub does
+// (statuses newest first, auto_inactive with its transient and production
+// exceptions, 202 for auto-merge, 409 for failed status checks, pagination
+// with Link headers, environment names with a slash), checks tokens and
+// permissions, lets a test validate every request (against GitHub's OpenAPI
+// description), and injects faults: error answers, rate limits, dropped
+// connections and latency. The tests and the README's local demo share it.
+package fakegithub
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Token is what a token may do.
+type Token struct {
+	// Write allows deployment and status writes (deployments: write).
+	Write bool
+	// Admin allows deleting environments (administration: write).
+	Admin bool
+	// Revoked tokens get 401.
+	Revoked bool
+}
+
+// Request is a request the fake received, for counting and assertions.
+type Request struct {
+	Method string
+	Path   string // escaped path, without the prefix
+	Query  string
+	Body   string
+}
+
+// Fake is the fake GitHub. Create it with New, configure its fields before
+// the first request, and serve it with Start or as an http.Handler.
+type Fake struct {
+	// Prefix is the API root's path ("" on github.com, "/api/v3" on GHES).
+	Prefix string
+	// Tokens are the known tokens; when empty, any bearer token may write
+	// but not delete environments.
+	Tokens map[string]Token
+	// Validate, when set, checks every request; a request it refuses gets
+	// 400 and is passed to OnInvalid.
+	Validate  func(r *http.Request, body []byte) error
+	OnInvalid func(r *http.Request, err error)
+	// Latency delays every answer.
+	Latency time.Duration
+	// Now is the fake's clock (time.Now when nil): rate limit windows and
+	// reset times use it.
+	Now func() time.Time
+	// Sleep waits out Latency (time.Sleep when nil).
+	Sleep func(time.Duration)
+
+	mu       sync.Mutex
+	repos    map[string]*repo
+	requests []Request
+	faults   []*Fault
+	limits   []*WriteLimit
+	nextID   int64
+}
+
+// New returns an empty fake GitHub.
+func New() *Fake {
+	return &Fake{repos: map[string]*repo{}, nextID: 1000}
+}
+
+// Start serves the fake on a loopback port; Close the server when done.
+func (f *Fake) Start() *httptest.Server { return httptest.NewServer(f) }
+
+// Requests returns the requests received so far.
+func (f *Fake) Requests() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Request(nil), f.requests...)
+}
+
+// Count counts the requests received with method (any method when "").
+func (f *Fake) Count(method string) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if method == "" || r.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetRequests forgets the requests received so far.
+func (f *Fake) ResetRequests() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = nil
+}
+
+func (f *Fake) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+// ServeHTTP implements http.Handler.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	path := strings.TrimPrefix(r.URL.EscapedPath(), f.Prefix)
+	f.mu.Lock()
+	f.requests = append(f.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: string(body)})
+	f.mu.Unlock()
+	if f.Latency > 0 {
+		if f.Sleep != nil {
+			f.Sleep(f.Latency)
+		} else {
+			time.Sleep(f.Latency)
+		}
+	}
+	if f.Validate != nil {
+		if err := f.Validate(r, body); err != nil {
+			if f.OnInvalid != nil {
+				f.OnInvalid(r, err)
+			}
+			writeError(w, http.StatusBadRequest, "request does not validate against GitHub's OpenAPI description: "+err.Error())
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if !f.authorize(w, r) {
+		return
+	}
+	fault := f.matchFault(r.Method, path)
+	if fault != nil && fault.before(w) {
+		return
+	}
+	if f.limited(w, r.Method) {
+		return
+	}
+	if fault != nil && fault.DropAfter {
+		rec := httptest.NewRecorder()
+		f.route(rec, r, path, body)
+		hijackClose(w)
+		return
+	}
+	f.route(w, r, path, body)
+}
+
+func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) bool {
+	auth := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok {
+		tok, ok = strings.CutPrefix(auth, "token ")
+	}
+	if !ok || tok == "" {
+		writeError(w, http.StatusUnauthorized, "Requires authentication")
+		return false
+	}
+	t := Token{Write: true}
+	f.mu.Lock()
+	if len(f.Tokens) > 0 {
+		var known bool
+		t, known = f.Tokens[tok]
+		if !known {
+			t.Revoked = true
+		}
+	}
+	f.mu.Unlock()
+	if t.Revoked {
+		writeError(w, http.StatusUnauthorized, "Bad credentials")
+		return false
+	}
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead
+	admin := r.Method == http.MethodDelete && strings.Contains(r.URL.EscapedPath(), "/environments/")
+	switch {
+	case admin && !t.Admin:
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+		return false
+	case write && !admin && !t.Write:
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"message": msg, "documentation_url": "https://docs.github.com/rest"})
+}
+
+func hijackClose(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	// Not hijackable (a recorder): answer nothing useful.
+	w.WriteHeader(http.StatusBadGateway)
+}
+
+func (f *Fake) url(r *http.Request, format string, args ...any) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return fmt.Sprintf("%s://%s%s", scheme, r.Host, f.Prefix) + fmt.Sprintf(format, args...)
+}

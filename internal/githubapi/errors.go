@@ -1,0 +1,109 @@
+package githubapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// Call names an API call for error messages: what was done, and what the
+// user knows it by.
+type Call struct {
+	// Op is the call, lower case: "create deployment".
+	Op string
+	// Target is what the call acts on: "deployment 42 of octo/app".
+	Target string
+	// Write is true for calls that change something (a 403 then means a
+	// missing permission).
+	Write bool
+	// Permission is what the token needs for a write, e.g.
+	// "deployments: write".
+	Permission string
+}
+
+// StatusCode is the HTTP status of GitHub's answer carried by err, or 0.
+func StatusCode(err error) int {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode
+	}
+	var ae *github.AcceptedError
+	if errors.As(err, &ae) {
+		return http.StatusAccepted
+	}
+	var rl *github.RateLimitError
+	if errors.As(err, &rl) && rl.Response != nil {
+		return rl.Response.StatusCode
+	}
+	var ab *github.AbuseRateLimitError
+	if errors.As(err, &ab) && ab.Response != nil {
+		return ab.Response.StatusCode
+	}
+	return 0
+}
+
+// Explain turns an error from call c into one that says what went wrong
+// and what to change. It is the one place that knows GitHub's refusals.
+func Explain(c Call, err error) error {
+	if err == nil {
+		return nil
+	}
+	var rle *RateLimitError
+	if errors.As(err, &rle) {
+		return fmt.Errorf("%s: %w", c.Op, err)
+	}
+	msg := githubMessage(err)
+	switch StatusCode(err) {
+	case http.StatusAccepted:
+		return fmt.Errorf("%s: GitHub merged the default branch into the ref instead of deploying it (202, auto-merge is on); set auto-merge: false to deploy the ref as it is, or update the branch and run again", c.Op)
+	case http.StatusUnauthorized:
+		return fmt.Errorf("%s: GitHub refused the token (401 %s): it is invalid, expired or revoked; pass a valid token in the token input (the default is ${{ github.token }})", c.Op, msg)
+	case http.StatusForbidden:
+		if c.Write {
+			perm := c.Permission
+			if perm == "" {
+				perm = "deployments: write"
+			}
+			return fmt.Errorf("%s: the token may not do this (403 %s); give the job `permissions: %s` (pull requests from forks get a read-only GITHUB_TOKEN, so run deployments from pull_request_target or a workflow_run)", c.Op, msg, perm)
+		}
+		return fmt.Errorf("%s: the token may not read %s (403 %s); give the job `permissions: deployments: read` or a token with access to the repository", c.Op, c.Target, msg)
+	case http.StatusNotFound:
+		return fmt.Errorf("%s: %s was not found (404), or the token cannot see it; check the repository and id inputs, and that the token has access to the repository", c.Op, c.Target)
+	case http.StatusConflict:
+		return fmt.Errorf("%s: GitHub refused to deploy (409 %s): a required commit status check is not success, or the default branch could not be merged; set required-contexts to the checks that must pass (empty: none block it), or auto-merge: false", c.Op, msg)
+	case http.StatusUnprocessableEntity:
+		return fmt.Errorf("%s: GitHub refused the request as invalid (422 %s)", c.Op, msg)
+	}
+	var ex *ExhaustedError
+	if errors.As(err, &ex) {
+		return fmt.Errorf("%s: GitHub did not answer successfully after %d tries, the last time: %v", c.Op, ex.Tries, ex.Last)
+	}
+	return fmt.Errorf("%s: %w", c.Op, err)
+}
+
+// githubMessage is GitHub's own message in err, with its validation errors.
+func githubMessage(err error) string {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) {
+		return ""
+	}
+	parts := []string{}
+	if er.Message != "" {
+		parts = append(parts, er.Message)
+	}
+	for _, e := range er.Errors {
+		switch {
+		case e.Message != "":
+			parts = append(parts, e.Message)
+		case e.Field != "":
+			parts = append(parts, e.Field+" "+e.Code)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "\"" + strings.Join(parts, "; ") + "\""
+}

@@ -1,0 +1,303 @@
+package githubapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy says how often and how long requests are retried. Waits go through
+// Sleep and time through Now, so tests run without sleeping.
+type Policy struct {
+	// Tries bounds the tries of one request after 5xx answers, dropped
+	// connections and timeouts.
+	Tries int
+	// BaseDelay is the first back-off; it doubles each try, up to MaxDelay,
+	// with full jitter.
+	BaseDelay, MaxDelay time.Duration
+	// Budget bounds the time spent on one request's retries.
+	Budget time.Duration
+	// PerTry bounds one try.
+	PerTry time.Duration
+	// MaxResetWait is the longest the action waits for an exhausted primary
+	// rate limit to reset; a later reset fails the request at once.
+	MaxResetWait time.Duration
+	// MaxLimitWaits bounds how many rate-limit waits one request may do.
+	MaxLimitWaits int
+	// SecondaryDefault is the wait after a secondary rate limit answer
+	// without Retry-After (GitHub: "at least one minute").
+	SecondaryDefault time.Duration
+	Sleep            func(context.Context, time.Duration) error
+	Now              func() time.Time
+	Rand             func() float64
+}
+
+// DefaultPolicy is the policy the action runs with: 5 tries and 30 s for
+// errors, rate limits waited out as GitHub says.
+func DefaultPolicy() Policy {
+	return Policy{
+		Tries: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 8 * time.Second,
+		Budget: 30 * time.Second, PerTry: 30 * time.Second,
+		MaxResetWait: time.Minute, MaxLimitWaits: 20, SecondaryDefault: time.Minute,
+		Sleep: Sleep, Now: time.Now, Rand: rand.Float64,
+	}
+}
+
+// Backoff is the wait before try n+1 (n counts from 1), with full jitter.
+func (p Policy) Backoff(n int) time.Duration {
+	d := p.BaseDelay << (n - 1)
+	if d > p.MaxDelay || d <= 0 {
+		d = p.MaxDelay
+	}
+	return d/2 + time.Duration(p.Rand()*float64(d/2))
+}
+
+// Transport is the one place that retries and waits. It retries idempotent
+// requests after 5xx answers, dropped connections and timeouts; it waits
+// out secondary rate limits for every request (GitHub did not act on a
+// rate-limited request); it never retries 401, 404, 409, 422 or a 403 that
+// is not a rate limit. A POST that may have reached GitHub is not retried
+// here: the caller checks whether GitHub acted before it sends it again.
+type Transport struct {
+	Base   http.RoundTripper
+	Policy Policy
+	Pacer  *Pacer
+	Log    func(format string, args ...any)
+	slots  chan struct{}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if err := t.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer t.release()
+	p := t.Policy
+	start := p.Now()
+	tries, limitWaits := 0, 0
+	var last error
+	for {
+		if isWrite(req.Method) && t.Pacer != nil {
+			if err := t.Pacer.Wait(ctx); err != nil {
+				return nil, err
+			}
+		}
+		tries++
+		resp, err := t.try(req)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err == nil {
+			wait, limited, lerr := t.rateLimitWait(resp)
+			if lerr != nil {
+				return nil, lerr
+			}
+			if limited {
+				limitWaits++
+				if limitWaits > p.MaxLimitWaits {
+					return nil, fmt.Errorf("%s %s: still rate limited after %d waits", req.Method, req.URL.Path, p.MaxLimitWaits)
+				}
+				tries--
+				t.logf("GitHub's rate limit: waiting %s before %s %s", wait.Round(time.Second), req.Method, req.URL.Path)
+				if err := p.Sleep(ctx, wait); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if resp.StatusCode < 500 || !idempotent(req.Method) {
+				return resp, nil
+			}
+			last = fmt.Errorf("GitHub answered %s", describe(resp))
+		} else {
+			if !idempotent(req.Method) {
+				return nil, err
+			}
+			last = err
+		}
+		wait := p.Backoff(tries)
+		if tries >= p.Tries || p.Now().Sub(start)+wait > p.Budget {
+			return nil, &ExhaustedError{Method: req.Method, Path: req.URL.Path, Tries: tries, Last: last}
+		}
+		t.logf("%s %s failed (%v); try %d of %d in %s", req.Method, req.URL.Path, last, tries+1, p.Tries, wait.Round(time.Millisecond))
+		if err := p.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// try sends req once, bounded by the per-try timeout. The timeout stays in
+// force until the body is closed.
+func (t *Transport) try(req *http.Request) (*http.Response, error) {
+	r := req
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r = req.Clone(req.Context())
+		r.Body = body
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.Policy.PerTry)
+	resp, err := t.Base.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// rateLimitWait tells whether resp is a rate limit answer and how long to
+// wait before trying again. An exhausted primary limit that resets later
+// than MaxResetWait is an error: waiting would hang the job.
+func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, error) {
+	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
+		return 0, false, nil
+	}
+	p := t.Policy
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		if s, err := strconv.Atoi(strings.TrimSpace(ra)); err == nil && s >= 0 {
+			drain(resp)
+			return time.Duration(s) * time.Second, true, nil
+		}
+	}
+	if resp.Header.Get("X-Ratelimit-Remaining") == "0" {
+		reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64)
+		if err != nil {
+			return 0, false, nil
+		}
+		until := time.Unix(reset, 0).UTC()
+		wait := until.Sub(p.Now()) + time.Second
+		if wait > p.MaxResetWait {
+			drain(resp)
+			return 0, false, &RateLimitError{Reset: until}
+		}
+		drain(resp)
+		return max(wait, 0), true, nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if strings.Contains(strings.ToLower(string(body)), "secondary rate limit") {
+		return p.SecondaryDefault, true, nil
+	}
+	return 0, false, nil
+}
+
+func (t *Transport) acquire(ctx context.Context) error {
+	if t.slots == nil {
+		return nil
+	}
+	select {
+	case t.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (t *Transport) release() {
+	if t.slots != nil {
+		<-t.slots
+	}
+}
+
+func (t *Transport) logf(format string, args ...any) {
+	if t.Log != nil {
+		t.Log(format, args...)
+	}
+}
+
+// NewTransport returns a Transport that lets at most MaxInFlight requests
+// be in flight at once.
+func NewTransport(base http.RoundTripper, p Policy, pacer *Pacer, log func(string, ...any)) *Transport {
+	return &Transport{Base: base, Policy: p, Pacer: pacer, Log: log, slots: make(chan struct{}, MaxInFlight)}
+}
+
+// ExhaustedError is a request that failed on every try.
+type ExhaustedError struct {
+	Method, Path string
+	Tries        int
+	Last         error
+}
+
+func (e *ExhaustedError) Error() string {
+	return fmt.Sprintf("%s %s failed %d times, the last time: %v", e.Method, e.Path, e.Tries, e.Last)
+}
+
+func (e *ExhaustedError) Unwrap() error { return e.Last }
+
+// RateLimitError is GitHub's primary rate limit, exhausted until Reset.
+type RateLimitError struct{ Reset time.Time }
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("GitHub's API rate limit for this token is exhausted until %s UTC; re-run the job after that, or use a token with its own limit", e.Reset.Format("15:04"))
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+func isWrite(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+// describe is "502 Bad Gateway: <GitHub's message>" for an error answer,
+// and consumes its body.
+func describe(resp *http.Response) string {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	resp.Body.Close()
+	msg := strings.TrimSpace(string(body))
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	if msg == "" {
+		return resp.Status
+	}
+	return resp.Status + ": " + msg
+}
+
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// MaybePerformed reports whether a failed write may still have been carried
+// out by GitHub: the connection dropped or timed out after it was sent, or
+// GitHub answered 5xx. Such a write is checked for before it is sent again.
+func MaybePerformed(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return false
+	}
+	if code := StatusCode(err); code != 0 {
+		return code >= 500
+	}
+	return true
+}

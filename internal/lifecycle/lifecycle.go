@@ -1,0 +1,185 @@
+// Package lifecycle is the deployment's way through GitHub: start (create
+// or adopt a deployment and mark it in progress), status, finish, and
+// tearing environments down. It takes a client and a validated config and
+// returns what it did; it reads no environment and prints nothing.
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+)
+
+// MaxDescription is the longest status description GitHub accepts.
+const MaxDescription = 140
+
+// Client is a go-github client bound to one repository.
+type Client struct {
+	GH          *github.Client
+	Owner, Repo string
+	// Policy paces the checks and re-sends of writes that may have been
+	// lost (its Sleep, Tries and back-off).
+	Policy githubapi.Policy
+}
+
+// Result is what a step did, for outputs, the job summary and the log.
+type Result struct {
+	DeploymentID   int64
+	DeploymentURL  string
+	StatusID       int64
+	State          string
+	Environment    string
+	EnvironmentURL string
+	LogURL         string
+	Ref            string
+	// Adopted is true when start took over an existing deployment.
+	Adopted bool
+	// Recovered names writes whose answer was lost and that were found
+	// done on GitHub instead of being sent twice.
+	Recovered []string
+	// Skipped says why the step made no call, when it made none.
+	Skipped string
+	// Warnings are for the user, as ::warning:: annotations.
+	Warnings []string
+	// Teardown is set by the teardown steps and by what finish does to
+	// earlier deployments of a transient environment.
+	Teardown *TeardownResult
+}
+
+// Start creates a deployment for cfg.Ref in cfg.Environment, or adopts an
+// existing one (deployment-id, or the deployment event's), and gives it
+// cfg.InitialState. It makes two API calls, or one when it adopts.
+func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	res := &Result{LogURL: cfg.LogURL, Environment: cfg.Environment, Ref: cfg.Ref}
+	if cfg.Supersede && cfg.DeploymentID == 0 {
+		td, err := Supersede(ctx, c, cfg)
+		if err != nil {
+			return nil, err
+		}
+		res.Teardown = td
+	}
+	var d *github.Deployment
+	if cfg.DeploymentID != 0 {
+		res.Adopted = true
+		d = &github.Deployment{ID: github.Int64(cfg.DeploymentID)}
+		if ev := cfg.EventDeployment; ev != nil && ev.ID == cfg.DeploymentID {
+			res.Environment, res.Ref = ev.Environment, ev.Ref
+		}
+	} else {
+		var err error
+		d, err = c.createDeployment(ctx, cfg, res)
+		if err != nil {
+			return nil, err
+		}
+		res.Environment = d.GetEnvironment()
+		res.Ref = d.GetRef()
+		res.DeploymentURL = d.GetURL()
+	}
+	res.DeploymentID = d.GetID()
+	st, err := c.createStatus(ctx, res.DeploymentID, &github.DeploymentStatusRequest{
+		State:       github.String(cfg.InitialState),
+		LogURL:      nonEmpty(cfg.LogURL),
+		Description: c.statusDescription(cfg.Description, res),
+	}, res)
+	if err != nil {
+		return nil, err
+	}
+	res.fromStatus(st)
+	return res, nil
+}
+
+// Finish gives the deployment cfg.DeploymentID its final state: cfg.State,
+// else the job's outcome. A success carries the environment URL and
+// auto_inactive; in a transient environment it also retires the earlier
+// deployments that GitHub's auto_inactive leaves active.
+func Finish(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	state, err := cfg.FinalState()
+	if err != nil {
+		return nil, err
+	}
+	return c.setState(ctx, cfg, state)
+}
+
+// SetStatus adds a status with cfg.State to the deployment cfg.DeploymentID.
+func SetStatus(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	return c.setState(ctx, cfg, cfg.State)
+}
+
+// Post is the post stage: it finishes the deployment this step's main
+// stage started, unless there is none, auto-finish is off, or a later step
+// already gave it a final state. Skipping makes no API call.
+func Post(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	switch {
+	case cfg.StartedDeploymentID == 0:
+		return &Result{Skipped: "the main stage started no deployment"}, nil
+	case !cfg.AutoFinish:
+		return &Result{DeploymentID: cfg.StartedDeploymentID, Skipped: "auto-finish is false"}, nil
+	case config.IsFinal(cfg.FinishedState):
+		return &Result{DeploymentID: cfg.StartedDeploymentID, State: cfg.FinishedState,
+			Skipped: fmt.Sprintf("an earlier step already marked deployment %d %s", cfg.StartedDeploymentID, cfg.FinishedState)}, nil
+	}
+	return Finish(ctx, c, cfg)
+}
+
+func (c *Client) setState(ctx context.Context, cfg *config.Config, state string) (*Result, error) {
+	res := &Result{DeploymentID: cfg.DeploymentID, LogURL: cfg.LogURL, Ref: cfg.Ref}
+	req := &github.DeploymentStatusRequest{
+		State:       github.String(state),
+		LogURL:      nonEmpty(cfg.LogURL),
+		Description: c.statusDescription(cfg.Description, res),
+	}
+	if state == config.StateSuccess {
+		req.EnvironmentURL = nonEmpty(cfg.EnvironmentURL)
+		req.AutoInactive = github.Bool(cfg.AutoInactive)
+	}
+	st, err := c.createStatus(ctx, cfg.DeploymentID, req, res)
+	if err != nil {
+		return nil, err
+	}
+	res.fromStatus(st)
+	if state == config.StateSuccess && cfg.AutoInactive {
+		td, err := retireTransient(ctx, c, cfg, st)
+		if err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d is %s, but the earlier deployments of its transient environment could not all be marked inactive: %v", res.DeploymentID, state, err))
+		}
+		res.Teardown = td
+	}
+	return res, nil
+}
+
+func (r *Result) fromStatus(st *github.DeploymentStatus) {
+	r.StatusID = st.GetID()
+	r.State = st.GetState()
+	if env := st.GetEnvironment(); env != "" {
+		r.Environment = env
+	}
+	r.EnvironmentURL = st.GetEnvironmentURL()
+	if u := st.GetDeploymentURL(); u != "" {
+		r.DeploymentURL = u
+	}
+}
+
+// statusDescription shortens d to GitHub's 140 characters, with a warning.
+func (c *Client) statusDescription(d string, res *Result) *string {
+	if d == "" {
+		return nil
+	}
+	if utf8.RuneCountInString(d) > MaxDescription {
+		r := []rune(d)
+		d = string(r[:MaxDescription-1]) + "…"
+		res.Warnings = append(res.Warnings, fmt.Sprintf("description is longer than GitHub's %d characters for a status; the status carries its first %d", MaxDescription, MaxDescription-1))
+	}
+	return &d
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,113 @@
+// Package report turns a lifecycle result into what the runner reads:
+// outputs, state for the post stage, environment for later steps, the job
+// summary and annotations.
+package report
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+)
+
+// libraryDelimiter is the heredoc delimiter go-githubactions writes file
+// commands with. A value holding it as a line would end the value early, so
+// such values are written with a random delimiter instead.
+const libraryDelimiter = "_GitHubActionsFileCommandDelimeter_"
+
+// Outputs are the action's outputs for a result, by name.
+func Outputs(cfg *config.Config, res *lifecycle.Result) map[string]string {
+	out := map[string]string{}
+	if res.DeploymentID != 0 {
+		out["deployment-id"] = strconv.FormatInt(res.DeploymentID, 10)
+	}
+	set := func(k, v string) {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	set("deployment-url", res.DeploymentURL)
+	if res.StatusID != 0 {
+		out["status-id"] = strconv.FormatInt(res.StatusID, 10)
+	}
+	set("state", res.State)
+	set("environment", res.Environment)
+	set("environment-url", res.EnvironmentURL)
+	set("log-url", res.LogURL)
+	if td := res.Teardown; td != nil && (cfg.Step == config.StepDeactivateEnv || cfg.Step == config.StepDeleteEnv) {
+		out["deactivated"] = strconv.Itoa(len(td.Deactivated))
+		out["deleted"] = strconv.Itoa(len(td.Deleted))
+		out["environment-deleted"] = strconv.FormatBool(td.EnvironmentDeleted)
+	}
+	return out
+}
+
+// Write sends a result to the runner: outputs, state and environment for
+// later steps, warnings, and the job summary.
+func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
+	for _, w := range res.Warnings {
+		a.Warningf("%s", w)
+	}
+	out := Outputs(cfg, res)
+	keys := make([]string, 0, len(out))
+	for k := range out {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fileCommand(a, "output", k, out[k])
+	}
+	if cfg.Stage == config.StageMain && res.Skipped == "" && res.DeploymentID != 0 {
+		id := strconv.FormatInt(res.DeploymentID, 10)
+		switch cfg.Step {
+		case config.StepStart:
+			fileCommand(a, "state", config.StateDeploymentID, id)
+			fileCommand(a, "env", config.EnvDeploymentID, id)
+		case config.StepFinish, config.StepStatus:
+			if config.IsFinal(res.State) {
+				fileCommand(a, "env", config.EnvFinishedPrefix+id, res.State)
+			}
+		}
+	}
+	if cfg.StepSummaryConfigured && res.Skipped == "" {
+		a.AddStepSummary(Summary(cfg, res))
+	}
+}
+
+// fileCommand writes NAME=value to the runner's file for kind (output,
+// state, env) through go-githubactions, choosing a fresh delimiter when the
+// value holds the library's.
+func fileCommand(a *githubactions.Action, kind, name, value string) {
+	if !strings.Contains(value, libraryDelimiter) {
+		switch kind {
+		case "output":
+			a.SetOutput(name, value)
+		case "state":
+			a.SaveState(name, value)
+		case "env":
+			a.SetEnv(name, value)
+		}
+		return
+	}
+	a.IssueFileCommand(&githubactions.Command{Name: kind, Message: heredoc(name, value)})
+}
+
+// heredoc is NAME<<DELIM, the value and DELIM, with a delimiter that does
+// not occur in the value.
+func heredoc(name, value string) string {
+	for {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		d := "ghadelimiter_" + hex.EncodeToString(b)
+		if !strings.Contains(value, d) {
+			return fmt.Sprintf("%s<<%s\n%s\n%s", name, d, value, d)
+		}
+	}
+}
