@@ -333,8 +333,8 @@ func (f *Fake) environmentJSON(r *http.Request, rp *repo, name string) map[strin
 	t := ts(rp.environments[name])
 	return map[string]any{
 		"id": len(name), "node_id": "EN_" + name, "name": name,
-		"url":      f.url(r, "/repos/%s/environments/%s", rp.fullName, url.PathEscape(name)),
-		"html_url": "https://github.com/" + rp.fullName + "/deployments/activity_log?environments_filter=" + url.QueryEscape(name),
+		"url":        f.url(r, "/repos/%s/environments/%s", rp.fullName, url.PathEscape(name)),
+		"html_url":   "https://github.com/" + rp.fullName + "/deployments/activity_log?environments_filter=" + url.QueryEscape(name),
 		"created_at": t, "updated_at": t, "protection_rules": []any{},
 	}
 }

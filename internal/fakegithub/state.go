@@ -102,6 +102,9 @@ func (r *Repo) HasEnvironment(name string) bool {
 
 // Seed is a deployment to put in place before a test.
 type Seed struct {
+	// ID, when set, is the deployment's id (it must be above every id
+	// handed out so far).
+	ID          int64
 	Environment string
 	Ref         string
 	Transient   bool
@@ -119,6 +122,9 @@ func (r *Repo) Seed(seeds ...Seed) []int64 {
 		ref := s.Ref
 		if ref == "" {
 			ref = "main"
+		}
+		if s.ID > r.f.nextID {
+			r.f.nextID = s.ID - 1
 		}
 		d := r.f.newDeployment(r.r, ref, r.r.resolve(ref), s.Environment)
 		d.Transient, d.Production = s.Transient, s.Production

@@ -1,0 +1,43 @@
+// Package fgtest starts the fake GitHub for a test: every request is
+// validated against GitHub's OpenAPI description, and one that does not
+// validate fails the test.
+package fgtest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/openapicheck"
+)
+
+// Repo is the repository the tests deploy.
+const Repo = "octo-org/hello-world"
+
+// SHA is the commit of main in Repo.
+const SHA = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c"
+
+// Token is a token with deployments: write.
+const Token = "ghs_testTokenWithDeploymentsWrite000000"
+
+// New starts a fake GitHub serving Repo (main at SHA) under prefix, with
+// Token known, the OpenAPI check on, and a cleanup that stops it.
+func New(t testing.TB, prefix string) (*fakegithub.Fake, *httptest.Server) {
+	t.Helper()
+	f := fakegithub.New()
+	f.Prefix = prefix
+	f.Tokens = map[string]fakegithub.Token{Token: {Write: true}}
+	v, err := openapicheck.Validator(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Validate = v
+	f.OnInvalid = func(r *http.Request, err error) {
+		t.Errorf("the action sent a request GitHub's OpenAPI description does not allow: %v", err)
+	}
+	f.AddRepo(Repo).AddRef("main", SHA)
+	srv := f.Start()
+	t.Cleanup(srv.Close)
+	return f, srv
+}

@@ -1,0 +1,57 @@
+package lifecycle_test
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+)
+
+type env struct {
+	fake  *fakegithub.Fake
+	srv   *httptest.Server
+	clock *fakegithub.Clock
+	c     *lifecycle.Client
+	repo  *fakegithub.Repo
+}
+
+// setup starts a validating fake GitHub and a client whose waits advance a
+// fake clock shared with the fake.
+func setup(t testing.TB, token string) *env {
+	t.Helper()
+	f, srv := fgtest.New(t, "")
+	clock := fakegithub.NewClock()
+	f.Now = clock.Now
+	p := githubapi.DefaultPolicy()
+	p.Sleep, p.Now, p.Rand = clock.Sleep, clock.Now, func() float64 { return 0.5 }
+	gh, err := githubapi.New(token, srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(clock.Sleep, clock.Now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{fake: f, srv: srv, clock: clock, repo: f.AddRepo(fgtest.Repo),
+		c: &lifecycle.Client{GH: gh, Owner: "octo-org", Repo: "hello-world", Policy: p}}
+}
+
+// cfg is a start in staging of main's commit on a push, as Load makes it.
+func cfg() *config.Config {
+	return &config.Config{
+		Stage: config.StageMain, Step: config.StepStart, Owner: "octo-org", Repo: "hello-world",
+		Environment: "staging", Ref: fgtest.SHA, Task: "deploy", RequiredContexts: &[]string{},
+		InitialState: config.StateInProgress, CancelledState: config.StateInactive, JobStatus: "success",
+		AutoInactive: true, AutoFinish: true, LogURL: "https://github.com/octo-org/hello-world/actions/runs/9/attempts/1",
+		Run: config.Run{Repository: fgtest.Repo, ID: 9, Attempt: 1, Job: "deploy", Step: "start"},
+	}
+}
+
+func states(t *testing.T, r *fakegithub.Repo) map[int64][]string {
+	t.Helper()
+	out := map[int64][]string{}
+	for _, d := range r.Deployments() {
+		out[d.ID] = d.States
+	}
+	return out
+}

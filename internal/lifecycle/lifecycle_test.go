@@ -1,0 +1,314 @@
+package lifecycle_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+)
+
+func body(t *testing.T, r fakegithub.Request) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+		t.Fatalf("%s %s body %q: %v", r.Method, r.Path, r.Body, err)
+	}
+	return m
+}
+
+func TestStartCreatesAndMarksInProgress(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	c := cfg()
+	c.Payload = map[string]any{"version": "1.2.3"}
+	c.Description = "Release 1.2.3"
+	res, err := lifecycle.Start(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.fake.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("start made %d calls, want 2: %+v", len(reqs), reqs)
+	}
+	create := body(t, reqs[0])
+	want := map[string]any{
+		"ref": fgtest.SHA, "task": "deploy", "auto_merge": false, "required_contexts": []any{}, "environment": "staging",
+		"description": "Release 1.2.3", "transient_environment": false,
+		"payload": map[string]any{"version": "1.2.3", lifecycle.MarkerKey: map[string]any{"run_id": 9.0, "run_attempt": 1.0, "job": "deploy", "step": "start"}},
+	}
+	if d := cmp.Diff(want, create); d != "" {
+		t.Errorf("create deployment body (-want +got):\n%s", d)
+	}
+	st := body(t, reqs[1])
+	if st["state"] != "in_progress" || st["log_url"] != c.LogURL || st["description"] != "Release 1.2.3" {
+		t.Errorf("status body %v", st)
+	}
+	if _, ok := st["environment_url"]; ok {
+		t.Errorf("in_progress status carries environment_url: %v", st)
+	}
+	ds := e.repo.Deployments()
+	if len(ds) != 1 || ds[0].State() != "in_progress" || ds[0].ID != res.DeploymentID {
+		t.Fatalf("deployments %+v, result %+v", ds, res)
+	}
+	if res.State != "in_progress" || res.Environment != "staging" || res.StatusID == 0 || !strings.HasSuffix(res.DeploymentURL, "/deployments/1001") {
+		t.Errorf("result %+v", res)
+	}
+}
+
+func TestStartAdoptsAnExistingDeployment(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	ids := e.repo.Seed(fakegithub.Seed{Environment: "production", States: []string{"queued"}})
+	c := cfg()
+	c.Environment, c.DeploymentID = "", ids[0]
+	c.EventDeployment = &config.EventDeployment{ID: ids[0], Environment: "production", Ref: "main"}
+	res, err := lifecycle.Start(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fake.Count(""); n != 1 {
+		t.Errorf("adopting made %d calls, want 1", n)
+	}
+	if !res.Adopted || res.Environment != "production" || res.State != "in_progress" {
+		t.Errorf("result %+v", res)
+	}
+	if got := states(t, e.repo)[ids[0]]; !cmp.Equal(got, []string{"in_progress", "queued"}) {
+		t.Errorf("states %v", got)
+	}
+}
+
+func TestStartRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		setup   func(e *env, c *config.Config)
+		wantErr []string
+	}{
+		{"auto-merge merged the default branch (202)", func(e *env, c *config.Config) {
+			e.repo.AddRef("feature", fgtest.SHA).SetBehind("feature")
+			c.Ref, c.AutoMerge = "feature", true
+		}, []string{"202", "auto-merge: false"}},
+		{"failed status checks (409)", func(e *env, c *config.Config) {
+			e.repo.SetCheck(fgtest.SHA, "ci/test", "failure")
+			c.RequiredContexts = nil
+		}, []string{"409", "required-contexts", "ci/test"}},
+		{"named context not green (409)", func(e *env, c *config.Config) {
+			e.repo.SetCheck(fgtest.SHA, "lint", "pending")
+			c.RequiredContexts = &[]string{"lint"}
+		}, []string{"409", "required-contexts"}},
+		{"unknown ref (422)", func(e *env, c *config.Config) { c.Ref = "no-such-branch" }, []string{"422", "No ref found for: no-such-branch"}},
+		{"unknown repository (404)", func(e *env, c *config.Config) { e.c.Repo = "nope" }, []string{"404", "not found", "token"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			c := cfg()
+			tt.setup(e, c)
+			_, err := lifecycle.Start(context.Background(), e.c, c)
+			if err == nil {
+				t.Fatal("start succeeded")
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if n := e.fake.Count("POST"); n != 1 {
+				t.Errorf("%d writes, want 1 (a refusal is not retried)", n)
+			}
+		})
+	}
+}
+
+func TestTokenRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		token   fakegithub.Token
+		wantErr []string
+	}{
+		{"revoked token (401)", fakegithub.Token{Revoked: true}, []string{"401", "invalid, expired or revoked", "token input"}},
+		{"read-only token (403)", fakegithub.Token{Write: false}, []string{"403", "permissions: deployments: write", "forks"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, "other-token")
+			e.fake.Tokens = map[string]fakegithub.Token{"other-token": tt.token}
+			_, err := lifecycle.Start(context.Background(), e.c, cfg())
+			if err == nil {
+				t.Fatal("start succeeded")
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "other-token") {
+				t.Errorf("error shows the token: %v", err)
+			}
+			if n := e.fake.Count(""); n != 1 {
+				t.Errorf("%d calls, want 1 (never retried)", n)
+			}
+		})
+	}
+}
+
+func TestFinish(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		job       string
+		state     string
+		cancelled string
+		want      string
+		wantURL   string
+	}{
+		{"job succeeded", "success", "", "inactive", "success", "https://staging.example.com"},
+		{"job failed", "failure", "", "inactive", "failure", ""},
+		{"job cancelled", "cancelled", "", "inactive", "inactive", ""},
+		{"job cancelled, cancelled-state error", "cancelled", "", "error", "error", ""},
+		{"state overrides the outcome", "success", "error", "inactive", "error", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}})
+			c := cfg()
+			c.Step, c.DeploymentID, c.JobStatus, c.State, c.CancelledState = config.StepFinish, ids[0], tt.job, tt.state, tt.cancelled
+			c.EnvironmentURL = "https://staging.example.com"
+			res, err := lifecycle.Finish(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := e.fake.Count(""); n != 1 {
+				t.Errorf("finish made %d calls, want 1", n)
+			}
+			d := e.repo.Deployments()[0]
+			if d.State() != tt.want || d.EnvironmentURL != tt.wantURL || res.State != tt.want || res.EnvironmentURL != tt.wantURL {
+				t.Errorf("deployment %+v result %+v; want %s with url %q", d, res, tt.want, tt.wantURL)
+			}
+			b := body(t, e.fake.Requests()[0])
+			if _, ok := b["auto_inactive"]; ok != (tt.want == "success") {
+				t.Errorf("auto_inactive sent: %v; want it only with success (%v)", ok, b)
+			}
+		})
+	}
+}
+
+func TestSuccessRetiresEarlierSuccessAsGitHubDoes(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	ids := e.repo.Seed(
+		fakegithub.Seed{Environment: "staging", States: []string{"in_progress", "success"}},
+		fakegithub.Seed{Environment: "qa", States: []string{"success"}},
+		fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}},
+	)
+	c := cfg()
+	c.Step, c.DeploymentID = config.StepFinish, ids[2]
+	if _, err := lifecycle.Finish(context.Background(), e.c, c); err != nil {
+		t.Fatal(err)
+	}
+	got := states(t, e.repo)
+	want := map[int64][]string{ids[0]: {"inactive", "success", "in_progress"}, ids[1]: {"success"}, ids[2]: {"success", "in_progress"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("states (-want +got):\n%s", d)
+	}
+}
+
+func TestSetStatusMakesExactlyOneCall(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}})
+	c := cfg()
+	c.Step, c.DeploymentID, c.State = config.StepStatus, ids[0], "queued"
+	res, err := lifecycle.SetStatus(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fake.Count(""); n != 1 || res.State != "queued" {
+		t.Errorf("%d calls, state %q; want 1 call and queued", n, res.State)
+	}
+}
+
+func TestStatusOfAMissingDeployment(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	c := cfg()
+	c.Step, c.DeploymentID, c.State = config.StepStatus, 999999, "success"
+	_, err := lifecycle.SetStatus(context.Background(), e.c, c)
+	if err == nil || !strings.Contains(err.Error(), "deployment 999999 of octo-org/hello-world was not found (404)") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestLongDescriptionIsShortenedWithAWarning(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	c := cfg()
+	c.Description = strings.Repeat("é", 200)
+	res, err := lifecycle.Start(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.repo.Deployments()[0]
+	if n := len([]rune(d.Description)); n != lifecycle.MaxDescription {
+		t.Errorf("status description has %d characters, want %d", n, lifecycle.MaxDescription)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "140") {
+		t.Errorf("warnings %v", res.Warnings)
+	}
+}
+
+func TestPostSkipsWithoutACall(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		mod  func(c *config.Config)
+		want string
+	}{
+		{"main started nothing", func(c *config.Config) { c.StartedDeploymentID = 0 }, "started no deployment"},
+		{"auto-finish false", func(c *config.Config) { c.AutoFinish = false }, "auto-finish is false"},
+		{"finished by an earlier step", func(c *config.Config) { c.FinishedState = "failure" }, "already marked deployment 5 failure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			c := cfg()
+			c.Stage, c.StartedDeploymentID, c.DeploymentID = config.StagePost, 5, 5
+			tt.mod(c)
+			res, err := lifecycle.Post(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(res.Skipped, tt.want) || e.fake.Count("") != 0 {
+				t.Errorf("skipped %q after %d calls; want %q and none", res.Skipped, e.fake.Count(""), tt.want)
+			}
+		})
+	}
+}
+
+func TestPostFinishesFromTheJobStatus(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}})
+	c := cfg()
+	c.Stage, c.StartedDeploymentID, c.DeploymentID, c.JobStatus = config.StagePost, ids[0], ids[0], "failure"
+	res, err := lifecycle.Post(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State != "failure" || e.fake.Count("") != 1 {
+		t.Errorf("state %q after %d calls", res.State, e.fake.Count(""))
+	}
+}
