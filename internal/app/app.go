@@ -71,6 +71,10 @@ func Run(ctx context.Context, e Env) (code int) {
 		}
 	}()
 	stage := StageOf(e.Args[0])
+	if stage == config.StagePost && config.StartedByMain(a) == 0 {
+		info(a, "Nothing to do: the main stage started no deployment.")
+		return 0
+	}
 	cfg, err := config.Load(a, stage)
 	if err != nil {
 		for _, line := range unjoin(err) {

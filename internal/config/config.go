@@ -185,6 +185,13 @@ func (c *Config) PeopleURL(parts ...string) string {
 	return u
 }
 
+// StartedByMain is the deployment the post stage's main stage started
+// (STATE_deployment_id), or 0. The post stage of a step whose main stage
+// started nothing has nothing to do, whatever its inputs.
+func StartedByMain(a *githubactions.Action) int64 {
+	return parseID(a.Getenv("STATE_" + StateDeploymentID))
+}
+
 // Load reads the inputs and context through a and validates them. A bad
 // input is an *InputError; nothing has been sent to GitHub when Load fails.
 func Load(a *githubactions.Action, stage Stage) (*Config, error) {
@@ -260,9 +267,7 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 			c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
 		}
 	}
-	if v := a.Getenv("STATE_" + StateDeploymentID); v != "" {
-		c.StartedDeploymentID = parseID(v)
-	}
+	c.StartedDeploymentID = StartedByMain(a)
 	if stage == StagePost && c.StartedDeploymentID != 0 {
 		c.DeploymentID, c.DeploymentIDFrom = c.StartedDeploymentID, "the deployment this step started"
 	}

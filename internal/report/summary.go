@@ -21,11 +21,11 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 		fmt.Fprintf(&b, "### %s: %s %s\n\n", title, stateEmoji(res.State), res.State)
 		b.WriteString("| | |\n|---|---|\n")
 		row(&b, "Environment", linkOr(res.Environment, envURL(cfg, res.Environment)))
-		row(&b, "Ref", cell(res.Ref))
+		row(&b, "Ref", linkOr(res.Ref, refURL(cfg, res.Ref)))
 		row(&b, "State", "`"+res.State+"`")
 		row(&b, "Deployment", fmt.Sprintf("%d", res.DeploymentID))
 		row(&b, "Environment URL", linkOr(res.EnvironmentURL, res.EnvironmentURL))
-		row(&b, "Log", linkOr(res.LogURL, res.LogURL))
+		row(&b, "Log", linkOr("workflow run", res.LogURL))
 		for _, r := range res.Recovered {
 			row(&b, "Recovered", cell(r))
 		}
@@ -105,7 +105,7 @@ func cell(s string) string {
 }
 
 func linkOr(text, href string) string {
-	if text == "" {
+	if text == "" || href == "" && text == "workflow run" {
 		return ""
 	}
 	if href == "" || !(strings.HasPrefix(href, "https://") || strings.HasPrefix(href, "http://")) {
@@ -119,6 +119,30 @@ func envURL(cfg *config.Config, env string) string {
 		return ""
 	}
 	return cfg.PeopleURL("deployments", env)
+}
+
+// refURL links a commit SHA to its commit page and a branch or tag to its
+// tree.
+func refURL(cfg *config.Config, ref string) string {
+	if ref == "" || cfg.ServerURL == "" {
+		return ""
+	}
+	if isSHA(ref) {
+		return cfg.PeopleURL("commit", ref)
+	}
+	return cfg.PeopleURL("tree", ref)
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
 }
 
 func stateEmoji(s string) string {

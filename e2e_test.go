@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// binDir holds the binary built once for the end-to-end tests, under the
+// names of action.yml's entrypoint and post-entrypoint.
+var binDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "deployment-action-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := func() int {
+		defer os.RemoveAll(dir)
+		a := loadAction()
+		main := filepath.Join(dir, filepath.Base(a.Runs.Entrypoint))
+		cmd := exec.Command("go", "build", "-trimpath", "-o", main, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+			return 1
+		}
+		// The image holds the post-entrypoint as a link to the same binary.
+		if err := os.Symlink(filepath.Base(main), filepath.Join(dir, filepath.Base(a.Runs.PostEntrypoint))); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+func loadAction() *runnersim.Action {
+	data, err := os.ReadFile("action.yml")
+	if err != nil {
+		panic(err)
+	}
+	a, err := runnersim.ParseAction(data)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// binary is a Launcher that starts the built binary as the runner starts
+// the container: under the entrypoint's name, with only the stage's
+// environment.
+func binary(ctx context.Context, argv0 string, env map[string]string, stdout io.Writer) int {
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, filepath.Base(argv0)))
+	cmd.Env = make([]string, 0, len(env))
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout = stdout
+	cmd.Stderr = stdout
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		return 127
+	}
+	return 0
+}
+
+// newJob is a job of event on the simulated runner, against a validating
+// fake GitHub, running the real binary.
+func newJob(t *testing.T, event string, launch runnersim.Launcher) (*runnersim.Job, *fakegithub.Fake, *httptest.Server) {
+	t.Helper()
+	f, srv := fgtest.New(t, "")
+	raw, err := os.ReadFile(filepath.Join("testdata", "events", event+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ctx := map[string]string{
+		"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_REPOSITORY_OWNER": "octo-org", "GITHUB_SHA": fgtest.SHA,
+		"GITHUB_REF": "refs/heads/main", "GITHUB_EVENT_NAME": event, "GITHUB_API_URL": srv.URL,
+		"GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "314", "GITHUB_RUN_ATTEMPT": "1",
+		"GITHUB_JOB": "deploy", "GITHUB_WORKFLOW": "Deploy", "GITHUB_ACTOR": "octocat", "GITHUB_WORKSPACE": "/github/workspace",
+	}
+	if strings.HasPrefix(event, "pull_request") {
+		ctx["GITHUB_EVENT_NAME"] = "pull_request"
+		ctx["GITHUB_REF"] = "refs/pull/42/merge"
+		ctx["GITHUB_SHA"] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
+		ctx["GITHUB_HEAD_REF"] = "feature/login"
+	}
+	return runnersim.NewJob(t.TempDir(), loadAction(), launch, ctx, ev, fgtest.Token), f, srv
+}
+
+func run(t *testing.T, job *runnersim.Job, step runnersim.Step) *runnersim.StepRun {
+	t.Helper()
+	r, err := job.Run(context.Background(), step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Err != nil {
+		t.Fatalf("the runner would fail step %s: %v", step.ID, r.Err)
+	}
+	checkLog(t, r)
+	return r
+}
+
+func post(t *testing.T, job *runnersim.Job) []*runnersim.StepRun {
+	t.Helper()
+	runs, err := job.Post(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		if r.Err != nil {
+			t.Fatalf("the runner would fail the post step: %v", r.Err)
+		}
+		checkLog(t, r)
+	}
+	return runs
+}
+
+// checkLog checks what every stage must do with the token: mask it first
+// and never print it otherwise.
+func checkLog(t *testing.T, r *runnersim.StepRun) {
+	t.Helper()
+	lines := strings.Split(r.Stdout, "\n")
+	if lines[0] != "::add-mask::"+fgtest.Token {
+		t.Errorf("%s stage: first line %q, want the token's mask", r.Stage, lines[0])
+	}
+	if strings.Count(r.Stdout, fgtest.Token) != 1 || strings.Contains(r.Summary, fgtest.Token) {
+		t.Errorf("%s stage shows the token:\n%s", r.Stage, r.Stdout)
+	}
+	for k, v := range r.Outputs {
+		if strings.Contains(v, fgtest.Token) {
+			t.Errorf("output %s holds the token", k)
+		}
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to write it)", err, t.Name())
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("%s (-want +got):\n%s", path, d)
+	}
+}
+
+// normal replaces the fake's random address in s.
+func normal(s string, srv *httptest.Server) string {
+	return strings.ReplaceAll(s, srv.URL, "http://fake-github")
+}
+
+func outputsText(r *runnersim.StepRun, srv *httptest.Server) string {
+	b, _ := json.MarshalIndent(r.Outputs, "", "  ")
+	return normal(string(b), srv) + "\n"
+}
