@@ -25,7 +25,9 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 		row(&b, "State", "`"+res.State+"`")
 		row(&b, "Deployment", fmt.Sprintf("%d", res.DeploymentID))
 		row(&b, "Environment URL", linkOr(res.EnvironmentURL, res.EnvironmentURL))
-		row(&b, "Log", linkOr("workflow run", res.LogURL))
+		if res.LogURL != "" {
+			row(&b, "Log", linkOr("workflow run", res.LogURL))
+		}
 		for _, r := range res.Recovered {
 			row(&b, "Recovered", cell(r))
 		}
@@ -105,7 +107,7 @@ func cell(s string) string {
 }
 
 func linkOr(text, href string) string {
-	if text == "" || href == "" && text == "workflow run" {
+	if text == "" {
 		return ""
 	}
 	if href == "" || !(strings.HasPrefix(href, "https://") || strings.HasPrefix(href, "http://")) {
