@@ -88,7 +88,7 @@ func binary(ctx context.Context, argv0 string, env map[string]string, stdout io.
 
 // newJob is a job of event on the simulated runner, against a validating
 // fake GitHub, running the real binary.
-func newJob(t *testing.T, event string, launch runnersim.Launcher) (*runnersim.Job, *fakegithub.Fake, *httptest.Server) {
+func newJob(t testing.TB, event string, launch runnersim.Launcher) (*runnersim.Job, *fakegithub.Fake, *httptest.Server) {
 	t.Helper()
 	f, srv := fgtest.New(t, "")
 	raw, err := os.ReadFile(filepath.Join("testdata", "events", event+".json"))
