@@ -58,12 +58,14 @@ type Fake struct {
 	// Sleep waits out Latency (time.Sleep when nil).
 	Sleep func(time.Duration)
 
-	mu       sync.Mutex
-	repos    map[string]*repo
-	requests []Request
-	faults   []*Fault
-	limits   []*WriteLimit
-	nextID   int64
+	mu          sync.Mutex
+	inflight    int
+	maxInflight int
+	repos       map[string]*repo
+	requests    []Request
+	faults      []*Fault
+	limits      []*WriteLimit
+	nextID      int64
 }
 
 // New returns an empty fake GitHub.
@@ -92,6 +94,13 @@ func (f *Fake) Count(method string) int {
 	return n
 }
 
+// MaxInFlight is the most requests the fake was serving at once.
+func (f *Fake) MaxInFlight() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.maxInflight
+}
+
 // ResetRequests forgets the requests received so far.
 func (f *Fake) ResetRequests() {
 	f.mu.Lock()
@@ -113,7 +122,14 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.EscapedPath(), f.Prefix)
 	f.mu.Lock()
 	f.requests = append(f.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: string(body)})
+	f.inflight++
+	f.maxInflight = max(f.maxInflight, f.inflight)
 	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.inflight--
+		f.mu.Unlock()
+	}()
 	if f.Latency > 0 {
 		if f.Sleep != nil {
 			f.Sleep(f.Latency)

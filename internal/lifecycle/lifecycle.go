@@ -25,6 +25,8 @@ type Client struct {
 	// Policy paces the checks and re-sends of writes that may have been
 	// lost (its Sleep, Tries and back-off).
 	Policy githubapi.Policy
+	// Concurrency bounds a teardown's concurrent requests (0: Workers).
+	Concurrency int
 }
 
 // Result is what a step did, for outputs, the job summary and the log.

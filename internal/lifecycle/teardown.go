@@ -16,9 +16,17 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 )
 
-// Workers bounds the concurrent requests of one teardown (the transport
-// bounds all requests in flight to githubapi.MaxInFlight as well).
+// Workers is the default bound on the concurrent requests of one teardown
+// (the transport bounds all requests in flight to githubapi.MaxInFlight as
+// well).
 const Workers = githubapi.MaxInFlight
+
+func (c *Client) workers() int {
+	if c.Concurrency > 0 {
+		return min(c.Concurrency, Workers)
+	}
+	return Workers
+}
 
 // TeardownResult is what a teardown did, or in a dry run would do.
 type TeardownResult struct {
@@ -150,7 +158,7 @@ func (c *Client) listDeployments(ctx context.Context, env, ref string) ([]*githu
 	if resp.LastPage > 1 {
 		pages = append(pages, make([][]*github.Deployment, resp.LastPage-1)...)
 		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(Workers)
+		g.SetLimit(c.workers())
 		for p := 2; p <= resp.LastPage; p++ {
 			g.Go(func() error {
 				list, _, err := c.GH.Repositories.ListDeployments(gctx, c.Owner, c.Repo, opts(p))
@@ -181,7 +189,7 @@ func (c *Client) listDeployments(ctx context.Context, env, ref string) ([]*githu
 func (c *Client) deactivate(ctx context.Context, cfg *config.Config, list []*github.Deployment, match func(string) bool, td *TeardownResult) error {
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(Workers)
+	g.SetLimit(c.workers())
 	for _, d := range list {
 		g.Go(func() error {
 			ds, err := c.latest(gctx, d)
@@ -243,7 +251,7 @@ func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list
 	var n atomic.Int64
 	ids := make([]int64, len(list))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(Workers)
+	g.SetLimit(c.workers())
 	for i, d := range list {
 		g.Go(func() error {
 			_, err := c.GH.Repositories.DeleteDeployment(gctx, c.Owner, c.Repo, d.GetID())

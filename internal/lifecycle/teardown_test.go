@@ -1,0 +1,266 @@
+package lifecycle_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+)
+
+// seedMixed adds n deployments to env whose latest states cycle through
+// success, in_progress, inactive and none, and returns how many are not
+// inactive.
+func seedMixed(r *fakegithub.Repo, env string, n int) (ids []int64, notInactive int) {
+	cycle := [][]string{{"in_progress", "success"}, {"in_progress"}, {"success", "inactive"}, nil}
+	seeds := make([]fakegithub.Seed, n)
+	for i := range seeds {
+		seeds[i] = fakegithub.Seed{Environment: env, States: cycle[i%len(cycle)]}
+		if i%len(cycle) != 2 {
+			notInactive++
+		}
+	}
+	return r.Seed(seeds...), notInactive
+}
+
+func teardownCfg(step config.Step, env string) *config.Config {
+	c := cfg()
+	c.Step, c.Environment, c.DeleteEnvironment = step, env, true
+	return c
+}
+
+func TestDeactivateEnvAtScale(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	others := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"success"}}, fakegithub.Seed{Environment: "pr-70", States: []string{"in_progress"}})
+	ids, notInactive := seedMixed(e.repo, "pr-7", 250)
+	e.fake.ResetRequests()
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fake.Count("POST"); got != notInactive {
+		t.Errorf("%d writes, want %d (one per deployment not already inactive)", got, notInactive)
+	}
+	if len(res.Teardown.Deactivated) != notInactive || res.Teardown.Seen != 250 {
+		t.Errorf("deactivated %d of %d seen", len(res.Teardown.Deactivated), res.Teardown.Seen)
+	}
+	st := states(t, e.repo)
+	for _, id := range ids {
+		if st[id][0] != "inactive" {
+			t.Fatalf("deployment %d is %v", id, st[id])
+		}
+	}
+	if st[others[0]][0] != "success" || st[others[1]][0] != "in_progress" {
+		t.Errorf("other environments touched: %v %v", st[others[0]], st[others[1]])
+	}
+	if m := e.fake.MaxInFlight(); m > 8 {
+		t.Errorf("%d requests in flight at once, want at most 8", m)
+	}
+	// A second run has nothing to write.
+	e.fake.ResetRequests()
+	if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7")); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fake.Count("POST"); n != 0 {
+		t.Errorf("second run wrote %d statuses, want 0", n)
+	}
+}
+
+func TestDeleteEnv(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		env       string
+		admin     bool
+		seed      int
+		wantEnv   bool // environment deleted
+		wantWarn  string
+		wantNote  string
+		keepEnv   bool // delete-environment: false
+		dryRun    bool
+		keepLatest int
+	}{
+		{name: "with administration: write", env: "pr-1", admin: true, seed: 5, wantEnv: true},
+		{name: "GITHUB_TOKEN cannot delete the environment", env: "pr-1", seed: 5, wantWarn: "administration: write", wantNote: "may not delete"},
+		{name: "name with a slash", env: "feature/login", admin: true, seed: 3, wantEnv: true},
+		{name: "missing environment", env: "gone", admin: true, seed: 0, wantNote: "does not exist"},
+		{name: "delete-environment false", env: "pr-1", admin: true, seed: 2, keepEnv: true, wantNote: "delete-environment is false"},
+		{name: "keep-latest keeps the environment", env: "pr-1", admin: true, seed: 4, keepLatest: 1, wantNote: "keep-latest"},
+		{name: "dry run", env: "pr-1", admin: true, seed: 4, dryRun: true, wantNote: "dry run"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, "tok")
+			e.fake.Tokens = map[string]fakegithub.Token{"tok": {Write: true, Admin: tt.admin}}
+			other := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"success"}})
+			var ids []int64
+			if tt.seed > 0 {
+				ids, _ = seedMixed(e.repo, tt.env, tt.seed)
+			}
+			e.fake.ResetRequests()
+			c := teardownCfg(config.StepDeleteEnv, tt.env)
+			c.DeleteEnvironment, c.DryRun, c.KeepLatest = !tt.keepEnv, tt.dryRun, tt.keepLatest
+			res, err := lifecycle.Teardown(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			td := res.Teardown
+			left := map[int64]bool{}
+			for _, d := range e.repo.Deployments() {
+				left[d.ID] = true
+			}
+			if !left[other[0]] {
+				t.Error("a deployment of another environment was deleted")
+			}
+			wantLeft := 0
+			switch {
+			case tt.dryRun:
+				wantLeft = tt.seed
+				if n := e.fake.Count("POST") + e.fake.Count("DELETE"); n != 0 {
+					t.Errorf("dry run wrote %d times", n)
+				}
+			case tt.keepLatest > 0:
+				wantLeft = tt.keepLatest
+				if !left[ids[len(ids)-1]] {
+					t.Error("keep-latest did not keep the newest deployment")
+				}
+			}
+			n := 0
+			for _, id := range ids {
+				if left[id] {
+					n++
+				}
+			}
+			if n != wantLeft {
+				t.Errorf("%d deployments of %s left, want %d", n, tt.env, wantLeft)
+			}
+			if len(td.Deleted) != tt.seed-tt.keepLatest {
+				t.Errorf("deleted %d, want %d", len(td.Deleted), tt.seed-tt.keepLatest)
+			}
+			if td.EnvironmentDeleted != tt.wantEnv || e.repo.HasEnvironment(tt.env) == tt.wantEnv && tt.seed > 0 {
+				t.Errorf("environment deleted %v (exists %v), want %v", td.EnvironmentDeleted, e.repo.HasEnvironment(tt.env), tt.wantEnv)
+			}
+			if !strings.Contains(td.EnvironmentNote, tt.wantNote) {
+				t.Errorf("note %q, want %q", td.EnvironmentNote, tt.wantNote)
+			}
+			if got := strings.Join(res.Warnings, "\n"); (tt.wantWarn == "") != (got == "") || !strings.Contains(got, tt.wantWarn) {
+				t.Errorf("warnings %q, want %q", got, tt.wantWarn)
+			}
+			for _, r := range e.fake.Requests() {
+				if strings.Contains(r.Path, "/environments/") && strings.Contains(tt.env, "/") && !strings.Contains(r.Path, "feature%2Flogin") {
+					t.Errorf("environment name not escaped: %s", r.Path)
+				}
+			}
+		})
+	}
+}
+
+func TestTeardownOfOneRef(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	e.repo.AddRef("a", fgtest.SHA).AddRef("b", fgtest.SHA)
+	ids := e.repo.Seed(fakegithub.Seed{Environment: "qa", Ref: "a", States: []string{"success"}}, fakegithub.Seed{Environment: "qa", Ref: "b", States: []string{"success"}})
+	c := teardownCfg(config.StepDeactivateEnv, "qa")
+	c.Ref, c.RefGiven = "a", true
+	if _, err := lifecycle.Teardown(context.Background(), e.c, c); err != nil {
+		t.Fatal(err)
+	}
+	st := states(t, e.repo)
+	if st[ids[0]][0] != "inactive" || st[ids[1]][0] != "success" {
+		t.Errorf("states %v", st)
+	}
+}
+
+func TestSupersedeRetiresRunningDeploymentsOfTheRef(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	ids := e.repo.Seed(
+		fakegithub.Seed{Environment: "staging", Ref: fgtest.SHA, States: []string{"in_progress"}},
+		fakegithub.Seed{Environment: "staging", Ref: fgtest.SHA, States: []string{"queued"}},
+		fakegithub.Seed{Environment: "staging", Ref: fgtest.SHA, States: []string{"success"}},
+		fakegithub.Seed{Environment: "qa", Ref: fgtest.SHA, States: []string{"in_progress"}},
+	)
+	c := cfg()
+	c.Supersede = true
+	res, err := lifecycle.Start(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := states(t, e.repo)
+	got := []string{st[ids[0]][0], st[ids[1]][0], st[ids[2]][0], st[ids[3]][0], st[res.DeploymentID][0]}
+	if d := cmp.Diff([]string{"inactive", "inactive", "success", "in_progress", "in_progress"}, got); d != "" {
+		t.Errorf("states (-want +got):\n%s", d)
+	}
+}
+
+func TestTransientSuccessRetiresEarlierPreviews(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	ids := e.repo.Seed(
+		fakegithub.Seed{Environment: "pr-9", Transient: true, States: []string{"success"}},
+		fakegithub.Seed{Environment: "pr-9", Transient: true, States: []string{"failure"}},
+		fakegithub.Seed{Environment: "pr-9", Transient: true, States: []string{"in_progress"}},
+	)
+	c := cfg()
+	c.Step, c.Environment, c.Transient, c.DeploymentID = config.StepFinish, "pr-9", true, ids[2]
+	res, err := lifecycle.Finish(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := states(t, e.repo)
+	if st[ids[0]][0] != "inactive" || st[ids[1]][0] != "failure" || st[ids[2]][0] != "success" {
+		t.Errorf("states %v", st)
+	}
+	if res.Teardown == nil || len(res.Teardown.Deactivated) != 1 {
+		t.Errorf("teardown %+v", res.Teardown)
+	}
+	// auto-inactive false leaves them alone.
+	e2 := setup(t, fgtest.Token)
+	ids = e2.repo.Seed(fakegithub.Seed{Environment: "pr-9", Transient: true, States: []string{"success"}}, fakegithub.Seed{Environment: "pr-9", Transient: true})
+	c.DeploymentID, c.AutoInactive = ids[1], false
+	if _, err := lifecycle.Finish(context.Background(), e2.c, c); err != nil {
+		t.Fatal(err)
+	}
+	if n := e2.fake.Count(""); n != 1 || states(t, e2.repo)[ids[0]][0] != "success" {
+		t.Errorf("auto-inactive false: %d calls, states %v", n, states(t, e2.repo))
+	}
+}
+
+func TestTeardownUnderASecondaryRateLimit(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	limit := &fakegithub.WriteLimit{N: 40, Window: 3 * time.Second}
+	e.fake.Limit(limit)
+	seeds := make([]fakegithub.Seed, 120)
+	for i := range seeds {
+		seeds[i] = fakegithub.Seed{Environment: "pr-5", States: []string{"success"}}
+	}
+	ids := e.repo.Seed(seeds...)
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Teardown.Deactivated) != 120 {
+		t.Errorf("deactivated %d, want 120", len(res.Teardown.Deactivated))
+	}
+	st := states(t, e.repo)
+	for _, id := range ids {
+		if st[id][0] != "inactive" || len(st[id]) != 2 {
+			t.Fatalf("deployment %d: %v (want exactly one inactive status)", id, st[id])
+		}
+	}
+	if limit.Refusals == 0 {
+		t.Error("the limit never refused a write: the test tests nothing")
+	}
+	if e.clock.Slept() < 6*time.Second {
+		t.Errorf("waited %s in all; 120 writes at 40 per 3 s need at least 6 s", e.clock.Slept())
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+)
+
+func TestPullRequestPushedThreeTimesLeavesOnePreviewActive(t *testing.T) {
+	t.Parallel()
+	_, f, srv := newJob(t, "pull_request", binary)
+	var last string
+	for push := 1; push <= 3; push++ {
+		job, _, _ := newJob(t, "pull_request", binary)
+		job.Context["GITHUB_API_URL"] = srv.URL
+		job.Context["GITHUB_RUN_ID"] = fmt.Sprint(500 + push)
+		head := job.Event["pull_request"].(map[string]any)["head"].(map[string]any)
+		head["sha"] = strings.Repeat(fmt.Sprint(push), 40)
+		main := run(t, job, runnersim.Step{ID: "preview", With: map[string]string{"environment": "pr-${{ github.event.number }}"}})
+		if main.ExitCode != 0 {
+			t.Fatalf("push %d: %s", push, main.Stdout)
+		}
+		last = main.Outputs["deployment-id"]
+		if p := post(t, job); p[0].ExitCode != 0 {
+			t.Fatalf("post %d: %s", push, p[0].Stdout)
+		}
+	}
+	active := 0
+	for _, d := range f.AddRepo(fgtest.Repo).Deployments() {
+		if d.State() != "inactive" {
+			active++
+			if fmt.Sprint(d.ID) != last || d.State() != "success" {
+				t.Errorf("deployment %d is %s; only the last, %s, should be active", d.ID, d.State(), last)
+			}
+		}
+	}
+	if active != 1 {
+		t.Errorf("%d active previews, want 1", active)
+	}
+}
+
+func TestDeleteEnvOnPullRequestClosed(t *testing.T) {
+	t.Parallel()
+	for _, admin := range []bool{false, true} {
+		t.Run(fmt.Sprintf("admin=%v", admin), func(t *testing.T) {
+			t.Parallel()
+			job, f, _ := newJob(t, "pull_request_closed", binary)
+			f.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: admin}
+			repo := f.AddRepo(fgtest.Repo)
+			repo.Seed(fakegithub.Seed{Environment: "pr-42", Transient: true, States: []string{"success"}},
+				fakegithub.Seed{Environment: "pr-42", Transient: true, States: []string{"success", "inactive"}},
+				fakegithub.Seed{Environment: "staging", States: []string{"success"}})
+			r := run(t, job, runnersim.Step{ID: "teardown", With: map[string]string{"step": "delete-env", "environment": "pr-${{ github.event.number }}"}})
+			if r.ExitCode != 0 {
+				t.Fatalf("exit %d\n%s", r.ExitCode, r.Stdout)
+			}
+			want := map[string]string{"deactivated": "1", "deleted": "2", "environment-deleted": fmt.Sprint(admin)}
+			for k, v := range want {
+				if r.Outputs[k] != v {
+					t.Errorf("output %s=%q, want %q", k, r.Outputs[k], v)
+				}
+			}
+			ds := repo.Deployments()
+			if len(ds) != 1 || ds[0].Environment != "staging" {
+				t.Errorf("left: %+v", ds)
+			}
+			warns := r.Annotations("warning")
+			if admin != (len(warns) == 0) || !admin && !strings.Contains(warns[0], "administration: write") {
+				t.Errorf("warnings %q", warns)
+			}
+			if !strings.Contains(r.Summary, "Teardown of pr-42") {
+				t.Errorf("summary:\n%s", r.Summary)
+			}
+			if p := post(t, job); p[0].ExitCode != 0 || len(p[0].Commands) != 1 {
+				t.Errorf("post of a teardown step: %+v", p[0])
+			}
+		})
+	}
+}
