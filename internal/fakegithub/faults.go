@@ -25,6 +25,9 @@ type Fault struct {
 	// DropAfter carries the request out, then closes the connection
 	// without an answer: a write whose answer is lost.
 	DropAfter bool
+	// Delay holds the answer back (real time), e.g. past a client's
+	// timeout.
+	Delay time.Duration
 
 	hits int
 }
@@ -58,6 +61,9 @@ func (f *Fake) matchFault(method, path string) *Fault {
 // before answers for the fault, when it replaces the answer; it reports
 // whether it did.
 func (ft *Fault) before(w http.ResponseWriter) bool {
+	if ft.Delay > 0 {
+		time.Sleep(ft.Delay)
+	}
 	switch {
 	case ft.Drop:
 		hijackClose(w)

@@ -17,6 +17,7 @@ type env struct {
 	clock *fakegithub.Clock
 	c     *lifecycle.Client
 	repo  *fakegithub.Repo
+	token string
 }
 
 // setup starts a validating fake GitHub and a client whose waits advance a
@@ -28,12 +29,20 @@ func setup(t testing.TB, token string) *env {
 	f.Now = clock.Now
 	p := githubapi.DefaultPolicy()
 	p.Sleep, p.Now, p.Rand = clock.Sleep, clock.Now, func() float64 { return 0.5 }
-	gh, err := githubapi.New(token, srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(clock.Sleep, clock.Now)})
+	e := &env{fake: f, srv: srv, clock: clock, repo: f.AddRepo(fgtest.Repo)}
+	e.token = token
+	e.c = rebuild(t, e, p)
+	return e
+}
+
+// rebuild is a client for e with retry policy p.
+func rebuild(t testing.TB, e *env, p githubapi.Policy) *lifecycle.Client {
+	t.Helper()
+	gh, err := githubapi.New(e.token, e.srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(e.clock.Sleep, e.clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{fake: f, srv: srv, clock: clock, repo: f.AddRepo(fgtest.Repo),
-		c: &lifecycle.Client{GH: gh, Owner: "octo-org", Repo: "hello-world", Policy: p}}
+	return &lifecycle.Client{GH: gh, Owner: "octo-org", Repo: "hello-world", Policy: p}
 }
 
 // cfg is a start in staging of main's commit on a push, as Load makes it.

@@ -1,0 +1,191 @@
+package lifecycle_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+)
+
+const (
+	createPath = "/repos/octo-org/hello-world/deployments"
+	statusPath = "/statuses"
+)
+
+// TestFaults injects what GitHub really does into start and finish and
+// checks what the action does about it: the state GitHub is left in, the
+// calls made, the time waited (on the fake clock) and the error.
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	hourReset := fakegithub.NewClock().Now().Add(time.Hour)
+	tests := []struct {
+		name   string
+		faults []*fakegithub.Fault
+		// finish runs a finish of a seeded deployment instead of a start.
+		finish bool
+		// wantErr is empty when the step must succeed.
+		wantErr     []string
+		wantCalls   int
+		wantMinWait time.Duration
+		wantMaxWait time.Duration
+		// wantDeployments is how many deployments exist afterwards.
+		wantDeployments int
+		// wantStatuses is how many statuses the (last) deployment has.
+		wantStatuses int
+	}{
+		{name: "502 on create: checked, then created once",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Status: 502}},
+			wantCalls: 4, wantDeployments: 1, wantStatuses: 1},
+		{name: "create performed but its answer lost: adopted, not created twice",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, DropAfter: true}},
+			wantCalls: 3, wantDeployments: 1, wantStatuses: 1},
+		{name: "connection dropped before create: checked, then created",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Drop: true}},
+			wantCalls: 4, wantDeployments: 1, wantStatuses: 1},
+		{name: "two 503s on a status",
+			faults: []*fakegithub.Fault{{Method: "POST", Path: statusPath, Times: 2, Status: 503}},
+			finish: true, wantCalls: 5, wantDeployments: 1, wantStatuses: 2},
+		{name: "final status written but its answer lost: not written twice",
+			faults: []*fakegithub.Fault{{Method: "POST", Path: statusPath, Times: 1, DropAfter: true}},
+			finish: true, wantCalls: 2, wantDeployments: 1, wantStatuses: 2},
+		{name: "secondary rate limit with Retry-After: 2",
+			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Status: 403,
+				Header: map[string]string{"Retry-After": "2"}, Body: `{"message":"You have exceeded a secondary rate limit."}`}},
+			wantCalls: 3, wantMinWait: 2 * time.Second, wantMaxWait: 3 * time.Second, wantDeployments: 1, wantStatuses: 1},
+		{name: "429 with Retry-After",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: statusPath, Times: 1, Status: 429, Header: map[string]string{"Retry-After": "5"}}},
+			wantCalls: 3, wantMinWait: 5 * time.Second, wantDeployments: 1, wantStatuses: 1},
+		{name: "secondary rate limit without Retry-After waits a minute",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Status: 403, Body: `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}`}},
+			wantCalls: 3, wantMinWait: time.Minute, wantDeployments: 1, wantStatuses: 1},
+		{name: "primary rate limit resetting in 30 s is waited for",
+			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Status: 403, Header: map[string]string{
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakegithub.NewClock().Now().Add(30 * time.Second).Unix())}}},
+			wantCalls: 3, wantMinWait: 30 * time.Second, wantDeployments: 1, wantStatuses: 1},
+		{name: "primary rate limit exhausted for an hour fails fast",
+			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Status: 403, Header: map[string]string{
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(hourReset.Unix())}}},
+			wantErr:   []string{"rate limit", "exhausted until " + hourReset.Format("15:04") + " UTC"},
+			wantCalls: 1, wantMaxWait: time.Second},
+		{name: "persistent 500 on create: bounded tries, clear error",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Status: 500}},
+			wantErr:   []string{"create deployment", "5 tries", "500"},
+			wantCalls: 9, wantMaxWait: 30 * time.Second},
+		{name: "persistent 500 on a status: bounded, says how to finish by hand",
+			faults:  []*fakegithub.Fault{{Method: "POST", Path: statusPath, Status: 500}},
+			finish:  true,
+			wantErr: []string{"set deployment", "5 tries", "500"}, wantCalls: 9, wantMaxWait: 30 * time.Second, wantDeployments: 1, wantStatuses: 1},
+		{name: "422 is not retried",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Status: 422, Body: `{"message":"Validation Failed"}`}},
+			wantErr:   []string{"422", "Validation Failed"},
+			wantCalls: 1},
+		{name: "a 403 that is not a rate limit is not retried",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Status: 403, Body: `{"message":"Resource not accessible by integration"}`}},
+			wantErr:   []string{"403", "deployments: write"},
+			wantCalls: 1},
+		{name: "404 is not retried",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: statusPath, Status: 404}},
+			finish:    true,
+			wantErr:   []string{"404", "not found"},
+			wantCalls: 1, wantDeployments: 1, wantStatuses: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			c := cfg()
+			if tt.finish {
+				ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", Ref: fgtest.SHA, States: []string{"in_progress"}})
+				c.Step, c.DeploymentID = config.StepFinish, ids[0]
+			}
+			for _, f := range tt.faults {
+				e.fake.Inject(f)
+			}
+			var err error
+			if tt.finish {
+				_, err = lifecycle.Finish(context.Background(), e.c, c)
+			} else {
+				_, err = lifecycle.Start(context.Background(), e.c, c)
+			}
+			switch {
+			case len(tt.wantErr) == 0 && err != nil:
+				t.Fatalf("step failed: %v", err)
+			case len(tt.wantErr) > 0 && err == nil:
+				t.Fatalf("step succeeded, want an error with %q", tt.wantErr)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if n := e.fake.Count(""); n != tt.wantCalls {
+				for _, r := range e.fake.Requests() {
+					t.Logf("%s %s?%s", r.Method, r.Path, r.Query)
+				}
+				t.Errorf("%d calls, want %d", n, tt.wantCalls)
+			}
+			slept := e.clock.Slept()
+			if slept < tt.wantMinWait || (tt.wantMaxWait > 0 && slept > tt.wantMaxWait) {
+				t.Errorf("waited %s, want between %s and %s", slept, tt.wantMinWait, tt.wantMaxWait)
+			}
+			ds := e.repo.Deployments()
+			if len(ds) != tt.wantDeployments {
+				t.Fatalf("%d deployments, want %d", len(ds), tt.wantDeployments)
+			}
+			if len(ds) > 0 && len(ds[len(ds)-1].States) != tt.wantStatuses {
+				t.Errorf("statuses %v, want %d", ds[len(ds)-1].States, tt.wantStatuses)
+			}
+		})
+	}
+}
+
+func TestIdempotentReadsAreRetriedAfterFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault *fakegithub.Fault
+		calls int
+	}{
+		{"503 twice", &fakegithub.Fault{Method: "GET", Times: 2, Status: 503}, 3 + 1},
+		{"dropped connection", &fakegithub.Fault{Method: "GET", Times: 1, Drop: true}, 2 + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
+			e.fake.Inject(tt.fault)
+			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// list (retried) + one status read + one write
+			if n := e.fake.Count(""); n != tt.calls+1 || len(res.Teardown.Deactivated) != 1 {
+				t.Errorf("%d calls, deactivated %v", n, res.Teardown.Deactivated)
+			}
+		})
+	}
+}
+
+func TestATryThatHangsIsTimedOutAndRetried(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	p := e.c.Policy
+	p.PerTry = 100 * time.Millisecond
+	e.c = rebuild(t, e, p)
+	e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
+	e.fake.Inject(&fakegithub.Fault{Method: "GET", Path: "/deployments", Times: 1, Delay: time.Second})
+	start := time.Now()
+	if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1")); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 900*time.Millisecond {
+		t.Errorf("took %s: the hanging try was not cut off", took)
+	}
+}
