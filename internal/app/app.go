@@ -101,7 +101,7 @@ func Run(ctx context.Context, e Env) (code int) {
 		a.Errorf("%s", err)
 		return 1
 	}
-	c := &lifecycle.Client{GH: gh, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p}
+	c := &lifecycle.Client{GH: gh, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log}
 	res, err := dispatch(ctx, c, cfg)
 	if err != nil {
 		a.Errorf("%s", failure(cfg, err))

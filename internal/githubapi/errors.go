@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -53,7 +54,7 @@ func Explain(c Call, err error) error {
 	}
 	var rle *RateLimitError
 	if errors.As(err, &rle) {
-		return fmt.Errorf("%s: %w", c.Op, err)
+		return fmt.Errorf("%s: %w", c.Op, rle)
 	}
 	msg := githubMessage(err)
 	switch StatusCode(err) {
@@ -79,9 +80,26 @@ func Explain(c Call, err error) error {
 	}
 	var ex *ExhaustedError
 	if errors.As(err, &ex) {
-		return fmt.Errorf("%s: GitHub did not answer successfully after %d tries, the last time: %v", c.Op, ex.Tries, ex.Last)
+		return fmt.Errorf("%s: GitHub did not answer successfully after %d tries, the last time: %s; GitHub may be having an outage (https://www.githubstatus.com): re-run the job later", c.Op, ex.Tries, Describe(ex.Last))
 	}
 	return fmt.Errorf("%s: %w", c.Op, err)
+}
+
+// Describe is a short account of a failed request: GitHub's status and
+// message, or the connection error, without the request's URL.
+func Describe(err error) string {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		if m := githubMessage(err); m != "" {
+			return er.Response.Status + " " + m
+		}
+		return er.Response.Status
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }
 
 // githubMessage is GitHub's own message in err, with its validation errors.

@@ -27,6 +27,14 @@ type Client struct {
 	Policy githubapi.Policy
 	// Concurrency bounds a teardown's concurrent requests (0: Workers).
 	Concurrency int
+	// Log, when set, receives a line for each write sent again.
+	Log func(format string, args ...any)
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.Log != nil {
+		c.Log(format, args...)
+	}
 }
 
 // Result is what a step did, for outputs, the job summary and the log.

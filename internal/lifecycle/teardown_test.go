@@ -76,15 +76,15 @@ func TestDeactivateEnvAtScale(t *testing.T) {
 func TestDeleteEnv(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
-		env       string
-		admin     bool
-		seed      int
-		wantEnv   bool // environment deleted
-		wantWarn  string
-		wantNote  string
-		keepEnv   bool // delete-environment: false
-		dryRun    bool
+		name       string
+		env        string
+		admin      bool
+		seed       int
+		wantEnv    bool // environment deleted
+		wantWarn   string
+		wantNote   string
+		keepEnv    bool // delete-environment: false
+		dryRun     bool
 		keepLatest int
 	}{
 		{name: "with administration: write", env: "pr-1", admin: true, seed: 5, wantEnv: true},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -135,7 +136,9 @@ func (c *Client) write(ctx context.Context, call githubapi.Call, send func() err
 			}
 			return githubapi.Explain(call, err)
 		}
-		if serr := p.Sleep(ctx, p.Backoff(try)); serr != nil {
+		wait := p.Backoff(try)
+		c.logf("%s failed (%s); checking whether GitHub carried it out, then try %d of %d in %s", call.Op, githubapi.Describe(err), try+1, p.Tries, wait.Round(time.Millisecond))
+		if serr := p.Sleep(ctx, wait); serr != nil {
 			return githubapi.Explain(call, err)
 		}
 		ok, cerr := done()

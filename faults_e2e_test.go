@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+)
+
+// TestFaultClassesWithTheRealBinary runs one fault of each class through
+// the built binary, with real waits.
+func TestFaultClassesWithTheRealBinary(t *testing.T) {
+	t.Parallel()
+	const create = "/repos/octo-org/hello-world/deployments"
+	tests := []struct {
+		name string
+		// inPost injects the fault after the main stage.
+		inPost   bool
+		fault    *fakegithub.Fault
+		token    *fakegithub.Token
+		wantExit int
+		wantErr  []string
+		minWait  time.Duration
+		maxWait  time.Duration
+	}{
+		{name: "5xx on create", fault: &fakegithub.Fault{Method: "POST", Path: create, Times: 1, Status: 502}, maxWait: 20 * time.Second},
+		{name: "secondary rate limit", fault: &fakegithub.Fault{Method: "POST", Path: create, Times: 1, Status: 403, Header: map[string]string{"Retry-After": "2"}}, minWait: 2 * time.Second},
+		{name: "answer lost after create", fault: &fakegithub.Fault{Method: "POST", Path: create, Times: 1, DropAfter: true}},
+		{name: "persistent 500 on the final status", inPost: true, fault: &fakegithub.Fault{Method: "POST", Path: "/statuses", Status: 500},
+			wantExit: 1, wantErr: []string{"5 tries", "may be left in_progress", "step: finish", "deployment-id: 1001"}, maxWait: 30 * time.Second},
+		{name: "primary rate limit for an hour", fault: &fakegithub.Fault{Method: "POST", Path: create, Status: 403, Header: map[string]string{
+			"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(time.Now().Add(time.Hour).Unix())}},
+			wantExit: 1, wantErr: []string{"exhausted until"}, maxWait: 5 * time.Second},
+		{name: "revoked token", token: &fakegithub.Token{Revoked: true}, wantExit: 1, wantErr: []string{"401", "token"}},
+		{name: "read-only token", token: &fakegithub.Token{}, wantExit: 1, wantErr: []string{"403", "permissions: deployments: write"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			job, f, _ := newJob(t, "push", binary)
+			if tt.token != nil {
+				f.Tokens[fgtest.Token] = *tt.token
+			}
+			if tt.fault != nil && !tt.inPost {
+				f.Inject(tt.fault)
+			}
+			begin := time.Now()
+			main := run(t, job, startStep)
+			if tt.fault != nil && tt.inPost {
+				f.Inject(tt.fault)
+			}
+			posts := post(t, job)
+			took := time.Since(begin)
+			last := main
+			if tt.inPost || main.ExitCode == 0 {
+				last = posts[0]
+			}
+			if last.ExitCode != tt.wantExit {
+				t.Fatalf("%s stage exited %d, want %d\n%s", last.Stage, last.ExitCode, tt.wantExit, last.Stdout)
+			}
+			errs := strings.Join(last.Annotations("error"), "\n")
+			for _, w := range tt.wantErr {
+				if !strings.Contains(errs, w) {
+					t.Errorf("errors %q do not contain %q; log:\n%s", errs, w, last.Stdout)
+				}
+			}
+			if took < tt.minWait || (tt.maxWait > 0 && took > tt.maxWait) {
+				t.Errorf("took %s, want between %s and %s", took, tt.minWait, tt.maxWait)
+			}
+			ds := f.AddRepo(fgtest.Repo).Deployments()
+			if tt.wantExit == 0 && (len(ds) != 1 || ds[0].State() != "success") {
+				t.Errorf("deployments %+v, want exactly one, success", ds)
+			}
+		})
+	}
+}
