@@ -72,7 +72,7 @@ func Run(ctx context.Context, e Env) (code int) {
 	}()
 	stage := StageOf(e.Args[0])
 	if stage == config.StagePost && config.StartedByMain(a) == 0 {
-		info(a, "Nothing to do: the main stage started no deployment.")
+		report.Logf(a, "Nothing to do: the main stage started no deployment.")
 		return 0
 	}
 	cfg, err := config.Load(a, stage)
@@ -91,7 +91,7 @@ func Run(ctx context.Context, e Env) (code int) {
 		ctx, cancel = context.WithTimeout(ctx, StepTimeout)
 		defer cancel()
 	}
-	log := func(format string, args ...any) { info(a, format, args...) }
+	log := func(format string, args ...any) { report.Logf(a, format, args...) }
 	p := githubapi.DefaultPolicy()
 	if e.Policy != nil {
 		p = *e.Policy
@@ -143,20 +143,20 @@ func failure(cfg *config.Config, err error) string {
 // describe logs what the step did, one line each.
 func describe(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	if res.Skipped != "" {
-		info(a, "Nothing to do: %s.", res.Skipped)
+		report.Logf(a, "Nothing to do: %s.", res.Skipped)
 		return
 	}
 	for _, r := range res.Recovered {
-		info(a, "Recovered %s instead of sending it again.", r)
+		report.Logf(a, "Recovered %s instead of sending it again.", r)
 	}
 	if td := res.Teardown; td != nil {
 		verb := "Marked"
 		if td.DryRun {
 			verb = "Dry run: would mark"
 		}
-		info(a, "%s %d of %d deployments of %q inactive.", verb, len(td.Deactivated), td.Seen, td.Environment)
+		report.Logf(a, "%s %d of %d deployments of %q inactive.", verb, len(td.Deactivated), td.Seen, td.Environment)
 		if cfg.Step == config.StepDeleteEnv {
-			info(a, "Deleted %d deployments; environment deleted: %t%s.", len(td.Deleted), td.EnvironmentDeleted, note(td.EnvironmentNote))
+			report.Logf(a, "Deleted %d deployments; environment deleted: %t%s.", len(td.Deleted), td.EnvironmentDeleted, note(td.EnvironmentNote))
 		}
 	}
 	if res.DeploymentID != 0 && res.State != "" {
@@ -164,7 +164,7 @@ func describe(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result
 		if res.Adopted {
 			verb = "Adopted deployment"
 		}
-		info(a, "%s %d of %s to %q is %s.", verb, res.DeploymentID, orDash(res.Ref), res.Environment, res.State)
+		report.Logf(a, "%s %d of %s to %q is %s.", verb, res.DeploymentID, orDash(res.Ref), res.Environment, res.State)
 	}
 }
 
@@ -180,17 +180,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// info prints a log line. Values may come from inputs, so line breaks are
-// escaped and a line never starts with "::": nothing can inject a
-// workflow command.
-func info(a *githubactions.Action, format string, args ...any) {
-	msg := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(fmt.Sprintf(format, args...))
-	if strings.HasPrefix(msg, "::") {
-		msg = " " + msg
-	}
-	a.Infof("%s", msg)
 }
 
 // unjoin splits an errors.Join error into its messages.

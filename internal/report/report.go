@@ -81,10 +81,23 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	}
 }
 
+// Logf prints a log line. Values may come from inputs or from GitHub, so
+// line breaks are escaped and a line never starts with "::": nothing
+// printed can inject a workflow command.
+func Logf(a *githubactions.Action, format string, args ...any) {
+	msg := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(fmt.Sprintf(format, args...))
+	if strings.HasPrefix(msg, "::") {
+		msg = " " + msg
+	}
+	a.Infof("%s", msg)
+}
+
 // fileCommand writes NAME=value to the runner's file for kind (output,
 // state, env) through go-githubactions, choosing a fresh delimiter when the
 // value holds the library's.
 func fileCommand(a *githubactions.Action, kind, name, value string) {
+	// The runner reads \r, \n and \r\n as line breaks: write what it reads.
+	value = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(value)
 	if !strings.Contains(value, libraryDelimiter) {
 		switch kind {
 		case "output":

@@ -13,13 +13,16 @@ import (
 // that is DELIMITER. A malformed file is an error: it fails the step.
 func ParseFileCommand(data string) (map[string]string, error) {
 	out := map[string]string{}
+	// The runner reads lines with .NET's ReadLine: \r\n, \r and \n each end
+	// a line.
+	data = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(data)
 	sc := bufio.NewScanner(strings.NewReader(data))
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	next := func() (string, bool) {
 		if !sc.Scan() {
 			return "", false
 		}
-		return strings.TrimSuffix(sc.Text(), "\r"), true
+		return sc.Text(), true
 	}
 	for {
 		line, ok := next()

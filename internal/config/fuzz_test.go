@@ -1,0 +1,98 @@
+package config_test
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+)
+
+func FuzzParsePayload(f *testing.F) {
+	for _, s := range []string{"", "{}", `{"a":1}`, "[]", "null", `"x"`, `{"a":1} {"b":2}`, `{"n": 1e400}`, " {\"deep\":{\"x\":[1,2,{}]}} ", "{"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		p, err := config.ParsePayload(in)
+		if err != nil {
+			return
+		}
+		if strings.TrimSpace(in) == "" {
+			if p != nil {
+				t.Fatalf("empty payload parsed as %v", p)
+			}
+			return
+		}
+		if p == nil {
+			t.Fatalf("%q accepted as no payload", in)
+		}
+		// What is sent is a JSON object that parses back to the same value.
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("%q: accepted payload does not marshal: %v", in, err)
+		}
+		again, err := config.ParsePayload(string(b))
+		if err != nil || len(again) != len(p) {
+			t.Fatalf("%q: round trip %s: %v", in, b, err)
+		}
+	})
+}
+
+func FuzzParseContexts(f *testing.F) {
+	for _, s := range []string{"", "*", "ci", "a, b\nc", ",,\n,", " * ", "*,a", "a\r\nb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		list, all, err := config.ParseContexts(in)
+		if err != nil {
+			return
+		}
+		if all && len(list) > 0 {
+			t.Fatalf("%q: all and %v", in, list)
+		}
+		for _, c := range list {
+			if c == "" || c == "*" || c != strings.TrimSpace(c) || strings.ContainsAny(c, ",\n") {
+				t.Fatalf("%q: bad context %q in %q", in, c, list)
+			}
+		}
+	})
+}
+
+// FuzzInputs gives every enumerated, boolean and numeric input an arbitrary
+// value: Load either accepts a value the input allows or names the input.
+func FuzzInputs(f *testing.F) {
+	f.Add("start", "in_progress", "true", "12", "0", "success")
+	f.Add("finish", "queued", "FALSE", "-1", "x", "nope")
+	f.Add("status", "", "yes", "9223372036854775808", "3", "")
+	f.Add("delete-env\n", " pending", "True ", "0x10", "07", "error")
+	f.Fuzz(func(t *testing.T, step, initial, boolean, id, keep, state string) {
+		inputs := map[string]string{"step": step, "initial-state": initial, "auto-merge": boolean, "deployment-id": id,
+			"keep-latest": keep, "state": state, "environment": "e"}
+		c, err := load(t, config.StageMain, env("push", inputs))
+		if err != nil {
+			var ie *config.InputError
+			for _, e := range unwrapAll(err) {
+				if !errors.As(e, &ie) {
+					t.Fatalf("error %v is not an input error", e)
+				}
+				if !slices.Contains([]string{"step", "initial-state", "auto-merge", "deployment-id", "keep-latest", "state"}, ie.Input) {
+					t.Fatalf("error names input %q", ie.Input)
+				}
+			}
+			return
+		}
+		if !slices.Contains(config.Steps, string(c.Step)) || !slices.Contains([]string{"queued", "pending", "in_progress"}, c.InitialState) ||
+			(c.State != "" && !slices.Contains(config.States, c.State)) || c.DeploymentID < 0 || c.KeepLatest < 0 {
+			t.Fatalf("accepted an invalid config: %+v", c)
+		}
+	})
+}
+
+func unwrapAll(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

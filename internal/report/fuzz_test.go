@@ -1,0 +1,82 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+)
+
+// FuzzOutputs writes a value as an output, state and environment variable
+// and reads the files back with the runner's rules: the value comes out as
+// written (line breaks as the runner reads them) and nothing else appears.
+func FuzzOutputs(f *testing.F) {
+	for _, s := range []string{"", "plain", "two\nlines", "trailing\n", "\r\nwindows\r\n", "100%", "::error::x",
+		"a\n" + libraryDelimiter + "\nevil=1", libraryDelimiter, "x<<EOF", "=", "ghadelimiter_0\nk=v"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		dir := t.TempDir()
+		files := map[string]string{}
+		for _, k := range []string{"GITHUB_OUTPUT", "GITHUB_STATE", "GITHUB_ENV"} {
+			files[k] = filepath.Join(dir, k)
+		}
+		a := githubactions.New(githubactions.WithGetenv(func(k string) string { return files[k] }), githubactions.WithWriter(&bytes.Buffer{}))
+		fileCommand(a, "output", "deployment-url", value)
+		fileCommand(a, "output", "state", "success")
+		fileCommand(a, "state", "deployment_id", value)
+		fileCommand(a, "env", "DEPLOYMENT_ACTION_X", value)
+		want := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(value)
+		for k, wantMap := range map[string]map[string]string{
+			"GITHUB_OUTPUT": {"deployment-url": want, "state": "success"},
+			"GITHUB_STATE":  {"deployment_id": want},
+			"GITHUB_ENV":    {"DEPLOYMENT_ACTION_X": want},
+		} {
+			data, err := os.ReadFile(files[k])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := runnersim.ParseFileCommand(string(data))
+			if err != nil {
+				t.Fatalf("%s: the runner would fail the step: %v\n%q", k, err, data)
+			}
+			if len(got) != len(wantMap) {
+				t.Fatalf("%s: %d entries %q, want %q", k, len(got), got, wantMap)
+			}
+			for name, v := range wantMap {
+				if got[name] != v {
+					t.Fatalf("%s: %s = %q, want %q", k, name, got[name], v)
+				}
+			}
+		}
+	})
+}
+
+// FuzzLog prints a value in a log line and in an error annotation: the log
+// line injects no workflow command, and the annotation carries the value
+// intact as its only command.
+func FuzzLog(f *testing.F) {
+	for _, s := range []string{"", "::add-mask::x", "a\n::set-output name=x::y", "%0A::error::", "a\r::warning::b", "::", "100%25"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		var buf bytes.Buffer
+		a := githubactions.New(githubactions.WithWriter(&buf))
+		Logf(a, "environment %s is ready", value)
+		Logf(a, "%s", value)
+		if cmds := runnersim.ParseCommands(strings.ReplaceAll(buf.String(), "\r", "\n")); len(cmds) != 0 {
+			t.Fatalf("log lines of %q hold workflow commands: %+v", value, cmds)
+		}
+		buf.Reset()
+		a.Errorf("%s", value)
+		cmds := runnersim.ParseCommands(buf.String())
+		if len(cmds) != 1 || cmds[0].Name != "error" || cmds[0].Data != value {
+			t.Fatalf("error annotation of %q parsed as %+v", value, cmds)
+		}
+	})
+}
