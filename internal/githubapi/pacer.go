@@ -7,26 +7,23 @@ import (
 )
 
 // Pacer spaces writes to stay within GitHub's content creation limits
-// (80 a minute, 500 an hour): token buckets that allow a burst up to each
-// limit and then one write each time a token comes back.
+// (80 a minute, 500 an hour). It keeps the times of the latest writes and
+// lets a write go only when, for every limit, fewer than N writes went in
+// the last Per: a sliding window, so no window of a minute ever holds more
+// than 80 writes, nor one of an hour more than 500.
 type Pacer struct {
-	mu      sync.Mutex
-	buckets []*bucket
-	sleep   func(context.Context, time.Duration) error
-	now     func() time.Time
-}
-
-type bucket struct {
-	capacity float64
-	per      time.Duration // time to refill the whole bucket
-	tokens   float64
-	at       time.Time
+	mu     sync.Mutex
+	limits []Limit
+	keep   int
+	times  []time.Time // oldest first, at most keep of them
+	sleep  func(context.Context, time.Duration) error
+	now    func() time.Time
 }
 
 // ContentLimits are GitHub's documented content creation limits.
 var ContentLimits = []Limit{{80, time.Minute}, {500, time.Hour}}
 
-// Limit is at most N writes in Per.
+// Limit is at most N writes in any Per.
 type Limit struct {
 	N   int
 	Per time.Duration
@@ -44,29 +41,28 @@ func NewPacer(sleep func(context.Context, time.Duration) error, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	p := &Pacer{sleep: sleep, now: now}
-	t := now()
+	p := &Pacer{limits: limits, sleep: sleep, now: now}
 	for _, l := range limits {
-		p.buckets = append(p.buckets, &bucket{capacity: float64(l.N), per: l.Per, tokens: float64(l.N), at: t})
+		p.keep = max(p.keep, l.N)
 	}
 	return p
 }
 
-// Wait takes one write token, waiting for one to come back if need be.
+// Wait returns when a write may go, and counts it.
 func (p *Pacer) Wait(ctx context.Context) error {
 	for {
 		p.mu.Lock()
 		now := p.now()
 		var wait time.Duration
-		for _, b := range p.buckets {
-			b.refill(now)
-			if b.tokens < 1 {
-				wait = max(wait, time.Duration((1-b.tokens)*float64(b.per)/b.capacity))
+		for _, l := range p.limits {
+			if len(p.times) >= l.N {
+				wait = max(wait, p.times[len(p.times)-l.N].Add(l.Per).Sub(now))
 			}
 		}
-		if wait == 0 {
-			for _, b := range p.buckets {
-				b.tokens--
+		if wait <= 0 {
+			p.times = append(p.times, now)
+			if len(p.times) > p.keep {
+				p.times = append(p.times[:0], p.times[len(p.times)-p.keep:]...)
 			}
 			p.mu.Unlock()
 			return nil
@@ -75,12 +71,5 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		if err := p.sleep(ctx, wait); err != nil {
 			return err
 		}
-	}
-}
-
-func (b *bucket) refill(now time.Time) {
-	if now.After(b.at) {
-		b.tokens = min(b.capacity, b.tokens+float64(now.Sub(b.at))*b.capacity/float64(b.per))
-		b.at = now
 	}
 }

@@ -85,7 +85,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tries, limitWaits := 0, 0
 	var last error
 	for {
-		if isWrite(req.Method) && t.Pacer != nil {
+		if createsContent(req.Method) && t.Pacer != nil {
 			if err := t.Pacer.Wait(ctx); err != nil {
 				return nil, err
 			}
@@ -250,8 +250,11 @@ func idempotent(method string) bool {
 	return false
 }
 
-func isWrite(method string) bool {
-	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+// createsContent tells the requests GitHub counts against its content
+// creation limits: those that create or change something (a DELETE
+// creates nothing, and is left to the secondary rate limit handling).
+func createsContent(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
 }
 
 // describe is "502 Bad Gateway: <GitHub's message>" for an error answer,

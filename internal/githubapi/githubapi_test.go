@@ -1,0 +1,146 @@
+package githubapi_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+)
+
+func TestNewUsesTheAPIRootAsItIs(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"https://api.github.com", "https://api.github.com/"},
+		{"https://ghe.example.com/api/v3", "https://ghe.example.com/api/v3/"},
+		{"https://api.octo.ghe.com/", "https://api.octo.ghe.com/"},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/"},
+	}
+	for _, tt := range tests {
+		c, err := githubapi.New("t", tt.in, githubapi.Options{})
+		if err != nil || c.BaseURL.String() != tt.want {
+			t.Errorf("New(%q): base %v, %v; want %s", tt.in, c.BaseURL, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "api.github.com", "ftp://x"} {
+		if _, err := githubapi.New("t", bad, githubapi.Options{}); err == nil || !strings.Contains(err.Error(), "GITHUB_API_URL") {
+			t.Errorf("New(%q) = %v, want an error naming GITHUB_API_URL", bad, err)
+		}
+	}
+}
+
+func TestPacerKeepsEveryWindowWithinGitHubsLimits(t *testing.T) {
+	t.Parallel()
+	clock := fakegithub.NewClock()
+	start := clock.Now()
+	p := githubapi.NewPacer(clock.Sleep, clock.Now)
+	var at []time.Duration
+	for i := 0; i < 600; i++ {
+		if err := p.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		at = append(at, clock.Now().Sub(start))
+	}
+	if at[79] != 0 {
+		t.Errorf("the first 80 writes waited %s", at[79])
+	}
+	if at[80] < time.Minute {
+		t.Errorf("write 81 went at %s, want a minute after the first", at[80])
+	}
+	if at[500] < time.Hour {
+		t.Errorf("write 501 went at %s, want an hour after the first", at[500])
+	}
+	for i := range at {
+		for _, l := range githubapi.ContentLimits {
+			if j := i + l.N; j < len(at) && at[j]-at[i] < l.Per {
+				t.Fatalf("writes %d to %d went within %s: more than %d in %s", i, j, at[j]-at[i], l.N, l.Per)
+			}
+		}
+	}
+}
+
+func TestBackoffIsBoundedWithJitter(t *testing.T) {
+	t.Parallel()
+	p := githubapi.DefaultPolicy()
+	for _, r := range []float64{0, 0.5, 0.999} {
+		p.Rand = func() float64 { return r }
+		for n := 1; n < 70; n++ {
+			d := p.Backoff(n)
+			if d <= 0 || d > p.MaxDelay {
+				t.Fatalf("Backoff(%d) with rand %v = %s", n, r, d)
+			}
+		}
+	}
+}
+
+func TestNoMoreThanEightRequestsInFlight(t *testing.T) {
+	t.Parallel()
+	f, srv := fgtest.New(t, "")
+	f.Latency = 20 * time.Millisecond
+	gh, err := githubapi.New(fgtest.Token, srv.URL, githubapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, _ = gh.Repositories.ListDeployments(context.Background(), "octo-org", "hello-world", nil)
+		}()
+	}
+	wg.Wait()
+	if m := f.MaxInFlight(); m > githubapi.MaxInFlight || m < 2 {
+		t.Errorf("%d requests in flight at once, want between 2 and %d", m, githubapi.MaxInFlight)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	t.Parallel()
+	resp := func(code int) *http.Response {
+		r, _ := http.NewRequest("POST", "https://api.github.com/repos/o/r/deployments", nil)
+		return &http.Response{StatusCode: code, Status: fmt.Sprintf("%d %s", code, http.StatusText(code)), Request: r}
+	}
+	apiErr := func(code int, msg string) error {
+		return &github.ErrorResponse{Response: resp(code), Message: msg}
+	}
+	write := githubapi.Call{Op: "create deployment", Target: "ref main of o/r", Write: true}
+	tests := []struct {
+		name string
+		call githubapi.Call
+		err  error
+		want []string
+	}{
+		{"202", write, &github.AcceptedError{}, []string{"create deployment:", "202", "auto-merge: false"}},
+		{"401", write, apiErr(401, "Bad credentials"), []string{"401", "Bad credentials", "invalid, expired or revoked", "token input"}},
+		{"403 write", write, apiErr(403, "Resource not accessible by integration"), []string{"403", "permissions: deployments: write", "forks"}},
+		{"403 environment delete", githubapi.Call{Op: "delete environment", Write: true, Permission: "administration: write"}, apiErr(403, "x"), []string{"administration: write"}},
+		{"403 read", githubapi.Call{Op: "list deployments", Target: "environment \"x\""}, apiErr(403, "x"), []string{"may not read environment \"x\"", "deployments: read"}},
+		{"404", write, apiErr(404, "Not Found"), []string{"ref main of o/r was not found (404)", "token"}},
+		{"409", write, apiErr(409, "Conflict: Commit status checks failed for main"), []string{"409", "checks failed", "required-contexts"}},
+		{"422", write, apiErr(422, "Validation Failed"), []string{"422", "Validation Failed"}},
+		{"exhausted", write, &githubapi.ExhaustedError{Tries: 5, Last: apiErr(502, "")}, []string{"after 5 tries", "502 Bad Gateway", "githubstatus"}},
+		{"rate limit", write, fmt.Errorf("wrapped: %w", &githubapi.RateLimitError{Reset: time.Date(2026, 1, 1, 13, 5, 0, 0, time.UTC)}), []string{"exhausted until 13:05 UTC"}},
+		{"other", write, errors.New("boom"), []string{"create deployment: boom"}},
+	}
+	for _, tt := range tests {
+		got := githubapi.Explain(tt.call, tt.err).Error()
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q does not contain %q", tt.name, got, w)
+			}
+		}
+	}
+	if githubapi.Explain(write, nil) != nil {
+		t.Error("Explain(nil) is not nil")
+	}
+}
