@@ -1,0 +1,66 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/cli"
+	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+)
+
+func actionYAML(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDemoRunsTheWholeLifecycle(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	code := cli.Main(context.Background(), []string{"deployment-action", "demo"}, nil, &out, &out, actionYAML(t))
+	if code != 0 {
+		t.Fatalf("demo exited %d:\n%s", code, out.String())
+	}
+	for _, want := range []string{
+		"Deployment 1001 of", "is in_progress", "is success", "environment-url=https://staging.example.com",
+		"is failure", "API calls in this run: 3", "success <- in_progress  https://staging.example.com", "failure <- in_progress",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), cli.DemoToken) {
+		t.Error("the demo shows the token")
+	}
+}
+
+func TestHelpListsEveryInput(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"deployment-action", "--help"}, nil, &out, &out, actionYAML(t)); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	a, err := runnersim.ParseAction(actionYAML(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range a.Inputs {
+		if !strings.Contains(out.String(), "  "+name+" ") {
+			t.Errorf("--help does not list %s", name)
+		}
+	}
+}
+
+func TestUnknownArgument(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"deployment-action", "deploy"}, nil, &out, &errOut, nil); code != 2 || !strings.Contains(errOut.String(), "--help") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}

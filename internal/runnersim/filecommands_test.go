@@ -1,0 +1,60 @@
+package runnersim_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+)
+
+func TestParseFileCommandFollowsTheRunnersRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		want    map[string]string
+		wantErr string
+	}{
+		{"key=value", "a=1\nb=two=2\n", map[string]string{"a": "1", "b": "two=2"}, ""},
+		{"heredoc", "url<<EOF\nhttps://x\nline 2\nEOF\n", map[string]string{"url": "https://x\nline 2"}, ""},
+		{"CRLF", "a=1\r\nb<<D\r\nx\r\nD\r\n", map[string]string{"a": "1", "b": "x"}, ""},
+		{"empty heredoc", "a<<D\n\nD\n", map[string]string{"a": ""}, ""},
+		{"equals before heredoc marker", "a=b<<c\n", map[string]string{"a": "b<<c"}, ""},
+		{"later value wins", "a=1\na=2\n", map[string]string{"a": "2"}, ""},
+		{"blank lines skipped", "\n\na=1\n\n", map[string]string{"a": "1"}, ""},
+		{"missing delimiter", "a<<EOF\nvalue\n", nil, "matching delimiter not found"},
+		{"no equals", "justtext\n", nil, "invalid format"},
+		{"empty name", "=v\n", nil, "empty name"},
+	}
+	for _, tt := range tests {
+		got, err := runnersim.ParseFileCommand(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if d := cmp.Diff(tt.want, got); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, d)
+		}
+	}
+}
+
+func TestParseCommands(t *testing.T) {
+	t.Parallel()
+	log := "plain\n::add-mask::s3cr3t\n::error file=a%2Cb.go,line=3::bad%0Anews 100%25\n  ::warning::indented is not a command\n"
+	got := runnersim.ParseCommands(log)
+	want := []runnersim.Command{
+		{Name: "add-mask", Properties: map[string]string{}, Data: "s3cr3t"},
+		{Name: "error", Properties: map[string]string{"file": "a,b.go", "line": "3"}, Data: "bad\nnews 100%"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
