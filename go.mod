@@ -1,10 +1,12 @@
 module github.com/deploy-lifecycle/deployment-action
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/getkin/kin-openapi v0.133.0
+	github.com/google/go-cmp v0.7.0
 	github.com/google/go-github/v60 v60.0.0
+	github.com/moby/buildkit v0.23.2
 	github.com/sethvargo/go-githubactions v1.3.2
 	golang.org/x/oauth2 v0.30.0
 	golang.org/x/sync v0.16.0
@@ -12,9 +14,10 @@ require (
 )
 
 require (
+	github.com/containerd/typeurl/v2 v2.2.3 // indirect
 	github.com/go-openapi/jsonpointer v0.21.0 // indirect
 	github.com/go-openapi/swag v0.23.0 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/google/go-querystring v1.1.0 // indirect
 	github.com/gorilla/mux v1.8.0 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
@@ -23,5 +26,8 @@ require (
 	github.com/oasdiff/yaml v0.0.0-20250309154309-f31be36b4037 // indirect
 	github.com/oasdiff/yaml3 v0.0.0-20250309153720-d2182401db90 // indirect
 	github.com/perimeterx/marshmallow v1.1.5 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
+	github.com/planetscale/vtprotobuf v0.6.1-0.20240319094008-0393e58bdf10 // indirect
 	github.com/woodsbury/decimal128 v1.3.0 // indirect
+	google.golang.org/protobuf v1.36.6 // indirect
 )

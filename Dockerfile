@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+# The action's image: one static binary, installed under the two names the
+# runner starts it by (action.yml's entrypoint and post-entrypoint), on an
+# empty base. No USER line: container actions must run as root.
+
+# Builder, pinned by digest; Dependabot keeps the digest current.
+FROM golang:1.26.4-alpine@sha256:3ad57304ad93bbec8548a0437ad9e06a455660655d9af011d58b993f6f615648 AS build
+WORKDIR /src
+ENV CGO_ENABLED=0
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN go build -trimpath -ldflags="-s -w -X github.com/deploy-lifecycle/deployment-action/internal/app.Version=${VERSION}" \
+      -o /out/deployment-action . \
+ && ln -s deployment-action /out/deployment-action-post
+
+# Final image: CA certificates and the binary, nothing else.
+FROM scratch
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /out/ /usr/local/bin/
+ENTRYPOINT ["/usr/local/bin/deployment-action"]
