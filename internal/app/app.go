@@ -59,8 +59,9 @@ func StageOf(arg0 string) config.Stage {
 // Run runs the stage that e.Args[0] names and returns the exit code.
 func Run(ctx context.Context, e Env) (code int) {
 	a := githubactions.New(githubactions.WithGetenv(e.Getenv), githubactions.WithWriter(e.Stdout))
-	// The token is masked before anything else is printed.
-	if tok := a.GetInput("token"); tok != "" {
+	// The token is masked before anything else is printed (outside GitHub
+	// Actions there is no log to mask, and the command would show it).
+	if tok := a.GetInput("token"); tok != "" && config.OnActions(a) {
 		a.AddMask(tok)
 	}
 	defer func() {

@@ -24,6 +24,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		case "-h", "--help", "help":
 			return help(stdout, actionYAML)
 		}
+		if strings.HasPrefix(args[1], "-") {
+			return Local(ctx, args, getenv, stdout, stderr, actionYAML)
+		}
 		// The runner appends runs.args to every stage; this action
 		// declares none, so any other argument is a mistake.
 		fmt.Fprintf(stderr, "unknown argument %q; run with --help\n", args[1])
@@ -46,9 +49,15 @@ and as %s (post stage); inputs arrive as INPUT_<NAME> variables.
   deployment-action demo     run start, a deploy and the post stage against an
                              embedded fake GitHub and show what happens
   deployment-action --help   this text
+  deployment-action --step start --repository OWNER/NAME --environment staging --sha SHA
+                             one step outside GitHub Actions: inputs as flags (or
+                             INPUT_<NAME>), the token from --token, GITHUB_TOKEN or
+                             GH_TOKEN; outputs are printed
 
-Inputs (INPUT_<NAME>, name upper-cased, hyphens kept):
-`, app.Version, app.PostName)
+Context flags, used where GitHub's variables are absent: --%s
+
+Inputs (flags, or INPUT_<NAME> with the name upper-cased and hyphens kept):
+`, app.Version, app.PostName, strings.Join(contextFlagNames(), ", --"))
 	names := make([]string, 0, len(a.Inputs))
 	for n := range a.Inputs {
 		names = append(names, n)

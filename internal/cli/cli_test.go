@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/cli"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
 )
 
@@ -62,5 +63,36 @@ func TestUnknownArgument(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := cli.Main(context.Background(), []string{"deployment-action", "deploy"}, nil, &out, &errOut, nil); code != 2 || !strings.Contains(errOut.String(), "--help") {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+func TestOutsideGitHubActions(t *testing.T) {
+	t.Parallel()
+	f, srv := fgtest.New(t, "")
+	env := map[string]string{"GITHUB_TOKEN": fgtest.Token}
+	getenv := func(k string) string { return env[k] }
+	var out bytes.Buffer
+	code := cli.Main(context.Background(), []string{"deployment-action", "--step", "start", "--repository", fgtest.Repo,
+		"--environment", "staging", "--sha", fgtest.SHA, "--api-url", srv.URL}, getenv, &out, &out, actionYAML(t))
+	if code != 0 || !strings.Contains(out.String(), "output deployment-id=1001") || !strings.Contains(out.String(), "output state=in_progress") {
+		t.Fatalf("start: exit %d\n%s", code, out.String())
+	}
+	out.Reset()
+	code = cli.Main(context.Background(), []string{"deployment-action", "--step=finish", "--deployment-id=1001", "--state=success",
+		"--repository=" + fgtest.Repo, "--api-url=" + srv.URL, "--environment-url=https://x.example.com"}, getenv, &out, &out, actionYAML(t))
+	if code != 0 || !strings.Contains(out.String(), "output state=success") {
+		t.Fatalf("finish: exit %d\n%s", code, out.String())
+	}
+	if strings.Contains(out.String(), fgtest.Token) || strings.Contains(out.String(), "::add-mask::") {
+		t.Errorf("a terminal run prints the token or a mask command:\n%s", out.String())
+	}
+	ds := f.AddRepo(fgtest.Repo).Deployments()
+	if len(ds) != 1 || ds[0].State() != "success" || ds[0].EnvironmentURL != "https://x.example.com" {
+		t.Errorf("deployments %+v", ds)
+	}
+	out.Reset()
+	if code := cli.Main(context.Background(), []string{"deployment-action", "--step", "launch"}, getenv, &out, &out, actionYAML(t)); code != 1 ||
+		!strings.Contains(out.String(), `input "step" has the value "launch"`) {
+		t.Errorf("bad step: exit %d\n%s", code, out.String())
 	}
 }

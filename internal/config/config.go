@@ -140,6 +140,10 @@ type Config struct {
 	PullRequestHeadSHA    string
 	WorkflowSHA           string
 	StepSummaryConfigured bool
+	// OnRunner is true when the runner's file commands (GITHUB_OUTPUT,
+	// GITHUB_STATE, GITHUB_ENV) are there; outside GitHub Actions the
+	// results are printed instead.
+	OnRunner bool
 }
 
 // InputError is an input whose value the action cannot use. Its message
@@ -185,6 +189,13 @@ func (c *Config) PeopleURL(parts ...string) string {
 	return u
 }
 
+// OnActions reports whether the binary runs in a GitHub Actions job
+// (GITHUB_ACTIONS=true), where ::add-mask:: hides a value; elsewhere the
+// command would print it.
+func OnActions(a *githubactions.Action) bool {
+	return a.Getenv("GITHUB_ACTIONS") == "true"
+}
+
 // StartedByMain is the deployment the post stage's main stage started
 // (STATE_deployment_id), or 0. The post stage of a step whose main stage
 // started nothing has nothing to do, whatever its inputs.
@@ -214,6 +225,7 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 		c.Run.Attempt = 1
 	}
 	c.StepSummaryConfigured = ctx.StepSummary != ""
+	c.OnRunner = a.Getenv("GITHUB_OUTPUT") != "" && a.Getenv("GITHUB_STATE") != "" && a.Getenv("GITHUB_ENV") != ""
 	readEvent(c, ctx.Event)
 
 	repo := r.str("repository", ctx.Repository)

@@ -61,6 +61,14 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	if !cfg.OnRunner {
+		// Outside GitHub Actions: the outputs are printed, and there are no
+		// later steps or post stage to hand anything to.
+		for _, k := range keys {
+			Logf(a, "output %s=%s", k, out[k])
+		}
+		return
+	}
 	for _, k := range keys {
 		fileCommand(a, "output", k, out[k])
 	}
