@@ -3,7 +3,6 @@ package lifecycle_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -119,11 +118,7 @@ func TestFaults(t *testing.T) {
 			case len(tt.wantErr) > 0 && err == nil:
 				t.Fatalf("step succeeded, want an error with %q", tt.wantErr)
 			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			wantErrContaining(t, err, tt.wantErr...)
 			if n := e.fake.Count(""); n != tt.wantCalls {
 				for _, r := range e.fake.Requests() {
 					t.Logf("%s %s?%s", r.Method, r.Path, r.Query)

@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
@@ -63,4 +64,17 @@ func states(t *testing.T, r *fakegithub.Repo) map[int64][]string {
 		out[d.ID] = d.States
 	}
 	return out
+}
+
+// wantErrContaining fails the test unless err contains every one of wants.
+func wantErrContaining(t *testing.T, err error, wants ...string) {
+	t.Helper()
+	if err == nil && len(wants) > 0 {
+		t.Fatalf("no error, want one containing %q", wants)
+	}
+	for _, w := range wants {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
 }

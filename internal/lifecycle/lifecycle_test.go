@@ -116,11 +116,7 @@ func TestStartRefusals(t *testing.T) {
 			if err == nil {
 				t.Fatal("start succeeded")
 			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			wantErrContaining(t, err, tt.wantErr...)
 			if n := e.fake.Count("POST"); n != 1 {
 				t.Errorf("%d writes, want 1 (a refusal is not retried)", n)
 			}
@@ -147,11 +143,7 @@ func TestTokenRefusals(t *testing.T) {
 			if err == nil {
 				t.Fatal("start succeeded")
 			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			wantErrContaining(t, err, tt.wantErr...)
 			if strings.Contains(err.Error(), "other-token") {
 				t.Errorf("error shows the token: %v", err)
 			}
