@@ -16,7 +16,8 @@ type Fault struct {
 	Path   string
 	Times  int
 	// Status, with Header and Body, is the answer given instead of the
-	// real one (Body defaults to a GitHub-style message).
+	// real one (Body defaults to a GitHub-style message). Header without
+	// Status is added to the real answer.
 	Status int
 	Header map[string]string
 	Body   string
@@ -63,6 +64,12 @@ func (f *Fake) matchFault(method, path string) *Fault {
 func (ft *Fault) before(w http.ResponseWriter) bool {
 	if ft.Delay > 0 {
 		time.Sleep(ft.Delay)
+	}
+	if ft.Status == 0 {
+		// Headers on the real answer, e.g. the last request of a rate limit.
+		for k, v := range ft.Header {
+			w.Header().Set(k, v)
+		}
 	}
 	switch {
 	case ft.Drop:

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -71,6 +72,11 @@ type Transport struct {
 	Pacer  *Pacer
 	Log    func(format string, args ...any)
 	slots  chan struct{}
+
+	mu sync.Mutex
+	// exhausted is when the primary rate limit resets, after an answer
+	// that used its last request.
+	exhausted time.Time
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -81,6 +87,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	defer t.release()
 	p := t.Policy
+	if err := t.waitForReset(ctx); err != nil {
+		return nil, err
+	}
 	start := p.Now()
 	tries, limitWaits := 0, 0
 	var last error
@@ -113,6 +122,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				continue
 			}
 			if resp.StatusCode < 500 || !idempotent(req.Method) {
+				t.noteLastRequest(resp)
 				return resp, nil
 			}
 			last = fmt.Errorf("GitHub answered %s", describe(resp))
@@ -190,6 +200,45 @@ func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 		return p.SecondaryDefault, true, nil
 	}
 	return 0, false, nil
+}
+
+// noteLastRequest remembers a successful answer that used the primary
+// rate limit's last request, and hides that from go-github, which would
+// otherwise refuse every later request itself until the reset: waiting,
+// or failing fast, is the transport's to decide (waitForReset).
+func (t *Transport) noteLastRequest(resp *http.Response) {
+	if resp.StatusCode >= 400 || resp.Header.Get("X-Ratelimit-Remaining") != "0" {
+		return
+	}
+	reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64)
+	if err != nil {
+		return
+	}
+	t.mu.Lock()
+	t.exhausted = time.Unix(reset, 0).UTC()
+	t.mu.Unlock()
+	resp.Header.Del("X-Ratelimit-Remaining")
+	resp.Header.Del("X-Ratelimit-Reset")
+}
+
+// waitForReset waits for an exhausted primary rate limit to reset when it
+// resets within MaxResetWait, and fails fast otherwise.
+func (t *Transport) waitForReset(ctx context.Context) error {
+	t.mu.Lock()
+	until := t.exhausted
+	t.mu.Unlock()
+	if until.IsZero() {
+		return nil
+	}
+	wait := until.Sub(t.Policy.Now()) + time.Second
+	switch {
+	case wait <= 0:
+		return nil
+	case wait > t.Policy.MaxResetWait:
+		return &RateLimitError{Reset: until}
+	}
+	t.logf("GitHub's rate limit is used up until %s UTC: waiting %s", until.Format("15:04:05"), wait.Round(time.Second))
+	return t.Policy.Sleep(ctx, wait)
 }
 
 func (t *Transport) acquire(ctx context.Context) error {

@@ -72,6 +72,15 @@ func TestFaults(t *testing.T) {
 				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(hourReset.Unix())}}},
 			wantErr:   []string{"rate limit", "exhausted until " + hourReset.Format("15:04") + " UTC"},
 			wantCalls: 1, wantMaxWait: time.Second},
+		{name: "the create used the rate limit's last request, resetting in 20 s: the status waits",
+			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Header: map[string]string{
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakegithub.NewClock().Now().Add(20 * time.Second).Unix())}}},
+			wantCalls: 2, wantMinWait: 20 * time.Second, wantMaxWait: 22 * time.Second, wantDeployments: 1, wantStatuses: 1},
+		{name: "the create used the rate limit's last request for an hour: the status fails fast",
+			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Header: map[string]string{
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(hourReset.Unix())}}},
+			wantErr:   []string{"exhausted until " + hourReset.Format("15:04") + " UTC"},
+			wantCalls: 1, wantDeployments: 1, wantStatuses: 0},
 		{name: "persistent 500 on create: bounded tries, clear error",
 			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Status: 500}},
 			wantErr:   []string{"create deployment", "5 tries", "500"},
