@@ -77,3 +77,24 @@ func TestFaultClassesWithTheRealBinary(t *testing.T) {
 		})
 	}
 }
+
+// TestPostFinishesADeploymentWhoseStartFailedHalfway: the deployment was
+// created but its in_progress status never got through; main fails, and the
+// post stage still gives the deployment its final state.
+func TestPostFinishesADeploymentWhoseStartFailedHalfway(t *testing.T) {
+	t.Parallel()
+	job, f, _ := newJob(t, "push", binary)
+	f.Inject(&fakegithub.Fault{Method: "POST", Path: "/statuses", Times: 5, Status: 500})
+	main := run(t, job, startStep)
+	if main.ExitCode != 1 || main.State["deployment_id"] != "1001" {
+		t.Fatalf("main: exit %d state %v\n%s", main.ExitCode, main.State, main.Stdout)
+	}
+	posts := post(t, job)
+	if posts[0].ExitCode != 0 {
+		t.Fatalf("post: %s", posts[0].Stdout)
+	}
+	ds := f.AddRepo(fgtest.Repo).Deployments()
+	if len(ds) != 1 || ds[0].State() != "failure" {
+		t.Errorf("deployments %+v, want one, failure", ds)
+	}
+}

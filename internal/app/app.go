@@ -83,11 +83,9 @@ func Run(ctx context.Context, e Env) (code int) {
 		}
 		return 1
 	}
-	if cfg.Stage == config.StageMain && (cfg.Step == config.StepStart || cfg.Step == config.StepFinish || cfg.Step == config.StepStatus) {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, StepTimeout)
-		defer cancel()
-	} else if cfg.Stage == config.StagePost {
+	if cfg.Stage == config.StagePost || cfg.Step == config.StepStart || cfg.Step == config.StepFinish || cfg.Step == config.StepStatus {
+		// Teardown has no such bound: pacing thousands of writes to
+		// GitHub's limits takes as long as it takes.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, StepTimeout)
 		defer cancel()
@@ -105,6 +103,9 @@ func Run(ctx context.Context, e Env) (code int) {
 	c := &lifecycle.Client{GH: gh, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log}
 	res, err := dispatch(ctx, c, cfg)
 	if err != nil {
+		if res != nil && res.DeploymentID != 0 && cfg.Stage == config.StageMain && cfg.Step == config.StepStart {
+			report.SaveStarted(a, cfg, res.DeploymentID)
+		}
 		a.Errorf("%s", failure(cfg, err))
 		return 1
 	}

@@ -63,7 +63,9 @@ type Result struct {
 
 // Start creates a deployment for cfg.Ref in cfg.Environment, or adopts an
 // existing one (deployment-id, or the deployment event's), and gives it
-// cfg.InitialState. It makes two API calls, or one when it adopts.
+// cfg.InitialState. It makes two API calls, or one when it adopts. When
+// the deployment exists but its status could not be set, Start returns
+// both the result (with DeploymentID) and the error.
 func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
 	res := &Result{LogURL: cfg.LogURL, Environment: cfg.Environment, Ref: cfg.Ref}
 	if cfg.Supersede && cfg.DeploymentID == 0 {
@@ -97,7 +99,9 @@ func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 		Description: c.statusDescription(cfg.Description, res),
 	}, res)
 	if err != nil {
-		return nil, err
+		// The deployment exists: the result says which, so that the post
+		// stage can still give it a final state.
+		return res, err
 	}
 	res.fromStatus(st)
 	return res, nil

@@ -76,8 +76,7 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 		id := strconv.FormatInt(res.DeploymentID, 10)
 		switch cfg.Step {
 		case config.StepStart:
-			fileCommand(a, "state", config.StateDeploymentID, id)
-			fileCommand(a, "env", config.EnvDeploymentID, id)
+			SaveStarted(a, cfg, res.DeploymentID)
 		case config.StepFinish, config.StepStatus:
 			if config.IsFinal(res.State) {
 				fileCommand(a, "env", config.EnvFinishedPrefix+id, res.State)
@@ -98,6 +97,18 @@ func Logf(a *githubactions.Action, format string, args ...any) {
 		msg = " " + msg
 	}
 	a.Infof("%s", msg)
+}
+
+// SaveStarted hands the deployment a start created to the post stage
+// (state) and to the job's later steps (environment), also when the start
+// failed after creating it: the post stage then still finishes it.
+func SaveStarted(a *githubactions.Action, cfg *config.Config, id int64) {
+	if !cfg.OnRunner {
+		return
+	}
+	v := strconv.FormatInt(id, 10)
+	fileCommand(a, "state", config.StateDeploymentID, v)
+	fileCommand(a, "env", config.EnvDeploymentID, v)
 }
 
 // fileCommand writes NAME=value to the runner's file for kind (output,
