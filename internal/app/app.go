@@ -95,7 +95,11 @@ func Run(ctx context.Context, e Env) (code int) {
 	if e.Policy != nil {
 		p = *e.Policy
 	}
-	gh, err := githubapi.New(cfg.Token, cfg.APIURL, githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version})
+	opts := githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version}
+	if cfg.Debug {
+		opts.Debug = a.Debugf
+	}
+	gh, err := githubapi.New(cfg.Token, cfg.APIURL, opts)
 	if err != nil {
 		a.Errorf("%s", err)
 		return 1

@@ -144,6 +144,9 @@ type Config struct {
 	// GITHUB_STATE, GITHUB_ENV) are there; outside GitHub Actions the
 	// results are printed instead.
 	OnRunner bool
+	// Debug is on when the workflow's step debug logging is
+	// (RUNNER_DEBUG=1): every request is logged.
+	Debug bool
 }
 
 // InputError is an input whose value the action cannot use. Its message
@@ -225,6 +228,7 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 		c.Run.Attempt = 1
 	}
 	c.StepSummaryConfigured = ctx.StepSummary != ""
+	c.Debug = a.Getenv("RUNNER_DEBUG") == "1"
 	c.OnRunner = a.Getenv("GITHUB_OUTPUT") != "" && a.Getenv("GITHUB_STATE") != "" && a.Getenv("GITHUB_ENV") != ""
 	readEvent(c, ctx.Event)
 

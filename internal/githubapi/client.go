@@ -29,6 +29,8 @@ type Options struct {
 	Pacer *Pacer
 	// Log receives a line for each wait and retry (nil: none).
 	Log func(format string, args ...any)
+	// Debug receives a line for every request (nil: none).
+	Debug func(format string, args ...any)
 	// UserAgent is sent with every request.
 	UserAgent string
 }
@@ -53,6 +55,7 @@ func New(token, apiURL string, o Options) (*github.Client, error) {
 		pacer = NewPacer(p.Sleep, p.Now)
 	}
 	t := NewTransport(base, p, pacer, o.Log)
+	t.Debug = o.Debug
 	hc := &http.Client{
 		Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), Base: t},
 	}

@@ -71,7 +71,10 @@ type Transport struct {
 	Policy Policy
 	Pacer  *Pacer
 	Log    func(format string, args ...any)
-	slots  chan struct{}
+	// Debug, when set, receives a line for every try: method, path,
+	// answer and time. Never headers: the token stays out of the log.
+	Debug func(format string, args ...any)
+	slots chan struct{}
 
 	mu sync.Mutex
 	// exhausted is when the primary rate limit resets, after an answer
@@ -100,7 +103,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		tries++
+		began := p.Now()
 		resp, err := t.try(req)
+		t.debug(req, resp, err, p.Now().Sub(began))
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -257,6 +262,23 @@ func (t *Transport) release() {
 	if t.slots != nil {
 		<-t.slots
 	}
+}
+
+func (t *Transport) debug(req *http.Request, resp *http.Response, err error, took time.Duration) {
+	if t.Debug == nil {
+		return
+	}
+	answer := ""
+	switch {
+	case err != nil:
+		answer = err.Error()
+	default:
+		answer = resp.Status
+		if rem := resp.Header.Get("X-Ratelimit-Remaining"); rem != "" {
+			answer += ", rate limit remaining " + rem
+		}
+	}
+	t.Debug("%s %s?%s: %s in %s", req.Method, req.URL.Path, req.URL.RawQuery, answer, took.Round(time.Millisecond))
 }
 
 func (t *Transport) logf(format string, args ...any) {

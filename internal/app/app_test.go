@@ -1,0 +1,84 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/app"
+	"github.com/deploy-lifecycle/deployment-action/internal/cli"
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+)
+
+func TestStageOf(t *testing.T) {
+	t.Parallel()
+	tests := map[string]config.Stage{
+		"/usr/local/bin/deployment-action":       config.StageMain,
+		"/usr/local/bin/deployment-action-post":  config.StagePost,
+		"deployment-action-post":                 config.StagePost,
+		"post":                                   config.StagePost,
+		"/tmp/go-build123/exe/deployment-action": config.StageMain,
+		"postman":                                config.StageMain,
+	}
+	for arg0, want := range tests {
+		if got := app.StageOf(arg0); got != want {
+			t.Errorf("StageOf(%q) = %s, want %s", arg0, got, want)
+		}
+	}
+}
+
+// TestLifecycleInProcess runs start and post in this process (so the race
+// detector sees the stages), with step debug logging on.
+func TestLifecycleInProcess(t *testing.T) {
+	t.Parallel()
+	f, srv := fgtest.New(t, "")
+	yml, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := runnersim.ParseAction(yml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctxVars := map[string]string{"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_EVENT_NAME": "push",
+		"GITHUB_API_URL": srv.URL, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "5", "RUNNER_DEBUG": "1"}
+	job := runnersim.NewJob(t.TempDir(), a, cli.InProcess(app.Env{}), ctxVars, map[string]any{}, fgtest.Token)
+	main, err := job.Run(context.Background(), runnersim.Step{ID: "start", With: map[string]string{"environment": "qa"}})
+	if err != nil || main.ExitCode != 0 {
+		t.Fatalf("main: %v\n%s", err, main.Stdout)
+	}
+	posts, err := job.Post(context.Background())
+	if err != nil || posts[0].ExitCode != 0 || posts[0].Outputs["state"] != "success" {
+		t.Fatalf("post: %v %+v", err, posts)
+	}
+	debug := strings.Join(append(main.Annotations("debug"), posts[0].Annotations("debug")...), "\n")
+	for _, want := range []string{"POST /repos/octo-org/hello-world/deployments?: 201 Created", "/statuses?: 201 Created"} {
+		if !strings.Contains(debug, want) {
+			t.Errorf("debug log lacks %q:\n%s", want, debug)
+		}
+	}
+	for _, r := range []*runnersim.StepRun{main, posts[0]} {
+		if strings.Count(r.Stdout, fgtest.Token) != 1 || !strings.HasPrefix(r.Stdout, "::add-mask::"+fgtest.Token+"\n") {
+			t.Errorf("%s stage prints the token other than in its mask:\n%s", r.Stage, r.Stdout)
+		}
+	}
+	if n := f.Count(""); n != 3 {
+		t.Errorf("%d calls, want 3", n)
+	}
+}
+
+func TestNoRunnerFilesPrintsOutputs(t *testing.T) {
+	t.Parallel()
+	_, srv := fgtest.New(t, "")
+	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_ENVIRONMENT": "qa", "GITHUB_REPOSITORY": fgtest.Repo,
+		"GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL}
+	var out bytes.Buffer
+	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
+	if code != 0 || !strings.Contains(out.String(), "output deployment-id=1001") || strings.Contains(out.String(), fgtest.Token) {
+		t.Errorf("exit %d:\n%s", code, out.String())
+	}
+}
