@@ -139,6 +139,9 @@ func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*li
 // to finish the deployment by hand.
 func failure(cfg *config.Config, err error) string {
 	msg := err.Error()
+	if cfg.Stage == config.StageMain && (cfg.Step == config.StepFinish || cfg.Step == config.StepStatus) && cfg.DeploymentIDFrom != "" {
+		msg += fmt.Sprintf(" (deployment %d is %s)", cfg.DeploymentID, cfg.DeploymentIDFrom)
+	}
 	finishing := cfg.Stage == config.StagePost || cfg.Step == config.StepFinish
 	if finishing && cfg.DeploymentID != 0 {
 		msg += fmt.Sprintf(". Deployment %d may be left in_progress: finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` (or failure)", cfg.DeploymentID, cfg.DeploymentID)

@@ -82,3 +82,21 @@ func TestNoRunnerFilesPrintsOutputs(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out.String())
 	}
 }
+
+func TestFailedFinishSaysWhereTheIdCameFromAndHowToFinish(t *testing.T) {
+	t.Parallel()
+	_, srv := fgtest.New(t, "")
+	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_STEP": "finish", "INPUT_STATE": "success", "GITHUB_REPOSITORY": fgtest.Repo,
+		"GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL, config.EnvDeploymentID: "999999"}
+	var out bytes.Buffer
+	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
+	for _, want := range []string{"::error::", "deployment 999999 of octo-org/hello-world was not found (404)",
+		"(deployment 999999 is the deployment this job started (DEPLOYMENT_ACTION_DEPLOYMENT_ID))", "step: finish", "deployment-id: 999999"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+}

@@ -85,10 +85,6 @@ type Transport struct {
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if err := t.acquire(ctx); err != nil {
-		return nil, err
-	}
-	defer t.release()
 	p := t.Policy
 	if err := t.waitForReset(ctx); err != nil {
 		return nil, err
@@ -103,8 +99,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		tries++
+		// Only a request on the wire holds one of the MaxInFlight slots:
+		// one waiting for the pacer or a back-off does not.
+		if err := t.acquire(ctx); err != nil {
+			return nil, err
+		}
 		began := p.Now()
 		resp, err := t.try(req)
+		t.release()
 		t.debug(req, resp, err, p.Now().Sub(began))
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
