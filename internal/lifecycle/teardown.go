@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"sort"
 	"sync"
-	"sync/atomic"
 
 	"github.com/google/go-github/v60/github"
 	"golang.org/x/sync/errgroup"
@@ -248,23 +247,18 @@ func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list
 		}
 		return nil
 	}
-	var n atomic.Int64
 	ids := make([]int64, len(list))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.workers())
 	for i, d := range list {
 		g.Go(func() error {
 			_, err := c.GH.Repositories.DeleteDeployment(gctx, c.Owner, c.Repo, d.GetID())
-			switch githubapi.StatusCode(err) {
-			case http.StatusNotFound:
-				return nil
-			case 0:
-				if err != nil {
-					break
-				}
+			switch {
+			case err == nil:
 				ids[i] = d.GetID()
-				n.Add(1)
 				return nil
+			case githubapi.StatusCode(err) == http.StatusNotFound:
+				return nil // already gone
 			}
 			return githubapi.Explain(githubapi.Call{Op: fmt.Sprintf("delete deployment %d", d.GetID()), Target: fmt.Sprintf("deployment %d", d.GetID()), Write: true}, err)
 		})
@@ -286,18 +280,17 @@ func (c *Client) deleteEnvironment(ctx context.Context, cfg *config.Config, td *
 		td.EnvironmentNote = "dry run"
 		return nil
 	}
+	// go-github does not escape the name: "feature/login" must travel as
+	// one path segment, "feature%2Flogin".
 	_, err := c.GH.Repositories.DeleteEnvironment(ctx, c.Owner, c.Repo, url.PathEscape(cfg.Environment))
-	switch githubapi.StatusCode(err) {
-	case 0:
-		if err != nil {
-			break
-		}
+	switch {
+	case err == nil:
 		td.EnvironmentDeleted = true
 		return nil
-	case http.StatusNotFound:
+	case githubapi.StatusCode(err) == http.StatusNotFound:
 		td.EnvironmentNote = "it does not exist"
 		return nil
-	case http.StatusForbidden:
+	case githubapi.StatusCode(err) == http.StatusForbidden:
 		td.EnvironmentNote = "the token may not delete environments"
 		td.Warnings = append(td.Warnings, fmt.Sprintf("environment %q was not deleted: deleting an environment needs a token with `administration: write` on the repository (a GitHub App installation token or a fine-grained personal access token); the workflow's GITHUB_TOKEN can never have it. Its deployments were deleted.", cfg.Environment))
 		return nil
