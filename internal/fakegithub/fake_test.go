@@ -48,6 +48,9 @@ func start(t *testing.T) (*fakegithub.Fake, client, *[]string) {
 	var mu sync.Mutex
 	var invalid []string
 	f.Validate = v
+	if f.ValidateResponse, err = openapicheck.ResponseValidator(""); err != nil {
+		t.Fatal(err)
+	}
 	f.OnInvalid = func(r *http.Request, err error) {
 		mu.Lock()
 		defer mu.Unlock()

@@ -202,7 +202,12 @@ func (f *Fake) listDeployments(w http.ResponseWriter, r *http.Request, rp *repo)
 
 func (f *Fake) deleteDeployment(w http.ResponseWriter, rp *repo, d *deployment) {
 	if len(rp.deployments) > 1 && d.state() != "inactive" {
-		writeValidation(w, "We cannot delete an active deployment unless it is the only deployment in a given environment.")
+		// This endpoint's 422 is GitHub's "Validation Error Simple":
+		// its errors are plain strings.
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+			"message": "Validation Failed", "errors": []string{"We cannot delete an active deployment unless it is the only deployment in a given environment."},
+			"documentation_url": "https://docs.github.com/rest/deployments/deployments#delete-a-deployment",
+		})
 		return
 	}
 	for i, x := range rp.deployments {
@@ -335,10 +340,21 @@ func (f *Fake) environmentJSON(r *http.Request, rp *repo, name string) map[strin
 		"id": len(name), "node_id": "EN_" + name, "name": name,
 		"url":        f.url(r, "/repos/%s/environments/%s", rp.fullName, url.PathEscape(name)),
 		"html_url":   "https://github.com/" + rp.fullName + "/deployments/activity_log?environments_filter=" + url.QueryEscape(name),
-		"created_at": t, "updated_at": t, "protection_rules": []any{},
+		"created_at": t, "updated_at": t, "protection_rules": []any{}, "deployment_branch_policy": nil,
 	}
 }
 
+// creator is the user GitHub names as a deployment's or status's creator:
+// the GitHub Actions bot, with every field of GitHub's simple-user.
 func creator() map[string]any {
-	return map[string]any{"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
+	const u = "https://api.github.com/users/github-actions%5Bbot%5D"
+	return map[string]any{
+		"login": "github-actions[bot]", "id": 41898282, "node_id": "MDM6Qm90NDE4OTgyODI=", "type": "Bot", "site_admin": false,
+		"avatar_url": "https://avatars.githubusercontent.com/in/15368?v=4", "gravatar_id": "", "url": u,
+		"html_url": "https://github.com/apps/github-actions", "followers_url": u + "/followers",
+		"following_url": u + "/following{/other_user}", "gists_url": u + "/gists{/gist_id}",
+		"starred_url": u + "/starred{/owner}{/repo}", "subscriptions_url": u + "/subscriptions",
+		"organizations_url": u + "/orgs", "repos_url": u + "/repos", "events_url": u + "/events{/privacy}",
+		"received_events_url": u + "/received_events",
+	}
 }

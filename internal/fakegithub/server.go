@@ -50,6 +50,9 @@ type Fake struct {
 	// 400 and is passed to OnInvalid.
 	Validate  func(r *http.Request, body []byte) error
 	OnInvalid func(r *http.Request, err error)
+	// ValidateResponse, when set, checks every answer the fake gives
+	// (injected faults aside); one it refuses goes to OnInvalid.
+	ValidateResponse func(r *http.Request, code int, header http.Header, body []byte) error
 	// Latency delays every answer.
 	Latency time.Duration
 	// Now is the fake's clock (time.Now when nil): rate limit windows and
@@ -158,12 +161,29 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if fault != nil && fault.DropAfter {
-		rec := httptest.NewRecorder()
-		f.route(rec, r, path, body)
+		f.serve(httptest.NewRecorder(), r, path, body)
 		hijackClose(w)
 		return
 	}
-	f.route(w, r, path, body)
+	f.serve(w, r, path, body)
+}
+
+// serve routes the request, and checks the answer when asked to.
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request, path string, body []byte) {
+	if f.ValidateResponse == nil {
+		f.route(w, r, path, body)
+		return
+	}
+	rec := httptest.NewRecorder()
+	f.route(rec, r, path, body)
+	if err := f.ValidateResponse(r, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil && f.OnInvalid != nil {
+		f.OnInvalid(r, fmt.Errorf("the fake's own answer %d: %w", rec.Code, err))
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) bool {

@@ -1,6 +1,7 @@
-// Package fgtest starts the fake GitHub for a test: every request is
-// validated against GitHub's OpenAPI description, and one that does not
-// validate fails the test.
+// Package fgtest starts the fake GitHub for a test: every request the
+// action sends, and every answer the fake gives, is validated against
+// GitHub's OpenAPI description, and one that does not validate fails the
+// test.
 package fgtest
 
 import (
@@ -33,8 +34,11 @@ func New(t testing.TB, prefix string) (*fakegithub.Fake, *httptest.Server) {
 		t.Fatal(err)
 	}
 	f.Validate = v
+	if f.ValidateResponse, err = openapicheck.ResponseValidator(prefix); err != nil {
+		t.Fatal(err)
+	}
 	f.OnInvalid = func(r *http.Request, err error) {
-		t.Errorf("the action sent a request GitHub's OpenAPI description does not allow: %v", err)
+		t.Errorf("GitHub's OpenAPI description does not allow this: %v", err)
 	}
 	f.AddRepo(Repo).AddRef("main", SHA)
 	srv := f.Start()
