@@ -132,7 +132,8 @@ func refURL(cfg *config.Config, ref string) string {
 	if isSHA(ref) {
 		return cfg.PeopleURL("commit", ref)
 	}
-	return cfg.PeopleURL("tree", ref)
+	// A branch's slashes stay path separators: /tree/feature/login.
+	return cfg.PeopleURL(append([]string{"tree"}, strings.Split(ref, "/")...)...)
 }
 
 func isSHA(s string) bool {
