@@ -105,6 +105,9 @@ func Run(ctx context.Context, e Env) (code int) {
 		return 1
 	}
 	c := &lifecycle.Client{GH: gh, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log}
+	for _, w := range cfg.Warnings {
+		a.Warningf("%s", w)
+	}
 	res, err := dispatch(ctx, c, cfg)
 	if err != nil {
 		if res != nil && res.DeploymentID != 0 && cfg.Stage == config.StageMain && cfg.Step == config.StepStart {

@@ -144,6 +144,8 @@ type Config struct {
 	// GITHUB_STATE, GITHUB_ENV) are there; outside GitHub Actions the
 	// results are printed instead.
 	OnRunner bool
+	// Warnings are problems with inputs that do not stop the step.
+	Warnings []string
 	// Debug is on when the workflow's step debug logging is
 	// (RUNNER_DEBUG=1): every request is logged.
 	Debug bool
@@ -262,8 +264,8 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	c.State = r.oneOf("state", "", States)
 	c.JobStatus = r.str("job-status", "")
 	c.CancelledState = r.oneOf("cancelled-state", StateInactive, []string{StateInactive, StateError, StateFailure})
-	c.EnvironmentURL = r.str("environment-url", "")
-	c.LogURL = r.str("log-url", "")
+	c.EnvironmentURL = r.link(c, "environment-url")
+	c.LogURL = r.link(c, "log-url")
 	if c.LogURL == "" && c.Run.ID != 0 && c.Run.Repository != "" {
 		c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/attempts/%d", c.ServerURL, c.Run.Repository, c.Run.ID, c.Run.Attempt)
 	}

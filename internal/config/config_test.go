@@ -179,6 +179,8 @@ func TestLoadRefusesBadInputs(t *testing.T) {
 		{"state with start", "push", map[string]string{"environment": "e", "state": "success"}, []string{`input "state"`, "step: status"}},
 		{"star with named contexts", "push", map[string]string{"environment": "e", "required-contexts": "*, ci"}, []string{`input "required-contexts"`}},
 		{"missing token", "push", map[string]string{"environment": "e", "token": ""}, []string{`input "token" is required`, "deployments: write"}},
+		{"environment-url not a URL", "push", map[string]string{"environment": "e", "environment-url": "staging.example.com"}, []string{`input "environment-url"`, "http or https URL"}},
+		{"log-url with a space", "push", map[string]string{"environment": "e", "log-url": "https://x.example.com/a b"}, []string{`input "log-url"`}},
 		{"every bad input at once", "push", map[string]string{"step": "status", "state": "nope", "auto-merge": "maybe"}, []string{`input "state"`, `input "auto-merge"`}},
 	}
 	for _, tt := range tests {
@@ -207,6 +209,17 @@ func TestLoadRefusesBadInputs(t *testing.T) {
 				t.Errorf("error shows the token: %v", err)
 			}
 		})
+	}
+}
+
+func TestPostDropsABadURLWithAWarning(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, config.StagePost, env("push", map[string]string{"environment": "e", "environment-url": "not a url"}, "STATE_deployment_id", "5"))
+	if err != nil {
+		t.Fatalf("post refused a bad URL: %v", err)
+	}
+	if c.EnvironmentURL != "" || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], `input "environment-url"`) {
+		t.Errorf("url %q warnings %q", c.EnvironmentURL, c.Warnings)
 	}
 }
 

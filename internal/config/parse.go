@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -42,6 +44,29 @@ func (r *reader) oneOf(name, def string, allowed []string) string {
 	}
 	r.fail(&InputError{Input: name, Value: v, Want: "takes one of " + strings.Join(allowed, ", ")})
 	return def
+}
+
+// link reads a URL input: empty, or an absolute http(s) URL. The post
+// stage must still finish the deployment, so there a bad URL is dropped
+// with a warning instead of failing the step.
+func (r *reader) link(c *Config, name string) string {
+	v := r.a.GetInput(name)
+	if v == "" || IsLink(v) {
+		return v
+	}
+	want := "takes an absolute http or https URL, e.g. https://staging.example.com"
+	if c.Stage == StagePost {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("input %q has the value %q, which is not an http(s) URL; the deployment is finished without it", name, v))
+		return ""
+	}
+	r.fail(&InputError{Input: name, Value: v, Want: want})
+	return ""
+}
+
+// IsLink reports whether v is an absolute http or https URL with a host.
+func IsLink(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(v, " \t\r\n")
 }
 
 // boolean parses a YAML 1.2 core schema boolean (true, True, TRUE, false, …).
