@@ -161,15 +161,26 @@ func describe(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result
 	for _, r := range res.Recovered {
 		report.Logf(a, "Recovered %s instead of sending it again.", r)
 	}
-	if td := res.Teardown; td != nil {
+	teardown := cfg.Step == config.StepDeactivateEnv || cfg.Step == config.StepDeleteEnv
+	if td := res.Teardown; td != nil && teardown {
 		verb := "Marked"
 		if td.DryRun {
 			verb = "Dry run: would mark"
 		}
 		report.Logf(a, "%s %d of %d deployments of %q inactive.", verb, len(td.Deactivated), td.Seen, td.Environment)
 		if cfg.Step == config.StepDeleteEnv {
-			report.Logf(a, "Deleted %d deployments; environment deleted: %t%s.", len(td.Deleted), td.EnvironmentDeleted, note(td.EnvironmentNote))
+			verb = "Deleted"
+			if td.DryRun {
+				verb = "Dry run: would delete"
+			}
+			report.Logf(a, "%s %d deployments; environment deleted: %t%s.", verb, len(td.Deleted), td.EnvironmentDeleted, note(td.EnvironmentNote))
 		}
+	} else if td != nil && len(td.Deactivated) > 0 {
+		what := "earlier deployments of transient environment %q, which GitHub's auto_inactive skips"
+		if cfg.Step == config.StepStart {
+			what = "deployments of %q still running for this ref (supersede)"
+		}
+		report.Logf(a, "Marked %d "+what+", inactive.", len(td.Deactivated), td.Environment)
 	}
 	if res.DeploymentID != 0 && res.State != "" {
 		verb := "Deployment"

@@ -32,9 +32,20 @@ func InProcess(opts app.Env) runnersim.Launcher {
 	}
 }
 
-// Demo runs two jobs on the simulated runner against an embedded fake
-// GitHub: one whose deploy succeeds and one whose deploy fails, and shows
-// each stage's log, outputs and what GitHub holds afterwards.
+// demo is one run of the demo: its fake GitHub, runner and output.
+type demo struct {
+	w      io.Writer
+	action *runnersim.Action
+	fake   *fakegithub.Fake
+	url    string
+	dir    string
+	runs   int
+}
+
+// Demo runs workflow jobs on the simulated runner against an embedded fake
+// GitHub: a push whose deploy succeeds, one whose deploy fails, a pull
+// request's preview, and its teardown when the pull request closes. It
+// shows each stage's log, outputs and summary, and what GitHub holds.
 func Demo(ctx context.Context, w io.Writer, actionYAML []byte) int {
 	a, err := runnersim.ParseAction(actionYAML)
 	if err != nil {
@@ -42,7 +53,7 @@ func Demo(ctx context.Context, w io.Writer, actionYAML []byte) int {
 		return 1
 	}
 	fake := fakegithub.New()
-	fake.Tokens = map[string]fakegithub.Token{DemoToken: {Write: true}}
+	fake.Tokens = map[string]fakegithub.Token{DemoToken: {Write: true}} // a GITHUB_TOKEN: no administration: write
 	repo := fake.AddRepo(DemoRepo).AddRef("main", DemoSHA)
 	srv := fake.Start()
 	defer srv.Close()
@@ -52,82 +63,133 @@ func Demo(ctx context.Context, w io.Writer, actionYAML []byte) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	d := &demo{w: w, action: a, fake: fake, url: srv.URL, dir: dir}
 
 	fmt.Fprintf(w, "Local demo: the deployment lifecycle against an embedded fake GitHub at %s\n", srv.URL)
-	fmt.Fprintf(w, "Workflow (push to main of %s):\n\n", DemoRepo)
-	fmt.Fprint(w, "  steps:\n    - uses: ./\n      with:\n        environment: staging\n        environment-url: ${{ steps.deploy.outputs.url }}\n    - id: deploy\n      run: ./deploy.sh\n\n")
-	for i, outcome := range []string{"success", "failure"} {
-		ctxVars := map[string]string{
-			"GITHUB_REPOSITORY": DemoRepo, "GITHUB_SHA": DemoSHA, "GITHUB_REF": "refs/heads/main",
-			"GITHUB_EVENT_NAME": "push", "GITHUB_API_URL": srv.URL, "GITHUB_SERVER_URL": "https://github.com",
-			"GITHUB_RUN_ID": fmt.Sprint(7000 + i), "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "deploy",
-			"GITHUB_WORKFLOW": "deploy", "GITHUB_ACTOR": "octocat",
-		}
-		job := runnersim.NewJob(dir, a, InProcess(app.Env{}), ctxVars, map[string]any{"ref": "refs/heads/main", "after": DemoSHA}, DemoToken)
-		fmt.Fprintf(w, "=== Run %d: ./deploy.sh ends in %s ===\n", i+1, outcome)
-		fake.ResetRequests()
-		main, err := job.Run(ctx, runnersim.Step{ID: "start", With: map[string]string{
-			"environment": "staging", "environment-url": "${{ steps.deploy.outputs.url }}",
-		}})
-		if err != nil {
-			fmt.Fprintln(w, err)
-			return 1
-		}
-		show(w, "main stage (step: start)", main)
-		if outcome == "success" {
-			job.SetOutput("deploy", "url", "https://staging.example.com")
-			fmt.Fprintln(w, "\n--- ./deploy.sh: deployed, sets the output url=https://staging.example.com")
-		} else {
-			job.Fail()
-			fmt.Fprintln(w, "\n--- ./deploy.sh: exits 1, the job fails")
-		}
-		posts, err := job.Post(ctx)
-		if err != nil {
-			fmt.Fprintln(w, err)
-			return 1
-		}
-		for _, p := range posts {
-			show(w, fmt.Sprintf("post stage (job.status is %s)", job.Status), p)
-		}
-		fmt.Fprintf(w, "\n--- API calls in this run: %d\n\n", fake.Count(""))
-		if main.ExitCode != 0 {
-			return main.ExitCode
+	fmt.Fprint(w, "The workflow's steps:\n\n    - uses: ./\n      with:\n        environment: staging\n        environment-url: ${{ steps.deploy.outputs.url }}\n    - id: deploy\n      run: ./deploy.sh\n\n")
+	for _, outcome := range []string{"success", "failure"} {
+		if code := d.deploy(ctx, "push", "staging", outcome); code != 0 {
+			return code
 		}
 	}
-	fmt.Fprintln(w, "=== What the fake GitHub holds now (statuses newest first) ===")
-	for _, d := range repo.Deployments() {
-		fmt.Fprintf(w, "  deployment %d  %s  ref %.7s  %s", d.ID, d.Environment, d.SHA, strings.Join(d.States, " <- "))
-		if d.EnvironmentURL != "" {
-			fmt.Fprintf(w, "  %s", d.EnvironmentURL)
-		}
-		fmt.Fprintln(w)
+	if code := d.deploy(ctx, "pull_request", "pr-42", "success"); code != 0 {
+		return code
 	}
+	d.show("the pull request's preview exists", "", nil, repo)
+	if code := d.teardown(ctx); code != 0 {
+		return code
+	}
+	d.show("what the fake GitHub holds at the end (statuses newest first)", "", nil, repo)
 	fmt.Fprintln(w, "\nThe token never appears above: it is masked before anything is printed.")
 	return 0
 }
 
-func show(w io.Writer, title string, r *runnersim.StepRun) {
-	fmt.Fprintf(w, "\n--- %s: exit %d\n", title, r.ExitCode)
-	for _, line := range strings.Split(strings.TrimRight(r.Stdout, "\n"), "\n") {
+func (d *demo) job(event string, payload map[string]any) *runnersim.Job {
+	d.runs++
+	ctxVars := map[string]string{
+		"GITHUB_REPOSITORY": DemoRepo, "GITHUB_SHA": DemoSHA, "GITHUB_REF": "refs/heads/main",
+		"GITHUB_EVENT_NAME": event, "GITHUB_API_URL": d.url, "GITHUB_SERVER_URL": "https://github.com",
+		"GITHUB_RUN_ID": fmt.Sprint(7000 + d.runs), "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "deploy",
+		"GITHUB_WORKFLOW": "deploy", "GITHUB_ACTOR": "octocat",
+	}
+	d.fake.ResetRequests()
+	return runnersim.NewJob(d.dir, d.action, InProcess(app.Env{}), ctxVars, payload, DemoToken)
+}
+
+func prEvent(action string) map[string]any {
+	return map[string]any{"action": action, "number": 42.0, "pull_request": map[string]any{
+		"number": 42.0, "head": map[string]any{"ref": "feature/login", "sha": DemoSHA}}}
+}
+
+// deploy runs one job: start, ./deploy.sh ending in outcome, post.
+func (d *demo) deploy(ctx context.Context, event, env, outcome string) int {
+	payload := map[string]any{"ref": "refs/heads/main", "after": DemoSHA}
+	if event == "pull_request" {
+		payload = prEvent("synchronize")
+	}
+	job := d.job(event, payload)
+	fmt.Fprintf(d.w, "=== Run %d, on %s: deploy to %s; ./deploy.sh ends in %s ===\n", d.runs, event, env, outcome)
+	main, err := job.Run(ctx, runnersim.Step{ID: "start", With: map[string]string{
+		"environment": env, "environment-url": "${{ steps.deploy.outputs.url }}",
+	}})
+	if err != nil {
+		fmt.Fprintln(d.w, err)
+		return 1
+	}
+	d.show("main stage (step: start)", main.Stdout, main.Outputs, nil)
+	if outcome == "success" {
+		url := "https://" + env + ".example.com"
+		job.SetOutput("deploy", "url", url)
+		fmt.Fprintf(d.w, "\n--- ./deploy.sh: deployed, sets the output url=%s\n", url)
+	} else {
+		job.Fail()
+		fmt.Fprintln(d.w, "\n--- ./deploy.sh: exits 1, the job fails")
+	}
+	posts, err := job.Post(ctx)
+	if err != nil {
+		fmt.Fprintln(d.w, err)
+		return 1
+	}
+	d.show(fmt.Sprintf("post stage (job.status is %s)", job.Status), posts[0].Stdout, posts[0].Outputs, nil)
+	d.summary(posts[0].Summary)
+	fmt.Fprintf(d.w, "\n--- API calls in this run: %d\n\n", d.fake.Count(""))
+	if main.ExitCode != 0 || posts[0].ExitCode != 0 {
+		return 1
+	}
+	return 0
+}
+
+// teardown runs the pull request's closing job: step delete-env.
+func (d *demo) teardown(ctx context.Context) int {
+	job := d.job("pull_request", prEvent("closed"))
+	fmt.Fprintf(d.w, "\n=== Run %d, on pull_request closed: step: delete-env, environment: pr-${{ github.event.number }} ===\n", d.runs)
+	r, err := job.Run(ctx, runnersim.Step{ID: "teardown", With: map[string]string{"step": "delete-env", "environment": "pr-${{ github.event.number }}"}})
+	if err != nil {
+		fmt.Fprintln(d.w, err)
+		return 1
+	}
+	d.show("main stage (step: delete-env)", r.Stdout, r.Outputs, nil)
+	d.summary(r.Summary)
+	fmt.Fprintf(d.w, "\n--- API calls in this run: %d\n", d.fake.Count(""))
+	return r.ExitCode
+}
+
+func (d *demo) show(title, log string, outputs map[string]string, repo *fakegithub.Repo) {
+	fmt.Fprintf(d.w, "\n--- %s\n", title)
+	for _, line := range strings.Split(strings.TrimRight(log, "\n"), "\n") {
 		if line != "" && !strings.HasPrefix(line, "::add-mask::") {
-			fmt.Fprintf(w, "  | %s\n", line)
+			fmt.Fprintf(d.w, "  | %s\n", line)
 		}
 	}
-	if len(r.Outputs) > 0 {
-		keys := make([]string, 0, len(r.Outputs))
-		for k := range r.Outputs {
+	if len(outputs) > 0 {
+		keys := make([]string, 0, len(outputs))
+		for k := range outputs {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		fmt.Fprintln(w, "  outputs:")
+		fmt.Fprintln(d.w, "  outputs:")
 		for _, k := range keys {
-			fmt.Fprintf(w, "    %s=%s\n", k, r.Outputs[k])
+			fmt.Fprintf(d.w, "    %s=%s\n", k, outputs[k])
 		}
 	}
-	if r.Summary != "" {
-		fmt.Fprintln(w, "  job summary:")
-		for _, line := range strings.Split(strings.TrimRight(r.Summary, "\n"), "\n") {
-			fmt.Fprintf(w, "    %s\n", line)
+	if repo != nil {
+		for _, dep := range repo.Deployments() {
+			fmt.Fprintf(d.w, "  deployment %d  %-8s  ref %.7s  %s", dep.ID, dep.Environment, dep.SHA, strings.Join(dep.States, " <- "))
+			if dep.EnvironmentURL != "" {
+				fmt.Fprintf(d.w, "  %s", dep.EnvironmentURL)
+			}
+			fmt.Fprintln(d.w)
 		}
+		fmt.Fprintf(d.w, "  environment pr-42 exists: %t\n", repo.HasEnvironment("pr-42"))
+	}
+}
+
+func (d *demo) summary(s string) {
+	if s == "" {
+		return
+	}
+	fmt.Fprintln(d.w, "  job summary:")
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		fmt.Fprintf(d.w, "    %s\n", line)
 	}
 }
