@@ -51,7 +51,7 @@ func (r *reader) oneOf(name, def string, allowed []string) string {
 // with a warning instead of failing the step.
 func (r *reader) link(c *Config, name string) string {
 	v := r.a.GetInput(name)
-	if v == "" || IsLink(v) {
+	if v == "" || isLink(v) {
 		return v
 	}
 	want := "takes an absolute http or https URL, e.g. https://staging.example.com"
@@ -63,8 +63,8 @@ func (r *reader) link(c *Config, name string) string {
 	return ""
 }
 
-// IsLink reports whether v is an absolute http or https URL with a host.
-func IsLink(v string) bool {
+// isLink reports whether v is an absolute http or https URL with a host.
+func isLink(v string) bool {
 	u, err := url.Parse(v)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(v, " \t\r\n")
 }
