@@ -187,18 +187,13 @@ func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 		}
 	}
 	if resp.Header.Get("X-Ratelimit-Remaining") == "0" {
-		reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64)
-		if err != nil {
+		until, ok := exhaustedUntil(resp.Header)
+		if !ok {
 			return 0, false, nil
 		}
-		until := time.Unix(reset, 0).UTC()
-		wait := until.Sub(p.Now()) + time.Second
-		if wait > p.MaxResetWait {
-			drain(resp)
-			return 0, false, &RateLimitError{Reset: until}
-		}
 		drain(resp)
-		return max(wait, 0), true, nil
+		wait, err := t.resetWait(until)
+		return wait, err == nil, err
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -214,15 +209,12 @@ func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 // otherwise refuse every later request itself until the reset: waiting,
 // or failing fast, is the transport's to decide (waitForReset).
 func (t *Transport) noteLastRequest(resp *http.Response) {
-	if resp.StatusCode >= 400 || resp.Header.Get("X-Ratelimit-Remaining") != "0" {
-		return
-	}
-	reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64)
-	if err != nil {
+	until, ok := exhaustedUntil(resp.Header)
+	if resp.StatusCode >= 400 || !ok {
 		return
 	}
 	t.mu.Lock()
-	t.exhausted = time.Unix(reset, 0).UTC()
+	t.exhausted = until
 	t.mu.Unlock()
 	resp.Header.Del("X-Ratelimit-Remaining")
 	resp.Header.Del("X-Ratelimit-Reset")
@@ -237,12 +229,9 @@ func (t *Transport) waitForReset(ctx context.Context) error {
 	if until.IsZero() {
 		return nil
 	}
-	wait := until.Sub(t.Policy.Now()) + time.Second
-	switch {
-	case wait <= 0:
-		return nil
-	case wait > t.Policy.MaxResetWait:
-		return &RateLimitError{Reset: until}
+	wait, err := t.resetWait(until)
+	if err != nil || wait == 0 {
+		return err
 	}
 	t.logf("GitHub's rate limit is used up until %s UTC: waiting %s", until.Format("15:04:05"), wait.Round(time.Second))
 	return t.Policy.Sleep(ctx, wait)
@@ -264,6 +253,30 @@ func (t *Transport) release() {
 	if t.slots != nil {
 		<-t.slots
 	}
+}
+
+// exhaustedUntil is when the primary rate limit resets, for an answer
+// whose headers say it has no request left.
+func exhaustedUntil(h http.Header) (time.Time, bool) {
+	if h.Get("X-Ratelimit-Remaining") != "0" {
+		return time.Time{}, false
+	}
+	reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(reset, 0).UTC(), true
+}
+
+// resetWait is how long to wait for the primary rate limit to reset at
+// until (0 when it has): an error when that is longer than MaxResetWait,
+// since waiting would hang the job.
+func (t *Transport) resetWait(until time.Time) (time.Duration, error) {
+	wait := until.Sub(t.Policy.Now()) + time.Second
+	if wait > t.Policy.MaxResetWait {
+		return 0, &RateLimitError{Reset: until}
+	}
+	return max(wait, 0), nil
 }
 
 func (t *Transport) debug(req *http.Request, resp *http.Response, err error, took time.Duration) {
