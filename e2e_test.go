@@ -13,14 +13,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // binDir holds the binary built once for the end-to-end tests, under the
 // names of action.yml's entrypoint and post-entrypoint.
@@ -157,26 +154,6 @@ func checkLog(t *testing.T, r *runnersim.StepRun) {
 		if strings.Contains(v, fgtest.Token) {
 			t.Errorf("output %s holds the token", k)
 		}
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update to write it)", err, t.Name())
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("%s (-want +got):\n%s", path, d)
 	}
 }
 

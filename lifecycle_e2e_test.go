@@ -8,6 +8,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/golden"
 	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
 )
 
@@ -68,16 +69,16 @@ func TestOneStepLifecycleOnPush(t *testing.T) {
 			if n := f.Count(""); n != 3 {
 				t.Errorf("start and post made %d API calls, want 3", n)
 			}
-			golden(t, "push-"+tt.outcome+"-post-outputs.json", outputsText(posts[0], srv))
-			golden(t, "push-"+tt.outcome+"-post-summary.md", normal(posts[0].Summary, srv))
+			golden.Check(t, "push-"+tt.outcome+"-post-outputs.json", outputsText(posts[0], srv))
+			golden.Check(t, "push-"+tt.outcome+"-post-summary.md", normal(posts[0].Summary, srv))
 		})
 	}
 	t.Run("main outputs and summary", func(t *testing.T) {
 		t.Parallel()
 		job, _, srv := newJob(t, "push", binary)
 		main := run(t, job, startStep)
-		golden(t, "push-main-outputs.json", outputsText(main, srv))
-		golden(t, "push-main-summary.md", normal(main.Summary, srv))
+		golden.Check(t, "push-main-outputs.json", outputsText(main, srv))
+		golden.Check(t, "push-main-summary.md", normal(main.Summary, srv))
 	})
 }
 

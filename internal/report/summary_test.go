@@ -1,19 +1,13 @@
 package report_test
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/golden"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestSummaryGolden(t *testing.T) {
 	t.Parallel()
@@ -45,21 +39,7 @@ func TestSummaryGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := report.Summary(tt.cfg, tt.res)
-			path := filepath.Join("testdata", "golden", tt.name+".md")
-			if *update {
-				_ = os.MkdirAll(filepath.Dir(path), 0o755)
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -run %s -update writes it)", err, t.Name())
-			}
-			if d := cmp.Diff(string(want), got); d != "" {
-				t.Errorf("%s (-want +got):\n%s", path, d)
-			}
+			golden.Check(t, tt.name+".md", report.Summary(tt.cfg, tt.res))
 		})
 	}
 }
