@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
