@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
@@ -81,6 +82,7 @@ type Run struct {
 	ID         int64
 	Attempt    int64
 	Job        string
+	JobIndex   string // strategy.job-index: the matrix leg ("" outside Actions)
 	Step       string // GITHUB_ACTION: the step's id in the job
 	Workflow   string
 	Actor      string
@@ -163,7 +165,20 @@ func (e *InputError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("input %q is required: %s", e.Input, e.Want)
 	}
-	return fmt.Sprintf("input %q has the value %q: %s", e.Input, e.Value, e.Want)
+	return fmt.Sprintf("input %q has the value %s: %s", e.Input, Quote(e.Value), e.Want)
+}
+
+// MaxQuoted is how much of a value an error message quotes.
+const MaxQuoted = 80
+
+// Quote is v quoted for a message, shortened to MaxQuoted characters with
+// its full length said: a 100 KB payload is not echoed whole.
+func Quote(v string) string {
+	r := []rune(v)
+	if len(r) <= MaxQuoted {
+		return strconv.Quote(v)
+	}
+	return fmt.Sprintf("%s… (%d characters in all)", strconv.Quote(string(r[:MaxQuoted])), len(r))
 }
 
 // FinalState is the state a finish gives the deployment: the `state` input
@@ -234,14 +249,8 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	c.OnRunner = a.Getenv("GITHUB_OUTPUT") != "" && a.Getenv("GITHUB_STATE") != "" && a.Getenv("GITHUB_ENV") != ""
 	readEvent(c, ctx.Event)
 
-	repo := r.str("repository", ctx.Repository)
-	owner, name, ok := strings.Cut(repo, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") || strings.ContainsAny(repo, " \t") {
-		r.fail(&InputError{Input: "repository", Value: repo, Want: "takes owner/name, e.g. octocat/hello-world; the default is the workflow's repository"})
-	}
-	c.Owner, c.Repo = owner, name
-
-	c.Environment = r.str("environment", "")
+	c.Owner, c.Repo = r.repository("repository", ctx.Repository)
+	c.Environment = r.environment("environment")
 	c.Ref = r.str("ref", "")
 	c.RefGiven = c.Ref != ""
 	if !c.RefGiven {
@@ -269,6 +278,7 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	if c.LogURL == "" && c.Run.ID != 0 && c.Run.Repository != "" {
 		c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/attempts/%d", c.ServerURL, c.Run.Repository, c.Run.ID, c.Run.Attempt)
 	}
+	c.Run.JobIndex = r.jobIndex("job-index")
 	c.AutoInactive = r.boolean("auto-inactive", true)
 	c.AutoFinish = r.boolean("auto-finish", true)
 	c.KeepLatest = r.count("keep-latest")

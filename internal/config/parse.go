@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sethvargo/go-githubactions"
 )
@@ -22,6 +26,74 @@ type reader struct {
 func (r *reader) fail(err error) { r.errs = append(r.errs, err) }
 
 func (r *reader) err() error { return errors.Join(r.errs...) }
+
+// repoPart is one half of owner/name: GitHub's characters for owners and
+// repositories.
+var repoPart = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+
+// repository reads owner/name. Both halves take GitHub's characters and
+// are not . or ..: they become segments of every request's path.
+func (r *reader) repository(name, def string) (string, string) {
+	v := r.str(name, def)
+	owner, repo, ok := strings.Cut(v, "/")
+	if !ok || !ValidRepoPart(owner) || !ValidRepoPart(repo) {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes owner/name with letters, digits, ., - and _ (not . or ..), e.g. octocat/hello-world; the default is the workflow's repository"})
+		return "", ""
+	}
+	return owner, repo
+}
+
+// ValidRepoPart reports whether s can be an owner or a repository name.
+func ValidRepoPart(s string) bool {
+	return repoPart.MatchString(s) && s != "." && s != ".."
+}
+
+// MaxEnvironment is the longest environment name GitHub accepts.
+const MaxEnvironment = 255
+
+// environment reads an environment name. It becomes one path segment of
+// delete-env's request, escaped; a dot segment (. or ..) would climb out of
+// /environments/ whatever the escaping, and control characters have no
+// business in a name, so both are refused.
+func (r *reader) environment(name string) string {
+	v := r.a.GetInput(name)
+	if v == "" {
+		return ""
+	}
+	if err := CheckEnvironment(v); err != nil {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes an environment name such as staging or pr-42: " + err.Error()})
+		return ""
+	}
+	return v
+}
+
+// CheckEnvironment says what is wrong with an environment name, or nil.
+func CheckEnvironment(v string) error {
+	switch {
+	case strings.TrimSpace(v) == "." || strings.TrimSpace(v) == "..":
+		return errors.New("not . or ..")
+	case utf8.RuneCountInString(v) > MaxEnvironment:
+		return fmt.Errorf("at most %d characters", MaxEnvironment)
+	case !utf8.ValidString(v):
+		return errors.New("valid UTF-8")
+	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+		return errors.New("no control characters or line breaks")
+	}
+	return nil
+}
+
+// jobIndex reads strategy.job-index: empty or a small whole number.
+func (r *reader) jobIndex(name string) string {
+	v := strings.TrimSpace(r.a.GetInput(name))
+	if v == "" {
+		return ""
+	}
+	if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 1<<20 {
+		r.fail(&InputError{Input: name, Value: v, Want: "is plumbing that defaults to ${{ strategy.job-index }}, a whole number; leave it unset"})
+		return ""
+	}
+	return v
+}
 
 // str returns the input, or def when it is empty.
 func (r *reader) str(name, def string) string {
@@ -151,7 +223,8 @@ func ParsePayload(v string) (map[string]any, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, err
 	}
-	if dec.More() {
+	// More() is false before a stray } or ]: ask for the next token.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("text follows the JSON object")
 	}
 	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
@@ -166,8 +239,14 @@ func ParsePayload(v string) (map[string]any, error) {
 	if p == nil {
 		p = map[string]any{}
 	}
+	if _, ok := p[PayloadMarkerKey]; ok {
+		return nil, fmt.Errorf("the key %q is the action's own: it records the run that created the deployment; use another key", PayloadMarkerKey)
+	}
 	return p, nil
 }
+
+// PayloadMarkerKey is the payload key the action keeps for its run marker.
+const PayloadMarkerKey = "deployment_action"
 
 // contexts parses required-contexts: empty is no gate ([]), `*` is every
 // context (nil, GitHub's default), else a comma- or newline-separated list.

@@ -33,6 +33,10 @@ type Options struct {
 	Debug func(format string, args ...any)
 	// UserAgent is sent with every request.
 	UserAgent string
+	// Scope, when set, is the only repository whose deployment and
+	// environment endpoints requests may go to; any other path is refused
+	// before it is sent.
+	Scope *Scope
 }
 
 // New returns a client for the API root apiURL (GITHUB_API_URL: for example
@@ -56,8 +60,13 @@ func New(token, apiURL string, o Options) (*github.Client, error) {
 	}
 	t := NewTransport(base, p, pacer, o.Log)
 	t.Debug = o.Debug
+	// The guard sits above the token: a request to another host, or a
+	// redirect there, is refused before oauth2 adds the Authorization
+	// header, and each redirect hop passes through it again.
 	hc := &http.Client{
-		Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), Base: t},
+		Transport: &guard{api: u, scope: o.Scope,
+			next: &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), Base: t}},
+		CheckRedirect: checkRedirect(u, o.Log),
 	}
 	c := github.NewClient(hc)
 	// GITHUB_API_URL is already the API root on github.com, GHE.com and GHES

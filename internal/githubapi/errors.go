@@ -46,43 +46,69 @@ func StatusCode(err error) int {
 	return 0
 }
 
+// Error is an API call's failure explained for the user. It keeps the
+// cause, so StatusCode and errors.As still see GitHub's answer.
+type Error struct {
+	Msg   string
+	Cause error
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func (e *Error) Unwrap() error { return e.Cause }
+
 // Explain turns an error from call c into one that says what went wrong
 // and what to change. It is the one place that knows GitHub's refusals.
+// The cause stays reachable through errors.As and StatusCode.
 func Explain(c Call, err error) error {
 	if err == nil {
 		return nil
 	}
+	var already *Error
+	if errors.As(err, &already) && already == err {
+		return err
+	}
+	wrap := func(format string, args ...any) error {
+		return &Error{Msg: fmt.Sprintf(format, args...), Cause: err}
+	}
 	var rle *RateLimitError
 	if errors.As(err, &rle) {
-		return fmt.Errorf("%s: %w", c.Op, rle)
+		return wrap("%s: %s", c.Op, rle)
 	}
 	msg := githubMessage(err)
 	switch StatusCode(err) {
 	case http.StatusAccepted:
-		return fmt.Errorf("%s: GitHub merged the default branch into the ref instead of deploying it (202, auto-merge is on); set auto-merge: false to deploy the ref as it is, or update the branch and run again", c.Op)
+		return wrap("%s: GitHub merged the default branch into the ref instead of deploying it (202, auto-merge is on); set auto-merge: false to deploy the ref as it is, or update the branch and run again", c.Op)
 	case http.StatusUnauthorized:
-		return fmt.Errorf("%s: GitHub refused the token (401 %s): it is invalid, expired or revoked; pass a valid token in the token input (the default is ${{ github.token }})", c.Op, msg)
+		return wrap("%s: GitHub refused the token (401 %s): it is invalid, expired or revoked; pass a valid token in the token input (the default is ${{ github.token }})", c.Op, msg)
 	case http.StatusForbidden:
 		if c.Write {
 			perm := c.Permission
 			if perm == "" {
 				perm = "deployments: write"
 			}
-			return fmt.Errorf("%s: the token may not do this (403 %s); give the job `permissions: %s` (pull requests from forks get a read-only GITHUB_TOKEN, so run deployments from pull_request_target or a workflow_run)", c.Op, msg, perm)
+			return wrap("%s: the token may not do this (403 %s); give the job `permissions: %s` (pull requests from forks get a read-only GITHUB_TOKEN, so run deployments from pull_request_target or a workflow_run)", c.Op, msg, perm)
 		}
-		return fmt.Errorf("%s: the token may not read %s (403 %s); give the job `permissions: deployments: read` or a token with access to the repository", c.Op, c.Target, msg)
+		return wrap("%s: the token may not read %s (403 %s); give the job `permissions: deployments: read` or a token with access to the repository", c.Op, c.Target, msg)
 	case http.StatusNotFound:
-		return fmt.Errorf("%s: %s was not found (404), or the token cannot see it; check the repository and id inputs, and that the token has access to the repository", c.Op, c.Target)
+		return wrap("%s: %s was not found (404), or the token cannot see it; check the repository and id inputs, and that the token has access to the repository", c.Op, c.Target)
 	case http.StatusConflict:
-		return fmt.Errorf("%s: GitHub refused to deploy (409 %s): a required commit status check is not success, or the default branch could not be merged; set required-contexts to the checks that must pass (empty: none block it), or auto-merge: false", c.Op, msg)
+		return wrap("%s: GitHub refused to deploy (409 %s): a required commit status check is not success, or the default branch could not be merged; set required-contexts to the checks that must pass (empty: none block it), or auto-merge: false", c.Op, msg)
 	case http.StatusUnprocessableEntity:
-		return fmt.Errorf("%s: GitHub refused the request as invalid (422 %s)", c.Op, msg)
+		return wrap("%s: GitHub refused the request as invalid (422 %s)", c.Op, msg)
 	}
 	var ex *ExhaustedError
 	if errors.As(err, &ex) {
-		return fmt.Errorf("%s: GitHub did not answer successfully after %d tries, the last time: %s; GitHub may be having an outage (https://www.githubstatus.com): re-run the job later", c.Op, ex.Tries, Describe(ex.Last))
+		return wrap("%s: GitHub did not answer successfully after %d tries, the last time: %s; GitHub may be having an outage (https://www.githubstatus.com): re-run the job later", c.Op, ex.Tries, Describe(ex.Last))
 	}
-	return fmt.Errorf("%s: %w", c.Op, err)
+	if Permanent(err) {
+		return wrap("%s: %s; retrying cannot help: check GITHUB_API_URL, the runner's network and its certificates", c.Op, Describe(err))
+	}
+	var bad *BadAnswerError
+	if errors.As(err, &bad) {
+		return wrap("%s: %s", c.Op, bad)
+	}
+	return wrap("%s: %s", c.Op, Describe(err))
 }
 
 // Describe is a short account of a failed request: GitHub's status and

@@ -134,7 +134,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			last = fmt.Errorf("GitHub answered %s", describe(resp))
 		} else {
-			if !idempotent(req.Method) {
+			// A refused request, a certificate that does not verify or a
+			// host that does not exist fails the same way every time; a
+			// write that may have reached GitHub is the caller's to check.
+			if Permanent(err) || (!idempotent(req.Method) && !notSent(err)) {
 				return nil, err
 			}
 			last = err
@@ -168,7 +171,7 @@ func (t *Transport) try(req *http.Request) (*http.Response, error) {
 		cancel()
 		return nil, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = &cancelOnClose{ReadCloser: &limitedBody{ReadCloser: resp.Body, left: MaxAnswer}, cancel: cancel}
 	return resp, nil
 }
 
@@ -375,14 +378,17 @@ func (c *cancelOnClose) Close() error {
 }
 
 // MaybePerformed reports whether a failed write may still have been carried
-// out by GitHub: the connection dropped or timed out after it was sent, or
-// GitHub answered 5xx. Such a write is checked for before it is sent again.
+// out by GitHub: the connection dropped or timed out after it was sent,
+// GitHub answered 5xx, or answered 2xx with a body that is not an answer.
+// Such a write is checked for before it is sent again. A request that never
+// left the machine (refused by the guard, a failed dial, a certificate that
+// does not verify) was not.
 func MaybePerformed(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
 	var rl *RateLimitError
-	if errors.As(err, &rl) {
+	if errors.As(err, &rl) || notSent(err) {
 		return false
 	}
 	if code := StatusCode(err); code != 0 {

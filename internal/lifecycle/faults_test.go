@@ -3,6 +3,7 @@ package lifecycle_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,15 +39,31 @@ func TestFaults(t *testing.T) {
 		// wantStatuses is how many statuses the (last) deployment has.
 		wantStatuses int
 	}{
-		{name: "502 on create: checked, then created once",
+		{name: "502 on create: checked, then created once, then checked for a late duplicate",
 			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Status: 502}},
-			wantCalls: 4, wantDeployments: 1, wantStatuses: 1},
+			wantCalls: 5, wantDeployments: 1, wantStatuses: 1},
+		{name: "create carried out late, after the check found nothing: the duplicate is retired",
+			faults: []*fakegithub.Fault{
+				{Method: "POST", Path: createPath, Times: 1, DropAfter: true},
+				{Method: "GET", Path: createPath, Times: 1, Status: 200, Body: "[]"}},
+			// create (lost), check (not visible yet), create, in_progress,
+			// look for duplicates, inactive on the duplicate, delete it
+			wantCalls: 7, wantDeployments: 1, wantStatuses: 1},
+		{name: "create answered 201 without an id: checked, never /deployments/0",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Status: 201, Body: "{}"}},
+			wantCalls: 5, wantDeployments: 1, wantStatuses: 1},
+		{name: "create answered 201 with an empty body: checked, never /deployments/0",
+			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Status: 201, Body: " "}},
+			wantCalls: 5, wantDeployments: 1, wantStatuses: 1},
+		{name: "status answered {\"id\":5} does not count as written",
+			faults: []*fakegithub.Fault{{Method: "POST", Path: statusPath, Times: 1, Status: 201, Body: `{"id":5}`}},
+			finish: true, wantCalls: 3, wantDeployments: 1, wantStatuses: 2},
 		{name: "create performed but its answer lost: adopted, not created twice",
 			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, DropAfter: true}},
 			wantCalls: 3, wantDeployments: 1, wantStatuses: 1},
 		{name: "connection dropped before create: checked, then created",
 			faults:    []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Drop: true}},
-			wantCalls: 4, wantDeployments: 1, wantStatuses: 1},
+			wantCalls: 5, wantDeployments: 1, wantStatuses: 1},
 		{name: "two 503s on a status",
 			faults: []*fakegithub.Fault{{Method: "POST", Path: statusPath, Times: 2, Status: 503}},
 			finish: true, wantCalls: 5, wantDeployments: 1, wantStatuses: 2},
@@ -128,6 +145,11 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("step succeeded, want an error with %q", tt.wantErr)
 			}
 			wantErrContaining(t, err, tt.wantErr...)
+			for _, r := range e.fake.Requests() {
+				if strings.Contains(r.Path, "/deployments/0") {
+					t.Errorf("%s %s: a request for deployment 0", r.Method, r.Path)
+				}
+			}
 			if n := e.fake.Count(""); n != tt.wantCalls {
 				for _, r := range e.fake.Requests() {
 					t.Logf("%s %s?%s", r.Method, r.Path, r.Query)

@@ -74,6 +74,7 @@ func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 			return nil, err
 		}
 		res.Teardown = td
+		res.Warnings = append(res.Warnings, td.Warnings...)
 	}
 	var d *github.Deployment
 	if cfg.DeploymentID != 0 {
@@ -83,10 +84,18 @@ func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 			res.Environment, res.Ref = ev.Environment, ev.Ref
 		}
 	} else {
-		var err error
-		d, err = c.createDeployment(ctx, cfg, res)
+		var (
+			err   error
+			sends int
+		)
+		d, sends, err = c.createDeployment(ctx, cfg, res)
 		if err != nil {
 			return nil, err
+		}
+		if sends > 1 {
+			// An earlier send may still complete on GitHub's side after
+			// the check that let the create be sent again.
+			defer c.retireDuplicates(ctx, cfg, d.GetID(), res)
 		}
 		res.Environment = d.GetEnvironment()
 		res.Ref = d.GetRef()
@@ -162,6 +171,9 @@ func (c *Client) setState(ctx context.Context, cfg *config.Config, state string)
 			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d is %s, but the earlier deployments of its transient environment could not all be marked inactive: %v", res.DeploymentID, state, err))
 		}
 		res.Teardown = td
+		if td != nil {
+			res.Warnings = append(res.Warnings, td.Warnings...)
+		}
 	}
 	return res, nil
 }

@@ -62,9 +62,13 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 	if cfg.RefGiven {
 		ref = cfg.Ref
 	}
-	all, err := c.listDeployments(ctx, cfg.Environment, ref)
+	l, err := c.listDeployments(ctx, cfg.Environment, ref)
 	if err != nil {
 		return nil, err
+	}
+	all := l.all
+	if l.truncated {
+		td.Warnings = append(td.Warnings, truncatedWarning(cfg.Environment))
 	}
 	td.Seen = len(all)
 	if cfg.KeepLatest > 0 {
@@ -75,6 +79,7 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 		return nil, err
 	}
 	if cfg.Step != config.StepDeleteEnv {
+		res.Warnings = append(res.Warnings, td.Warnings...)
 		return res, nil
 	}
 	if err := c.deleteDeployments(ctx, cfg, all, td); err != nil {
@@ -83,17 +88,18 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 	switch {
 	case !cfg.DeleteEnvironment:
 		td.EnvironmentNote = "delete-environment is false"
+	case l.truncated:
+		td.EnvironmentNote = fmt.Sprintf("it has more than %d deployments; run the step again", MaxPages*100)
 	case td.Kept > 0:
 		td.EnvironmentNote = fmt.Sprintf("keep-latest keeps %d deployments in it", td.Kept)
 	case ref != "":
 		td.EnvironmentNote = "ref limits the teardown to the deployments of " + ref
 	default:
-		err := c.deleteEnvironment(ctx, cfg, td)
-		res.Warnings = append(res.Warnings, td.Warnings...)
-		if err != nil {
+		if err := c.deleteEnvironment(ctx, cfg, td); err != nil {
 			return nil, err
 		}
 	}
+	res.Warnings = append(res.Warnings, td.Warnings...)
 	return res, nil
 }
 
@@ -102,9 +108,13 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 // new one, so that a crashed run does not leave one spinning.
 func Supersede(ctx context.Context, c *Client, cfg *config.Config) (*TeardownResult, error) {
 	td := &TeardownResult{Environment: cfg.Environment, DryRun: cfg.DryRun}
-	all, err := c.listDeployments(ctx, cfg.Environment, cfg.Ref)
+	l, err := c.listDeployments(ctx, cfg.Environment, cfg.Ref)
 	if err != nil {
 		return nil, err
+	}
+	all := l.all
+	if l.truncated {
+		td.Warnings = append(td.Warnings, truncatedWarning(cfg.Environment))
 	}
 	td.Seen = len(all)
 	running := func(s string) bool {
@@ -128,12 +138,15 @@ func retireTransient(ctx context.Context, c *Client, cfg *config.Config, st *git
 		return nil, nil
 	}
 	td := &TeardownResult{Environment: env}
-	all, err := c.listDeployments(ctx, env, "")
+	l, err := c.listDeployments(ctx, env, "")
 	if err != nil {
 		return td, err
 	}
-	older := all[:0:0]
-	for _, d := range all {
+	if l.truncated {
+		td.Warnings = append(td.Warnings, truncatedWarning(env))
+	}
+	older := l.all[:0:0]
+	for _, d := range l.all {
 		if d.GetID() < cfg.DeploymentID {
 			older = append(older, d)
 		}
@@ -142,45 +155,103 @@ func retireTransient(ctx context.Context, c *Client, cfg *config.Config, st *git
 	return td, c.deactivate(ctx, cfg, older, func(s string) bool { return s == config.StateSuccess }, td)
 }
 
-// listDeployments lists every deployment of env (and ref, when not empty),
-// newest first: the first page, then the others concurrently.
-func (c *Client) listDeployments(ctx context.Context, env, ref string) ([]*github.Deployment, error) {
+// MaxPages bounds the pages of 100 deployments a listing reads: 10,000
+// deployments. GitHub's Link header sizes nothing beyond it.
+const MaxPages = 100
+
+// listing is the deployments of an environment, newest first. Truncated
+// is true when there were more than MaxPages pages: the rest was not read.
+type listing struct {
+	all       []*github.Deployment
+	truncated bool
+}
+
+// listDeployments lists the deployments of env (and ref, when not empty),
+// newest first: the first page, then the pages its Link header names
+// concurrently, up to MaxPages, then any rel="next" the last one read
+// still gives. A page that is not a JSON list of deployments with ids is an
+// error.
+func (c *Client) listDeployments(ctx context.Context, env, ref string) (listing, error) {
 	call := githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %q of %s/%s", env, c.Owner, c.Repo)}
-	opts := func(page int) *github.DeploymentsListOptions {
-		return &github.DeploymentsListOptions{Environment: env, Ref: ref, ListOptions: github.ListOptions{PerPage: 100, Page: page}}
+	fetch := func(ctx context.Context, page int) ([]*github.Deployment, *github.Response, error) {
+		list, resp, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, &github.DeploymentsListOptions{
+			Environment: env, Ref: ref, ListOptions: github.ListOptions{PerPage: 100, Page: page}})
+		if err == nil {
+			err = checkDeployments(list)
+		}
+		return list, resp, githubapi.Explain(call, err)
 	}
-	first, resp, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, opts(1))
+	first, resp, err := fetch(ctx, 1)
 	if err != nil {
-		return nil, githubapi.Explain(call, err)
+		return listing{}, err
 	}
 	pages := [][]*github.Deployment{first}
-	if resp.LastPage > 1 {
-		pages = append(pages, make([][]*github.Deployment, resp.LastPage-1)...)
+	next := resp.NextPage
+	if last := min(resp.LastPage, MaxPages); last > 1 && next == 2 {
+		rest := make([][]*github.Deployment, last-1)
+		nexts := make([]int, last-1)
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(c.workers())
-		for p := 2; p <= resp.LastPage; p++ {
+		for p := 2; p <= last; p++ {
 			g.Go(func() error {
-				list, _, err := c.GH.Repositories.ListDeployments(gctx, c.Owner, c.Repo, opts(p))
-				pages[p-1] = list
-				return githubapi.Explain(call, err)
+				list, resp, err := fetch(gctx, p)
+				if err != nil {
+					return err
+				}
+				rest[p-2], nexts[p-2] = list, resp.NextPage
+				return nil
 			})
 		}
 		if err := g.Wait(); err != nil {
-			return nil, err
+			return listing{}, err
+		}
+		pages = append(pages, rest...)
+		next = nexts[last-2]
+		if next <= last {
+			next = 0
 		}
 	}
-	var all []*github.Deployment
+	// rel="next" beyond what rel="last" said, one page at a time, and only
+	// forwards.
+	for read := len(pages); next > read && read < MaxPages; read++ {
+		list, resp, err := fetch(ctx, read+1)
+		if err != nil {
+			return listing{}, err
+		}
+		pages = append(pages, list)
+		next = resp.NextPage
+	}
+	out := listing{truncated: next > len(pages)}
 	seen := map[int64]bool{}
 	for _, p := range pages {
 		for _, d := range p {
 			if !seen[d.GetID()] {
 				seen[d.GetID()] = true
-				all = append(all, d)
+				out.all = append(out.all, d)
 			}
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].GetID() > all[j].GetID() })
-	return all, nil
+	sort.SliceStable(out.all, func(i, j int) bool { return out.all[i].GetID() > out.all[j].GetID() })
+	return out, nil
+}
+
+// checkDeployments refuses a list answer that is not one: no JSON list (an
+// empty body), or a deployment without an id.
+func checkDeployments(list []*github.Deployment) error {
+	if list == nil {
+		return &githubapi.BadAnswerError{What: "the list of deployments was empty or null, not a JSON list"}
+	}
+	for _, d := range list {
+		if d.GetID() <= 0 {
+			return &githubapi.BadAnswerError{What: "a deployment in the list has no id"}
+		}
+	}
+	return nil
+}
+
+// truncatedWarning is the warning for a listing that stopped at MaxPages.
+func truncatedWarning(env string) string {
+	return fmt.Sprintf("environment %q has more than %d deployments; only the newest %d were looked at: run the step again to go on", env, MaxPages*100, MaxPages*100)
 }
 
 // deactivate reads each deployment's latest status and gives those whose
@@ -219,6 +290,10 @@ func (c *Client) latest(ctx context.Context, d *github.Deployment) (deploymentSt
 	}
 	if err != nil {
 		return deploymentState{}, githubapi.Explain(githubapi.Call{Op: "read deployment status", Target: fmt.Sprintf("deployment %d", d.GetID())}, err)
+	}
+	if list == nil {
+		return deploymentState{}, githubapi.Explain(githubapi.Call{Op: "read deployment status", Target: fmt.Sprintf("deployment %d", d.GetID())},
+			&githubapi.BadAnswerError{What: "the list of statuses was empty or null, not a JSON list"})
 	}
 	ds := deploymentState{d: d}
 	if len(list) > 0 {

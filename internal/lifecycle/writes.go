@@ -15,18 +15,21 @@ import (
 // MarkerKey is the payload key under which the action records the run that
 // created a deployment. After a lost answer it finds its own deployment by
 // it instead of creating a second one.
-const MarkerKey = "deployment_action"
+const MarkerKey = config.PayloadMarkerKey
 
 // Marker identifies the step of a run attempt that created a deployment.
+// The legs of a matrix share the job's name: JobIndex (strategy.job-index)
+// tells them apart.
 type Marker struct {
 	RunID      int64  `json:"run_id"`
 	RunAttempt int64  `json:"run_attempt"`
 	Job        string `json:"job,omitempty"`
+	JobIndex   string `json:"job_index,omitempty"`
 	Step       string `json:"step,omitempty"`
 }
 
 func markerOf(cfg *config.Config) Marker {
-	return Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, Step: cfg.Run.Step}
+	return Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step}
 }
 
 // payloadWithMarker is the user's payload plus the run marker.
@@ -50,7 +53,10 @@ func hasMarker(d *github.Deployment, m Marker) bool {
 	return *p.M == m
 }
 
-func (c *Client) createDeployment(ctx context.Context, cfg *config.Config, res *Result) (*github.Deployment, error) {
+// createDeployment creates the deployment, or finds it created after a
+// lost answer. sends counts the creates sent: more than one means an
+// earlier one may still complete on GitHub's side.
+func (c *Client) createDeployment(ctx context.Context, cfg *config.Config, res *Result) (*github.Deployment, int, error) {
 	req := &github.DeploymentRequest{
 		Ref:                   github.String(cfg.Ref),
 		Task:                  github.String(cfg.Task),
@@ -64,9 +70,14 @@ func (c *Client) createDeployment(ctx context.Context, cfg *config.Config, res *
 	}
 	call := githubapi.Call{Op: "create deployment", Target: fmt.Sprintf("ref %s of %s/%s", cfg.Ref, c.Owner, c.Repo), Write: true}
 	var d *github.Deployment
+	sends := 0
 	err := c.write(ctx, call, func() error {
 		var err error
+		sends++
 		d, _, err = c.GH.Repositories.CreateDeployment(ctx, c.Owner, c.Repo, req)
+		if err == nil && d.GetID() <= 0 {
+			err = &githubapi.BadAnswerError{What: "the created deployment has no id"}
+		}
 		return err
 	}, func() (bool, error) {
 		found, err := c.findOwnDeployment(ctx, cfg)
@@ -76,7 +87,7 @@ func (c *Client) createDeployment(ctx context.Context, cfg *config.Config, res *
 		}
 		return found != nil, err
 	})
-	return d, err
+	return d, sends, err
 }
 
 // findOwnDeployment looks among the newest deployments of the ref,
@@ -90,11 +101,49 @@ func (c *Client) findOwnDeployment(ctx context.Context, cfg *config.Config) (*gi
 	}
 	m := markerOf(cfg)
 	for _, d := range list {
-		if hasMarker(d, m) {
+		if d.GetID() > 0 && hasMarker(d, m) {
 			return d, nil
 		}
 	}
 	return nil, nil
+}
+
+// DuplicatePause is how long start waits, after a create it had to send
+// more than once, before it looks for a duplicate that an earlier send
+// made on GitHub's side after all.
+const DuplicatePause = 5 * time.Second
+
+// retireDuplicates finds the deployments other than keep that carry this
+// step's run marker, left by a create whose answer was lost but which
+// GitHub still carried out, and marks them inactive and deletes them. What
+// it cannot clean up is a warning naming the deployment.
+func (c *Client) retireDuplicates(ctx context.Context, cfg *config.Config, keep int64, res *Result) {
+	if err := c.Policy.Sleep(ctx, DuplicatePause); err != nil {
+		return
+	}
+	list, _, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, &github.DeploymentsListOptions{
+		Ref: cfg.Ref, Environment: cfg.Environment, Task: cfg.Task, ListOptions: github.ListOptions{PerPage: 30},
+	})
+	if err != nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d was created after a lost answer, and looking for a duplicate of it failed: %s", keep, githubapi.Describe(err)))
+		return
+	}
+	m := markerOf(cfg)
+	for _, d := range list {
+		id := d.GetID()
+		if id <= 0 || id == keep || !hasMarker(d, m) {
+			continue
+		}
+		err := c.markInactive(ctx, cfg, id)
+		if err == nil {
+			_, err = c.GH.Repositories.DeleteDeployment(ctx, c.Owner, c.Repo, id)
+		}
+		if err != nil && githubapi.StatusCode(err) != 404 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d duplicates deployment %d (a create whose answer was lost, carried out by GitHub after all) and could not be removed: %s; delete it by hand", id, keep, githubapi.Describe(err)))
+			continue
+		}
+		res.Recovered = append(res.Recovered, fmt.Sprintf("duplicate deployment %d (an earlier create completed late; marked inactive and deleted)", id))
+	}
 }
 
 func (c *Client) createStatus(ctx context.Context, id int64, req *github.DeploymentStatusRequest, res *Result) (*github.DeploymentStatus, error) {
@@ -103,6 +152,9 @@ func (c *Client) createStatus(ctx context.Context, id int64, req *github.Deploym
 	err := c.write(ctx, call, func() error {
 		var err error
 		st, _, err = c.GH.Repositories.CreateDeploymentStatus(ctx, c.Owner, c.Repo, id, req)
+		if err == nil && (st.GetID() <= 0 || st.GetState() != req.GetState()) {
+			err = &githubapi.BadAnswerError{What: fmt.Sprintf("the created status has no id or not the state %s", req.GetState())}
+		}
 		return err
 	}, func() (bool, error) {
 		list, _, err := c.GH.Repositories.ListDeploymentStatuses(ctx, c.Owner, c.Repo, id, &github.ListOptions{PerPage: 1})
@@ -110,7 +162,7 @@ func (c *Client) createStatus(ctx context.Context, id int64, req *github.Deploym
 			return false, err
 		}
 		latest := list[0]
-		if latest.GetState() == req.GetState() && latest.GetLogURL() == req.GetLogURL() && latest.GetDescription() == req.GetDescription() {
+		if latest.GetID() > 0 && latest.GetState() == req.GetState() && latest.GetLogURL() == req.GetLogURL() && latest.GetDescription() == req.GetDescription() {
 			st = latest
 			res.Recovered = append(res.Recovered, fmt.Sprintf("status %s of deployment %d (its answer was lost)", req.GetState(), id))
 			return true, nil

@@ -70,6 +70,9 @@ type Job struct {
 	Token string
 	// Status is ${{ job.status }}: success until a step fails.
 	Status string
+	// JobIndex is ${{ strategy.job-index }}: the matrix leg (0 outside a
+	// matrix).
+	JobIndex int
 
 	dir     string
 	env     map[string]string // from GITHUB_ENV
@@ -194,6 +197,8 @@ func (j *Job) eval(s string) (string, error) {
 			return j.Token
 		case e == "job.status":
 			return j.Status
+		case e == "strategy.job-index":
+			return strconv.Itoa(j.JobIndex)
 		case strings.HasPrefix(e, "steps."):
 			parts := strings.Split(e, ".")
 			if len(parts) == 4 && parts[2] == "outputs" {
