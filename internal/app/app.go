@@ -95,7 +95,8 @@ func Run(ctx context.Context, e Env) (code int) {
 	if e.Policy != nil {
 		p = *e.Policy
 	}
-	opts := githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version}
+	opts := githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version,
+		Scope: &githubapi.Scope{Owner: cfg.Owner, Repo: cfg.Repo}}
 	if cfg.Debug {
 		opts.Debug = a.Debugf
 	}

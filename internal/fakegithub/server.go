@@ -161,26 +161,30 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if fault != nil && fault.DropAfter {
-		f.serve(httptest.NewRecorder(), r, path, body)
+		f.serve(httptest.NewRecorder(), r, path, body, nil)
 		hijackClose(w)
 		return
 	}
-	f.serve(w, r, path, body)
+	f.serve(w, r, path, body, fault)
 }
 
-// serve routes the request, and checks the answer when asked to.
-func (f *Fake) serve(w http.ResponseWriter, r *http.Request, path string, body []byte) {
-	if f.ValidateResponse == nil {
-		f.route(w, r, path, body)
-		return
-	}
+// serve routes the request, and checks the answer when asked to. A
+// fault's headers (one without a status of its own) win over the answer's.
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request, path string, body []byte, fault *Fault) {
 	rec := httptest.NewRecorder()
 	f.route(rec, r, path, body)
-	if err := f.ValidateResponse(r, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil && f.OnInvalid != nil {
-		f.OnInvalid(r, fmt.Errorf("the fake's own answer %d: %w", rec.Code, err))
+	if f.ValidateResponse != nil {
+		if err := f.ValidateResponse(r, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil && f.OnInvalid != nil {
+			f.OnInvalid(r, fmt.Errorf("the fake's own answer %d: %w", rec.Code, err))
+		}
 	}
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
+	}
+	if fault != nil && fault.Status == 0 {
+		for k, v := range fault.Header {
+			w.Header().Set(k, v)
+		}
 	}
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())

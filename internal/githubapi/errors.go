@@ -101,6 +101,10 @@ func Explain(c Call, err error) error {
 	if errors.As(err, &ex) {
 		return wrap("%s: GitHub did not answer successfully after %d tries, the last time: %s; GitHub may be having an outage (https://www.githubstatus.com): re-run the job later", c.Op, ex.Tries, Describe(ex.Last))
 	}
+	var off *OffLimitsError
+	if errors.As(err, &off) {
+		return wrap("%s: %s", c.Op, off)
+	}
 	if Permanent(err) {
 		return wrap("%s: %s; retrying cannot help: check GITHUB_API_URL, the runner's network and its certificates", c.Op, Describe(err))
 	}

@@ -133,11 +133,16 @@ func TestExplain(t *testing.T) {
 		{"other", write, errors.New("boom"), []string{"create deployment: boom"}},
 	}
 	for _, tt := range tests {
-		got := githubapi.Explain(tt.call, tt.err).Error()
+		explained := githubapi.Explain(tt.call, tt.err)
+		got := explained.Error()
 		for _, w := range tt.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%s: %q does not contain %q", tt.name, got, w)
 			}
+		}
+		// The cause stays: a caller can still tell a 404 from a 403.
+		if want := githubapi.StatusCode(tt.err); githubapi.StatusCode(explained) != want || !errors.Is(explained, tt.err) {
+			t.Errorf("%s: the explained error lost its cause (status %d, want %d)", tt.name, githubapi.StatusCode(explained), want)
 		}
 	}
 	if githubapi.Explain(write, nil) != nil {

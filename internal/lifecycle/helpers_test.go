@@ -1,7 +1,9 @@
 package lifecycle_test
 
 import (
+	"errors"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,7 +41,8 @@ func setup(t testing.TB, token string) *env {
 // rebuild is a client for e with retry policy p.
 func rebuild(t testing.TB, e *env, p githubapi.Policy) *lifecycle.Client {
 	t.Helper()
-	gh, err := githubapi.New(e.token, e.srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(e.clock.Sleep, e.clock.Now)})
+	gh, err := githubapi.New(e.token, e.srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(e.clock.Sleep, e.clock.Now),
+		Scope: &githubapi.Scope{Owner: "octo-org", Repo: "hello-world"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,3 +81,7 @@ func wantErrContaining(t *testing.T, err error, wants ...string) {
 		}
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

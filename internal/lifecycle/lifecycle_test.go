@@ -11,6 +11,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 )
 
@@ -104,7 +105,13 @@ func TestStartRefusals(t *testing.T) {
 			c.RequiredContexts = &[]string{"lint"}
 		}, []string{"409", "required-contexts"}},
 		{"unknown ref (422)", func(e *env, c *config.Config) { c.Ref = "no-such-branch" }, []string{"422", "No ref found for: no-such-branch"}},
-		{"unknown repository (404)", func(e *env, c *config.Config) { e.c.Repo = "nope" }, []string{"404", "not found", "token"}},
+		{"unknown repository (404)", func(e *env, c *config.Config) {
+			gh, err := githubapi.New(e.token, e.srv.URL, githubapi.Options{Scope: &githubapi.Scope{Owner: "octo-org", Repo: "nope"}})
+			if err != nil {
+				panic(err)
+			}
+			e.c.GH, e.c.Repo = gh, "nope"
+		}, []string{"404", "not found", "token"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

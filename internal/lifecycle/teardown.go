@@ -267,7 +267,8 @@ func (c *Client) deactivate(ctx context.Context, cfg *config.Config, list []*git
 				return err
 			}
 			if !cfg.DryRun {
-				if err := c.markInactive(gctx, cfg, d.GetID()); err != nil {
+				marked, err := c.markInactive(gctx, cfg, d.GetID())
+				if err != nil || !marked {
 					return err
 				}
 			}
@@ -302,16 +303,19 @@ func (c *Client) latest(ctx context.Context, d *github.Deployment) (deploymentSt
 	return ds, nil
 }
 
-func (c *Client) markInactive(ctx context.Context, cfg *config.Config, id int64) error {
+// markInactive gives deployment id an inactive status. marked is false,
+// with no error, when the deployment is gone (deleted meanwhile by someone
+// else): there is nothing left to do.
+func (c *Client) markInactive(ctx context.Context, cfg *config.Config, id int64) (marked bool, err error) {
 	res := &Result{}
-	_, err := c.createStatus(ctx, id, &github.DeploymentStatusRequest{
+	_, err = c.createStatus(ctx, id, &github.DeploymentStatusRequest{
 		State:  github.String(config.StateInactive),
 		LogURL: nonEmpty(cfg.LogURL),
 	}, res)
 	if githubapi.StatusCode(err) == http.StatusNotFound {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }
 
 // deleteDeployments deletes the listed deployments (all inactive by now).

@@ -134,7 +134,7 @@ func (c *Client) retireDuplicates(ctx context.Context, cfg *config.Config, keep 
 		if id <= 0 || id == keep || !hasMarker(d, m) {
 			continue
 		}
-		err := c.markInactive(ctx, cfg, id)
+		_, err := c.markInactive(ctx, cfg, id)
 		if err == nil {
 			_, err = c.GH.Repositories.DeleteDeployment(ctx, c.Owner, c.Repo, id)
 		}

@@ -1,0 +1,265 @@
+package githubapi_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+)
+
+const token = "ghs_secretTokenThatMustStayWithGitHub0000"
+
+// recorder is a server that records what reached it.
+type recorder struct {
+	mu   sync.Mutex
+	hits []*http.Request
+	auth []string
+}
+
+func (r *recorder) record(req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hits = append(r.hits, req)
+	r.auth = append(r.auth, req.Header.Get("Authorization"))
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.hits)
+}
+
+// quickPolicy retries without waiting.
+func quickPolicy() *githubapi.Policy {
+	p := githubapi.DefaultPolicy()
+	clock := fakegithub.NewClock()
+	p.Sleep, p.Now = clock.Sleep, clock.Now
+	return &p
+}
+
+func scoped(t *testing.T, apiURL string, o githubapi.Options) *github.Client {
+	t.Helper()
+	o.Scope = &githubapi.Scope{Owner: "octo-org", Repo: "hello-world"}
+	if o.Policy == nil {
+		o.Policy = quickPolicy()
+	}
+	gh, err := githubapi.New(token, apiURL, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gh
+}
+
+func TestARedirectToAnotherHostNeverCarriesTheToken(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		for _, method := range []string{"GET", "POST"} {
+			t.Run(fmt.Sprintf("%d %s", code, method), func(t *testing.T) {
+				t.Parallel()
+				evil := &recorder{}
+				evilSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					evil.record(r)
+					w.WriteHeader(200)
+					_, _ = w.Write([]byte("[]"))
+				}))
+				defer evilSrv.Close()
+				// The API is 127.0.0.1; the redirect goes to localhost, another host.
+				evilURL := strings.Replace(evilSrv.URL, "127.0.0.1", "localhost", 1)
+				api := &recorder{}
+				apiSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					api.record(r)
+					http.Redirect(w, r, evilURL+r.URL.Path, code)
+				}))
+				defer apiSrv.Close()
+				gh := scoped(t, apiSrv.URL, githubapi.Options{})
+				var err error
+				if method == "GET" {
+					_, _, err = gh.Repositories.ListDeployments(context.Background(), "octo-org", "hello-world", nil)
+				} else {
+					_, _, err = gh.Repositories.CreateDeployment(context.Background(), "octo-org", "hello-world", &github.DeploymentRequest{Ref: github.String("main")})
+				}
+				if err == nil {
+					t.Fatal("the redirect to another host was followed")
+				}
+				if evil.count() != 0 {
+					t.Fatalf("%d requests reached the other host, Authorization %q", evil.count(), evil.auth)
+				}
+				if !strings.Contains(err.Error(), "another host") || !strings.Contains(err.Error(), "localhost") {
+					t.Errorf("error %q does not name the other host", err)
+				}
+				if api.count() != 1 {
+					t.Errorf("%d requests to the API, want 1: a refused redirect is not retried", api.count())
+				}
+				if githubapi.MaybePerformed(err) {
+					// A redirect answer means GitHub did not act on the write.
+					t.Errorf("MaybePerformed(%v) = true", err)
+				}
+				if !githubapi.Permanent(err) {
+					t.Errorf("Permanent(%v) = false", err)
+				}
+			})
+		}
+	}
+}
+
+func TestASameHostRedirectIsFollowedWithTheToken(t *testing.T) {
+	t.Parallel()
+	api := &recorder{}
+	var logged []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api.record(r)
+		if strings.HasPrefix(r.URL.Path, "/repos/octo-org/hello-world/") {
+			// A renamed repository: GitHub answers with /repositories/ID/.
+			http.Redirect(w, r, "/repositories/42/"+strings.TrimPrefix(r.URL.Path, "/repos/octo-org/hello-world/"), http.StatusMovedPermanently)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[{"id":7}]`))
+	}))
+	defer srv.Close()
+	gh := scoped(t, srv.URL, githubapi.Options{Log: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }})
+	list, _, err := gh.Repositories.ListDeployments(context.Background(), "octo-org", "hello-world", nil)
+	if err != nil || len(list) != 1 || list[0].GetID() != 7 {
+		t.Fatalf("list = %v, %v", list, err)
+	}
+	if api.count() != 2 || api.auth[1] != "Bearer "+token {
+		t.Errorf("%d requests, authorization on the second %q", api.count(), api.auth)
+	}
+	if len(logged) != 1 || !strings.Contains(logged[0], "/repositories/42/deployments") {
+		t.Errorf("log %q, want the redirect", logged)
+	}
+}
+
+func TestRequestsStayOnTheRepositorysDeploymentsAndEnvironments(t *testing.T) {
+	t.Parallel()
+	api := &recorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api.record(r)
+		w.WriteHeader(204)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	for _, prefix := range []string{"", "/api/v3"} {
+		gh := scoped(t, srv.URL+prefix, githubapi.Options{})
+		refused := map[string]func() error{
+			"delete the repository": func() error { _, err := gh.Repositories.Delete(ctx, "octo-org", "hello-world"); return err },
+			"environment ..": func() error {
+				_, err := gh.Repositories.DeleteEnvironment(ctx, "octo-org", "hello-world", "..")
+				return err
+			},
+			"environment a/../../..": func() error {
+				_, err := gh.Repositories.DeleteEnvironment(ctx, "octo-org", "hello-world", "a/../../..")
+				return err
+			},
+			"another repository": func() error {
+				_, err := gh.Repositories.DeleteDeployment(ctx, "octo-org", "other", 1)
+				return err
+			},
+			"repository ..": func() error {
+				_, _, err := gh.Repositories.ListDeployments(ctx, "octo-org", "..", nil)
+				return err
+			},
+			"a subpath of an environment": func() error {
+				_, err := gh.Repositories.DeleteEnvironment(ctx, "octo-org", "hello-world", "x/secrets")
+				return err
+			},
+			"escaped dots": func() error {
+				_, err := gh.Repositories.DeleteEnvironment(ctx, "octo-org", "hello-world", "%2e%2e")
+				return err
+			},
+		}
+		for name, call := range refused {
+			err := call()
+			var off *githubapi.OffLimitsError
+			if !errors.As(err, &off) {
+				t.Errorf("%s%s: %v, want the guard's refusal", prefix, name, err)
+			}
+		}
+		allowed := map[string]func() error{
+			"an escaped environment": func() error {
+				_, err := gh.Repositories.DeleteEnvironment(ctx, "octo-org", "hello-world", url.PathEscape("a/../b"))
+				return err
+			},
+			"a deployment": func() error {
+				_, err := gh.Repositories.DeleteDeployment(ctx, "octo-org", "hello-world", 5)
+				return err
+			},
+		}
+		for name, call := range allowed {
+			if err := call(); err != nil {
+				t.Errorf("%s%s: %v", prefix, name, err)
+			}
+		}
+	}
+	if n := api.count(); n != 4 {
+		t.Errorf("%d requests reached the server, want only the 4 allowed", n)
+	}
+	for _, r := range api.hits {
+		if !strings.Contains(r.URL.EscapedPath(), "/repos/octo-org/hello-world/") {
+			t.Errorf("request to %s", r.URL.EscapedPath())
+		}
+	}
+}
+
+func TestACertificateThatDoesNotVerifyIsNotRetried(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a request got through: %s", r.URL)
+	}))
+	defer srv.Close()
+	tries := 0
+	var mu sync.Mutex
+	gh := scoped(t, srv.URL, githubapi.Options{Debug: func(string, ...any) { mu.Lock(); tries++; mu.Unlock() }})
+	for _, method := range []string{"GET", "POST"} {
+		tries = 0
+		var err error
+		if method == "GET" {
+			_, _, err = gh.Repositories.ListDeployments(context.Background(), "octo-org", "hello-world", nil)
+		} else {
+			_, _, err = gh.Repositories.CreateDeployment(context.Background(), "octo-org", "hello-world", &github.DeploymentRequest{Ref: github.String("main")})
+		}
+		if err == nil || !githubapi.Permanent(err) {
+			t.Fatalf("%s: %v, want a permanent certificate error", method, err)
+		}
+		if githubapi.MaybePerformed(err) {
+			t.Errorf("%s: MaybePerformed = true for a request that never left", method)
+		}
+		if tries != 1 {
+			t.Errorf("%s: %d tries, want 1", method, tries)
+		}
+		explained := githubapi.Explain(githubapi.Call{Op: "list deployments"}, err).Error()
+		if !strings.Contains(explained, "certificate") || !strings.Contains(explained, "retrying cannot help") {
+			t.Errorf("%s: %q", method, explained)
+		}
+	}
+}
+
+func TestAHugeAnswerIsAnErrorNotAnOutOfMemory(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("["))
+		chunk := []byte(strings.Repeat(`{"id":1},`, 1<<14))
+		for written := 0; written < githubapi.MaxAnswer+len(chunk); written += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	gh := scoped(t, srv.URL, githubapi.Options{})
+	_, _, err := gh.Repositories.ListDeployments(context.Background(), "octo-org", "hello-world", nil)
+	if !errors.Is(err, githubapi.ErrAnswerTooLarge) {
+		t.Fatalf("err = %v, want ErrAnswerTooLarge", err)
+	}
+}
