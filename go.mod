@@ -9,6 +9,7 @@ require (
 	github.com/moby/buildkit v0.23.2
 	github.com/rhysd/actionlint v1.7.12
 	github.com/sethvargo/go-githubactions v1.3.2
+	github.com/yuin/goldmark v1.8.7
 	golang.org/x/oauth2 v0.30.0
 	golang.org/x/sync v0.20.0
 	gopkg.in/yaml.v3 v3.0.1

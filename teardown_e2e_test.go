@@ -72,7 +72,7 @@ func TestDeleteEnvOnPullRequestClosed(t *testing.T) {
 			if admin != (len(warns) == 0) || !admin && !strings.Contains(warns[0], "administration: write") {
 				t.Errorf("warnings %q", warns)
 			}
-			if !strings.Contains(r.Summary, "Teardown of pr-42") {
+			if !strings.Contains(r.Summary, "Teardown of `pr-42`") {
 				t.Errorf("summary:\n%s", r.Summary)
 			}
 			if p := post(t, job); p[0].ExitCode != 0 || len(p[0].Commands) != 1 {

@@ -64,10 +64,17 @@ func Run(ctx context.Context, e Env) (code int) {
 	if tok := a.GetInput("token"); tok != "" && config.OnActions(a) {
 		a.AddMask(tok)
 	}
+	// deployment is the deployment the step acts on, once known: a failure
+	// after that names it.
+	var deployment int64
 	defer func() {
 		// go-githubactions panics when a file command cannot be written.
 		if r := recover(); r != nil {
-			a.Errorf("%v", r)
+			msg := fmt.Sprint(r)
+			if deployment != 0 {
+				msg += fmt.Sprintf(" (deployment %d exists on GitHub; if it is left unfinished, finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` or failure)", deployment, deployment)
+			}
+			report.Errorf(a, "%s", msg)
 			code = 1
 		}
 	}()
@@ -79,7 +86,10 @@ func Run(ctx context.Context, e Env) (code int) {
 	cfg, err := config.Load(a, stage)
 	if err != nil {
 		for _, line := range unjoin(err) {
-			a.Errorf("%s", line)
+			report.Errorf(a, "%s", line)
+		}
+		if id := config.StartedByMain(a); stage == config.StagePost && id != 0 {
+			report.Errorf(a, "%s", unfinished(id))
 		}
 		return 1
 	}
@@ -98,23 +108,27 @@ func Run(ctx context.Context, e Env) (code int) {
 	opts := githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version,
 		Scope: &githubapi.Scope{Owner: cfg.Owner, Repo: cfg.Repo}}
 	if cfg.Debug {
-		opts.Debug = a.Debugf
+		opts.Debug = func(format string, args ...any) { report.Debugf(a, format, args...) }
 	}
 	gh, err := githubapi.New(cfg.Token, cfg.APIURL, opts)
 	if err != nil {
-		a.Errorf("%s", err)
+		report.Errorf(a, "%s", err)
 		return 1
 	}
 	c := &lifecycle.Client{GH: gh, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log}
 	for _, w := range cfg.Warnings {
-		a.Warningf("%s", w)
+		report.Warningf(a, "%s", w)
 	}
+	deployment = cfg.DeploymentID
 	res, err := dispatch(ctx, c, cfg)
+	if res != nil && res.DeploymentID != 0 {
+		deployment = res.DeploymentID
+	}
 	if err != nil {
 		if res != nil && res.DeploymentID != 0 && cfg.Stage == config.StageMain && cfg.Step == config.StepStart {
 			report.SaveStarted(a, cfg, res.DeploymentID)
 		}
-		a.Errorf("%s", failure(cfg, err))
+		report.Errorf(a, "%s", failure(cfg, err))
 		return 1
 	}
 	describe(a, cfg, res)
@@ -148,9 +162,14 @@ func failure(cfg *config.Config, err error) string {
 	}
 	finishing := cfg.Stage == config.StagePost || cfg.Step == config.StepFinish
 	if finishing && cfg.DeploymentID != 0 {
-		msg += fmt.Sprintf(". Deployment %d may be left in_progress: finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` (or failure)", cfg.DeploymentID, cfg.DeploymentID)
+		msg += ". " + unfinished(cfg.DeploymentID)
 	}
 	return msg
+}
+
+// unfinished says how to finish a deployment the action leaves behind.
+func unfinished(id int64) string {
+	return fmt.Sprintf("Deployment %d may be left in_progress: finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` (or failure)", id, id)
 }
 
 // describe logs what the step did, one line each.
@@ -181,7 +200,11 @@ func describe(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result
 		if cfg.Step == config.StepStart {
 			what = "deployments of %q still running for this ref (supersede)"
 		}
-		report.Logf(a, "Marked %d "+what+", inactive.", len(td.Deactivated), td.Environment)
+		verb := "Marked"
+		if td.DryRun {
+			verb = "Dry run: would mark"
+		}
+		report.Logf(a, "%s %d "+what+", inactive.", verb, len(td.Deactivated), td.Environment)
 	}
 	if res.DeploymentID != 0 && res.State != "" {
 		verb := "Deployment"

@@ -61,7 +61,8 @@ func FuzzOutputs(f *testing.F) {
 // line injects no workflow command, and the annotation carries the value
 // intact as its only command.
 func FuzzLog(f *testing.F) {
-	for _, s := range []string{"", "::add-mask::x", "a\n::set-output name=x::y", "%0A::error::", "a\r::warning::b", "::", "100%25"} {
+	for _, s := range []string{"", "::add-mask::x", "a\n::set-output name=x::y", "%0A::error::", "a\r::warning::b", "::", "100%25",
+		"x##[error]INJECTED", "  ::warning::indented", "\u00a0::error::nbsp", "###[error]x", "#\n#[error]x", "##[add-mask]x##[error]y"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, value string) {
@@ -69,14 +70,17 @@ func FuzzLog(f *testing.F) {
 		a := githubactions.New(githubactions.WithWriter(&buf))
 		Logf(a, "environment %s is ready", value)
 		Logf(a, "%s", value)
-		if cmds := runnersim.ParseCommands(strings.ReplaceAll(buf.String(), "\r", "\n")); len(cmds) != 0 {
+		Logf(a, "%s%s", value, value)
+		if cmds := runnersim.ParseCommands(buf.String()); len(cmds) != 0 {
 			t.Fatalf("log lines of %q hold workflow commands: %+v", value, cmds)
 		}
-		buf.Reset()
-		a.Errorf("%s", value)
-		cmds := runnersim.ParseCommands(buf.String())
-		if len(cmds) != 1 || cmds[0].Name != "error" || cmds[0].Data != value {
-			t.Fatalf("error annotation of %q parsed as %+v", value, cmds)
+		for _, annotate := range []func(*githubactions.Action, string, ...any){Errorf, Warningf, Debugf} {
+			buf.Reset()
+			annotate(a, "%s", value)
+			cmds := runnersim.ParseCommands(buf.String())
+			if len(cmds) != 1 || cmds[0].Legacy || cmds[0].Data != Neutralize(value) {
+				t.Fatalf("annotation of %q parsed as %+v", value, cmds)
+			}
 		}
 	})
 }

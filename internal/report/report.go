@@ -53,7 +53,7 @@ func Outputs(cfg *config.Config, res *lifecycle.Result) map[string]string {
 // later steps, warnings, and the job summary.
 func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	for _, w := range res.Warnings {
-		a.Warningf("%s", w)
+		Warningf(a, "%s", w)
 	}
 	out := Outputs(cfg, res)
 	keys := make([]string, 0, len(out))
@@ -88,15 +88,47 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	}
 }
 
-// Logf prints a log line. Values may come from inputs or from GitHub, so
-// line breaks are escaped and a line never starts with "::": nothing
-// printed can inject a workflow command.
+// Logf prints a log line. Values may come from inputs, the event or
+// GitHub, so the line goes through Neutralize: nothing printed can inject
+// a workflow command.
 func Logf(a *githubactions.Action, format string, args ...any) {
-	msg := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(fmt.Sprintf(format, args...))
-	if strings.HasPrefix(msg, "::") {
-		msg = " " + msg
+	a.Infof("%s", Neutralize(fmt.Sprintf(format, args...)))
+}
+
+// Errorf, Warningf and Debugf print an annotation or a debug line whose
+// text went through Neutralize (go-githubactions escapes %, \r and \n in
+// a command's data, but not the legacy ##[ form).
+func Errorf(a *githubactions.Action, format string, args ...any) {
+	a.Errorf("%s", Neutralize(fmt.Sprintf(format, args...)))
+}
+
+// Warningf is Errorf for ::warning::.
+func Warningf(a *githubactions.Action, format string, args ...any) {
+	a.Warningf("%s", Neutralize(fmt.Sprintf(format, args...)))
+}
+
+// Debugf is Errorf for ::debug::.
+func Debugf(a *githubactions.Action, format string, args ...any) {
+	a.Debugf("%s", Neutralize(fmt.Sprintf(format, args...)))
+}
+
+// Neutralize makes s one log line that the runner cannot read as a
+// workflow command: line breaks are written as \r and \n, the legacy form
+// ##[ (which the runner finds anywhere in a line) becomes "## [", and "::"
+// at the start of the line, after any white space (where the runner looks
+// for commands), becomes ": :".
+func Neutralize(s string) string {
+	s = strings.NewReplacer("\r", `\r`, "\n", `\n`, "##[", "## [").Replace(s)
+	// A replacement can make a new ##[ ("###[" stays safe: "## #[" is not
+	// one), so repeat until none is left.
+	for strings.Contains(s, "##[") {
+		s = strings.ReplaceAll(s, "##[", "## [")
 	}
-	a.Infof("%s", msg)
+	trimmed := strings.TrimLeft(s, " \t\f\v\u00a0\ufeff")
+	if strings.HasPrefix(trimmed, "::") {
+		s = s[:len(s)-len(trimmed)] + ": :" + trimmed[2:]
+	}
+	return s
 }
 
 // SaveStarted hands the deployment a start created to the post stage

@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
@@ -11,22 +13,27 @@ import (
 // Summary is the job summary (GITHUB_STEP_SUMMARY) of a result, in
 // Markdown: the environment, ref, state and links of a deployment, or what
 // a teardown did.
+//
+// Every value in it (from inputs, the event or GitHub) is written as a code
+// span, so no value can make a link, an image or HTML; links are built only
+// from the server URL and http(s) URLs, inside <…>. It stays under
+// MaxSummary bytes.
 func Summary(cfg *config.Config, res *lifecycle.Result) string {
 	var b strings.Builder
 	if res.DeploymentID != 0 && res.State != "" {
 		title := "Deployment"
 		if res.Environment != "" {
-			title = "Deployment to " + cell(res.Environment)
+			title = "Deployment to " + code(res.Environment, false)
 		}
-		fmt.Fprintf(&b, "### %s: %s %s\n\n", title, stateEmoji(res.State), res.State)
+		fmt.Fprintf(&b, "### %s: %s %s\n\n", title, stateEmoji(res.State), code(res.State, false))
 		b.WriteString("| | |\n|---|---|\n")
 		row(&b, "Environment", linkOr(res.Environment, envURL(cfg, res.Environment)))
 		row(&b, "Ref", linkOr(res.Ref, refURL(cfg, res.Ref)))
-		row(&b, "State", "`"+res.State+"`")
+		row(&b, "State", cell(res.State))
 		row(&b, "Deployment", fmt.Sprintf("%d", res.DeploymentID))
 		row(&b, "Environment URL", linkOr(res.EnvironmentURL, res.EnvironmentURL))
 		if res.LogURL != "" {
-			row(&b, "Log", linkOr("workflow run", res.LogURL))
+			row(&b, "Log", link("workflow run", res.LogURL))
 		}
 		for _, r := range res.Recovered {
 			row(&b, "Recovered", cell(r))
@@ -36,7 +43,18 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 	if td := res.Teardown; td != nil && (len(td.Deactivated) > 0 || len(td.Deleted) > 0 || cfg.Step == config.StepDeactivateEnv || cfg.Step == config.StepDeleteEnv) {
 		b.WriteString(teardownSummary(cfg, td))
 	}
-	return b.String()
+	return capSummary(b.String())
+}
+
+// MaxSummary bounds one step's summary; GitHub's limit is 1 MiB.
+const MaxSummary = 64 << 10
+
+func capSummary(s string) string {
+	if len(s) <= MaxSummary {
+		return s
+	}
+	cut := strings.LastIndex(s[:MaxSummary-100], "\n")
+	return s[:cut+1] + "\n*(summary shortened)*\n"
 }
 
 func teardownSummary(cfg *config.Config, td *lifecycle.TeardownResult) string {
@@ -47,12 +65,13 @@ func teardownSummary(cfg *config.Config, td *lifecycle.TeardownResult) string {
 		}
 		return done
 	}
-	title := "Teardown of " + cell(td.Environment)
+	env := code(td.Environment, false)
+	title := "Teardown of " + env
 	switch {
 	case cfg.Step == config.StepStart:
-		title = "Superseded in " + cell(td.Environment)
+		title = "Superseded in " + env
 	case cfg.Step != config.StepDeactivateEnv && cfg.Step != config.StepDeleteEnv:
-		title = "Earlier deployments of " + cell(td.Environment) + " retired"
+		title = "Earlier deployments of " + env + " retired"
 	}
 	if td.DryRun {
 		title += " (dry run: nothing was changed)"
@@ -67,7 +86,7 @@ func teardownSummary(cfg *config.Config, td *lifecycle.TeardownResult) string {
 		row(&b, verb("Deleted", "Would delete"), ids(td.Deleted))
 		env := verb("deleted", "would be deleted")
 		if !td.EnvironmentDeleted {
-			env = "kept: " + td.EnvironmentNote
+			env = "kept: " + cell(td.EnvironmentNote)
 			if td.DryRun && td.EnvironmentNote == "dry run" {
 				env = "would be deleted"
 			}
@@ -100,20 +119,76 @@ func row(b *strings.Builder, k, v string) {
 	}
 }
 
-// cell makes text safe inside a Markdown table cell.
-func cell(s string) string {
-	s = strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-	return s
+// MaxValue is how many characters of one value the summary shows.
+const MaxValue = 200
+
+// cell is a value as a code span inside a table cell.
+func cell(s string) string { return code(s, true) }
+
+// code writes s as a Markdown code span: nothing in it is a link, an
+// image, emphasis or HTML. Line breaks become spaces; in a table cell a |
+// is escaped (GitHub's tables split on it even inside code spans). The
+// fence is one backtick longer than the longest run of backticks in s.
+func code(s string, inTable bool) string {
+	if s == "" {
+		return ""
+	}
+	if r := []rune(s); len(r) > MaxValue {
+		s = string(r[:MaxValue]) + "…"
+	}
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if inTable {
+		s = strings.ReplaceAll(s, "|", "\\|")
+	}
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
 }
 
+// linkOr is text as a code span, linked to href when href is an http(s)
+// URL.
 func linkOr(text, href string) string {
 	if text == "" {
 		return ""
 	}
-	if href == "" || !(strings.HasPrefix(href, "https://") || strings.HasPrefix(href, "http://")) {
-		return cell(text)
+	return link(cell(text), href)
+}
+
+// link is [label](<href>) when href is an absolute http(s) URL, else the
+// label alone. label is Markdown the caller made safe. Inside <…> a
+// destination cannot end early; <, >, |, \, spaces and control characters
+// are percent-encoded.
+func link(label, href string) string {
+	u, err := url.Parse(href)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return label
 	}
-	return fmt.Sprintf("[%s](%s)", cell(text), strings.NewReplacer(" ", "%20", ")", "%29", "|", "%7C").Replace(href))
+	var b strings.Builder
+	for _, r := range href {
+		switch {
+		case r == '<' || r == '>' || r == '|' || r == '\\' || r == ' ' || r == '`' || unicode.IsControl(r):
+			fmt.Fprintf(&b, "%%%02X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return fmt.Sprintf("[%s](<%s>)", label, b.String())
 }
 
 func envURL(cfg *config.Config, env string) string {
@@ -132,8 +207,15 @@ func refURL(cfg *config.Config, ref string) string {
 	if isSHA(ref) {
 		return cfg.PeopleURL("commit", ref)
 	}
-	// A branch's slashes stay path separators: /tree/feature/login.
-	return cfg.PeopleURL(append([]string{"tree"}, strings.Split(ref, "/")...)...)
+	// A branch's slashes stay path separators: /tree/feature/login. A ref
+	// with a dot segment would lead the link elsewhere: it gets none.
+	parts := strings.Split(ref, "/")
+	for _, p := range parts {
+		if p == "" || p == "." || p == ".." {
+			return ""
+		}
+	}
+	return cfg.PeopleURL(append([]string{"tree"}, parts...)...)
 }
 
 func isSHA(s string) bool {

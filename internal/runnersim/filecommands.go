@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode"
 )
 
 // ParseFileCommand parses a GITHUB_OUTPUT, GITHUB_STATE or GITHUB_ENV file
@@ -85,33 +86,83 @@ type Command struct {
 	Name       string
 	Properties map[string]string
 	Data       string
+	// Legacy is true for the ##[name]data form.
+	Legacy bool
 }
 
-// ParseCommands finds the workflow commands (::name k=v::data) in a log,
-// with their data and properties unescaped as the runner does.
+// ParseCommands finds the workflow commands in a log as the runner does
+// (ActionCommandManager, ActionCommand.TryParseV2 and TryParse): a
+// registered name as "::name k=v::data" after leading white space, else as
+// "##[name k=v]data" anywhere in the line; data and properties unescaped.
 func ParseCommands(log string) []Command {
 	var cmds []Command
-	for _, line := range strings.Split(log, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		rest, ok := strings.CutPrefix(line, "::")
-		if !ok {
-			continue
+	// The runner reads the output with .NET's ReadLine: \n, \r\n and \r
+	// end a line.
+	for _, line := range strings.Split(strings.ReplaceAll(strings.ReplaceAll(log, "\r\n", "\n"), "\r", "\n"), "\n") {
+		if c, ok := parseV2(line); ok {
+			cmds = append(cmds, c)
+		} else if c, ok := parseLegacy(line); ok {
+			cmds = append(cmds, c)
 		}
-		head, data, ok := strings.Cut(rest, "::")
-		if !ok {
-			continue
-		}
-		name, props, _ := strings.Cut(head, " ")
-		c := Command{Name: name, Properties: map[string]string{}, Data: unescapeData(data)}
-		if props != "" {
-			for _, kv := range strings.Split(props, ",") {
-				k, v, _ := strings.Cut(kv, "=")
-				c.Properties[k] = unescapeProperty(v)
-			}
-		}
-		cmds = append(cmds, c)
 	}
 	return cmds
+}
+
+// registered are the commands the runner knows (ActionCommandManager and
+// its command extensions); a name not among them is no command.
+var registered = map[string]bool{
+	"add-mask": true, "add-matcher": true, "add-path": true, "debug": true, "echo": true, "endgroup": true,
+	"error": true, "group": true, "internal-set-repo-path": true, "notice": true, "remove-matcher": true,
+	"save-state": true, "set-env": true, "set-output": true, "warning": true, "stop-commands": true,
+}
+
+// parseV2 is ActionCommand.TryParseV2: "::name k=v,k=v::data" at the start
+// of the line once leading white space is trimmed.
+func parseV2(line string) (Command, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::")
+	if !ok {
+		return Command{}, false
+	}
+	head, data, ok := strings.Cut(rest, "::")
+	if !ok {
+		return Command{}, false
+	}
+	name, props, _ := strings.Cut(head, " ")
+	if !registered[strings.ToLower(name)] {
+		return Command{}, false
+	}
+	c := Command{Name: name, Properties: map[string]string{}, Data: unescapeData(data)}
+	for _, kv := range strings.Split(strings.TrimSpace(props), ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" && v != "" {
+			c.Properties[k] = unescapeProperty(v)
+		}
+	}
+	return c, true
+}
+
+// parseLegacy is ActionCommand.TryParse: "##[name k=v;k=v]data" anywhere
+// in the line.
+func parseLegacy(line string) (Command, bool) {
+	i := strings.Index(line, "##[")
+	if i < 0 {
+		return Command{}, false
+	}
+	head, data, ok := strings.Cut(line[i+3:], "]")
+	if !ok {
+		return Command{}, false
+	}
+	name, props, _ := strings.Cut(head, " ")
+	if !registered[strings.ToLower(name)] {
+		return Command{}, false
+	}
+	c := Command{Name: name, Properties: map[string]string{}, Legacy: true,
+		Data: strings.NewReplacer("%3B", ";", "%0D", "\r", "%0A", "\n", "%5D", "]", "%25", "%").Replace(data)}
+	for _, kv := range strings.Split(props, ";") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" && v != "" {
+			c.Properties[k] = v
+		}
+	}
+	return c, true
 }
 
 func unescapeData(s string) string {

@@ -48,11 +48,16 @@ func TestParseFileCommandFollowsTheRunnersRules(t *testing.T) {
 
 func TestParseCommands(t *testing.T) {
 	t.Parallel()
-	log := "plain\n::add-mask::s3cr3t\n::error file=a%2Cb.go,line=3::bad%0Anews 100%25\n  ::warning::indented is not a command\n"
+	log := "plain\n::add-mask::s3cr3t\n::error file=a%2Cb.go,line=3::bad%0Anews 100%25\n  ::warning::indented is a command too\n" +
+		"::not-registered::x\nin the middle ##[error]legacy form%5D\n## [error] not legacy\n::Notice::names ignore case\r::debug::after a lone CR"
 	got := runnersim.ParseCommands(log)
 	want := []runnersim.Command{
 		{Name: "add-mask", Properties: map[string]string{}, Data: "s3cr3t"},
 		{Name: "error", Properties: map[string]string{"file": "a,b.go", "line": "3"}, Data: "bad\nnews 100%"},
+		{Name: "warning", Properties: map[string]string{}, Data: "indented is a command too"},
+		{Name: "error", Properties: map[string]string{}, Data: "legacy form]", Legacy: true},
+		{Name: "Notice", Properties: map[string]string{}, Data: "names ignore case"},
+		{Name: "debug", Properties: map[string]string{}, Data: "after a lone CR"},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)

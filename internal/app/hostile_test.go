@@ -1,0 +1,113 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/app"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+)
+
+// runMain runs one main stage with inputs (INPUT_ names) against a fresh
+// validating fake, and returns its exit code, its log and the requests sent.
+func runMain(t *testing.T, inputs map[string]string) (int, string, int) {
+	t.Helper()
+	f, srv := fgtest.New(t, "")
+	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_STEP": "start", "INPUT_TASK": "deploy", "INPUT_ENVIRONMENT": "qa",
+		"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL, "GITHUB_ACTIONS": "true"}
+	for k, v := range inputs {
+		env[k] = v
+	}
+	var out bytes.Buffer
+	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
+	return code, out.String(), f.Count("")
+}
+
+func TestBadInputsAreRefusedBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
+	big := `{"a":"` + strings.Repeat("x", 100<<10) + `"`
+	tests := []struct {
+		name   string
+		inputs map[string]string
+		want   []string
+	}{
+		{"repository climbs out", map[string]string{"INPUT_REPOSITORY": "octo-org/.."}, []string{`input "repository"`, "owner/name"}},
+		{"repository ../..", map[string]string{"INPUT_REPOSITORY": "../.."}, []string{`input "repository"`}},
+		{"repository with a query", map[string]string{"INPUT_REPOSITORY": "octo-org/web-app?x="}, []string{`input "repository"`}},
+		{"repository with a fragment", map[string]string{"INPUT_REPOSITORY": "octo-org/web#x"}, []string{`input "repository"`}},
+		{"repository percent", map[string]string{"INPUT_REPOSITORY": "octo-org/%2e%2e"}, []string{`input "repository"`}},
+		{"repository with a space", map[string]string{"INPUT_REPOSITORY": "octo org/x"}, []string{`input "repository"`}},
+		{"repository three parts", map[string]string{"INPUT_REPOSITORY": "a/b/c"}, []string{`input "repository"`}},
+		{"workflow repository is checked too", map[string]string{"GITHUB_REPOSITORY": "octo-org/.."}, []string{`input "repository"`}},
+		{"environment ..", map[string]string{"INPUT_ENVIRONMENT": ".."}, []string{`input "environment"`, "not . or .."}},
+		{"environment .", map[string]string{"INPUT_STEP": "delete-env", "INPUT_ENVIRONMENT": "."}, []string{`input "environment"`, "not . or .."}},
+		{"environment with a line break", map[string]string{"INPUT_ENVIRONMENT": "a\nb"}, []string{`input "environment"`, "control characters"}},
+		{"environment too long", map[string]string{"INPUT_ENVIRONMENT": strings.Repeat("e", 256)}, []string{`input "environment"`, "at most 255"}},
+		{"payload with a stray }", map[string]string{"INPUT_PAYLOAD": `{"a":1}}`}, []string{`input "payload"`, "text follows"}},
+		{"payload with a stray ]", map[string]string{"INPUT_PAYLOAD": `{"a":1}]`}, []string{`input "payload"`, "text follows"}},
+		{"payload with the action's key", map[string]string{"INPUT_PAYLOAD": `{"deployment_action":{"run_id":1}}`}, []string{`input "payload"`, "the action's own"}},
+		{"a 100 KB payload is quoted short", map[string]string{"INPUT_PAYLOAD": big}, []string{`input "payload"`, "characters in all"}},
+		{"job-index", map[string]string{"INPUT_JOB-INDEX": "x"}, []string{`input "job-index"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, calls := runMain(t, tt.inputs)
+			if code != 1 || calls != 0 {
+				t.Errorf("exit %d after %d requests, want 1 after none", code, calls)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("log lacks %q:\n%.2000s", w, out)
+				}
+			}
+			if len(out) > 4096 {
+				t.Errorf("log of %d bytes for one bad input", len(out))
+			}
+			cmds := runnersim.ParseCommands(out)
+			if len(cmds) < 2 || cmds[0].Name != "add-mask" || cmds[1].Name != "error" {
+				t.Errorf("commands %+v, want the mask then ::error::", cmds)
+			}
+			for _, c := range cmds {
+				if c.Legacy {
+					t.Errorf("a ##[ command: %+v", c)
+				}
+			}
+		})
+	}
+}
+
+func TestHostileValuesInjectNoCommand(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"x##[error]INJECTED", "::error::x", "x ##[add-mask]y", "  ::warning::z"} {
+		for _, input := range []string{"INPUT_ENVIRONMENT", "INPUT_REF", "INPUT_DESCRIPTION", "INPUT_ENVIRONMENT-URL", "INPUT_CANCELLED-STATE"} {
+			code, out, _ := runMain(t, map[string]string{input: v})
+			for _, c := range runnersim.ParseCommands(out) {
+				if c.Legacy || (c.Name != "add-mask" && c.Name != "error" && c.Name != "warning") ||
+					(c.Name == "warning" && !strings.Contains(c.Data, "description")) {
+					t.Errorf("%s=%q (exit %d) printed the command %+v:\n%s", input, v, code, c, out)
+				}
+			}
+		}
+	}
+}
+
+func TestAPostWithBadInputsNamesTheDeploymentItLeaves(t *testing.T) {
+	t.Parallel()
+	_, srv := fgtest.New(t, "")
+	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_CANCELLED-STATE": "bogus", "INPUT_JOB-STATUS": "cancelled",
+		"STATE_deployment_id": "1001", "GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL}
+	var out bytes.Buffer
+	code := app.Run(context.Background(), app.Env{Args: []string{app.PostName}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
+	for _, want := range []string{`input "cancelled-state"`, "Deployment 1001 may be left in_progress", "deployment-id: 1001"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, out.String())
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d", code)
+	}
+}
