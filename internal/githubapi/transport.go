@@ -35,9 +35,12 @@ type Policy struct {
 	// SecondaryDefault is the wait after a secondary rate limit answer
 	// without Retry-After (GitHub: "at least one minute").
 	SecondaryDefault time.Duration
-	Sleep            func(context.Context, time.Duration) error
-	Now              func() time.Time
-	Rand             func() float64
+	// MaxRetryAfter is the longest Retry-After the action waits; a longer
+	// one fails the request at once.
+	MaxRetryAfter time.Duration
+	Sleep         func(context.Context, time.Duration) error
+	Now           func() time.Time
+	Rand          func() float64
 }
 
 // DefaultPolicy is the policy the action runs with: 5 tries and 30 s for
@@ -46,7 +49,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		Tries: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 8 * time.Second,
 		Budget: 30 * time.Second, PerTry: 30 * time.Second,
-		MaxResetWait: time.Minute, MaxLimitWaits: 20, SecondaryDefault: time.Minute,
+		MaxResetWait: time.Minute, MaxLimitWaits: 20, SecondaryDefault: time.Minute, MaxRetryAfter: 5 * time.Minute,
 		Sleep: Sleep, Now: time.Now, Rand: rand.Float64,
 	}
 }
@@ -186,7 +189,11 @@ func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 	if ra := resp.Header.Get("Retry-After"); ra != "" {
 		if s, err := strconv.Atoi(strings.TrimSpace(ra)); err == nil && s >= 0 {
 			drain(resp)
-			return time.Duration(s) * time.Second, true, nil
+			wait := time.Duration(s) * time.Second
+			if s > int(p.MaxRetryAfter/time.Second) {
+				return 0, false, &RetryAfterError{Wait: wait}
+			}
+			return wait, true, nil
 		}
 	}
 	if resp.Header.Get("X-Ratelimit-Remaining") == "0" {
@@ -324,6 +331,14 @@ func (e *ExhaustedError) Error() string {
 
 func (e *ExhaustedError) Unwrap() error { return e.Last }
 
+// RetryAfterError is a rate limit answer whose Retry-After is longer than
+// the action waits.
+type RetryAfterError struct{ Wait time.Duration }
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("GitHub's rate limit asks to wait %s before trying again, longer than the action waits; re-run the job later", e.Wait)
+}
+
 // RateLimitError is GitHub's primary rate limit, exhausted until Reset.
 type RateLimitError struct{ Reset time.Time }
 
@@ -388,7 +403,8 @@ func MaybePerformed(err error) bool {
 		return false
 	}
 	var rl *RateLimitError
-	if errors.As(err, &rl) || notSent(err) {
+	var ra *RetryAfterError
+	if errors.As(err, &rl) || errors.As(err, &ra) || notSent(err) {
 		return false
 	}
 	if code := StatusCode(err); code != 0 {
