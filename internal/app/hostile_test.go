@@ -3,10 +3,12 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
 )
@@ -109,5 +111,38 @@ func TestAPostWithBadInputsNamesTheDeploymentItLeaves(t *testing.T) {
 	}
 	if code != 1 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+func TestSupersedeInADryRunSaysWhatItWouldDo(t *testing.T) {
+	t.Parallel()
+	f, srv := fgtest.New(t, "")
+	f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{Environment: "qa", Ref: fgtest.SHA, States: []string{"in_progress"}})
+	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_ENVIRONMENT": "qa", "INPUT_SUPERSEDE": "true", "INPUT_DRY-RUN": "true",
+		"INPUT_TASK": "deploy", "GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL}
+	var out bytes.Buffer
+	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
+	if code != 0 || !strings.Contains(out.String(), "Dry run: would mark 1 deployments") || strings.Contains(out.String(), "Marked") {
+		t.Errorf("exit %d:\n%s", code, out.String())
+	}
+	for _, d := range f.AddRepo(fgtest.Repo).Deployments() {
+		if d.ID != 1001 && d.States[0] != "in_progress" {
+			t.Errorf("the dry run wrote: deployment %d is %v", d.ID, d.States)
+		}
+	}
+}
+
+func TestAFileCommandThatCannotBeWrittenNamesTheDeployment(t *testing.T) {
+	t.Parallel()
+	_, srv := fgtest.New(t, "")
+	dir := t.TempDir()
+	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_ENVIRONMENT": "qa", "INPUT_TASK": "deploy",
+		"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL,
+		// A directory where the output file should be: writing it fails.
+		"GITHUB_OUTPUT": dir, "GITHUB_STATE": filepath.Join(dir, "state"), "GITHUB_ENV": filepath.Join(dir, "env")}
+	var out bytes.Buffer
+	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
+	if code != 1 || !strings.Contains(out.String(), "deployment 1001 exists on GitHub") || !strings.Contains(out.String(), "deployment-id: 1001") {
+		t.Errorf("exit %d:\n%s", code, out.String())
 	}
 }
