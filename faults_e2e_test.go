@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,5 +99,33 @@ func TestPostFinishesADeploymentWhoseStartFailedHalfway(t *testing.T) {
 	ds := f.AddRepo(fgtest.Repo).Deployments()
 	if len(ds) != 1 || ds[0].State() != "failure" {
 		t.Errorf("deployments %+v, want one, failure", ds)
+	}
+}
+
+// TestTheRealBinaryKeepsTheTokenOffOtherHosts: GitHub (the fake, on
+// 127.0.0.1) redirects the create to localhost, another host that records
+// what reaches it. Nothing does; the step fails naming the host.
+func TestTheRealBinaryKeepsTheTokenOffOtherHosts(t *testing.T) {
+	t.Parallel()
+	var reached atomic.Int64
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		t.Errorf("a request reached the other host, Authorization %q", r.Header.Get("Authorization"))
+	}))
+	defer evil.Close()
+	other := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
+	job, f, _ := newJob(t, "push", binary)
+	f.Inject(&fakegithub.Fault{Method: "POST", Path: "/repos/octo-org/hello-world/deployments", Status: 307,
+		Header: map[string]string{"Location": other + "/repos/octo-org/hello-world/deployments"}})
+	main := run(t, job, startStep)
+	errs := strings.Join(main.Annotations("error"), "\n")
+	if main.ExitCode != 1 || !strings.Contains(errs, "another host, "+other) {
+		t.Errorf("exit %d, errors %q", main.ExitCode, errs)
+	}
+	if n := f.Count("POST"); n != 1 || reached.Load() != 0 {
+		t.Errorf("%d creates sent, %d requests to the other host; want 1 and none", n, reached.Load())
+	}
+	if strings.Count(main.Stdout, fgtest.Token) > 1 {
+		t.Errorf("the token is printed:\n%s", main.Stdout)
 	}
 }
