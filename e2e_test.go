@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -65,14 +64,14 @@ func loadAction() *runnersim.Action {
 // binary is a Launcher that starts the built binary as the runner starts
 // the container: under the entrypoint's name, with only the stage's
 // environment.
-func binary(ctx context.Context, argv0 string, env map[string]string, stdout io.Writer) int {
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, filepath.Base(argv0)))
-	cmd.Env = make([]string, 0, len(env))
-	for k, v := range env {
+func binary(ctx context.Context, l runnersim.Launch) int {
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, filepath.Base(l.Argv0)))
+	cmd.Env = make([]string, 0, len(l.Env))
+	for k, v := range l.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Stdout = stdout
-	cmd.Stderr = stdout
+	cmd.Stdout = l.Stdout
+	cmd.Stderr = l.Stderr
 	if err := cmd.Run(); err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode()

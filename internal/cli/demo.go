@@ -23,11 +23,11 @@ const (
 
 // InProcess is a runnersim.Launcher that runs the stage in this process.
 func InProcess(opts app.Env) runnersim.Launcher {
-	return func(ctx context.Context, argv0 string, env map[string]string, stdout io.Writer) int {
+	return func(ctx context.Context, l runnersim.Launch) int {
 		e := opts
-		e.Args = []string{argv0}
-		e.Getenv = func(k string) string { return env[k] }
-		e.Stdout = stdout
+		e.Args = []string{l.Argv0}
+		e.Getenv = func(k string) string { return l.Env[k] }
+		e.Stdout = l.Stdout
 		return app.Run(ctx, e)
 	}
 }

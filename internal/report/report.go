@@ -147,8 +147,8 @@ func SaveStarted(a *githubactions.Action, cfg *config.Config, id int64) {
 // state, env) through go-githubactions, choosing a fresh delimiter when the
 // value holds the library's.
 func fileCommand(a *githubactions.Action, kind, name, value string) {
-	// The runner reads \r, \n and \r\n as line breaks: write what it reads.
-	value = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(value)
+	// On Linux the runner ends a line at \n only and keeps \r in a value
+	// (FileCommandManager.cs): the value is written as it is.
 	if !strings.Contains(value, libraryDelimiter) {
 		switch kind {
 		case "output":

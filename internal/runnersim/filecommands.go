@@ -1,34 +1,41 @@
 package runnersim
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strings"
 	"unicode"
 )
 
+// Pair is one NAME and VALUE of a file command, in the order written.
+type Pair struct{ Name, Value string }
+
 // ParseFileCommand parses a GITHUB_OUTPUT, GITHUB_STATE or GITHUB_ENV file
-// with the runner's rules (actions/runner FileCommandManager): each line is
+// with the runner's rules (FileCommandManager.cs, EnvFileKeyValuePairs):
+// on Linux a line ends at \n only, so a value keeps any \r; each line is
 // NAME=VALUE, or NAME<<DELIMITER followed by the value's lines and a line
-// that is DELIMITER. A malformed file is an error: it fails the step.
-func ParseFileCommand(data string) (map[string]string, error) {
-	out := map[string]string{}
-	// The runner reads lines with .NET's ReadLine: \r\n, \r and \n each end
-	// a line.
-	data = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(data)
-	sc := bufio.NewScanner(strings.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	next := func() (string, bool) {
-		if !sc.Scan() {
-			return "", false
+// that is DELIMITER. The pairs come out as the runner applies them: those
+// before a malformed line take effect, and the error then fails the step.
+func ParseFileCommand(text string) ([]Pair, error) {
+	var out []Pair
+	i := 0
+	readLine := func() (line string, newline bool, ok bool) {
+		if i >= len(text) {
+			return "", false, false
 		}
-		return sc.Text(), true
+		start := i
+		lf := strings.IndexByte(text[i:], '\n')
+		if lf < 0 {
+			i = len(text)
+			return text[start:], false, true
+		}
+		i += lf + 1
+		return text[start : i-1], true, true
 	}
 	for {
-		line, ok := next()
+		line, _, ok := readLine()
 		if !ok {
-			break
+			return out, nil
 		}
 		if line == "" {
 			continue
@@ -42,38 +49,57 @@ func ParseFileCommand(data string) (map[string]string, error) {
 		case hd >= 0 && (eq < 0 || hd < eq):
 			key = line[:hd]
 			delim := line[hd+2:]
-			if delim == "" {
-				return nil, fmt.Errorf("invalid value: delimiter for %q is empty", key)
+			if key == "" || delim == "" {
+				return out, fmt.Errorf("invalid format %q: name must not be empty and delimiter must not be empty", line)
 			}
-			var lines []string
-			found := false
+			start, end := i, i
 			for {
-				l, ok := next()
+				l, nl, ok := readLine()
 				if !ok {
-					break
+					return out, fmt.Errorf("invalid value: matching delimiter not found %q", delim)
 				}
 				if l == delim {
-					found = true
 					break
 				}
-				lines = append(lines, l)
+				if !nl {
+					return out, fmt.Errorf("invalid value: EOF marker missing new line")
+				}
+				end = i - 1
 			}
-			if !found {
-				return nil, fmt.Errorf("invalid value: matching delimiter not found %q", delim)
+			if end > start {
+				value = text[start:end]
 			}
-			value = strings.Join(lines, "\n")
 		default:
-			return nil, fmt.Errorf("invalid format %q", line)
+			return out, fmt.Errorf("invalid format %q", line)
 		}
 		if key == "" {
-			return nil, fmt.Errorf("invalid format %q: empty name", line)
+			return out, fmt.Errorf("invalid format %q: name must not be empty", line)
 		}
-		out[key] = value
+		out = append(out, Pair{key, value})
 	}
-	return out, sc.Err()
 }
 
-func readFileCommand(path string) (map[string]string, error) {
+// Map is the pairs as the runner ends up with them: later names win;
+// with foldCase (GITHUB_STATE), names that differ only in case are one,
+// under the name first written.
+func Map(pairs []Pair, foldCase bool) map[string]string {
+	out := map[string]string{}
+	for _, p := range pairs {
+		name := p.Name
+		if foldCase {
+			for k := range out {
+				if strings.EqualFold(k, name) {
+					name = k
+					break
+				}
+			}
+		}
+		out[name] = p.Value
+	}
+	return out
+}
+
+func readFileCommand(path string) ([]Pair, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

@@ -12,37 +12,46 @@ import (
 func TestParseFileCommandFollowsTheRunnersRules(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		in      string
+		name string
+		in   string
+		// want is what takes effect, also when the file is malformed.
 		want    map[string]string
 		wantErr string
 	}{
 		{"key=value", "a=1\nb=two=2\n", map[string]string{"a": "1", "b": "two=2"}, ""},
 		{"heredoc", "url<<EOF\nhttps://x\nline 2\nEOF\n", map[string]string{"url": "https://x\nline 2"}, ""},
-		{"CRLF", "a=1\r\nb<<D\r\nx\r\nD\r\n", map[string]string{"a": "1", "b": "x"}, ""},
+		{"a line ends at \\n only: values keep \\r", "a=1\r\nb<<D\nx\r\nD\n", map[string]string{"a": "1\r", "b": "x\r"}, ""},
+		{"a CRLF delimiter line is not the delimiter", "b<<D\nx\nD\r\nD\n", map[string]string{"b": "x\nD\r"}, ""},
 		{"empty heredoc", "a<<D\n\nD\n", map[string]string{"a": ""}, ""},
+		{"delimiter at the end without a newline", "a<<D\nv\nD", map[string]string{"a": "v"}, ""},
 		{"equals before heredoc marker", "a=b<<c\n", map[string]string{"a": "b<<c"}, ""},
 		{"later value wins", "a=1\na=2\n", map[string]string{"a": "2"}, ""},
 		{"blank lines skipped", "\n\na=1\n\n", map[string]string{"a": "1"}, ""},
-		{"missing delimiter", "a<<EOF\nvalue\n", nil, "matching delimiter not found"},
-		{"no equals", "justtext\n", nil, "invalid format"},
-		{"empty name", "=v\n", nil, "empty name"},
+		{"missing delimiter", "a<<EOF\nvalue\n", map[string]string{}, "matching delimiter not found"},
+		{"lines before a malformed one take effect", "a=1\njusttext\nb=2\n", map[string]string{"a": "1"}, "invalid format"},
+		{"value without its newline before EOF", "a<<D\nv", map[string]string{}, "EOF marker missing new line"},
+		{"empty name", "=v\n", map[string]string{}, "name must not be empty"},
 	}
 	for _, tt := range tests {
-		got, err := runnersim.ParseFileCommand(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
-			}
-			continue
+		pairs, err := runnersim.ParseFileCommand(tt.in)
+		if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
 		}
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		if d := cmp.Diff(tt.want, got); d != "" {
+		if d := cmp.Diff(tt.want, runnersim.Map(pairs, false)); d != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, d)
 		}
+	}
+}
+
+func TestStateNamesIgnoreCase(t *testing.T) {
+	t.Parallel()
+	pairs, err := runnersim.ParseFileCommand("deployment_id=1\nDEPLOYMENT_ID=2\nother=x\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"deployment_id": "2", "other": "x"}
+	if d := cmp.Diff(want, runnersim.Map(pairs, true)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
 	}
 }
 

@@ -14,10 +14,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"maps"
 	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -52,17 +51,55 @@ func ParseAction(data []byte) (*Action, error) {
 	return &a, nil
 }
 
-// Launcher starts one stage of the action: the executable named argv0
-// (the entrypoint or post-entrypoint) with environment env, writing its
-// standard output to stdout, and returns its exit code.
-type Launcher func(ctx context.Context, argv0 string, env map[string]string, stdout io.Writer) int
+// Layout is where a job's shared directories are on the host. The runner
+// mounts them into every container action at the ContainerLayout paths
+// (ContainerActionHandler.cs) and translates every environment value that
+// starts with one of them.
+type Layout struct {
+	Temp, Home, Workflow, FileCommands, Workspace string
+}
+
+// ContainerLayout is where the runner mounts a job's directories in an
+// action's container.
+var ContainerLayout = Layout{Temp: "/github/runner_temp", Home: "/github/home", Workflow: "/github/workflow",
+	FileCommands: "/github/file_commands", Workspace: "/github/workspace"}
+
+// Pairs lists the directories with their container paths.
+func (l Layout) Pairs() [][2]string {
+	c := ContainerLayout
+	return [][2]string{{l.Temp, c.Temp}, {l.Home, c.Home}, {l.Workflow, c.Workflow}, {l.FileCommands, c.FileCommands}, {l.Workspace, c.Workspace}}
+}
+
+// ToContainer translates a host path (or any value starting with one) into
+// the container's, as the runner's TranslateToContainerPath does.
+func (l Layout) ToContainer(v string) string {
+	for _, p := range l.Pairs() {
+		if v == p[0] || strings.HasPrefix(v, p[0]+"/") {
+			return p[1] + strings.TrimPrefix(v, p[0])
+		}
+	}
+	return v
+}
+
+// Launch is one stage to start: the executable argv0 (the entrypoint or
+// post-entrypoint) with environment Env (host paths), in a job whose
+// directories are Layout.
+type Launch struct {
+	Argv0          string
+	Env            map[string]string
+	Stdout, Stderr io.Writer
+	Layout         Layout
+}
+
+// Launcher starts one stage of the action and returns its exit code.
+type Launcher func(ctx context.Context, l Launch) int
 
 // Job is one job of a workflow run on the simulated runner.
 type Job struct {
 	Action *Action
 	Launch Launcher
-	// Context is the GITHUB_* environment of the job (GITHUB_REPOSITORY,
-	// GITHUB_SHA, GITHUB_EVENT_NAME, GITHUB_API_URL, …).
+	// Context is the GITHUB_* (and RUNNER_*) environment of the job
+	// (GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_EVENT_NAME, GITHUB_API_URL, …).
 	Context map[string]string
 	// Event is written to GITHUB_EVENT_PATH.
 	Event map[string]any
@@ -70,11 +107,14 @@ type Job struct {
 	Token string
 	// Status is ${{ job.status }}: success until a step fails.
 	Status string
-	// JobIndex is ${{ strategy.job-index }}: the matrix leg (0 outside a
-	// matrix).
+	// JobIndex is ${{ strategy.job-index }} (0 outside a matrix).
 	JobIndex int
+	// CheckRunID is ${{ job.check_run_id }} ("" on GHES).
+	CheckRunID string
+	// WorkflowEnv is the workflow's and job's `env:`.
+	WorkflowEnv map[string]string
 
-	dir     string
+	layout  Layout
 	env     map[string]string // from GITHUB_ENV
 	outputs map[string]map[string]string
 	posts   []*StepRun
@@ -87,6 +127,8 @@ type Step struct {
 	// With are the step's `with:` values; they may use ${{ … }}
 	// expressions, evaluated again for the post stage.
 	With map[string]string
+	// Env is the step's `env:`.
+	Env map[string]string
 	// ContinueOnError keeps the job's status when the step fails.
 	ContinueOnError bool
 }
@@ -96,14 +138,23 @@ type StepRun struct {
 	Step     Step
 	Stage    string // "main" or "post"
 	ExitCode int
-	Stdout   string
-	Outputs  map[string]string
-	State    map[string]string
-	Env      map[string]string
-	Summary  string
+	// Skipped is true for a post stage whose post-if was false: no
+	// container was started.
+	Skipped bool
+	Stdout  string
+	Stderr  string
+	// Outputs are what the stage wrote to GITHUB_OUTPUT; the runner drops
+	// a post stage's.
+	Outputs map[string]string
+	State   map[string]string
+	Env     map[string]string
+	Summary string
 	// Err is a malformed file command (the runner fails the step for it).
 	Err      error
 	Commands []Command
+	// Warnings are the runner's own warnings for the step (an undeclared
+	// input).
+	Warnings []string
 	// Environ is the environment the stage was started with.
 	Environ map[string]string
 }
@@ -113,18 +164,30 @@ type StepRun struct {
 func (s *StepRun) Annotations(name string) []string {
 	var out []string
 	for _, c := range s.Commands {
-		if c.Name == name {
+		if strings.EqualFold(c.Name, name) {
 			out = append(out, c.Data)
 		}
 	}
 	return out
 }
 
-// NewJob returns a job in dir (a temporary directory for file commands).
+// NewJob returns a job whose directories are under dir: the runner's
+// temporary directory with the home, workflow (event.json) and file
+// command directories in it, and a workspace. They are shared by every
+// step of the job, as on the runner.
 func NewJob(dir string, a *Action, launch Launcher, context map[string]string, event map[string]any, token string) *Job {
+	temp := filepath.Join(dir, "_temp")
+	l := Layout{Temp: temp, Home: filepath.Join(temp, "_github_home"), Workflow: filepath.Join(temp, "_github_workflow"),
+		FileCommands: filepath.Join(temp, "_runner_file_commands"), Workspace: filepath.Join(dir, "workspace")}
+	for _, p := range l.Pairs() {
+		_ = os.MkdirAll(p[0], 0o755)
+	}
 	return &Job{Action: a, Launch: launch, Context: context, Event: event, Token: token, Status: "success",
-		dir: dir, env: map[string]string{}, outputs: map[string]map[string]string{}}
+		layout: l, env: map[string]string{}, outputs: map[string]map[string]string{}}
 }
+
+// Layout is where the job's directories are.
+func (j *Job) Layout() Layout { return j.layout }
 
 // SetOutput records an output of another step (e.g. a `run:` step with
 // id deploy), for ${{ steps.ID.outputs.NAME }}.
@@ -133,6 +196,38 @@ func (j *Job) SetOutput(step, name, value string) {
 		j.outputs[step] = map[string]string{}
 	}
 	j.outputs[step][name] = value
+}
+
+// RunScript is a `run:` step that writes outputs to GITHUB_OUTPUT and
+// variables to GITHUB_ENV (NAME=value lines), read back with the runner's
+// rules: the outputs become ${{ steps.ID.outputs.NAME }}, the variables
+// the env of every later step and the env context.
+func (j *Job) RunScript(id string, outputs, env map[string]string) error {
+	for file, values := range map[string]map[string]string{"set_output": outputs, "set_env": env} {
+		j.n++
+		path := filepath.Join(j.layout.FileCommands, fmt.Sprintf("%s_%d", file, j.n))
+		var b strings.Builder
+		for _, k := range slices.Sorted(maps.Keys(values)) {
+			fmt.Fprintf(&b, "%s=%s\n", k, values[k])
+		}
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+		pairs, err := readFileCommand(path)
+		if err != nil {
+			return fmt.Errorf("step %s: %s: %w", id, file, err)
+		}
+		if file == "set_output" {
+			for k, v := range Map(pairs, false) {
+				j.SetOutput(id, k, v)
+			}
+		} else {
+			for k, v := range Map(pairs, false) {
+				j.env[k] = v
+			}
+		}
+	}
+	return nil
 }
 
 // Fail marks the job failed, as a failing `run:` step would.
@@ -166,11 +261,26 @@ func (j *Job) Run(ctx context.Context, step Step) (*StepRun, error) {
 }
 
 // Post runs the post stages of the steps that ran, in reverse order, as
-// the runner does when the job's steps are done (post-if: always()).
+// the runner does when the job's steps are done. Each post stage runs only
+// when runs.post-if (default always()) holds, evaluated then with the env
+// context rebuilt from GITHUB_ENV (StepsRunner.cs); a skipped one is a
+// StepRun with Skipped set.
 func (j *Job) Post(ctx context.Context) ([]*StepRun, error) {
 	var runs []*StepRun
 	for i := len(j.posts) - 1; i >= 0; i-- {
 		main := j.posts[i]
+		cond := j.Action.Runs.PostIf
+		if cond == "" {
+			cond = "always()"
+		}
+		ok, err := condition(cond, j.contexts(main.Step))
+		if err != nil {
+			return runs, fmt.Errorf("post-if: %w", err)
+		}
+		if !ok {
+			runs = append(runs, &StepRun{Step: main.Step, Stage: "post", Skipped: true})
+			continue
+		}
 		run, err := j.stage(ctx, main.Step, "post", main.State)
 		if err != nil {
 			return runs, err
@@ -184,121 +294,137 @@ func (j *Job) Post(ctx context.Context) ([]*StepRun, error) {
 	return runs, nil
 }
 
-var expr = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
-
-// eval evaluates the ${{ … }} expressions the action's defaults and the
-// tests' with: values use.
-func (j *Job) eval(s string) (string, error) {
-	var bad error
-	out := expr.ReplaceAllStringFunc(s, func(m string) string {
-		e := strings.TrimSpace(expr.FindStringSubmatch(m)[1])
-		switch {
-		case e == "github.token":
-			return j.Token
-		case e == "job.status":
-			return j.Status
-		case e == "strategy.job-index":
-			return strconv.Itoa(j.JobIndex)
-		case strings.HasPrefix(e, "steps."):
-			parts := strings.Split(e, ".")
-			if len(parts) == 4 && parts[2] == "outputs" {
-				return j.outputs[parts[1]][parts[3]]
-			}
-		case strings.HasPrefix(e, "github.event."):
-			var v any = j.Event
-			for _, p := range strings.Split(strings.TrimPrefix(e, "github.event."), ".") {
-				m, _ := v.(map[string]any)
-				v = m[p]
-			}
-			switch x := v.(type) {
-			case nil:
-				return ""
-			case string:
-				return x
-			case float64:
-				return strconv.FormatFloat(x, 'f', -1, 64)
-			}
-			b, _ := json.Marshal(v)
-			return string(b)
+// envContext is the env context: the workflow's env, GITHUB_ENV, the
+// step's env.
+func (j *Job) envContext(step Step) map[string]string {
+	out := map[string]string{}
+	for _, m := range []map[string]string{j.WorkflowEnv, j.env, step.Env} {
+		for k, v := range m {
+			out[k] = v
 		}
-		bad = fmt.Errorf("expression %q is not supported by the simulated runner", e)
-		return ""
-	})
-	return out, bad
+	}
+	return out
+}
+
+// contexts are the expression contexts for a step: github (with event
+// and token), env, job, steps, strategy, matrix, runner.
+func (j *Job) contexts(step Step) exprContext {
+	github := map[string]any{"token": j.Token, "event": j.Event}
+	for k, v := range j.Context {
+		if name, ok := strings.CutPrefix(k, "GITHUB_"); ok {
+			github[strings.ToLower(name)] = v
+		}
+	}
+	steps := map[string]any{}
+	for id, outs := range j.outputs {
+		o := map[string]any{}
+		for k, v := range outs {
+			o[k] = v
+		}
+		steps[id] = map[string]any{"outputs": o}
+	}
+	env := map[string]any{}
+	for k, v := range j.envContext(step) {
+		env[k] = v
+	}
+	job := map[string]any{"status": j.Status}
+	if j.CheckRunID != "" {
+		job["check_run_id"] = toNumber(j.CheckRunID)
+	}
+	return exprContext{"github": github, "env": env, "job": job, "steps": steps,
+		"strategy": map[string]any{"job-index": float64(j.JobIndex), "job-total": float64(1)},
+		"matrix": map[string]any{}, "runner": map[string]any{"os": "Linux", "temp": j.layout.Temp}}
 }
 
 func (j *Job) stage(ctx context.Context, step Step, stage string, state map[string]string) (*StepRun, error) {
 	j.n++
-	dir := filepath.Join(j.dir, fmt.Sprintf("%02d-%s-%s", j.n, step.ID, stage))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	files := map[string]string{}
-	for _, k := range []string{"GITHUB_OUTPUT", "GITHUB_STATE", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY"} {
-		files[k] = filepath.Join(dir, strings.ToLower(strings.TrimPrefix(k, "GITHUB_")))
+	for k, name := range map[string]string{"GITHUB_OUTPUT": "set_output", "GITHUB_STATE": "save_state", "GITHUB_ENV": "set_env",
+		"GITHUB_PATH": "add_path", "GITHUB_STEP_SUMMARY": "step_summary"} {
+		files[k] = filepath.Join(j.layout.FileCommands, fmt.Sprintf("%s_%d_%s", name, j.n, stage))
 		if err := os.WriteFile(files[k], nil, 0o644); err != nil {
 			return nil, err
 		}
 	}
-	env := map[string]string{"GITHUB_ACTIONS": "true", "CI": "true", "RUNNER_OS": "Linux", "RUNNER_TEMP": dir, "HOME": dir}
-	for k, v := range j.Context {
-		env[k] = v
-	}
-	for k, v := range j.env {
-		env[k] = v
-	}
-	for k, v := range files {
-		env[k] = v
-	}
-	eventPath := filepath.Join(j.dir, "event.json")
+	eventPath := filepath.Join(j.layout.Workflow, "event.json")
 	ev, _ := json.Marshal(j.Event)
 	if err := os.WriteFile(eventPath, ev, 0o644); err != nil {
 		return nil, err
 	}
-	env["GITHUB_EVENT_PATH"] = eventPath
-	env["GITHUB_ACTION"] = step.ID
+	run := &StepRun{Step: step, Stage: stage}
+	exprs := j.contexts(step)
+	// The container's environment, later layers winning (RUNNER.md's
+	// order, from ContainerActionHandler.cs): env with GITHUB_ENV,
+	// STATE_*, INPUT_*, HOME, the GITHUB_* context, RUNNER_*, then the
+	// GITHUB_ACTIONS and CI that docker run adds.
+	env := j.envContext(step)
 	for k, v := range state {
 		env["STATE_"+k] = v
 	}
-	names := make([]string, 0, len(j.Action.Inputs))
-	for name := range j.Action.Inputs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(j.Action.Inputs)) {
 		raw, ok := step.With[name]
 		if !ok {
 			raw = j.Action.Inputs[name].Default
 		}
-		v, err := j.eval(raw)
+		v, err := interpolate(raw, exprs)
 		if err != nil {
 			return nil, fmt.Errorf("input %s: %w", name, err)
 		}
 		env["INPUT_"+strings.ToUpper(strings.ReplaceAll(name, " ", "_"))] = v
 	}
-	for name := range step.With {
-		if _, ok := j.Action.Inputs[name]; !ok {
-			return nil, fmt.Errorf("step %s: unexpected input %q (not declared in action.yml)", step.ID, name)
+	var unexpected []string
+	for _, name := range slices.Sorted(maps.Keys(step.With)) {
+		if _, ok := j.Action.Inputs[name]; ok {
+			continue
+		}
+		unexpected = append(unexpected, name)
+		v, err := interpolate(step.With[name], exprs)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", name, err)
+		}
+		env["INPUT_"+strings.ToUpper(strings.ReplaceAll(name, " ", "_"))] = v
+	}
+	if len(unexpected) > 0 {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("Unexpected input(s) '%s', valid inputs are ['%s']",
+			strings.Join(unexpected, "', '"), strings.Join(slices.Sorted(maps.Keys(j.Action.Inputs)), "', '")))
+	}
+	env["HOME"] = j.layout.Home
+	for k, v := range j.Context {
+		if strings.HasPrefix(k, "GITHUB_") {
+			env[k] = v
 		}
 	}
+	for k, v := range files {
+		env[k] = v
+	}
+	env["GITHUB_EVENT_PATH"] = eventPath
+	env["GITHUB_WORKSPACE"] = j.layout.Workspace
+	env["GITHUB_ACTION"] = step.ID
+	env["RUNNER_OS"], env["RUNNER_TEMP"] = "Linux", j.layout.Temp
+	for k, v := range j.Context {
+		if strings.HasPrefix(k, "RUNNER_") {
+			env[k] = v
+		}
+	}
+	env["GITHUB_ACTIONS"], env["CI"] = "true", "true"
 	argv0 := j.Action.Runs.Entrypoint
 	if stage == "post" {
 		argv0 = j.Action.Runs.PostEntrypoint
 	}
-	var out bytes.Buffer
-	code := j.Launch(ctx, argv0, env, &out)
-	run := &StepRun{Step: step, Stage: stage, ExitCode: code, Stdout: out.String(), Environ: env}
-	run.Commands = ParseCommands(run.Stdout)
-	var err error
-	if run.Outputs, err = readFileCommand(files["GITHUB_OUTPUT"]); err != nil {
-		run.Err = fmt.Errorf("GITHUB_OUTPUT: %w", err)
+	var out, errOut bytes.Buffer
+	run.ExitCode = j.Launch(ctx, Launch{Argv0: argv0, Env: env, Stdout: &out, Stderr: &errOut, Layout: j.layout})
+	run.Stdout, run.Stderr, run.Environ = out.String(), errOut.String(), env
+	run.Commands = append(ParseCommands(run.Stdout), ParseCommands(run.Stderr)...)
+	read := func(key string, foldCase bool) map[string]string {
+		pairs, err := readFileCommand(files[key])
+		if err != nil && run.Err == nil {
+			run.Err = fmt.Errorf("%s: %w", key, err)
+		}
+		return Map(pairs, foldCase)
 	}
-	if run.State, err = readFileCommand(files["GITHUB_STATE"]); err != nil {
-		run.Err = fmt.Errorf("GITHUB_STATE: %w", err)
-	}
-	if run.Env, err = readFileCommand(files["GITHUB_ENV"]); err != nil {
-		run.Err = fmt.Errorf("GITHUB_ENV: %w", err)
-	}
+	run.Outputs = read("GITHUB_OUTPUT", false)
+	run.State = read("GITHUB_STATE", true)
+	run.Env = read("GITHUB_ENV", false)
 	if run.Err != nil {
 		run.ExitCode = 1
 	}
