@@ -47,7 +47,8 @@ type Env struct {
 const PostName = "deployment-action-post"
 
 // StageOf is the stage for the name the binary was started under
-// (RUNNER.md: --entrypoint takes no arguments, so the name is the signal).
+// (actions/runner DockerCommandManager.cs: --entrypoint takes one
+// executable and no arguments, so the name is the signal).
 func StageOf(arg0 string) config.Stage {
 	base := filepath.Base(arg0)
 	if base == "post" || strings.HasSuffix(base, "-post") {

@@ -15,7 +15,9 @@ import (
 // Stage is the runner stage the binary was started for.
 type Stage string
 
-// The stages of a container action (RUNNER.md: the binary is both the
+// The stages of a container action (actions/runner ContainerActionHandler.cs
+// starts the image with --entrypoint set to runs.entrypoint or
+// runs.post-entrypoint; the binary is both the
 // entrypoint and the post-entrypoint and tells them apart by its name).
 const (
 	StageMain Stage = "main"

@@ -1,5 +1,6 @@
 // Package runnersim runs the action the way the GitHub Actions runner runs
-// a container action (see RUNNER.md): every declared input as INPUT_<NAME>
+// a container action (actions/runner: ContainerActionHandler.cs,
+// FileCommandManager.cs, StepsRunner.cs): every declared input as INPUT_<NAME>
 // (hyphens kept), input defaults evaluated for each stage against the job
 // as it is then, fresh file command files per stage parsed with the
 // runner's rules, GITHUB_STATE handed to the post stage as STATE_<name>,
@@ -13,8 +14,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -333,7 +334,7 @@ func (j *Job) contexts(step Step) exprContext {
 	}
 	return exprContext{"github": github, "env": env, "job": job, "steps": steps,
 		"strategy": map[string]any{"job-index": float64(j.JobIndex), "job-total": float64(1)},
-		"matrix": map[string]any{}, "runner": map[string]any{"os": "Linux", "temp": j.layout.Temp}}
+		"matrix":   map[string]any{}, "runner": map[string]any{"os": "Linux", "temp": j.layout.Temp}}
 }
 
 func (j *Job) stage(ctx context.Context, step Step, stage string, state map[string]string) (*StepRun, error) {
@@ -353,8 +354,8 @@ func (j *Job) stage(ctx context.Context, step Step, stage string, state map[stri
 	}
 	run := &StepRun{Step: step, Stage: stage}
 	exprs := j.contexts(step)
-	// The container's environment, later layers winning (RUNNER.md's
-	// order, from ContainerActionHandler.cs): env with GITHUB_ENV,
+	// The container's environment, later layers winning (the runner's
+	// order, ContainerActionHandler.cs): env with GITHUB_ENV,
 	// STATE_*, INPUT_*, HOME, the GITHUB_* context, RUNNER_*, then the
 	// GITHUB_ACTIONS and CI that docker run adds.
 	env := j.envContext(step)
