@@ -1,11 +1,13 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/golden"
@@ -66,10 +68,15 @@ func TestOneStepLifecycleOnPush(t *testing.T) {
 			if d.EnvironmentURL != tt.wantURL || d.LogURL != "https://github.com/octo-org/hello-world/actions/runs/314/attempts/1" {
 				t.Errorf("environment url %q log url %q", d.EnvironmentURL, d.LogURL)
 			}
-			if n := f.Count(""); n != 3 {
-				t.Errorf("start and post made %d API calls, want 3", n)
+			// start: create and in_progress; post: the latest status
+			// (has another tool finished it?) and the final one.
+			if n := f.Count(""); n != 4 {
+				t.Errorf("start and post made %d API calls, want 4", n)
 			}
-			golden.Check(t, "push-"+tt.outcome+"-post-outputs.json", outputsText(posts[0], srv))
+			// The runner drops a post stage's outputs: it writes none.
+			if len(posts[0].Outputs) != 0 {
+				t.Errorf("post wrote outputs %v", posts[0].Outputs)
+			}
 			golden.Check(t, "push-"+tt.outcome+"-post-summary.md", normal(posts[0].Summary, srv))
 		})
 	}
@@ -108,8 +115,8 @@ func TestDeploymentEventIsAdopted(t *testing.T) {
 	if len(ds) != 1 || !cmp.Equal(ds[0].States, []string{"failure", "in_progress"}) {
 		t.Errorf("deployments %+v", ds)
 	}
-	if n := f.Count(""); n != 2 {
-		t.Errorf("%d API calls, want 2 (adopting creates nothing)", n)
+	if n := f.Count(""); n != 3 {
+		t.Errorf("%d API calls, want 3: in_progress, then post's read and final status (adopting creates nothing)", n)
 	}
 }
 
@@ -202,5 +209,111 @@ func TestGitHubEnterpriseServerAPIRoot(t *testing.T) {
 	ds := f.AddRepo(fgtest.Repo).Deployments()
 	if len(ds) != 1 || ds[0].State() != "success" || !strings.HasPrefix(ds[0].LogURL, "https://ghe.example.com/octo-org/hello-world/actions/runs/314") {
 		t.Errorf("deployments %+v", ds)
+	}
+}
+
+// TestPostLeavesADeploymentAnotherToolFinished: a deploy platform marked
+// the deployment failure while the job went on to succeed; post reads the
+// latest status once and leaves it as it is.
+func TestPostLeavesADeploymentAnotherToolFinished(t *testing.T) {
+	t.Parallel()
+	job, f, _ := newJob(t, "push", binary)
+	main := run(t, job, startStep)
+	id, _ := strconv.ParseInt(main.Outputs["deployment-id"], 10, 64)
+	repo := f.AddRepo(fgtest.Repo)
+	if !repo.AddStatus(id, "failure") {
+		t.Fatalf("no deployment %d", id)
+	}
+	before := f.Count("")
+	posts := post(t, job)
+	if n := f.Count("") - before; n != 1 || f.Count("POST") != 2 {
+		t.Errorf("post made %d calls (%d writes in all), want the one read", n, f.Count("POST"))
+	}
+	if ds := repo.Deployments(); ds[0].State() != "failure" || !strings.Contains(posts[0].Stdout, "already failure") {
+		t.Errorf("deployment %v; post:\n%s", ds[0].States, posts[0].Stdout)
+	}
+}
+
+// TestWorkflowRunDeploysTheRunsCommit: on workflow_run, GITHUB_SHA is the
+// default branch's head; the action deploys the finished run's head_sha,
+// and a run a pull request triggered is a transient preview.
+func TestWorkflowRunDeploysTheRunsCommit(t *testing.T) {
+	t.Parallel()
+	for _, trigger := range []string{"push", "pull_request"} {
+		job, f, _ := newJob(t, "workflow_run", binary)
+		job.Event["workflow_run"].(map[string]any)["event"] = trigger
+		main := run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "preview"}})
+		if main.ExitCode != 0 {
+			t.Fatalf("exit %d\n%s", main.ExitCode, main.Stdout)
+		}
+		ds := f.AddRepo(fgtest.Repo).Deployments()
+		head := job.Event["workflow_run"].(map[string]any)["head_sha"]
+		if len(ds) != 1 || ds[0].SHA != head || ds[0].Transient != (trigger == "pull_request") {
+			t.Errorf("%s: deployment %+v, want head_sha %v, transient %t", trigger, ds, head, trigger == "pull_request")
+		}
+	}
+}
+
+// TestLogURLLinksTheJobWhereGitHubGivesItsID: job.check_run_id (github.com,
+// GHE.com) makes the log link the job's own page; without it (GHES), the
+// run attempt's.
+func TestLogURLLinksTheJobWhereGitHubGivesItsID(t *testing.T) {
+	t.Parallel()
+	for checkRun, want := range map[string]string{
+		"8812345": "https://github.com/octo-org/hello-world/actions/runs/314/job/8812345",
+		"":        "https://github.com/octo-org/hello-world/actions/runs/314/attempts/1",
+	} {
+		job, _, _ := newJob(t, "push", binary)
+		job.CheckRunID = checkRun
+		main := run(t, job, startStep)
+		if got := main.Outputs["log-url"]; got != want {
+			t.Errorf("check run %q: log-url %q, want %q", checkRun, got, want)
+		}
+	}
+}
+
+// TestPostIfSkipsThePostContainerWithoutAStart: a job of teardown and
+// status steps starts no post container; a job with a start does, for
+// every step of the action, and they find nothing to do but the start's.
+func TestPostIfSkipsThePostContainerWithoutAStart(t *testing.T) {
+	t.Parallel()
+	job, f, _ := newJob(t, "push", binary)
+	f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{ID: 777, Environment: "qa", States: []string{"in_progress"}})
+	run(t, job, runnersim.Step{ID: "status", With: map[string]string{"step": "status", "state": "queued", "deployment-id": "777"}})
+	if posts := post(t, job); len(posts) != 1 || !posts[0].Skipped {
+		t.Errorf("without a start: %+v", posts)
+	}
+	job, _, _ = newJob(t, "push", binary)
+	run(t, job, startStep)
+	run(t, job, runnersim.Step{ID: "status", With: map[string]string{"step": "status", "state": "in_progress"}})
+	posts := post(t, job)
+	if len(posts) != 2 || posts[0].Skipped || posts[1].Skipped || !strings.Contains(posts[0].Stdout, "the main stage started no deployment") {
+		t.Errorf("with a start: %+v", posts)
+	}
+}
+
+// TestTheReadmesEnvRecipe runs the README's leading recipe: the URL comes
+// from a later `run:` step through $GITHUB_ENV, as ${{ env.DEPLOY_URL }},
+// which the runner resolves again for the post stage.
+func TestTheReadmesEnvRecipe(t *testing.T) {
+	t.Parallel()
+	job, f, _ := newJob(t, "push", binary)
+	run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "environment-url": "${{ env.DEPLOY_URL }}"}})
+	if err := job.RunScript("deploy", nil, map[string]string{"DEPLOY_URL": "https://staging.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	posts := post(t, job)
+	ds := f.AddRepo(fgtest.Repo).Deployments()
+	if len(ds) != 1 || ds[0].State() != "success" || ds[0].EnvironmentURL != "https://staging.example.com" {
+		t.Errorf("deployments %+v; post:\n%s", ds, posts[0].Stdout)
+	}
+}
+
+// TestPostIfNamesTheVariableStartWrites keeps action.yml's post-if and the
+// variable start writes to GITHUB_ENV the same.
+func TestPostIfNamesTheVariableStartWrites(t *testing.T) {
+	t.Parallel()
+	if want := "env." + config.EnvDeploymentID + " != ''"; !strings.Contains(loadAction().Runs.PostIf, want) {
+		t.Errorf("post-if %q does not test %s", loadAction().Runs.PostIf, want)
 	}
 }

@@ -94,10 +94,23 @@ func TestReadmeQuickStartIsWhatCIRuns(t *testing.T) {
 	}
 }
 
-// TestWorkflowsLint runs actionlint over this repository's workflows and
-// over every workflow in the README, with the README's `uses:` of the
-// action pointed at this checkout so its inputs are checked against
-// action.yml.
+// TestActionlintAsUsersRunIt runs actionlint the way users do, with no
+// flags in the repository: it reads .github/actionlint.yaml, whose two
+// commented ignores are for its mistakes about this Docker action, and
+// must find nothing.
+func TestActionlintAsUsersRunIt(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	cmd := actionlint.Command{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
+	if code := cmd.Main([]string{"actionlint"}); code != 0 {
+		t.Errorf("actionlint exited %d:\n%s%s", code, out.String(), errOut.String())
+	}
+}
+
+// TestWorkflowsLint runs actionlint over every workflow in the README: as
+// written (a released tag), with nothing ignored; and with `uses:` pointed
+// at this checkout, so that their inputs are checked against action.yml
+// (there only the repository's config applies, for action.yml itself).
 func TestWorkflowsLint(t *testing.T) {
 	t.Parallel()
 	root, _ := os.Getwd()
@@ -105,92 +118,48 @@ func TestWorkflowsLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{}
-	paths, _ := filepath.Glob(filepath.Join(".github", "workflows", "*.yml"))
-	if len(paths) < 3 {
-		t.Fatalf("workflows %v: want ci, preview and release", paths)
-	}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[p] = b
-	}
 	readme, _ := os.ReadFile("README.md")
 	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
-	n := 0
+	recipes := map[string]string{}
 	for _, b := range blocks {
-		if !strings.Contains(b[1], "\njobs:") {
-			continue
+		if strings.Contains(b[1], "\njobs:") {
+			recipes[fmt.Sprintf("README.md workflow %d", len(recipes)+1)] = b[1]
 		}
-		n++
-		files[fmt.Sprintf("README.md workflow %d", n)] = []byte(strings.ReplaceAll(b[1], "deploy-lifecycle/deployment-action@v1", "./"))
 	}
-	if n < 6 {
-		t.Errorf("the README has %d complete workflows, want the 6 recipes", n)
+	if len(recipes) < 6 {
+		t.Errorf("the README has %d complete workflows, want the 6 recipes", len(recipes))
 	}
-	// The linter knows this action's inputs: a misspelt one is an error.
-	bad := "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./\n        with:\n          environmnet: x\n"
-	l, _ := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
-	errs, _ := l.Lint(filepath.Join(root, ".github", "workflows", "bad.yml"), []byte(bad), project)
-	found := false
-	for _, e := range errs {
-		found = found || strings.Contains(e.Message, `input "environmnet" is not defined`)
-	}
-	if !found {
-		t.Errorf("actionlint did not check the action's inputs: %v", errs)
-	}
-	for name, content := range files {
-		var out bytes.Buffer
-		l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{})
+	lint := func(name, content string, p *actionlint.Project) []*actionlint.Error {
+		l, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Lint reads a file named like a workflow in the project.
-		errs, err := l.Lint(filepath.Join(root, ".github", "workflows", "lint-"+strings.ReplaceAll(name, " ", "-")+".yml"), content, project)
+		// Lint reads a file named like a workflow in the project, relative to
+		// its root as the config's paths are.
+		errs, err := l.Lint(filepath.Join(".github", "workflows", "lint-"+strings.ReplaceAll(name, " ", "-")+".yml"), []byte(content), p)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		for _, e := range errs {
-			if why := knownFalsePositive(string(content), e); why != "" {
-				t.Logf("%s:%d: actionlint: %s (%s)", name, e.Line, e.Message, why)
-				continue
-			}
-			t.Errorf("%s:%d:%d: %s [%s]", name, e.Line, e.Column, e.Message, e.Kind)
+		return errs
+	}
+	// The linter knows this action's inputs: a misspelt one is an error.
+	bad := "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./\n        with:\n          environmnet: x\n"
+	found := false
+	for _, e := range lint("control", bad, project) {
+		found = found || strings.Contains(e.Message, `input "environmnet" is not defined`)
+	}
+	if !found {
+		t.Error("actionlint did not check the action's inputs")
+	}
+	for name, content := range recipes {
+		for _, e := range lint(name, content, nil) {
+			t.Errorf("%s as written:%d:%d: %s [%s]", name, e.Line, e.Column, e.Message, e.Kind)
+		}
+		local := strings.ReplaceAll(content, "deploy-lifecycle/deployment-action@v1", "./")
+		for _, e := range lint(name, local, project) {
+			t.Errorf("%s against action.yml:%d:%d: %s [%s]", name, e.Line, e.Column, e.Message, e.Kind)
 		}
 	}
-}
-
-var (
-	entrypointFile = regexp.MustCompile(`^file "(/[^"]+)" does not exist in .* it is specified at "(entrypoint|post-entrypoint)" key`)
-	laterStep      = regexp.MustCompile(`^property "([\w-]+)" is not defined in object type`)
-)
-
-// knownFalsePositive says why an actionlint error is not a mistake, for
-// the two actionlint gets wrong about this action (as of v1.7.12):
-//   - it looks for a Docker action's entrypoint and post-entrypoint in the
-//     repository, but they are paths inside the image (TestDockerfile
-//     checks the image has them);
-//   - it rejects `${{ steps.deploy.outputs.url }}` in the `with:` of a step
-//     when step deploy comes later, but the runner evaluates `with:` again
-//     for the post stage, when the later step's outputs exist (the
-//     end-to-end tests show it).
-func knownFalsePositive(content string, e *actionlint.Error) string {
-	if m := entrypointFile.FindStringSubmatch(e.Message); m != nil {
-		a := loadAction()
-		if m[1] == a.Runs.Entrypoint || m[1] == a.Runs.PostEntrypoint {
-			return "a path in the image"
-		}
-	}
-	if m := laterStep.FindStringSubmatch(e.Message); m != nil {
-		lines := strings.Split(content, "\n")
-		if e.Line-1 < len(lines) && strings.Contains(lines[e.Line-1], "environment-url: ${{ steps."+m[1]+".outputs.") &&
-			strings.Contains(strings.Join(lines[e.Line:], "\n"), "id: "+m[1]+"\n") {
-			return "a later step's output, read by the post stage"
-		}
-	}
-	return ""
 }
 
 // TestWorkflowsPinActionsBySHA checks that every remote action in the

@@ -75,8 +75,9 @@ func TestDeleteEnvOnPullRequestClosed(t *testing.T) {
 			if !strings.Contains(r.Summary, "Teardown of `pr-42`") {
 				t.Errorf("summary:\n%s", r.Summary)
 			}
-			if p := post(t, job); p[0].ExitCode != 0 || len(p[0].Commands) != 1 {
-				t.Errorf("post of a teardown step: %+v", p[0])
+			// post-if: no start ran in this job, so no post container.
+			if p := post(t, job); !p[0].Skipped {
+				t.Errorf("post of a teardown step ran: %+v", p[0])
 			}
 		})
 	}

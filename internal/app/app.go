@@ -28,6 +28,11 @@ var Version = "dev"
 // deployment step never hangs the job.
 const StepTimeout = 10 * time.Minute
 
+// CancelledTimeout bounds the post stage of a cancelled job: it must end
+// well inside the runner's cancel window (5 minutes by default, shared by
+// every post step).
+const CancelledTimeout = 90 * time.Second
+
 // Env is what a stage runs with: the process's arguments, environment and
 // standard output, and in tests the transport and retry policy.
 type Env struct {
@@ -94,18 +99,22 @@ func Run(ctx context.Context, e Env) (code int) {
 		}
 		return 1
 	}
-	if cfg.Stage == config.StagePost || cfg.Step == config.StepStart || cfg.Step == config.StepFinish || cfg.Step == config.StepStatus {
-		// Teardown has no such bound: pacing thousands of writes to
-		// GitHub's limits takes as long as it takes.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, StepTimeout)
-		defer cancel()
-	}
-	log := func(format string, args ...any) { report.Logf(a, format, args...) }
 	p := githubapi.DefaultPolicy()
 	if e.Policy != nil {
 		p = *e.Policy
 	}
+	timeout := StepTimeout
+	if cfg.Stage == config.StagePost && cfg.JobStatus == "cancelled" {
+		p, timeout = p.Cancelled(), CancelledTimeout
+	}
+	if cfg.Stage == config.StagePost || cfg.Step == config.StepStart || cfg.Step == config.StepFinish || cfg.Step == config.StepStatus {
+		// Teardown has no such bound: pacing thousands of writes to
+		// GitHub's limits takes as long as it takes.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	log := func(format string, args ...any) { report.Logf(a, format, args...) }
 	opts := githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version,
 		Scope: &githubapi.Scope{Owner: cfg.Owner, Repo: cfg.Repo}}
 	if cfg.Debug {

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
 )
 
@@ -144,5 +147,43 @@ func TestAFileCommandThatCannotBeWrittenNamesTheDeployment(t *testing.T) {
 	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	if code != 1 || !strings.Contains(out.String(), "deployment 1001 exists on GitHub") || !strings.Contains(out.String(), "deployment-id: 1001") {
 		t.Errorf("exit %d:\n%s", code, out.String())
+	}
+}
+
+// TestACancelledJobsPostStaysInsideTheCancelWindow: after a cancellation
+// the runner gives post steps only the cancel window, so the post stage
+// tries less and waits less (on a fake clock here).
+func TestACancelledJobsPostStaysInsideTheCancelWindow(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		fault    *fakegithub.Fault
+		maxPosts int
+	}{
+		{"persistent 500", &fakegithub.Fault{Method: "POST", Path: "/statuses", Status: 500}, 3},
+		{"Retry-After: 120", &fakegithub.Fault{Method: "POST", Path: "/statuses", Status: 403, Header: map[string]string{"Retry-After": "120"}}, 1},
+	} {
+		for _, status := range []string{"cancelled", "success"} {
+			f, srv := fgtest.New(t, "")
+			ids := f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{Environment: "qa", States: []string{"in_progress"}})
+			f.Inject(tt.fault)
+			clock := fakegithub.NewClock()
+			p := githubapi.DefaultPolicy()
+			p.Sleep, p.Now = clock.Sleep, clock.Now
+			env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_JOB-STATUS": status, "INPUT_CANCELLED-STATE": "inactive",
+				"STATE_deployment_id": strconv.FormatInt(ids[0], 10), "GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL}
+			var out bytes.Buffer
+			code := app.Run(context.Background(), app.Env{Args: []string{app.PostName}, Getenv: func(k string) string { return env[k] }, Stdout: &out, Policy: &p})
+			posts, slept := f.Count("POST"), clock.Slept()
+			if code != 1 {
+				t.Errorf("%s, %s: exit %d", tt.name, status, code)
+			}
+			if status == "cancelled" && (posts > tt.maxPosts || slept > 30*time.Second) {
+				t.Errorf("%s after a cancellation: %d writes and %s of waiting, want at most %d and 30 s", tt.name, posts, slept, tt.maxPosts)
+			}
+			if status == "success" && posts <= tt.maxPosts && slept <= 30*time.Second {
+				t.Errorf("%s, control: %d writes, %s: the normal policy should try longer", tt.name, posts, slept)
+			}
+		}
 	}
 }

@@ -29,8 +29,8 @@ func TestDemoRunsTheWholeLifecycle(t *testing.T) {
 		t.Fatalf("demo exited %d:\n%s", code, out.String())
 	}
 	for _, want := range []string{
-		"Deployment 1001 of", "is in_progress", "is success", "environment-url=https://staging.example.com",
-		"is failure", "API calls in this run: 3", "success <- in_progress  https://staging.example.com", "failure <- in_progress",
+		"Deployment 1001 of", "is in_progress", "is success", "Environment URL | [`https://staging.example.com`]",
+		"is failure", "API calls in this run: 4", "success <- in_progress  https://staging.example.com", "failure <- in_progress",
 		"pr-42     ref 4d3c2b1  success <- in_progress  https://pr-42.example.com", "step: delete-env", "deactivated=1", "deleted=1",
 		"environment-deleted=false", "::warning::environment \"pr-42\" was not deleted", "administration: write",
 	} {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -66,7 +67,7 @@ func Demo(ctx context.Context, w io.Writer, actionYAML []byte) int {
 	d := &demo{w: w, action: a, fake: fake, url: srv.URL, dir: dir}
 
 	fmt.Fprintf(w, "Local demo: the deployment lifecycle against an embedded fake GitHub at %s\n", srv.URL)
-	fmt.Fprint(w, "The workflow's steps:\n\n    - uses: ./\n      with:\n        environment: staging\n        environment-url: ${{ steps.deploy.outputs.url }}\n    - id: deploy\n      run: ./deploy.sh\n\n")
+	fmt.Fprint(w, "The workflow's steps:\n\n    - uses: ./\n      with:\n        environment: staging\n        environment-url: ${{ env.DEPLOY_URL }}\n    - run: ./deploy.sh   # echo \"DEPLOY_URL=https://…\" >> \"$GITHUB_ENV\"\n\n")
 	for _, outcome := range []string{"success", "failure"} {
 		if code := d.deploy(ctx, "push", "staging", outcome); code != 0 {
 			return code
@@ -93,7 +94,7 @@ func (d *demo) job(event string, payload map[string]any) *runnersim.Job {
 		"GITHUB_WORKFLOW": "deploy", "GITHUB_ACTOR": "octocat",
 	}
 	d.fake.ResetRequests()
-	return runnersim.NewJob(d.dir, d.action, InProcess(app.Env{}), ctxVars, payload, DemoToken)
+	return runnersim.NewJob(filepath.Join(d.dir, fmt.Sprint(d.runs)), d.action, InProcess(app.Env{}), ctxVars, payload, DemoToken)
 }
 
 func prEvent(action string) map[string]any {
@@ -110,7 +111,7 @@ func (d *demo) deploy(ctx context.Context, event, env, outcome string) int {
 	job := d.job(event, payload)
 	fmt.Fprintf(d.w, "=== Run %d, on %s: deploy to %s; ./deploy.sh ends in %s ===\n", d.runs, event, env, outcome)
 	main, err := job.Run(ctx, runnersim.Step{ID: "start", With: map[string]string{
-		"environment": env, "environment-url": "${{ steps.deploy.outputs.url }}",
+		"environment": env, "environment-url": "${{ env.DEPLOY_URL }}",
 	}})
 	if err != nil {
 		fmt.Fprintln(d.w, err)
@@ -119,8 +120,11 @@ func (d *demo) deploy(ctx context.Context, event, env, outcome string) int {
 	d.show("main stage (step: start)", main.Stdout, main.Outputs, nil)
 	if outcome == "success" {
 		url := "https://" + env + ".example.com"
-		job.SetOutput("deploy", "url", url)
-		fmt.Fprintf(d.w, "\n--- ./deploy.sh: deployed, sets the output url=%s\n", url)
+		if err := job.RunScript("deploy", nil, map[string]string{"DEPLOY_URL": url}); err != nil {
+			fmt.Fprintln(d.w, err)
+			return 1
+		}
+		fmt.Fprintf(d.w, "\n--- ./deploy.sh: deployed; echo \"DEPLOY_URL=%s\" >> \"$GITHUB_ENV\"\n", url)
 	} else {
 		job.Fail()
 		fmt.Fprintln(d.w, "\n--- ./deploy.sh: exits 1, the job fails")

@@ -114,33 +114,37 @@ type Config struct {
 	// Description goes on the deployment and its statuses.
 	Description string
 	// Payload is the `payload` input, a JSON object (nil when empty).
-	Payload               map[string]any
-	Transient             bool
-	Production            *bool
-	AutoMerge             bool
-	RequiredContexts      *[]string // nil: every context is a gate (GitHub's default)
-	InitialState          string
-	State                 string
-	JobStatus             string
-	CancelledState        string
-	DeploymentID          int64 // 0 when none is known
-	DeploymentIDFrom      string
-	EnvironmentURL        string
-	LogURL                string
-	AutoInactive          bool
-	AutoFinish            bool
-	KeepLatest            int
-	DeleteEnvironment     bool
-	DryRun                bool
-	Supersede             bool
-	StartedDeploymentID   int64  // STATE_deployment_id: what this step's main stage started
-	FinishedState         string // the state an earlier step of the job gave DeploymentID
-	APIURL                string
-	ServerURL             string
-	EventName             string
-	Run                   Run
-	EventDeployment       *EventDeployment
-	IsPullRequestEvent    bool
+	Payload             map[string]any
+	Transient           bool
+	Production          *bool
+	AutoMerge           bool
+	RequiredContexts    *[]string // nil: every context is a gate (GitHub's default)
+	InitialState        string
+	State               string
+	JobStatus           string
+	CancelledState      string
+	DeploymentID        int64 // 0 when none is known
+	DeploymentIDFrom    string
+	EnvironmentURL      string
+	LogURL              string
+	AutoInactive        bool
+	AutoFinish          bool
+	KeepLatest          int
+	DeleteEnvironment   bool
+	DryRun              bool
+	Supersede           bool
+	StartedDeploymentID int64  // STATE_deployment_id: what this step's main stage started
+	FinishedState       string // the state an earlier step of the job gave DeploymentID
+	APIURL              string
+	ServerURL           string
+	EventName           string
+	Run                 Run
+	EventDeployment     *EventDeployment
+	// IsPullRequestEvent is true on pull_request and pull_request_target,
+	// and on a workflow_run whose run a pull request triggered.
+	IsPullRequestEvent bool
+	// PullRequestHeadSHA is the commit to deploy by default on those
+	// events: the pull request's head, or the finished run's head_sha.
 	PullRequestHeadSHA    string
 	WorkflowSHA           string
 	StepSummaryConfigured bool
@@ -279,6 +283,11 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	c.LogURL = r.link(c, "log-url")
 	if c.LogURL == "" && c.Run.ID != 0 && c.Run.Repository != "" {
 		c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/attempts/%d", c.ServerURL, c.Run.Repository, c.Run.ID, c.Run.Attempt)
+		// The job's own log, where GitHub gives the job's check run
+		// (github.com and GHE.com; not GHES).
+		if id := parseID(r.a.GetInput("job-check-run-id")); id != 0 {
+			c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/job/%d", c.ServerURL, c.Run.Repository, c.Run.ID, id)
+		}
 	}
 	c.Run.JobIndex = r.jobIndex("job-index")
 	c.AutoInactive = r.boolean("auto-inactive", true)
@@ -350,6 +359,21 @@ func readEvent(c *Config, ev map[string]any) {
 			if head, ok := pr["head"].(map[string]any); ok {
 				c.PullRequestHeadSHA, _ = head["sha"].(string)
 			}
+		}
+	case "workflow_run":
+		// Deploying what a finished CI run built: its commit, not the
+		// default branch's head that GITHUB_SHA names on this event.
+		wr, ok := ev["workflow_run"].(map[string]any)
+		if !ok {
+			return
+		}
+		c.PullRequestHeadSHA, _ = wr["head_sha"].(string)
+		switch wr["event"] {
+		case "pull_request", "pull_request_target":
+			c.IsPullRequestEvent = true
+		}
+		if c.PullRequestHeadSHA != "" {
+			c.WorkflowSHA = c.PullRequestHeadSHA
 		}
 	case "deployment":
 		d, ok := ev["deployment"].(map[string]any)

@@ -136,6 +136,20 @@ func (r *Repo) Seed(seeds ...Seed) []int64 {
 	return ids
 }
 
+// AddStatus gives deployment id a status directly, as another tool would
+// (a different action, gh api, a deploy platform); false when there is no
+// such deployment.
+func (r *Repo) AddStatus(id int64, state string) bool {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	d := r.r.deployment(id)
+	if d == nil {
+		return false
+	}
+	r.f.addStatus(d, &status{State: state, Environment: d.Environment})
+	return true
+}
+
 // DeploymentView is a deployment as a test sees it.
 type DeploymentView struct {
 	ID          int64

@@ -54,6 +54,22 @@ func DefaultPolicy() Policy {
 	}
 }
 
+// Cancelled is the policy for a post stage after the job was cancelled:
+// the runner gives post steps only the job's cancel window (5 minutes by
+// default, and it ends the worker 15 s before), shared by every post step,
+// so tries, back-off and rate-limit waits are cut well inside it.
+func (p Policy) Cancelled() Policy {
+	p.Tries = min(p.Tries, 3)
+	p.MaxDelay = min(p.MaxDelay, 4*time.Second)
+	p.Budget = min(p.Budget, 15*time.Second)
+	p.PerTry = min(p.PerTry, 15*time.Second)
+	p.MaxResetWait = min(p.MaxResetWait, 20*time.Second)
+	p.MaxRetryAfter = min(p.MaxRetryAfter, 20*time.Second)
+	p.SecondaryDefault = min(p.SecondaryDefault, 20*time.Second)
+	p.MaxLimitWaits = min(p.MaxLimitWaits, 2)
+	return p
+}
+
 // Backoff is the wait before try n+1 (n counts from 1), with full jitter.
 func (p Policy) Backoff(n int) time.Duration {
 	d := p.BaseDelay << (n - 1)

@@ -134,19 +134,47 @@ func SetStatus(ctx context.Context, c *Client, cfg *config.Config) (*Result, err
 }
 
 // Post is the post stage: it finishes the deployment this step's main
-// stage started, unless there is none, auto-finish is off, or a later step
-// already gave it a final state. Skipping makes no API call.
+// stage started, unless there is none, auto-finish is off, or it already
+// has a final state. A later step of this job that finished it says so
+// through the job's environment, and then Post makes no call; otherwise
+// Post reads the latest status once, and leaves a deployment that another
+// tool (another action, gh api, a deploy platform) already finished as it
+// is. Two calls at most, besides retiring a transient environment's
+// earlier deployments.
 func Post(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	id := cfg.StartedDeploymentID
 	switch {
-	case cfg.StartedDeploymentID == 0:
+	case id == 0:
 		return &Result{Skipped: "the main stage started no deployment"}, nil
 	case !cfg.AutoFinish:
-		return &Result{DeploymentID: cfg.StartedDeploymentID, Skipped: "auto-finish is false"}, nil
+		return &Result{DeploymentID: id, Skipped: "auto-finish is false"}, nil
 	case config.IsFinal(cfg.FinishedState):
-		return &Result{DeploymentID: cfg.StartedDeploymentID, State: cfg.FinishedState,
-			Skipped: fmt.Sprintf("an earlier step already marked deployment %d %s", cfg.StartedDeploymentID, cfg.FinishedState)}, nil
+		return &Result{DeploymentID: id, State: cfg.FinishedState,
+			Skipped: fmt.Sprintf("an earlier step already marked deployment %d %s", id, cfg.FinishedState)}, nil
 	}
+	if st, err := c.latestStatus(ctx, id); err == nil && st != nil && config.IsFinal(st.GetState()) {
+		return &Result{DeploymentID: id, State: st.GetState(),
+			Skipped: fmt.Sprintf("deployment %d is already %s (another tool or step finished it); it is left as it is", id, st.GetState())}, nil
+	}
+	// A failed read is no reason not to try the write: it reports its
+	// own failure.
 	return Finish(ctx, c, cfg)
+}
+
+// latestStatus is the newest status of deployment id (nil when it has none).
+func (c *Client) latestStatus(ctx context.Context, id int64) (*github.DeploymentStatus, error) {
+	list, _, err := c.GH.Repositories.ListDeploymentStatuses(ctx, c.Owner, c.Repo, id, &github.ListOptions{PerPage: 1})
+	if err != nil {
+		return nil, githubapi.Explain(githubapi.Call{Op: "read deployment status", Target: fmt.Sprintf("deployment %d", id)}, err)
+	}
+	if list == nil {
+		return nil, githubapi.Explain(githubapi.Call{Op: "read deployment status", Target: fmt.Sprintf("deployment %d", id)},
+			&githubapi.BadAnswerError{What: "the list of statuses was empty or null, not a JSON list"})
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	return list[0], nil
 }
 
 func (c *Client) setState(ctx context.Context, cfg *config.Config, state string) (*Result, error) {

@@ -307,7 +307,25 @@ func TestPostFinishesFromTheJobStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.State != "failure" || e.fake.Count("") != 1 {
+	// One read (did another tool finish it?) and the final status.
+	if res.State != "failure" || e.fake.Count("") != 2 || e.fake.Count("POST") != 1 {
 		t.Errorf("state %q after %d calls", res.State, e.fake.Count(""))
+	}
+}
+
+func TestPostLeavesWhatAnotherToolFinished(t *testing.T) {
+	t.Parallel()
+	for _, final := range []string{"success", "failure", "error", "inactive"} {
+		e := setup(t, fgtest.Token)
+		ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress", final}})
+		c := cfg()
+		c.Stage, c.StartedDeploymentID, c.DeploymentID, c.JobStatus = config.StagePost, ids[0], ids[0], "success"
+		res, err := lifecycle.Post(context.Background(), e.c, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Skipped == "" || res.State != final || e.fake.Count("POST") != 0 || e.fake.Count("") != 1 {
+			t.Errorf("%s: %+v after %d calls, want it left with one read", final, res, e.fake.Count(""))
+		}
 	}
 }

@@ -69,8 +69,12 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 		}
 		return
 	}
-	for _, k := range keys {
-		fileCommand(a, "output", k, out[k])
+	// The runner drops a post stage's outputs (the post step has no
+	// context name): only the main stage writes them.
+	if cfg.Stage == config.StageMain {
+		for _, k := range keys {
+			fileCommand(a, "output", k, out[k])
+		}
 	}
 	if cfg.Stage == config.StageMain && res.Skipped == "" && res.DeploymentID != 0 {
 		id := strconv.FormatInt(res.DeploymentID, 10)
