@@ -15,10 +15,13 @@ COPY . .
 ARG VERSION=dev
 RUN go build -trimpath -ldflags="-s -w -X github.com/deploy-lifecycle/deployment-action/internal/app.Version=${VERSION}" \
       -o /out/deployment-action . \
- && ln -s deployment-action /out/deployment-action-post
+ && ln -s deployment-action /out/deployment-action-post \
+ && mkdir -m 1777 /out-tmp
 
-# Final image: CA certificates and the binary, nothing else.
+# Final image: CA certificates, the binary, an empty /tmp (the demo and Go's
+# os.TempDir need one), nothing else.
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/ /usr/local/bin/
+COPY --from=build /out-tmp/ /tmp/
 ENTRYPOINT ["/usr/local/bin/deployment-action"]

@@ -26,6 +26,25 @@ const Token = "ghs_testTokenWithDeploymentsWrite000000"
 // Token known, the OpenAPI check on, and a cleanup that stops it.
 func New(t testing.TB, prefix string) (*fakegithub.Fake, *httptest.Server) {
 	t.Helper()
+	f := NewFake(t, prefix)
+	srv := f.Start()
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+// NewTLS is New served over HTTPS, with a certificate for 127.0.0.1 from
+// a test authority (srv.Certificate()).
+func NewTLS(t testing.TB, prefix string) (*fakegithub.Fake, *httptest.Server) {
+	t.Helper()
+	f := NewFake(t, prefix)
+	srv := httptest.NewTLSServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+// NewFake is the fake New serves, not yet served: for a test that serves it
+// its own way.
+func NewFake(t testing.TB, prefix string) *fakegithub.Fake {
 	f := fakegithub.New()
 	f.Prefix = prefix
 	f.Tokens = map[string]fakegithub.Token{Token: {Write: true}}
@@ -41,7 +60,5 @@ func New(t testing.TB, prefix string) (*fakegithub.Fake, *httptest.Server) {
 		t.Errorf("GitHub's OpenAPI description does not allow this: %v", err)
 	}
 	f.AddRepo(Repo).AddRef("main", SHA)
-	srv := f.Start()
-	t.Cleanup(srv.Close)
-	return f, srv
+	return f
 }
