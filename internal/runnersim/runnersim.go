@@ -72,9 +72,14 @@ func (l Layout) Pairs() [][2]string {
 }
 
 // ToContainer translates a host path (or any value starting with one) into
-// the container's, as the runner's TranslateToContainerPath does.
+// the container's, as the runner's TranslateToContainerPath does: the
+// mapping added last (AddPathTranslateMapping inserts at the front) is
+// tried first, so the home, workflow and file command directories, which
+// lie in the temporary directory, map to their own mounts.
 func (l Layout) ToContainer(v string) string {
-	for _, p := range l.Pairs() {
+	pairs := l.Pairs()
+	slices.Reverse(pairs)
+	for _, p := range pairs {
 		if v == p[0] || strings.HasPrefix(v, p[0]+"/") {
 			return p[1] + strings.TrimPrefix(v, p[0])
 		}
