@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/cli"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 )
 
 // Latency is what the benchmarks' fake GitHub adds to every answer.
@@ -24,7 +24,7 @@ func BenchmarkLifecycle(b *testing.B) {
 	for _, mode := range []struct {
 		name   string
 		launch runnersim.Launcher
-	}{{"binary", binary}, {"in-process", cli.InProcess(app.Env{})}} {
+	}{{"binary", binary}, {"in-process", demo.InProcess(app.Env{})}} {
 		b.Run(mode.name, func(b *testing.B) {
 			calls := 0
 			for b.Loop() {

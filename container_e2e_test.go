@@ -20,8 +20,8 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
 // The tests in this file run the action's image on a real Docker engine,

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
 // binDir holds the binary built once for the end-to-end tests, under the

@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/cli"
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
 func TestStageOf(t *testing.T) {
@@ -46,7 +46,7 @@ func TestLifecycleInProcess(t *testing.T) {
 	}
 	ctxVars := map[string]string{"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_EVENT_NAME": "push",
 		"GITHUB_API_URL": srv.URL, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "5", "RUNNER_DEBUG": "1"}
-	job := runnersim.NewJob(t.TempDir(), a, cli.InProcess(app.Env{}), ctxVars, map[string]any{}, fgtest.Token)
+	job := runnersim.NewJob(t.TempDir(), a, demo.InProcess(app.Env{}), ctxVars, map[string]any{}, fgtest.Token)
 	main, err := job.Run(context.Background(), runnersim.Step{ID: "start", With: map[string]string{"environment": "qa"}})
 	if err != nil || main.ExitCode != 0 {
 		t.Fatalf("main: %v\n%s", err, main.Stdout)

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
 // runMain runs one main stage with inputs (INPUT_ names) against a fresh

@@ -10,8 +10,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo"
 )
 
 // Main runs the binary with its arguments and environment and returns the
@@ -20,7 +21,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if len(args) > 1 {
 		switch args[1] {
 		case "demo":
-			return Demo(ctx, stdout, actionYAML)
+			return demo.Run(ctx, stdout, actionYAML)
 		case "-h", "--help", "help":
 			return help(stdout, actionYAML)
 		}
@@ -36,7 +37,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 }
 
 func help(w io.Writer, actionYAML []byte) int {
-	a, err := runnersim.ParseAction(actionYAML)
+	a, err := actionyml.Parse(actionYAML)
 	if err != nil {
 		fmt.Fprintln(w, err)
 		return 1

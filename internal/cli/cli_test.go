@@ -8,8 +8,9 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/cli"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
 func actionYAML(t *testing.T) []byte {
@@ -38,7 +39,7 @@ func TestDemoRunsTheWholeLifecycle(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if strings.Contains(out.String(), cli.DemoToken) {
+	if strings.Contains(out.String(), demo.Token) {
 		t.Error("the demo shows the token")
 	}
 }

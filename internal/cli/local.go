@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
 )
 
 // contextFlags are the workflow context a run outside GitHub Actions can
@@ -27,7 +27,7 @@ var contextFlags = map[string]string{
 // GitHub's variables are absent, the token from --token, INPUT_TOKEN,
 // GITHUB_TOKEN or GH_TOKEN. Outputs are printed.
 func Local(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, actionYAML []byte) int {
-	a, err := runnersim.ParseAction(actionYAML)
+	a, err := actionyml.Parse(actionYAML)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

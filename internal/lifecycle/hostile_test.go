@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
 // countList counts the list-deployments requests the fake received.

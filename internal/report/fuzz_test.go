@@ -8,7 +8,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 )
 
 // FuzzOutputs writes a value as an output, state and environment variable

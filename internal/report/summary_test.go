@@ -4,9 +4,9 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/golden"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/report"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/golden"
 )
 
 func TestSummaryGolden(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 )
 
 func TestParseFileCommandFollowsTheRunnersRules(t *testing.T) {

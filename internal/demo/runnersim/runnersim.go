@@ -20,37 +20,14 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 )
 
-// Action is what the simulation needs of action.yml.
-type Action struct {
-	Inputs map[string]struct {
-		Description string `yaml:"description"`
-		Default     string `yaml:"default"`
-		Required    bool   `yaml:"required"`
-	} `yaml:"inputs"`
-	Outputs map[string]struct {
-		Description string `yaml:"description"`
-	} `yaml:"outputs"`
-	Runs struct {
-		Using          string   `yaml:"using"`
-		Image          string   `yaml:"image"`
-		Entrypoint     string   `yaml:"entrypoint"`
-		PostEntrypoint string   `yaml:"post-entrypoint"`
-		PostIf         string   `yaml:"post-if"`
-		Args           []string `yaml:"args"`
-	} `yaml:"runs"`
-}
+// Action is action.yml, as the runner reads it.
+type Action = actionyml.Action
 
 // ParseAction parses action.yml.
-func ParseAction(data []byte) (*Action, error) {
-	var a Action
-	if err := yaml.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("parse action.yml: %w", err)
-	}
-	return &a, nil
-}
+func ParseAction(data []byte) (*Action, error) { return actionyml.Parse(data) }
 
 // Layout is where a job's shared directories are on the host. The runner
 // mounts them into every container action at the ContainerLayout paths

@@ -1,4 +1,9 @@
-package cli
+// Package demo runs the action's whole lifecycle on this machine: the
+// runner emulation (runnersim) starts its stages in this process against
+// the embedded fake GitHub (fakegithub). It is the only package of the
+// binary that uses either; `deployment-action demo` and the README's quick
+// start run it.
+package demo
 
 import (
 	"context"
@@ -10,16 +15,16 @@ import (
 	"strings"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
-	"github.com/deploy-lifecycle/deployment-action/internal/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 )
 
-// DemoRepo, DemoSHA and DemoToken are the demo's repository, commit and
+// Repo, SHA and Token are the demo's repository, commit and
 // token on the embedded fake GitHub.
 const (
-	DemoRepo  = "octo-org/hello-world"
-	DemoSHA   = "4d3c2b1a0f9e8d7c6b5a4d3c2b1a0f9e8d7c6b5a"
-	DemoToken = "ghs_demoTokenNeverShown0123456789"
+	Repo  = "octo-org/hello-world"
+	SHA   = "4d3c2b1a0f9e8d7c6b5a4d3c2b1a0f9e8d7c6b5a"
+	Token = "ghs_demoTokenNeverShown0123456789"
 )
 
 // InProcess is a runnersim.Launcher that runs the stage in this process.
@@ -43,19 +48,19 @@ type demo struct {
 	runs   int
 }
 
-// Demo runs workflow jobs on the simulated runner against an embedded fake
+// Run runs workflow jobs on the simulated runner against an embedded fake
 // GitHub: a push whose deploy succeeds, one whose deploy fails, a pull
 // request's preview, and its teardown when the pull request closes. It
 // shows each stage's log, outputs and summary, and what GitHub holds.
-func Demo(ctx context.Context, w io.Writer, actionYAML []byte) int {
+func Run(ctx context.Context, w io.Writer, actionYAML []byte) int {
 	a, err := runnersim.ParseAction(actionYAML)
 	if err != nil {
 		fmt.Fprintln(w, err)
 		return 1
 	}
 	fake := fakegithub.New()
-	fake.Tokens = map[string]fakegithub.Token{DemoToken: {Write: true}} // a GITHUB_TOKEN: no administration: write
-	repo := fake.AddRepo(DemoRepo).AddRef("main", DemoSHA)
+	fake.Tokens = map[string]fakegithub.Token{Token: {Write: true}} // a GITHUB_TOKEN: no administration: write
+	repo := fake.AddRepo(Repo).AddRef("main", SHA)
 	srv := fake.Start()
 	defer srv.Close()
 	dir, err := os.MkdirTemp("", "deployment-action-demo-")
@@ -88,23 +93,23 @@ func Demo(ctx context.Context, w io.Writer, actionYAML []byte) int {
 func (d *demo) job(event string, payload map[string]any) *runnersim.Job {
 	d.runs++
 	ctxVars := map[string]string{
-		"GITHUB_REPOSITORY": DemoRepo, "GITHUB_SHA": DemoSHA, "GITHUB_REF": "refs/heads/main",
+		"GITHUB_REPOSITORY": Repo, "GITHUB_SHA": SHA, "GITHUB_REF": "refs/heads/main",
 		"GITHUB_EVENT_NAME": event, "GITHUB_API_URL": d.url, "GITHUB_SERVER_URL": "https://github.com",
 		"GITHUB_RUN_ID": fmt.Sprint(7000 + d.runs), "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "deploy",
 		"GITHUB_WORKFLOW": "deploy", "GITHUB_ACTOR": "octocat",
 	}
 	d.fake.ResetRequests()
-	return runnersim.NewJob(filepath.Join(d.dir, fmt.Sprint(d.runs)), d.action, InProcess(app.Env{}), ctxVars, payload, DemoToken)
+	return runnersim.NewJob(filepath.Join(d.dir, fmt.Sprint(d.runs)), d.action, InProcess(app.Env{}), ctxVars, payload, Token)
 }
 
 func prEvent(action string) map[string]any {
 	return map[string]any{"action": action, "number": 42.0, "pull_request": map[string]any{
-		"number": 42.0, "head": map[string]any{"ref": "feature/login", "sha": DemoSHA}}}
+		"number": 42.0, "head": map[string]any{"ref": "feature/login", "sha": SHA}}}
 }
 
 // deploy runs one job: start, ./deploy.sh ending in outcome, post.
 func (d *demo) deploy(ctx context.Context, event, env, outcome string) int {
-	payload := map[string]any{"ref": "refs/heads/main", "after": DemoSHA}
+	payload := map[string]any{"ref": "refs/heads/main", "after": SHA}
 	if event == "pull_request" {
 		payload = prEvent("synchronize")
 	}
