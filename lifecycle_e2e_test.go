@@ -7,9 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/golden"
 )
@@ -313,7 +313,7 @@ func TestTheReadmesEnvRecipe(t *testing.T) {
 // variable start writes to GITHUB_ENV the same.
 func TestPostIfNamesTheVariableStartWrites(t *testing.T) {
 	t.Parallel()
-	if want := "env." + config.EnvDeploymentID + " != ''"; !strings.Contains(loadAction().Runs.PostIf, want) {
+	if want := "env." + handoff.EnvDeploymentID + " != ''"; !strings.Contains(loadAction().Runs.PostIf, want) {
 		t.Errorf("post-if %q does not test %s", loadAction().Runs.PostIf, want)
 	}
 }

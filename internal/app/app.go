@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/report"
 )
@@ -62,7 +62,9 @@ func StageOf(arg0 string) config.Stage {
 	return config.StageMain
 }
 
-// Run runs the stage that e.Args[0] names and returns the exit code.
+// Run runs the stage that e.Args[0] names and returns the exit code. It
+// is wiring: config reads the inputs, githubapi makes the client,
+// lifecycle acts, report tells the runner.
 func Run(ctx context.Context, e Env) (code int) {
 	a := githubactions.New(githubactions.WithGetenv(e.Getenv), githubactions.WithWriter(e.Stdout))
 	// The token is masked before anything else is printed (outside GitHub
@@ -70,33 +72,22 @@ func Run(ctx context.Context, e Env) (code int) {
 	if tok := a.GetInput("token"); tok != "" && config.OnActions(a) {
 		a.AddMask(tok)
 	}
-	// deployment is the deployment the step acts on, once known: a failure
-	// after that names it.
+	// deployment is the deployment the step acts on, once known.
 	var deployment int64
 	defer func() {
-		// go-githubactions panics when a file command cannot be written.
 		if r := recover(); r != nil {
-			msg := fmt.Sprint(r)
-			if deployment != 0 {
-				msg += fmt.Sprintf(" (deployment %d exists on GitHub; if it is left unfinished, finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` or failure)", deployment, deployment)
-			}
-			report.Errorf(a, "%s", msg)
+			report.Panicked(a, deployment, r)
 			code = 1
 		}
 	}()
 	stage := StageOf(e.Args[0])
-	if stage == config.StagePost && config.StartedByMain(a) == 0 {
+	if stage == config.StagePost && handoff.StartedByMain(a.Getenv) == 0 {
 		report.Logf(a, "Nothing to do: the main stage started no deployment.")
 		return 0
 	}
 	cfg, err := config.Load(a, stage)
 	if err != nil {
-		for _, line := range unjoin(err) {
-			report.Errorf(a, "%s", line)
-		}
-		if id := config.StartedByMain(a); stage == config.StagePost && id != 0 {
-			report.Errorf(a, "%s", unfinished(id))
-		}
+		report.BadInputs(a, stage, err)
 		return 1
 	}
 	p := githubapi.DefaultPolicy()
@@ -107,7 +98,7 @@ func Run(ctx context.Context, e Env) (code int) {
 	if cfg.Stage == config.StagePost && cfg.JobStatus == "cancelled" {
 		p, timeout = p.Cancelled(), CancelledTimeout
 	}
-	if cfg.Stage == config.StagePost || cfg.Step == config.StepStart || cfg.Step == config.StepFinish || cfg.Step == config.StepStatus {
+	if cfg.Stage == config.StagePost || !cfg.Step.IsTeardown() {
 		// Teardown has no such bound: pacing thousands of writes to
 		// GitHub's limits takes as long as it takes.
 		var cancel context.CancelFunc
@@ -135,14 +126,10 @@ func Run(ctx context.Context, e Env) (code int) {
 		deployment = res.DeploymentID
 	}
 	if err != nil {
-		if res != nil && res.DeploymentID != 0 && cfg.Stage == config.StageMain && cfg.Step == config.StepStart {
-			report.SaveStarted(a, cfg, res.DeploymentID)
-		}
-		report.Errorf(a, "%s", failure(cfg, err))
+		report.Failed(a, cfg, res, err)
 		return 1
 	}
-	describe(a, cfg, res)
-	report.Write(a, cfg, res)
+	report.Succeeded(a, cfg, res)
 	return 0
 }
 
@@ -161,93 +148,4 @@ func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*li
 		return lifecycle.Teardown(ctx, c, cfg)
 	}
 	return nil, fmt.Errorf("step %q has no implementation", cfg.Step)
-}
-
-// failure is the message for a failed step; a finish that failed says how
-// to finish the deployment by hand.
-func failure(cfg *config.Config, err error) string {
-	msg := err.Error()
-	if cfg.Stage == config.StageMain && (cfg.Step == config.StepFinish || cfg.Step == config.StepStatus) && cfg.DeploymentIDFrom != "" {
-		msg += fmt.Sprintf(" (deployment %d is %s)", cfg.DeploymentID, cfg.DeploymentIDFrom)
-	}
-	finishing := cfg.Stage == config.StagePost || cfg.Step == config.StepFinish
-	if finishing && cfg.DeploymentID != 0 {
-		msg += ". " + unfinished(cfg.DeploymentID)
-	}
-	return msg
-}
-
-// unfinished says how to finish a deployment the action leaves behind.
-func unfinished(id int64) string {
-	return fmt.Sprintf("Deployment %d may be left in_progress: finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` (or failure)", id, id)
-}
-
-// describe logs what the step did, one line each.
-func describe(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
-	if res.Skipped != "" {
-		report.Logf(a, "Nothing to do: %s.", res.Skipped)
-		return
-	}
-	for _, r := range res.Recovered {
-		report.Logf(a, "Recovered %s instead of sending it again.", r)
-	}
-	teardown := cfg.Step == config.StepDeactivateEnv || cfg.Step == config.StepDeleteEnv
-	if td := res.Teardown; td != nil && teardown {
-		verb := "Marked"
-		if td.DryRun {
-			verb = "Dry run: would mark"
-		}
-		report.Logf(a, "%s %d of %d deployments of %q inactive.", verb, len(td.Deactivated), td.Seen, td.Environment)
-		if cfg.Step == config.StepDeleteEnv {
-			verb = "Deleted"
-			if td.DryRun {
-				verb = "Dry run: would delete"
-			}
-			report.Logf(a, "%s %d deployments; environment deleted: %t%s.", verb, len(td.Deleted), td.EnvironmentDeleted, note(td.EnvironmentNote))
-		}
-	} else if td != nil && len(td.Deactivated) > 0 {
-		what := "earlier deployments of transient environment %q, which GitHub's auto_inactive skips"
-		if cfg.Step == config.StepStart {
-			what = "deployments of %q still running for this ref (supersede)"
-		}
-		verb := "Marked"
-		if td.DryRun {
-			verb = "Dry run: would mark"
-		}
-		report.Logf(a, "%s %d "+what+", inactive.", verb, len(td.Deactivated), td.Environment)
-	}
-	if res.DeploymentID != 0 && res.State != "" {
-		verb := "Deployment"
-		if res.Adopted {
-			verb = "Adopted deployment"
-		}
-		report.Logf(a, "%s %d of %s to %q is %s.", verb, res.DeploymentID, orDash(res.Ref), res.Environment, res.State)
-	}
-}
-
-func note(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " (" + s + ")"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// unjoin splits an errors.Join error into its messages.
-func unjoin(err error) []string {
-	var j interface{ Unwrap() []error }
-	if errors.As(err, &j) {
-		var out []string
-		for _, e := range j.Unwrap() {
-			out = append(out, e.Error())
-		}
-		return out
-	}
-	return []string{err.Error()}
 }

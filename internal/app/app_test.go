@@ -11,6 +11,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
@@ -87,7 +88,7 @@ func TestFailedFinishSaysWhereTheIdCameFromAndHowToFinish(t *testing.T) {
 	t.Parallel()
 	_, srv := fgtest.New(t, "")
 	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_STEP": "finish", "INPUT_STATE": "success", "GITHUB_REPOSITORY": fgtest.Repo,
-		"GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL, config.EnvDeploymentID: "999999"}
+		"GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL, handoff.EnvDeploymentID: "999999"}
 	var out bytes.Buffer
 	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	for _, want := range []string{"::error::", "deployment 999999 of octo-org/hello-world was not found (404)",

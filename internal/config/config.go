@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 )
 
 // Stage is the runner stage the binary was started for.
@@ -35,6 +37,10 @@ const (
 	StepDeactivateEnv Step = "deactivate-env"
 	StepDeleteEnv     Step = "delete-env"
 )
+
+// IsTeardown reports whether the step tears an environment down
+// (deactivate-env, delete-env).
+func (s Step) IsTeardown() bool { return s == StepDeactivateEnv || s == StepDeleteEnv }
 
 // Steps lists every value the `step` input takes, in the order the README
 // documents them.
@@ -63,20 +69,6 @@ func IsFinal(s string) bool {
 	}
 	return false
 }
-
-// Environment variables the action writes to GITHUB_ENV so that later steps
-// of the same job (and the post stage) know what an earlier step did.
-const (
-	// EnvDeploymentID holds the id of the deployment the job's last `start`
-	// created or adopted.
-	EnvDeploymentID = "DEPLOYMENT_ACTION_DEPLOYMENT_ID"
-	// EnvFinishedPrefix + id holds the final state a step gave that
-	// deployment, so the post stage leaves it alone.
-	EnvFinishedPrefix = "DEPLOYMENT_ACTION_FINISHED_"
-	// StateDeploymentID is the GITHUB_STATE key that tells the post stage
-	// which deployment its main stage started.
-	StateDeploymentID = "deployment_id"
-)
 
 // Run identifies the workflow run the action runs in.
 type Run struct {
@@ -222,13 +214,6 @@ func OnActions(a *githubactions.Action) bool {
 	return a.Getenv("GITHUB_ACTIONS") == "true"
 }
 
-// StartedByMain is the deployment the post stage's main stage started
-// (STATE_deployment_id), or 0. The post stage of a step whose main stage
-// started nothing has nothing to do, whatever its inputs.
-func StartedByMain(a *githubactions.Action) int64 {
-	return parseID(a.Getenv("STATE_" + StateDeploymentID))
-}
-
 // Load reads the inputs and context through a and validates them. A bad
 // input is an *InputError; nothing has been sent to GitHub when Load fails.
 func Load(a *githubactions.Action, stage Stage) (*Config, error) {
@@ -300,19 +285,17 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	c.DeploymentID, c.DeploymentIDFrom = r.id("deployment-id"), "the deployment-id input"
 	if c.DeploymentID == 0 {
 		c.DeploymentIDFrom = ""
-		if v := a.Getenv(EnvDeploymentID); v != "" && c.Step != StepStart {
-			c.DeploymentID, c.DeploymentIDFrom = parseID(v), "the deployment this job started ("+EnvDeploymentID+")"
+		if id := handoff.LastStarted(a.Getenv); id != 0 && c.Step != StepStart {
+			c.DeploymentID, c.DeploymentIDFrom = id, "the deployment this job started ("+handoff.EnvDeploymentID+")"
 		} else if c.EventDeployment != nil {
 			c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
 		}
 	}
-	c.StartedDeploymentID = StartedByMain(a)
+	c.StartedDeploymentID = handoff.StartedByMain(a.Getenv)
 	if stage == StagePost && c.StartedDeploymentID != 0 {
 		c.DeploymentID, c.DeploymentIDFrom = c.StartedDeploymentID, "the deployment this step started"
 	}
-	if c.DeploymentID != 0 {
-		c.FinishedState = a.Getenv(fmt.Sprintf("%s%d", EnvFinishedPrefix, c.DeploymentID))
-	}
+	c.FinishedState = handoff.Finished(a.Getenv, c.DeploymentID)
 	if stage == StageMain {
 		r.checkStep(c)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 )
 
 const sha = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c"
@@ -88,20 +89,20 @@ func TestLoadDefaults(t *testing.T) {
 					t.Errorf("deployment id %d event %+v", c.DeploymentID, c.EventDeployment)
 				}
 			}},
-		{name: "finish takes the id start exported", event: "push", inputs: map[string]string{"step": "finish"}, extra: []string{config.EnvDeploymentID, "77"},
+		{name: "finish takes the id start exported", event: "push", inputs: map[string]string{"step": "finish"}, extra: []string{handoff.EnvDeploymentID, "77"},
 			check: func(t *testing.T, c *config.Config) {
 				if c.DeploymentID != 77 {
 					t.Errorf("deployment id %d, want 77", c.DeploymentID)
 				}
 			}},
-		{name: "deployment-id input wins over the exported id", event: "push", inputs: map[string]string{"step": "status", "state": "queued", "deployment-id": "12"}, extra: []string{config.EnvDeploymentID, "77"},
+		{name: "deployment-id input wins over the exported id", event: "push", inputs: map[string]string{"step": "status", "state": "queued", "deployment-id": "12"}, extra: []string{handoff.EnvDeploymentID, "77"},
 			check: func(t *testing.T, c *config.Config) {
 				if c.DeploymentID != 12 {
 					t.Errorf("deployment id %d, want 12", c.DeploymentID)
 				}
 			}},
 		{name: "post finishes what its main started and sees a finish marker", event: "push", inputs: map[string]string{"environment": "staging"},
-			extra: []string{"STATE_deployment_id", "55", config.EnvFinishedPrefix + "55", "failure", config.EnvDeploymentID, "66"},
+			extra: []string{"STATE_deployment_id", "55", handoff.EnvFinishedPrefix + "55", "failure", handoff.EnvDeploymentID, "66"},
 			check: func(t *testing.T, c *config.Config) {
 				if c.StartedDeploymentID != 55 || c.DeploymentID != 55 || c.FinishedState != "failure" {
 					t.Errorf("started %d id %d finished %q", c.StartedDeploymentID, c.DeploymentID, c.FinishedState)

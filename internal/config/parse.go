@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 )
 
 // reader reads inputs and collects every problem, so that one run reports
@@ -179,13 +181,7 @@ func (r *reader) id(name string) int64 {
 }
 
 // parseID returns the positive number v spells, or 0.
-func parseID(v string) int64 {
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return n
-}
+func parseID(v string) int64 { return handoff.ParseID(v) }
 
 // count parses a non-negative whole number; empty is 0.
 func (r *reader) count(name string) int {

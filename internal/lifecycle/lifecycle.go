@@ -145,7 +145,9 @@ func Post(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
 	id := cfg.StartedDeploymentID
 	switch {
 	case id == 0:
-		return &Result{Skipped: "the main stage started no deployment"}, nil
+		// The app runs no post stage whose main stage started nothing
+		// (handoff.StartedByMain), before it reads any input.
+		return nil, fmt.Errorf("the post stage has no deployment to finish")
 	case !cfg.AutoFinish:
 		return &Result{DeploymentID: id, Skipped: "auto-finish is false"}, nil
 	case config.IsFinal(cfg.FinishedState):

@@ -275,7 +275,6 @@ func TestPostSkipsWithoutACall(t *testing.T) {
 		mod  func(c *config.Config)
 		want string
 	}{
-		{"main started nothing", func(c *config.Config) { c.StartedDeploymentID = 0 }, "started no deployment"},
 		{"auto-finish false", func(c *config.Config) { c.AutoFinish = false }, "auto-finish is false"},
 		{"finished by an earlier step", func(c *config.Config) { c.FinishedState = "failure" }, "already marked deployment 5 failure"},
 	}

@@ -27,18 +27,37 @@ func (c *Client) workers() int {
 	return Workers
 }
 
+// TeardownKind says why deployments were torn down.
+type TeardownKind int
+
+const (
+	// KindEnvironment is deactivate-env or delete-env.
+	KindEnvironment TeardownKind = iota
+	// KindSupersede is start's supersede: older deployments of the ref
+	// still running.
+	KindSupersede
+	// KindRetire is a success retiring the earlier deployments of a
+	// transient environment, which GitHub's auto_inactive skips.
+	KindRetire
+)
+
 // TeardownResult is what a teardown did, or in a dry run would do.
 type TeardownResult struct {
+	Kind        TeardownKind
 	Environment string
 	DryRun      bool
+	// Delete is true for delete-env: deployments (and the environment)
+	// are deleted, not only made inactive.
+	Delete bool
 	// Seen counts the deployments looked at; Kept those left alone by
 	// keep-latest.
 	Seen, Kept int
 	// Deactivated are the ids given an inactive status; Deleted the ids
 	// deleted.
 	Deactivated, Deleted []int64
-	// EnvironmentDeleted is true when the environment itself was deleted.
-	EnvironmentDeleted bool
+	// EnvironmentDeleted is true when the environment itself was deleted;
+	// WouldDeleteEnvironment when a dry run would have.
+	EnvironmentDeleted, WouldDeleteEnvironment bool
 	// EnvironmentNote says why the environment was not deleted.
 	EnvironmentNote string
 	Warnings        []string
@@ -56,7 +75,7 @@ type deploymentState struct {
 // gets an inactive status; delete-env then deletes the deployments and the
 // environment. Deployments already inactive get no write.
 func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	td := &TeardownResult{Environment: cfg.Environment, DryRun: cfg.DryRun}
+	td := &TeardownResult{Kind: KindEnvironment, Environment: cfg.Environment, DryRun: cfg.DryRun, Delete: cfg.Step == config.StepDeleteEnv}
 	res := &Result{Environment: cfg.Environment, Teardown: td}
 	ref := ""
 	if cfg.RefGiven {
@@ -78,7 +97,7 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 	if err := c.deactivate(ctx, cfg, all, func(s string) bool { return s != config.StateInactive }, td); err != nil {
 		return nil, err
 	}
-	if cfg.Step != config.StepDeleteEnv {
+	if !td.Delete {
 		res.Warnings = append(res.Warnings, td.Warnings...)
 		return res, nil
 	}
@@ -107,7 +126,7 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 // are still queued, pending or in progress inactive, before start creates a
 // new one, so that a crashed run does not leave one spinning.
 func Supersede(ctx context.Context, c *Client, cfg *config.Config) (*TeardownResult, error) {
-	td := &TeardownResult{Environment: cfg.Environment, DryRun: cfg.DryRun}
+	td := &TeardownResult{Kind: KindSupersede, Environment: cfg.Environment, DryRun: cfg.DryRun}
 	l, err := c.listDeployments(ctx, cfg.Environment, cfg.Ref)
 	if err != nil {
 		return nil, err
@@ -137,7 +156,7 @@ func retireTransient(ctx context.Context, c *Client, cfg *config.Config, st *git
 	if env == "" {
 		return nil, nil
 	}
-	td := &TeardownResult{Environment: env}
+	td := &TeardownResult{Kind: KindRetire, Environment: env}
 	l, err := c.listDeployments(ctx, env, "")
 	if err != nil {
 		return td, err
@@ -356,7 +375,7 @@ func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list
 // means there is nothing to delete.
 func (c *Client) deleteEnvironment(ctx context.Context, cfg *config.Config, td *TeardownResult) error {
 	if cfg.DryRun {
-		td.EnvironmentNote = "dry run"
+		td.WouldDeleteEnvironment = true
 		return nil
 	}
 	// go-github does not escape the name: "feature/login" must travel as

@@ -148,7 +148,11 @@ func TestDeleteEnv(t *testing.T) {
 			if td.EnvironmentDeleted != tt.wantEnv || e.repo.HasEnvironment(tt.env) == tt.wantEnv && tt.seed > 0 {
 				t.Errorf("environment deleted %v (exists %v), want %v", td.EnvironmentDeleted, e.repo.HasEnvironment(tt.env), tt.wantEnv)
 			}
-			if !strings.Contains(td.EnvironmentNote, tt.wantNote) {
+			if tt.wantNote == "dry run" {
+				if !td.WouldDeleteEnvironment || td.EnvironmentDeleted {
+					t.Errorf("dry run: would delete %t, deleted %t", td.WouldDeleteEnvironment, td.EnvironmentDeleted)
+				}
+			} else if !strings.Contains(td.EnvironmentNote, tt.wantNote) {
 				t.Errorf("note %q, want %q", td.EnvironmentNote, tt.wantNote)
 			}
 			if got := strings.Join(res.Warnings, "\n"); (tt.wantWarn == "") != (got == "") || !strings.Contains(got, tt.wantWarn) {

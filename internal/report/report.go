@@ -10,10 +10,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 )
 
@@ -41,7 +43,7 @@ func Outputs(cfg *config.Config, res *lifecycle.Result) map[string]string {
 	set("environment", res.Environment)
 	set("environment-url", res.EnvironmentURL)
 	set("log-url", res.LogURL)
-	if td := res.Teardown; td != nil && (cfg.Step == config.StepDeactivateEnv || cfg.Step == config.StepDeleteEnv) {
+	if td := res.Teardown; td != nil && td.Kind == lifecycle.KindEnvironment {
 		out["deactivated"] = strconv.Itoa(len(td.Deactivated))
 		out["deleted"] = strconv.Itoa(len(td.Deleted))
 		out["environment-deleted"] = strconv.FormatBool(td.EnvironmentDeleted)
@@ -77,13 +79,12 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 		}
 	}
 	if cfg.Stage == config.StageMain && res.Skipped == "" && res.DeploymentID != 0 {
-		id := strconv.FormatInt(res.DeploymentID, 10)
 		switch cfg.Step {
 		case config.StepStart:
-			SaveStarted(a, cfg, res.DeploymentID)
+			handoff.SaveStarted(files{a}, res.DeploymentID)
 		case config.StepFinish, config.StepStatus:
 			if config.IsFinal(res.State) {
-				fileCommand(a, "env", config.EnvFinishedPrefix+id, res.State)
+				handoff.SaveFinished(files{a}, res.DeploymentID, res.State)
 			}
 		}
 	}
@@ -128,24 +129,19 @@ func Neutralize(s string) string {
 	for strings.Contains(s, "##[") {
 		s = strings.ReplaceAll(s, "##[", "## [")
 	}
-	trimmed := strings.TrimLeft(s, " \t\f\v\u00a0\ufeff")
+	// The runner trims white space as .NET's TrimStart does: Unicode's.
+	trimmed := strings.TrimLeftFunc(s, unicode.IsSpace)
 	if strings.HasPrefix(trimmed, "::") {
 		s = s[:len(s)-len(trimmed)] + ": :" + trimmed[2:]
 	}
 	return s
 }
 
-// SaveStarted hands the deployment a start created to the post stage
-// (state) and to the job's later steps (environment), also when the start
-// failed after creating it: the post stage then still finishes it.
-func SaveStarted(a *githubactions.Action, cfg *config.Config, id int64) {
-	if !cfg.OnRunner {
-		return
-	}
-	v := strconv.FormatInt(id, 10)
-	fileCommand(a, "state", config.StateDeploymentID, v)
-	fileCommand(a, "env", config.EnvDeploymentID, v)
-}
+// files writes the hand-off's file commands (handoff.Writer).
+type files struct{ a *githubactions.Action }
+
+func (f files) SaveState(name, value string) { fileCommand(f.a, "state", name, value) }
+func (f files) SetEnv(name, value string)    { fileCommand(f.a, "env", name, value) }
 
 // fileCommand writes NAME=value to the runner's file for kind (output,
 // state, env) through go-githubactions, choosing a fresh delimiter when the

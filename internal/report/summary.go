@@ -40,8 +40,8 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 		}
 		b.WriteString("\n")
 	}
-	if td := res.Teardown; td != nil && (len(td.Deactivated) > 0 || len(td.Deleted) > 0 || cfg.Step == config.StepDeactivateEnv || cfg.Step == config.StepDeleteEnv) {
-		b.WriteString(teardownSummary(cfg, td))
+	if td := res.Teardown; td != nil && (len(td.Deactivated) > 0 || len(td.Deleted) > 0 || td.Kind == lifecycle.KindEnvironment) {
+		b.WriteString(teardownSummary(td))
 	}
 	return capSummary(b.String())
 }
@@ -57,7 +57,7 @@ func capSummary(s string) string {
 	return s[:cut+1] + "\n*(summary shortened)*\n"
 }
 
-func teardownSummary(cfg *config.Config, td *lifecycle.TeardownResult) string {
+func teardownSummary(td *lifecycle.TeardownResult) string {
 	var b strings.Builder
 	verb := func(done, would string) string {
 		if td.DryRun {
@@ -67,10 +67,10 @@ func teardownSummary(cfg *config.Config, td *lifecycle.TeardownResult) string {
 	}
 	env := code(td.Environment, false)
 	title := "Teardown of " + env
-	switch {
-	case cfg.Step == config.StepStart:
+	switch td.Kind {
+	case lifecycle.KindSupersede:
 		title = "Superseded in " + env
-	case cfg.Step != config.StepDeactivateEnv && cfg.Step != config.StepDeleteEnv:
+	case lifecycle.KindRetire:
 		title = "Earlier deployments of " + env + " retired"
 	}
 	if td.DryRun {
@@ -82,14 +82,14 @@ func teardownSummary(cfg *config.Config, td *lifecycle.TeardownResult) string {
 		row(&b, "Kept (keep-latest)", fmt.Sprint(td.Kept))
 	}
 	row(&b, verb("Marked inactive", "Would mark inactive"), ids(td.Deactivated))
-	if cfg.Step == config.StepDeleteEnv {
+	if td.Delete {
 		row(&b, verb("Deleted", "Would delete"), ids(td.Deleted))
-		env := verb("deleted", "would be deleted")
-		if !td.EnvironmentDeleted {
-			env = "kept: " + cell(td.EnvironmentNote)
-			if td.DryRun && td.EnvironmentNote == "dry run" {
-				env = "would be deleted"
-			}
+		env := "kept: " + cell(td.EnvironmentNote)
+		switch {
+		case td.EnvironmentDeleted:
+			env = "deleted"
+		case td.WouldDeleteEnvironment:
+			env = "would be deleted"
 		}
 		row(&b, "Environment", env)
 	}

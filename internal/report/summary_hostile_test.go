@@ -54,7 +54,7 @@ func TestHostileValuesDoNotSteerTheSummary(t *testing.T) {
 			cfg.Step = step
 			res := &lifecycle.Result{DeploymentID: 7, State: v, Environment: v, Ref: v, EnvironmentURL: "https://pr.example.com/x<y",
 				LogURL:   "https://github.com/octo-org/hello-world/actions/runs/1/attempts/1",
-				Teardown: &lifecycle.TeardownResult{Environment: v, Seen: 1, Deactivated: []int64{7}, EnvironmentNote: v}}
+				Teardown: &lifecycle.TeardownResult{Environment: v, Delete: step == config.StepDeleteEnv, Seen: 1, Deactivated: []int64{7}, EnvironmentNote: v}}
 			md := report.Summary(cfg, res)
 			html := render(t, md)
 			for _, m := range hrefs.FindAllStringSubmatch(html, -1) {

@@ -26,13 +26,13 @@ func TestSummaryGolden(t *testing.T) {
 		{"finish-success-with-retired-previews", cfg(config.StepFinish), &lifecycle.Result{
 			DeploymentID: 42, State: "success", Environment: "pr-7", Ref: "feature/login|x", EnvironmentURL: "https://pr-7.example.com",
 			LogURL: "https://github.com/octo-org/hello-world/actions/runs/1/attempts/1", Recovered: []string{"status success of deployment 42 (its answer was lost)"},
-			Teardown: &lifecycle.TeardownResult{Environment: "pr-7", Seen: 3, Deactivated: []int64{41, 40}},
+			Teardown: &lifecycle.TeardownResult{Kind: lifecycle.KindRetire, Environment: "pr-7", Seen: 3, Deactivated: []int64{41, 40}},
 		}},
 		{"delete-env", cfg(config.StepDeleteEnv), &lifecycle.Result{Environment: "pr-7", Teardown: &lifecycle.TeardownResult{
-			Environment: "pr-7", Seen: 25, Deactivated: many[:10], Deleted: many, EnvironmentNote: "the token may not delete environments",
+			Environment: "pr-7", Delete: true, Seen: 25, Deactivated: many[:10], Deleted: many, EnvironmentNote: "the token may not delete environments",
 		}}},
 		{"delete-env-dry-run", cfg(config.StepDeleteEnv), &lifecycle.Result{Environment: "pr-7", Teardown: &lifecycle.TeardownResult{
-			Environment: "pr-7", DryRun: true, Seen: 3, Kept: 1, Deactivated: []int64{2}, Deleted: []int64{2, 1}, EnvironmentNote: "dry run",
+			Environment: "pr-7", Delete: true, DryRun: true, Seen: 3, Kept: 1, Deactivated: []int64{2}, Deleted: []int64{2, 1}, WouldDeleteEnvironment: true,
 		}}},
 		{"deactivate-env-nothing-to-do", cfg(config.StepDeactivateEnv), &lifecycle.Result{Environment: "gone", Teardown: &lifecycle.TeardownResult{Environment: "gone"}}},
 	}

@@ -1,0 +1,140 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+)
+
+// This file is where a stage's outcome reaches the runner: what it did
+// (Succeeded), why it failed (Failed, BadInputs, Panicked), in log lines,
+// annotations, outputs, state, environment and the job summary.
+
+// Succeeded logs what the step did and writes its outputs, hand-off and
+// summary.
+func Succeeded(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
+	describe(a, res)
+	Write(a, cfg, res)
+}
+
+// Failed reports a step that failed. A start that created its deployment
+// before failing still hands it to the post stage, which finishes it; a
+// finish that failed says how to finish the deployment by hand.
+func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) {
+	if res != nil && res.DeploymentID != 0 && cfg.Stage == config.StageMain && cfg.Step == config.StepStart && cfg.OnRunner {
+		handoff.SaveStarted(files{a}, res.DeploymentID)
+	}
+	msg := err.Error()
+	if cfg.Stage == config.StageMain && (cfg.Step == config.StepFinish || cfg.Step == config.StepStatus) && cfg.DeploymentIDFrom != "" {
+		msg += fmt.Sprintf(" (deployment %d is %s)", cfg.DeploymentID, cfg.DeploymentIDFrom)
+	}
+	if (cfg.Stage == config.StagePost || cfg.Step == config.StepFinish) && cfg.DeploymentID != 0 {
+		msg += ". " + unfinished(cfg.DeploymentID)
+	}
+	Errorf(a, "%s", msg)
+}
+
+// BadInputs reports every bad input, one ::error:: each; a post stage
+// whose main stage started a deployment also says how to finish it.
+func BadInputs(a *githubactions.Action, stage config.Stage, err error) {
+	for _, line := range unjoin(err) {
+		Errorf(a, "%s", line)
+	}
+	if id := handoff.StartedByMain(a.Getenv); stage == config.StagePost && id != 0 {
+		Errorf(a, "%s", unfinished(id))
+	}
+}
+
+// Panicked reports a panic (go-githubactions panics when a file command
+// cannot be written), naming the deployment the step acts on, if known.
+func Panicked(a *githubactions.Action, deployment int64, r any) {
+	msg := fmt.Sprint(r)
+	if deployment != 0 {
+		msg += fmt.Sprintf(" (deployment %d exists on GitHub; if it is left unfinished, finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` or failure)", deployment, deployment)
+	}
+	Errorf(a, "%s", msg)
+}
+
+// unfinished says how to finish a deployment the action leaves behind.
+func unfinished(id int64) string {
+	return fmt.Sprintf("Deployment %d may be left in_progress: finish it with a step that has `step: finish`, `deployment-id: %d` and `state: success` (or failure)", id, id)
+}
+
+// describe logs what the step did, one line each.
+func describe(a *githubactions.Action, res *lifecycle.Result) {
+	if res.Skipped != "" {
+		Logf(a, "Nothing to do: %s.", res.Skipped)
+		return
+	}
+	for _, r := range res.Recovered {
+		Logf(a, "Recovered %s instead of sending it again.", r)
+	}
+	if td := res.Teardown; td != nil {
+		describeTeardown(a, td)
+	}
+	if res.DeploymentID != 0 && res.State != "" {
+		verb := "Deployment"
+		if res.Adopted {
+			verb = "Adopted deployment"
+		}
+		Logf(a, "%s %d of %s to %q is %s.", verb, res.DeploymentID, orDash(res.Ref), res.Environment, res.State)
+	}
+}
+
+func describeTeardown(a *githubactions.Action, td *lifecycle.TeardownResult) {
+	mark := "Marked"
+	if td.DryRun {
+		mark = "Dry run: would mark"
+	}
+	switch td.Kind {
+	case lifecycle.KindEnvironment:
+		Logf(a, "%s %d of %d deployments of %q inactive.", mark, len(td.Deactivated), td.Seen, td.Environment)
+		if td.Delete {
+			verb := "Deleted"
+			if td.DryRun {
+				verb = "Dry run: would delete"
+			}
+			Logf(a, "%s %d deployments; environment deleted: %t%s.", verb, len(td.Deleted), td.EnvironmentDeleted, note(td.EnvironmentNote))
+		}
+	case lifecycle.KindSupersede:
+		if len(td.Deactivated) > 0 {
+			Logf(a, "%s %d deployments of %q still running for this ref (supersede), inactive.", mark, len(td.Deactivated), td.Environment)
+		}
+	case lifecycle.KindRetire:
+		if len(td.Deactivated) > 0 {
+			Logf(a, "%s %d earlier deployments of transient environment %q, which GitHub's auto_inactive skips, inactive.", mark, len(td.Deactivated), td.Environment)
+		}
+	}
+}
+
+func note(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// unjoin splits an errors.Join error into its messages.
+func unjoin(err error) []string {
+	var j interface{ Unwrap() []error }
+	if errors.As(err, &j) {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
