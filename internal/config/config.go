@@ -217,15 +217,28 @@ func OnActions(a *githubactions.Action) bool {
 // Load reads the inputs and context through a and validates them. A bad
 // input is an *InputError; nothing has been sent to GitHub when Load fails.
 func Load(a *githubactions.Action, stage Stage) (*Config, error) {
-	ctx, err := a.Context()
-	if err != nil {
-		return nil, fmt.Errorf("read the workflow context (GITHUB_* variables and GITHUB_EVENT_PATH): %w", err)
+	c := &Config{Stage: stage}
+	if err := readContext(a, c); err != nil {
+		return nil, err
 	}
 	r := reader{a: a}
-	c := &Config{Stage: stage, Token: a.GetInput("token")}
-	c.Step = Step(r.oneOf("step", string(StepStart), Steps))
-	if c.Token == "" {
-		r.fail(&InputError{Input: "token", Want: "give a token with `deployments: write`; the default is ${{ github.token }}"})
+	readInputs(&r, c)
+	target(a, &r, c)
+	if stage == StageMain {
+		r.checkStep(c)
+	}
+	if err := r.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// readContext reads the workflow's context: GITHUB_* and RUNNER_*
+// variables, the event, and whether the runner's file commands are there.
+func readContext(a *githubactions.Action, c *Config) error {
+	ctx, err := a.Context()
+	if err != nil {
+		return fmt.Errorf("read the workflow context (GITHUB_* variables and GITHUB_EVENT_PATH): %w", err)
 	}
 	c.APIURL = strings.TrimRight(ctx.APIURL, "/")
 	c.ServerURL = strings.TrimRight(ctx.ServerURL, "/")
@@ -239,8 +252,17 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	c.Debug = a.Getenv("RUNNER_DEBUG") == "1"
 	c.OnRunner = a.Getenv("GITHUB_OUTPUT") != "" && a.Getenv("GITHUB_STATE") != "" && a.Getenv("GITHUB_ENV") != ""
 	readEvent(c, ctx.Event)
+	return nil
+}
 
-	c.Owner, c.Repo = r.repository("repository", ctx.Repository)
+// readInputs reads and checks every input, with the context's defaults.
+func readInputs(r *reader, c *Config) {
+	c.Token = r.a.GetInput("token")
+	if c.Token == "" {
+		r.fail(&InputError{Input: "token", Want: "give a token with `deployments: write`; the default is ${{ github.token }}"})
+	}
+	c.Step = Step(r.oneOf("step", string(StepStart), Steps))
+	c.Owner, c.Repo = r.repository("repository", c.Run.Repository)
 	c.Environment = r.environment("environment")
 	c.Ref = r.str("ref", "")
 	c.RefGiven = c.Ref != ""
@@ -281,28 +303,33 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	c.DeleteEnvironment = r.boolean("delete-environment", true)
 	c.DryRun = r.boolean("dry-run", false)
 	c.Supersede = r.boolean("supersede", false)
+}
 
-	c.DeploymentID, c.DeploymentIDFrom = r.id("deployment-id"), "the deployment-id input"
-	if c.DeploymentID == 0 {
-		c.DeploymentIDFrom = ""
-		if id := handoff.LastStarted(a.Getenv); id != 0 && c.Step != StepStart {
-			c.DeploymentID, c.DeploymentIDFrom = id, "the deployment this job started ("+handoff.EnvDeploymentID+")"
-		} else if c.EventDeployment != nil {
-			c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
-		}
-	}
+// target decides which deployment the step acts on, first match winning:
+//
+//  1. in the post stage, the deployment its main stage started
+//     (STATE_deployment_id);
+//  2. the deployment-id input;
+//  3. for finish and status, the deployment the job's last start created
+//     or adopted (DEPLOYMENT_ACTION_DEPLOYMENT_ID);
+//  4. on a deployment event, the event's deployment.
+//
+// DeploymentIDFrom says which, for error messages; FinishedState is the
+// final state an earlier step of the job gave it.
+func target(a *githubactions.Action, r *reader, c *Config) {
 	c.StartedDeploymentID = handoff.StartedByMain(a.Getenv)
-	if stage == StagePost && c.StartedDeploymentID != 0 {
+	input := r.id("deployment-id")
+	switch {
+	case c.Stage == StagePost && c.StartedDeploymentID != 0:
 		c.DeploymentID, c.DeploymentIDFrom = c.StartedDeploymentID, "the deployment this step started"
+	case input != 0:
+		c.DeploymentID, c.DeploymentIDFrom = input, "the deployment-id input"
+	case c.Step != StepStart && handoff.LastStarted(a.Getenv) != 0:
+		c.DeploymentID, c.DeploymentIDFrom = handoff.LastStarted(a.Getenv), "the deployment this job started ("+handoff.EnvDeploymentID+")"
+	case c.EventDeployment != nil:
+		c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
 	}
 	c.FinishedState = handoff.Finished(a.Getenv, c.DeploymentID)
-	if stage == StageMain {
-		r.checkStep(c)
-	}
-	if err := r.err(); err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // checkStep validates what each step needs beyond single inputs.

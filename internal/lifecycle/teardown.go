@@ -122,58 +122,6 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 	return res, nil
 }
 
-// Supersede marks the older deployments of the environment and ref that
-// are still queued, pending or in progress inactive, before start creates a
-// new one, so that a crashed run does not leave one spinning.
-func Supersede(ctx context.Context, c *Client, cfg *config.Config) (*TeardownResult, error) {
-	td := &TeardownResult{Kind: KindSupersede, Environment: cfg.Environment, DryRun: cfg.DryRun}
-	l, err := c.listDeployments(ctx, cfg.Environment, cfg.Ref)
-	if err != nil {
-		return nil, err
-	}
-	all := l.all
-	if l.truncated {
-		td.Warnings = append(td.Warnings, truncatedWarning(cfg.Environment))
-	}
-	td.Seen = len(all)
-	running := func(s string) bool {
-		return s == config.StateQueued || s == config.StatePending || s == config.StateInProgress || s == ""
-	}
-	return td, c.deactivate(ctx, cfg, all, running, td)
-}
-
-// retireTransient marks the deployments of a transient environment older
-// than the one that just succeeded, whose latest status is success,
-// inactive: GitHub's auto_inactive skips transient environments.
-func retireTransient(ctx context.Context, c *Client, cfg *config.Config, st *github.DeploymentStatus) (*TeardownResult, error) {
-	if !cfg.Transient {
-		return nil, nil
-	}
-	env := st.GetEnvironment()
-	if env == "" {
-		env = cfg.Environment
-	}
-	if env == "" {
-		return nil, nil
-	}
-	td := &TeardownResult{Kind: KindRetire, Environment: env}
-	l, err := c.listDeployments(ctx, env, "")
-	if err != nil {
-		return td, err
-	}
-	if l.truncated {
-		td.Warnings = append(td.Warnings, truncatedWarning(env))
-	}
-	older := l.all[:0:0]
-	for _, d := range l.all {
-		if d.GetID() < cfg.DeploymentID {
-			older = append(older, d)
-		}
-	}
-	td.Seen = len(older)
-	return td, c.deactivate(ctx, cfg, older, func(s string) bool { return s == config.StateSuccess }, td)
-}
-
 // MaxPages bounds the pages of 100 deployments a listing reads: 10,000
 // deployments. GitHub's Link header sizes nothing beyond it.
 const MaxPages = 100

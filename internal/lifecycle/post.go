@@ -1,0 +1,139 @@
+package lifecycle
+
+// post, finish and status: give a deployment its final (or any) state;
+// after a success in a transient environment, retire the earlier previews.
+// Every decision the post stage makes is in this file.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+)
+
+// Post is the post stage: it finishes the deployment this step's main
+// stage started, unless there is none, auto-finish is off, or it already
+// has a final state. A later step of this job that finished it says so
+// through the job's environment, and then Post makes no call; otherwise
+// Post reads the latest status once, and leaves a deployment that another
+// tool (another action, gh api, a deploy platform) already finished as it
+// is. Two calls at most, besides retiring a transient environment's
+// earlier deployments.
+func Post(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	id := cfg.StartedDeploymentID
+	switch {
+	case id == 0:
+		// The app runs no post stage whose main stage started nothing
+		// (handoff.StartedByMain), before it reads any input.
+		return nil, fmt.Errorf("the post stage has no deployment to finish")
+	case !cfg.AutoFinish:
+		return &Result{DeploymentID: id, Skipped: "auto-finish is false"}, nil
+	case config.IsFinal(cfg.FinishedState):
+		return &Result{DeploymentID: id, State: cfg.FinishedState,
+			Skipped: fmt.Sprintf("an earlier step already marked deployment %d %s", id, cfg.FinishedState)}, nil
+	}
+	if st, err := c.latestStatus(ctx, id); err == nil && st != nil && config.IsFinal(st.GetState()) {
+		return &Result{DeploymentID: id, State: st.GetState(),
+			Skipped: fmt.Sprintf("deployment %d is already %s (another tool or step finished it); it is left as it is", id, st.GetState())}, nil
+	}
+	// A failed read is no reason not to try the write: it reports its
+	// own failure.
+	return Finish(ctx, c, cfg)
+}
+
+// latestStatus is the newest status of deployment id (nil when it has none).
+func (c *Client) latestStatus(ctx context.Context, id int64) (*github.DeploymentStatus, error) {
+	list, _, err := c.GH.Repositories.ListDeploymentStatuses(ctx, c.Owner, c.Repo, id, &github.ListOptions{PerPage: 1})
+	if err != nil {
+		return nil, githubapi.Explain(githubapi.Call{Op: "read deployment status", Target: fmt.Sprintf("deployment %d", id)}, err)
+	}
+	if list == nil {
+		return nil, githubapi.Explain(githubapi.Call{Op: "read deployment status", Target: fmt.Sprintf("deployment %d", id)},
+			&githubapi.BadAnswerError{What: "the list of statuses was empty or null, not a JSON list"})
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	return list[0], nil
+}
+
+// Finish gives the deployment cfg.DeploymentID its final state: cfg.State,
+// else the job's outcome. A success carries the environment URL and
+// auto_inactive; in a transient environment it also retires the earlier
+// deployments that GitHub's auto_inactive leaves active.
+func Finish(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	state, err := cfg.FinalState()
+	if err != nil {
+		return nil, err
+	}
+	return c.setState(ctx, cfg, state)
+}
+
+// SetStatus adds a status with cfg.State to the deployment cfg.DeploymentID.
+func SetStatus(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	return c.setState(ctx, cfg, cfg.State)
+}
+
+func (c *Client) setState(ctx context.Context, cfg *config.Config, state string) (*Result, error) {
+	res := &Result{DeploymentID: cfg.DeploymentID, LogURL: cfg.LogURL, Ref: cfg.Ref}
+	req := &github.DeploymentStatusRequest{
+		State:       github.String(state),
+		LogURL:      nonEmpty(cfg.LogURL),
+		Description: c.statusDescription(cfg.Description, res),
+	}
+	if state == config.StateSuccess {
+		req.EnvironmentURL = nonEmpty(cfg.EnvironmentURL)
+		req.AutoInactive = github.Bool(cfg.AutoInactive)
+	}
+	st, err := c.createStatus(ctx, cfg.DeploymentID, req, res)
+	if err != nil {
+		return nil, err
+	}
+	res.fromStatus(st)
+	if state == config.StateSuccess && cfg.AutoInactive {
+		td, err := retireTransient(ctx, c, cfg, st)
+		if err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d is %s, but the earlier deployments of its transient environment could not all be marked inactive: %v", res.DeploymentID, state, err))
+		}
+		res.Teardown = td
+		if td != nil {
+			res.Warnings = append(res.Warnings, td.Warnings...)
+		}
+	}
+	return res, nil
+}
+
+// retireTransient marks the deployments of a transient environment older
+// than the one that just succeeded, whose latest status is success,
+// inactive: GitHub's auto_inactive skips transient environments.
+func retireTransient(ctx context.Context, c *Client, cfg *config.Config, st *github.DeploymentStatus) (*TeardownResult, error) {
+	if !cfg.Transient {
+		return nil, nil
+	}
+	env := st.GetEnvironment()
+	if env == "" {
+		env = cfg.Environment
+	}
+	if env == "" {
+		return nil, nil
+	}
+	td := &TeardownResult{Kind: KindRetire, Environment: env}
+	l, err := c.listDeployments(ctx, env, "")
+	if err != nil {
+		return td, err
+	}
+	if l.truncated {
+		td.Warnings = append(td.Warnings, truncatedWarning(env))
+	}
+	older := l.all[:0:0]
+	for _, d := range l.all {
+		if d.GetID() < cfg.DeploymentID {
+			older = append(older, d)
+		}
+	}
+	td.Seen = len(older)
+	return td, c.deactivate(ctx, cfg, older, func(s string) bool { return s == config.StateSuccess }, td)
+}

@@ -1,0 +1,226 @@
+package lifecycle
+
+// start: create (or adopt) a deployment and mark it in progress; with
+// supersede, first retire the older deployments of the ref still running.
+// Every decision start makes is in this file.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+)
+
+// Start creates a deployment for cfg.Ref in cfg.Environment, or adopts an
+// existing one (deployment-id, or the deployment event's), and gives it
+// cfg.InitialState. It makes two API calls, or one when it adopts. When
+// the deployment exists but its status could not be set, Start returns
+// both the result (with DeploymentID) and the error.
+func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
+	res := &Result{LogURL: cfg.LogURL, Environment: cfg.Environment, Ref: cfg.Ref}
+	if cfg.Supersede && cfg.DeploymentID == 0 {
+		td, err := Supersede(ctx, c, cfg)
+		if err != nil {
+			return nil, err
+		}
+		res.Teardown = td
+		res.Warnings = append(res.Warnings, td.Warnings...)
+	}
+	var d *github.Deployment
+	if cfg.DeploymentID != 0 {
+		res.Adopted = true
+		d = &github.Deployment{ID: github.Int64(cfg.DeploymentID)}
+		if ev := cfg.EventDeployment; ev != nil && ev.ID == cfg.DeploymentID {
+			res.Environment, res.Ref = ev.Environment, ev.Ref
+		}
+	} else {
+		var (
+			err   error
+			sends int
+		)
+		d, sends, err = c.createDeployment(ctx, cfg, res)
+		if err != nil {
+			return nil, err
+		}
+		if sends > 1 {
+			// An earlier send may still complete on GitHub's side after
+			// the check that let the create be sent again.
+			defer c.retireDuplicates(ctx, cfg, d.GetID(), res)
+		}
+		res.Environment = d.GetEnvironment()
+		res.Ref = d.GetRef()
+		res.DeploymentURL = d.GetURL()
+	}
+	res.DeploymentID = d.GetID()
+	st, err := c.createStatus(ctx, res.DeploymentID, &github.DeploymentStatusRequest{
+		State:       github.String(cfg.InitialState),
+		LogURL:      nonEmpty(cfg.LogURL),
+		Description: c.statusDescription(cfg.Description, res),
+	}, res)
+	if err != nil {
+		// The deployment exists: the result says which, so that the post
+		// stage can still give it a final state.
+		return res, err
+	}
+	res.fromStatus(st)
+	return res, nil
+}
+
+// Supersede marks the older deployments of the environment and ref that
+// are still queued, pending or in progress inactive, before start creates a
+// new one, so that a crashed run does not leave one spinning.
+func Supersede(ctx context.Context, c *Client, cfg *config.Config) (*TeardownResult, error) {
+	td := &TeardownResult{Kind: KindSupersede, Environment: cfg.Environment, DryRun: cfg.DryRun}
+	l, err := c.listDeployments(ctx, cfg.Environment, cfg.Ref)
+	if err != nil {
+		return nil, err
+	}
+	all := l.all
+	if l.truncated {
+		td.Warnings = append(td.Warnings, truncatedWarning(cfg.Environment))
+	}
+	td.Seen = len(all)
+	running := func(s string) bool {
+		return s == config.StateQueued || s == config.StatePending || s == config.StateInProgress || s == ""
+	}
+	return td, c.deactivate(ctx, cfg, all, running, td)
+}
+
+// MarkerKey is the payload key under which the action records the run that
+// created a deployment. After a lost answer it finds its own deployment by
+// it instead of creating a second one.
+const MarkerKey = config.PayloadMarkerKey
+
+// Marker identifies the step of a run attempt that created a deployment.
+// The legs of a matrix share the job's name: JobIndex (strategy.job-index)
+// tells them apart.
+type Marker struct {
+	RunID      int64  `json:"run_id"`
+	RunAttempt int64  `json:"run_attempt"`
+	Job        string `json:"job,omitempty"`
+	JobIndex   string `json:"job_index,omitempty"`
+	Step       string `json:"step,omitempty"`
+}
+
+func markerOf(cfg *config.Config) Marker {
+	return Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step}
+}
+
+// payloadWithMarker is the user's payload plus the run marker.
+func payloadWithMarker(cfg *config.Config) map[string]any {
+	p := make(map[string]any, len(cfg.Payload)+1)
+	for k, v := range cfg.Payload {
+		p[k] = v
+	}
+	p[MarkerKey] = markerOf(cfg)
+	return p
+}
+
+// hasMarker reports whether d's payload carries marker m.
+func hasMarker(d *github.Deployment, m Marker) bool {
+	var p struct {
+		M *Marker `json:"deployment_action"`
+	}
+	if len(d.Payload) == 0 || json.Unmarshal(d.Payload, &p) != nil || p.M == nil {
+		return false
+	}
+	return *p.M == m
+}
+
+// createDeployment creates the deployment, or finds it created after a
+// lost answer. sends counts the creates sent: more than one means an
+// earlier one may still complete on GitHub's side.
+func (c *Client) createDeployment(ctx context.Context, cfg *config.Config, res *Result) (*github.Deployment, int, error) {
+	req := &github.DeploymentRequest{
+		Ref:                   github.String(cfg.Ref),
+		Task:                  github.String(cfg.Task),
+		AutoMerge:             github.Bool(cfg.AutoMerge),
+		RequiredContexts:      cfg.RequiredContexts,
+		Payload:               payloadWithMarker(cfg),
+		Environment:           github.String(cfg.Environment),
+		Description:           nonEmpty(cfg.Description),
+		TransientEnvironment:  github.Bool(cfg.Transient),
+		ProductionEnvironment: cfg.Production,
+	}
+	call := githubapi.Call{Op: "create deployment", Target: fmt.Sprintf("ref %s of %s/%s", cfg.Ref, c.Owner, c.Repo), Write: true}
+	var d *github.Deployment
+	sends := 0
+	err := c.write(ctx, call, func() error {
+		var err error
+		sends++
+		d, _, err = c.GH.Repositories.CreateDeployment(ctx, c.Owner, c.Repo, req)
+		if err == nil && d.GetID() <= 0 {
+			err = &githubapi.BadAnswerError{What: "the created deployment has no id"}
+		}
+		return err
+	}, func() (bool, error) {
+		found, err := c.findOwnDeployment(ctx, cfg)
+		if found != nil {
+			d = found
+			res.Recovered = append(res.Recovered, fmt.Sprintf("deployment %d (its creation's answer was lost)", found.GetID()))
+		}
+		return found != nil, err
+	})
+	return d, sends, err
+}
+
+// findOwnDeployment looks among the newest deployments of the ref,
+// environment and task for the one this run's step created.
+func (c *Client) findOwnDeployment(ctx context.Context, cfg *config.Config) (*github.Deployment, error) {
+	list, _, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, &github.DeploymentsListOptions{
+		Ref: cfg.Ref, Environment: cfg.Environment, Task: cfg.Task, ListOptions: github.ListOptions{PerPage: 10},
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := markerOf(cfg)
+	for _, d := range list {
+		if d.GetID() > 0 && hasMarker(d, m) {
+			return d, nil
+		}
+	}
+	return nil, nil
+}
+
+// DuplicatePause is how long start waits, after a create it had to send
+// more than once, before it looks for a duplicate that an earlier send
+// made on GitHub's side after all.
+const DuplicatePause = 5 * time.Second
+
+// retireDuplicates finds the deployments other than keep that carry this
+// step's run marker, left by a create whose answer was lost but which
+// GitHub still carried out, and marks them inactive and deletes them. What
+// it cannot clean up is a warning naming the deployment.
+func (c *Client) retireDuplicates(ctx context.Context, cfg *config.Config, keep int64, res *Result) {
+	if err := c.Policy.Sleep(ctx, DuplicatePause); err != nil {
+		return
+	}
+	list, _, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, &github.DeploymentsListOptions{
+		Ref: cfg.Ref, Environment: cfg.Environment, Task: cfg.Task, ListOptions: github.ListOptions{PerPage: 30},
+	})
+	if err != nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d was created after a lost answer, and looking for a duplicate of it failed: %s", keep, githubapi.Describe(err)))
+		return
+	}
+	m := markerOf(cfg)
+	for _, d := range list {
+		id := d.GetID()
+		if id <= 0 || id == keep || !hasMarker(d, m) {
+			continue
+		}
+		_, err := c.markInactive(ctx, cfg, id)
+		if err == nil {
+			_, err = c.GH.Repositories.DeleteDeployment(ctx, c.Owner, c.Repo, id)
+		}
+		if err != nil && githubapi.StatusCode(err) != 404 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d duplicates deployment %d (a create whose answer was lost, carried out by GitHub after all) and could not be removed: %s; delete it by hand", id, keep, githubapi.Describe(err)))
+			continue
+		}
+		res.Recovered = append(res.Recovered, fmt.Sprintf("duplicate deployment %d (an earlier create completed late; marked inactive and deleted)", id))
+	}
+}
