@@ -1,0 +1,91 @@
+package githubapi
+
+// The retry policy: how often, how long, and which requests may be sent
+// again.
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// Policy says how often and how long requests are retried. Waits go through
+// Sleep and time through Now, so tests run without sleeping.
+type Policy struct {
+	// Tries bounds the tries of one request after 5xx answers, dropped
+	// connections and timeouts.
+	Tries int
+	// BaseDelay is the first back-off; it doubles each try, up to MaxDelay,
+	// with full jitter.
+	BaseDelay, MaxDelay time.Duration
+	// Budget bounds the time spent on one request's retries.
+	Budget time.Duration
+	// PerTry bounds one try.
+	PerTry time.Duration
+	// MaxResetWait is the longest the action waits for an exhausted primary
+	// rate limit to reset; a later reset fails the request at once.
+	MaxResetWait time.Duration
+	// MaxLimitWaits bounds how many rate-limit waits one request may do.
+	MaxLimitWaits int
+	// SecondaryDefault is the wait after a secondary rate limit answer
+	// without Retry-After (GitHub: "at least one minute").
+	SecondaryDefault time.Duration
+	// MaxRetryAfter is the longest Retry-After the action waits; a longer
+	// one fails the request at once.
+	MaxRetryAfter time.Duration
+	Sleep         func(context.Context, time.Duration) error
+	Now           func() time.Time
+	Rand          func() float64
+}
+
+// DefaultPolicy is the policy the action runs with: 5 tries and 30 s for
+// errors, rate limits waited out as GitHub says.
+func DefaultPolicy() Policy {
+	return Policy{
+		Tries: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 8 * time.Second,
+		Budget: 30 * time.Second, PerTry: 30 * time.Second,
+		MaxResetWait: time.Minute, MaxLimitWaits: 20, SecondaryDefault: time.Minute, MaxRetryAfter: 5 * time.Minute,
+		Sleep: Sleep, Now: time.Now, Rand: rand.Float64,
+	}
+}
+
+// Cancelled is the policy for a post stage after the job was cancelled:
+// the runner gives post steps only the job's cancel window (5 minutes by
+// default, and it ends the worker 15 s before), shared by every post step,
+// so tries, back-off and rate-limit waits are cut well inside it.
+func (p Policy) Cancelled() Policy {
+	p.Tries = min(p.Tries, 3)
+	p.MaxDelay = min(p.MaxDelay, 4*time.Second)
+	p.Budget = min(p.Budget, 15*time.Second)
+	p.PerTry = min(p.PerTry, 15*time.Second)
+	p.MaxResetWait = min(p.MaxResetWait, 20*time.Second)
+	p.MaxRetryAfter = min(p.MaxRetryAfter, 20*time.Second)
+	p.SecondaryDefault = min(p.SecondaryDefault, 20*time.Second)
+	p.MaxLimitWaits = min(p.MaxLimitWaits, 2)
+	return p
+}
+
+// Backoff is the wait before try n+1 (n counts from 1), with full jitter.
+func (p Policy) Backoff(n int) time.Duration {
+	d := p.BaseDelay << (n - 1)
+	if d > p.MaxDelay || d <= 0 {
+		d = p.MaxDelay
+	}
+	return d/2 + time.Duration(p.Rand()*float64(d/2))
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// createsContent tells the requests GitHub counts against its content
+// creation limits: those that create or change something (a DELETE
+// creates nothing, and is left to the secondary rate limit handling).
+func createsContent(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
