@@ -1,114 +1,128 @@
 package fakegithub
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// route dispatches a request to its endpoint. path is escaped: an
-// environment name arrives as one escaped segment ("feature%2Flogin").
-func (f *Fake) route(w http.ResponseWriter, r *http.Request, path string, body []byte) {
-	seg := strings.Split(strings.Trim(path, "/"), "/")
-	for i, s := range seg {
-		if u, err := url.PathUnescape(s); err == nil {
-			seg[i] = u
-		}
-	}
-	if len(seg) < 4 || seg[0] != "repos" {
-		writeError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	rp := f.repos[seg[1]+"/"+seg[2]]
-	if rp == nil {
-		writeError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	rest := seg[3:]
-	m := r.Method
-	switch {
-	case rest[0] == "deployments" && len(rest) == 1 && m == http.MethodPost:
-		f.createDeployment(w, r, rp, body)
-	case rest[0] == "deployments" && len(rest) == 1 && m == http.MethodGet:
-		f.listDeployments(w, r, rp)
-	case rest[0] == "deployments" && len(rest) >= 2:
-		id, err := strconv.ParseInt(rest[1], 10, 64)
-		d := rp.deployment(id)
-		if err != nil || d == nil {
-			writeError(w, http.StatusNotFound, "Not Found")
-			return
-		}
-		switch {
-		case len(rest) == 2 && m == http.MethodGet:
-			writeJSON(w, http.StatusOK, f.deploymentJSON(r, rp, d))
-		case len(rest) == 2 && m == http.MethodDelete:
-			f.deleteDeployment(w, rp, d)
-		case len(rest) == 3 && rest[2] == "statuses" && m == http.MethodPost:
-			f.createStatus(w, r, rp, d, body)
-		case len(rest) == 3 && rest[2] == "statuses" && m == http.MethodGet:
-			list := make([]any, 0, len(d.statuses))
-			for _, s := range d.statuses {
-				list = append(list, f.statusJSON(r, rp, d, s))
+// routes are the endpoints the fake serves, as http.ServeMux patterns;
+// the mux gives {name} unescaped, so an environment name arrives whole
+// ("feature%2Flogin" is "feature/login"). Anything else goes to the
+// catch-all, which answers 404 and tells OnUnrouted.
+func (f *Fake) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	const repoPath = "/repos/{owner}/{repo}"
+	handle := func(pattern string, h func(w http.ResponseWriter, r *http.Request, rp *repo, body []byte)) {
+		method, path, _ := strings.Cut(pattern, " ")
+		mux.HandleFunc(method+" "+repoPath+path, func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			rp := f.repos[r.PathValue("owner")+"/"+r.PathValue("repo")]
+			if rp == nil {
+				writeError(w, http.StatusNotFound, "Not Found")
+				return
 			}
-			f.page(w, r, list)
-		case len(rest) == 4 && rest[2] == "statuses" && m == http.MethodGet:
-			sid, _ := strconv.ParseInt(rest[3], 10, 64)
-			for _, s := range d.statuses {
-				if s.ID == sid {
-					writeJSON(w, http.StatusOK, f.statusJSON(r, rp, d, s))
-					return
-				}
+			h(w, r, rp, body)
+		})
+	}
+	withDeployment := func(h func(w http.ResponseWriter, r *http.Request, rp *repo, d *deployment, body []byte)) func(http.ResponseWriter, *http.Request, *repo, []byte) {
+		return func(w http.ResponseWriter, r *http.Request, rp *repo, body []byte) {
+			id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+			d := rp.deployment(id)
+			if err != nil || d == nil {
+				writeError(w, http.StatusNotFound, "Not Found")
+				return
 			}
-			writeError(w, http.StatusNotFound, "Not Found")
-		default:
-			writeError(w, http.StatusNotFound, "Not Found")
+			h(w, r, rp, d, body)
 		}
-	case rest[0] == "environments" && len(rest) == 1 && m == http.MethodGet:
-		names := make([]string, 0, len(rp.environments))
-		for n := range rp.environments {
-			names = append(names, n)
+	}
+	handle("POST /deployments", f.createDeployment)
+	handle("GET /deployments", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) { f.listDeployments(w, r, rp) })
+	handle("GET /deployments/{id}", withDeployment(func(w http.ResponseWriter, r *http.Request, rp *repo, d *deployment, _ []byte) {
+		writeJSON(w, http.StatusOK, f.deploymentJSON(r, rp, d))
+	}))
+	handle("DELETE /deployments/{id}", withDeployment(func(w http.ResponseWriter, _ *http.Request, rp *repo, d *deployment, _ []byte) {
+		f.deleteDeployment(w, rp, d)
+	}))
+	handle("POST /deployments/{id}/statuses", withDeployment(f.createStatus))
+	handle("GET /deployments/{id}/statuses", withDeployment(func(w http.ResponseWriter, r *http.Request, rp *repo, d *deployment, _ []byte) {
+		list := make([]any, 0, len(d.statuses))
+		for _, s := range d.statuses {
+			list = append(list, f.statusJSON(r, rp, d, s))
 		}
-		sort.Strings(names)
+		f.page(w, r, list)
+	}))
+	handle("GET /deployments/{id}/statuses/{sid}", withDeployment(func(w http.ResponseWriter, r *http.Request, rp *repo, d *deployment, _ []byte) {
+		sid, _ := strconv.ParseInt(r.PathValue("sid"), 10, 64)
+		for _, s := range d.statuses {
+			if s.ID == sid {
+				writeJSON(w, http.StatusOK, f.statusJSON(r, rp, d, s))
+				return
+			}
+		}
+		writeError(w, http.StatusNotFound, "Not Found")
+	}))
+	handle("GET /environments", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) {
 		envs := []any{}
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(rp.environments)) {
 			envs = append(envs, f.environmentJSON(r, rp, n))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"total_count": len(envs), "environments": envs})
-	case rest[0] == "environments" && len(rest) == 2:
-		name := rest[1]
-		_, exists := rp.environments[name]
-		switch m {
-		case http.MethodGet:
-			if !exists {
-				writeError(w, http.StatusNotFound, "Not Found")
-				return
-			}
-			writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, name))
-		case http.MethodPut:
-			if !exists {
-				rp.environments[name] = f.now()
-			}
-			writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, name))
-		case http.MethodDelete:
-			if !exists {
-				writeError(w, http.StatusNotFound, "Not Found")
-				return
-			}
-			delete(rp.environments, name)
-			w.WriteHeader(http.StatusNoContent)
-		default:
+	})
+	handle("GET /environments/{name}", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) {
+		if _, ok := rp.environments[r.PathValue("name")]; !ok {
 			writeError(w, http.StatusNotFound, "Not Found")
+			return
 		}
-	default:
+		writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, r.PathValue("name")))
+	})
+	handle("PUT /environments/{name}", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) {
+		name := r.PathValue("name")
+		if _, ok := rp.environments[name]; !ok {
+			rp.environments[name] = f.now()
+		}
+		writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, name))
+	})
+	handle("DELETE /environments/{name}", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) {
+		name := r.PathValue("name")
+		if _, ok := rp.environments[name]; !ok {
+			writeError(w, http.StatusNotFound, "Not Found")
+			return
+		}
+		delete(rp.environments, name)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if f.OnUnrouted != nil {
+			f.OnUnrouted(r)
+		}
 		writeError(w, http.StatusNotFound, "Not Found")
+	})
+	return mux
+}
+
+// route serves a request whose path, without the API root's prefix, is
+// path (escaped).
+func (f *Fake) route(w http.ResponseWriter, r *http.Request, path string, body []byte) {
+	f.muxOnce.Do(func() { f.mux = f.routes() })
+	r2 := r.Clone(r.Context())
+	r2.URL.RawPath = path
+	if p, err := url.PathUnescape(path); err == nil {
+		r2.URL.Path = p
 	}
+	r2.Body = io.NopCloser(bytes.NewReader(body))
+	f.mux.ServeHTTP(w, r2)
 }
 
 type deploymentRequest struct {

@@ -53,6 +53,9 @@ type Fake struct {
 	// ValidateResponse, when set, checks every answer the fake gives
 	// (injected faults aside); one it refuses goes to OnInvalid.
 	ValidateResponse func(r *http.Request, code int, header http.Header, body []byte) error
+	// OnUnrouted, when set, is told of a request no endpoint of the fake
+	// serves (it gets 404): a test fails on it.
+	OnUnrouted func(r *http.Request)
 	// Latency delays every answer.
 	Latency time.Duration
 	// Now is the fake's clock (time.Now when nil): rate limit windows and
@@ -61,6 +64,8 @@ type Fake struct {
 	// Sleep waits out Latency (time.Sleep when nil).
 	Sleep func(time.Duration)
 
+	muxOnce     sync.Once
+	mux         *http.ServeMux
 	mu          sync.Mutex
 	inflight    int
 	maxInflight int

@@ -59,6 +59,9 @@ func NewFake(t testing.TB, prefix string) *fakegithub.Fake {
 	f.OnInvalid = func(r *http.Request, err error) {
 		t.Errorf("GitHub's OpenAPI description does not allow this: %v", err)
 	}
+	f.OnUnrouted = func(r *http.Request) {
+		t.Errorf("the fake GitHub has no endpoint for %s %s", r.Method, r.URL.EscapedPath())
+	}
 	f.AddRepo(Repo).AddRef("main", SHA)
 	return f
 }
