@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
@@ -59,12 +58,7 @@ Context flags, used where GitHub's variables are absent: --%s
 
 Inputs (flags, or INPUT_<NAME> with the name upper-cased and hyphens kept):
 `, app.Version, app.PostName, strings.Join(contextFlagNames(), ", --"))
-	names := make([]string, 0, len(a.Inputs))
-	for n := range a.Inputs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range a.InputNames() {
 		in := a.Inputs[n]
 		def := ""
 		if in.Default != "" {

@@ -5,7 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
@@ -81,10 +82,5 @@ func Local(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // contextFlagNames lists the context flags for --help.
 func contextFlagNames() []string {
-	names := make([]string, 0, len(contextFlags))
-	for n := range contextFlags {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(contextFlags))
 }

@@ -9,9 +9,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
@@ -171,11 +172,7 @@ func (d *demo) show(title, log string, outputs map[string]string, repo *fakegith
 		}
 	}
 	if len(outputs) > 0 {
-		keys := make([]string, 0, len(outputs))
-		for k := range outputs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(outputs))
 		fmt.Fprintln(d.w, "  outputs:")
 		for _, k := range keys {
 			fmt.Fprintf(d.w, "    %s=%s\n", k, outputs[k])

@@ -7,7 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -58,11 +59,7 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 		Warningf(a, "%s", w)
 	}
 	out := Outputs(cfg, res)
-	keys := make([]string, 0, len(out))
-	for k := range out {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(out))
 	if !cfg.OnRunner {
 		// Outside GitHub Actions: the outputs are printed, and there are no
 		// later steps or post stage to hand anything to.
