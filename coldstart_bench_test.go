@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
 // BenchmarkColdStart starts the release build of the binary (stripped,
@@ -35,7 +37,7 @@ func BenchmarkColdStart(b *testing.B) {
 	dir := b.TempDir()
 	env := []string{
 		"GITHUB_ACTIONS=true", "INPUT_TOKEN=t", "INPUT_STEP=start", "INPUT_ENVIRONMENT=staging",
-		"GITHUB_REPOSITORY=octo-org/hello-world", "GITHUB_SHA=1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c",
+		"GITHUB_REPOSITORY=" + fgtest.Repo, "GITHUB_SHA=" + fgtest.SHA,
 		"GITHUB_API_URL=http://" + ln.Addr().String(), "GITHUB_RUN_ID=1", "GITHUB_EVENT_NAME=push",
 		"GITHUB_OUTPUT=" + filepath.Join(dir, "output"), "GITHUB_STATE=" + filepath.Join(dir, "state"), "GITHUB_ENV=" + filepath.Join(dir, "env"),
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
@@ -50,11 +51,7 @@ func TestMain(m *testing.M) {
 }
 
 func loadAction() *runnersim.Action {
-	data, err := os.ReadFile("action.yml")
-	if err != nil {
-		panic(err)
-	}
-	a, err := runnersim.ParseAction(data)
+	a, err := actionyml.Parse(actionYAML)
 	if err != nil {
 		panic(err)
 	}
@@ -86,7 +83,7 @@ func binary(ctx context.Context, l runnersim.Launch) int {
 func newJob(t testing.TB, event string, launch runnersim.Launcher) (*runnersim.Job, *fakegithub.Fake, *httptest.Server) {
 	t.Helper()
 	f, srv := fgtest.New(t, "")
-	raw, err := os.ReadFile(filepath.Join("testdata", "events", event+".json"))
+	raw, err := os.ReadFile(fgtest.EventPath(event))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,12 +91,7 @@ func newJob(t testing.TB, event string, launch runnersim.Launcher) (*runnersim.J
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		t.Fatal(err)
 	}
-	ctx := map[string]string{
-		"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_REPOSITORY_OWNER": "octo-org", "GITHUB_SHA": fgtest.SHA,
-		"GITHUB_REF": "refs/heads/main", "GITHUB_EVENT_NAME": event, "GITHUB_API_URL": srv.URL,
-		"GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "314", "GITHUB_RUN_ATTEMPT": "1",
-		"GITHUB_JOB": "deploy", "GITHUB_WORKFLOW": "Deploy", "GITHUB_ACTOR": "octocat", "GITHUB_WORKSPACE": "/github/workspace",
-	}
+	ctx := fgtest.Context(srv.URL, "GITHUB_EVENT_NAME", event)
 	if strings.HasPrefix(event, "pull_request") {
 		ctx["GITHUB_EVENT_NAME"] = "pull_request"
 		ctx["GITHUB_REF"] = "refs/pull/42/merge"

@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -37,16 +36,11 @@ func TestStageOf(t *testing.T) {
 func TestLifecycleInProcess(t *testing.T) {
 	t.Parallel()
 	f, srv := fgtest.New(t, "")
-	yml, err := os.ReadFile("../../action.yml")
+	a, err := runnersim.ParseAction(fgtest.ActionYAML(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := runnersim.ParseAction(yml)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctxVars := map[string]string{"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_EVENT_NAME": "push",
-		"GITHUB_API_URL": srv.URL, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "5", "RUNNER_DEBUG": "1"}
+	ctxVars := fgtest.Context(srv.URL, "RUNNER_DEBUG", "1")
 	job := runnersim.NewJob(t.TempDir(), a, demo.InProcess(app.Env{}), ctxVars, map[string]any{}, fgtest.Token)
 	main, err := job.Run(context.Background(), runnersim.Step{ID: "start", With: map[string]string{"environment": "qa"}})
 	if err != nil || main.ExitCode != 0 {
@@ -75,8 +69,7 @@ func TestLifecycleInProcess(t *testing.T) {
 func TestNoRunnerFilesPrintsOutputs(t *testing.T) {
 	t.Parallel()
 	_, srv := fgtest.New(t, "")
-	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_ENVIRONMENT": "qa", "GITHUB_REPOSITORY": fgtest.Repo,
-		"GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL}
+	env := fgtest.Stage(srv.URL, map[string]string{"environment": "qa"})
 	var out bytes.Buffer
 	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	if code != 0 || !strings.Contains(out.String(), "output deployment-id=1001") || strings.Contains(out.String(), fgtest.Token) {
@@ -87,8 +80,7 @@ func TestNoRunnerFilesPrintsOutputs(t *testing.T) {
 func TestFailedFinishSaysWhereTheIdCameFromAndHowToFinish(t *testing.T) {
 	t.Parallel()
 	_, srv := fgtest.New(t, "")
-	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_STEP": "finish", "INPUT_STATE": "success", "GITHUB_REPOSITORY": fgtest.Repo,
-		"GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL, handoff.EnvDeploymentID: "999999"}
+	env := fgtest.Stage(srv.URL, map[string]string{"step": "finish", "state": "success"}, handoff.EnvDeploymentID, "999999")
 	var out bytes.Buffer
 	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	for _, want := range []string{"::error::", "deployment 999999 of octo-org/hello-world was not found (404)",

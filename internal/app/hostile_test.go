@@ -21,8 +21,7 @@ import (
 func runMain(t *testing.T, inputs map[string]string) (int, string, int) {
 	t.Helper()
 	f, srv := fgtest.New(t, "")
-	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_STEP": "start", "INPUT_TASK": "deploy", "INPUT_ENVIRONMENT": "qa",
-		"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL, "GITHUB_ACTIONS": "true"}
+	env := fgtest.Stage(srv.URL, map[string]string{"step": "start", "task": "deploy", "environment": "qa"}, "GITHUB_ACTIONS", "true")
 	for k, v := range inputs {
 		env[k] = v
 	}
@@ -103,8 +102,7 @@ func TestHostileValuesInjectNoCommand(t *testing.T) {
 func TestAPostWithBadInputsNamesTheDeploymentItLeaves(t *testing.T) {
 	t.Parallel()
 	_, srv := fgtest.New(t, "")
-	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_CANCELLED-STATE": "bogus", "INPUT_JOB-STATUS": "cancelled",
-		"STATE_deployment_id": "1001", "GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL}
+	env := fgtest.Stage(srv.URL, map[string]string{"cancelled-state": "bogus", "job-status": "cancelled"}, "STATE_deployment_id", "1001")
 	var out bytes.Buffer
 	code := app.Run(context.Background(), app.Env{Args: []string{app.PostName}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	for _, want := range []string{`input "cancelled-state"`, "Deployment 1001 may be left in_progress", "deployment-id: 1001"} {
@@ -121,8 +119,7 @@ func TestSupersedeInADryRunSaysWhatItWouldDo(t *testing.T) {
 	t.Parallel()
 	f, srv := fgtest.New(t, "")
 	f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{Environment: "qa", Ref: fgtest.SHA, States: []string{"in_progress"}})
-	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_ENVIRONMENT": "qa", "INPUT_SUPERSEDE": "true", "INPUT_DRY-RUN": "true",
-		"INPUT_TASK": "deploy", "GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL}
+	env := fgtest.Stage(srv.URL, map[string]string{"environment": "qa", "supersede": "true", "dry-run": "true", "task": "deploy"})
 	var out bytes.Buffer
 	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	if code != 0 || !strings.Contains(out.String(), "Dry run: would mark 1 deployments") || strings.Contains(out.String(), "Marked") {
@@ -139,10 +136,9 @@ func TestAFileCommandThatCannotBeWrittenNamesTheDeployment(t *testing.T) {
 	t.Parallel()
 	_, srv := fgtest.New(t, "")
 	dir := t.TempDir()
-	env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_ENVIRONMENT": "qa", "INPUT_TASK": "deploy",
-		"GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL,
+	env := fgtest.Stage(srv.URL, map[string]string{"environment": "qa", "task": "deploy"},
 		// A directory where the output file should be: writing it fails.
-		"GITHUB_OUTPUT": dir, "GITHUB_STATE": filepath.Join(dir, "state"), "GITHUB_ENV": filepath.Join(dir, "env")}
+		"GITHUB_OUTPUT", dir, "GITHUB_STATE", filepath.Join(dir, "state"), "GITHUB_ENV", filepath.Join(dir, "env"))
 	var out bytes.Buffer
 	code := app.Run(context.Background(), app.Env{Args: []string{"deployment-action"}, Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	if code != 1 || !strings.Contains(out.String(), "deployment 1001 exists on GitHub") || !strings.Contains(out.String(), "deployment-id: 1001") {
@@ -170,8 +166,8 @@ func TestACancelledJobsPostStaysInsideTheCancelWindow(t *testing.T) {
 			clock := fakegithub.NewClock()
 			p := githubapi.DefaultPolicy()
 			p.Sleep, p.Now = clock.Sleep, clock.Now
-			env := map[string]string{"INPUT_TOKEN": fgtest.Token, "INPUT_JOB-STATUS": status, "INPUT_CANCELLED-STATE": "inactive",
-				"STATE_deployment_id": strconv.FormatInt(ids[0], 10), "GITHUB_REPOSITORY": fgtest.Repo, "GITHUB_SHA": fgtest.SHA, "GITHUB_API_URL": srv.URL}
+			env := fgtest.Stage(srv.URL, map[string]string{"job-status": status, "cancelled-state": "inactive"},
+				"STATE_deployment_id", strconv.FormatInt(ids[0], 10))
 			var out bytes.Buffer
 			code := app.Run(context.Background(), app.Env{Args: []string{app.PostName}, Getenv: func(k string) string { return env[k] }, Stdout: &out, Policy: &p})
 			posts, slept := f.Count("POST"), clock.Slept()

@@ -3,7 +3,6 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,14 +12,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
-func actionYAML(t *testing.T) []byte {
-	t.Helper()
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func actionYAML(t *testing.T) []byte { return fgtest.ActionYAML(t) }
 
 func TestDemoRunsTheWholeLifecycle(t *testing.T) {
 	t.Parallel()

@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,21 +9,16 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
-const sha = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c"
+const sha = fgtest.SHA
 
 // env is a workflow context for event, with inputs as the runner passes
 // them (INPUT_ + the name upper-cased, hyphens kept).
 func env(event string, inputs map[string]string, extra ...string) func(string) string {
-	m := map[string]string{
-		"GITHUB_REPOSITORY": "octo-org/hello-world", "GITHUB_SHA": sha, "GITHUB_EVENT_NAME": event,
-		"GITHUB_EVENT_PATH": filepath.Join("..", "..", "testdata", "events", event+".json"),
-		"GITHUB_SERVER_URL": "https://github.com", "GITHUB_API_URL": "https://api.github.com",
-		"GITHUB_RUN_ID": "99", "GITHUB_RUN_ATTEMPT": "2", "GITHUB_JOB": "deploy", "GITHUB_ACTION": "start",
-		"INPUT_TOKEN":      "tok",
-		"INPUT_JOB-STATUS": "success",
-	}
+	m := fgtest.Context("https://api.github.com", "GITHUB_EVENT_NAME", event, "GITHUB_EVENT_PATH", fgtest.EventPath(event),
+		"GITHUB_RUN_ID", "99", "GITHUB_RUN_ATTEMPT", "2", "GITHUB_ACTION", "start", "INPUT_TOKEN", "tok", "INPUT_JOB-STATUS", "success")
 	for k, v := range inputs {
 		m["INPUT_"+strings.ToUpper(k)] = v
 	}

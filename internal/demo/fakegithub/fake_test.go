@@ -11,10 +11,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/openapicheck"
 )
 
-const sha = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c"
+const sha = fgtest.SHA
 
 type client struct {
 	t    *testing.T
