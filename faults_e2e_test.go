@@ -9,13 +9,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/app"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
-// TestFaultClassesWithTheRealBinary runs one fault of each class through
-// the built binary, with real waits.
-func TestFaultClassesWithTheRealBinary(t *testing.T) {
+// inProcessOnAFakeClock is a Launcher that runs the stages in this process
+// with every wait (back-off, rate limits, pacing) on clock, which the fake
+// GitHub shares; the binary's own waits are the same code.
+func inProcessOnAFakeClock(f *fakegithub.Fake) (runnersim.Launcher, *fakegithub.Clock) {
+	clock := fakegithub.NewClock()
+	f.Now = clock.Now
+	p := githubapi.DefaultPolicy()
+	p.Sleep, p.Now = clock.Sleep, clock.Now
+	return demo.InProcess(app.Env{Policy: &p, Pacer: githubapi.NewPacer(clock.Sleep, clock.Now)}), clock
+}
+
+// TestFaultClasses runs one fault of each class through both stages of a
+// job, in process and on a fake clock: the waits are asserted, not slept.
+func TestFaultClasses(t *testing.T) {
 	t.Parallel()
 	const create = "/repos/octo-org/hello-world/deployments"
 	tests := []struct {
@@ -30,12 +45,12 @@ func TestFaultClassesWithTheRealBinary(t *testing.T) {
 		maxWait  time.Duration
 	}{
 		{name: "5xx on create", fault: &fakegithub.Fault{Method: "POST", Path: create, Times: 1, Status: 502}, maxWait: 20 * time.Second},
-		{name: "secondary rate limit", fault: &fakegithub.Fault{Method: "POST", Path: create, Times: 1, Status: 403, Header: map[string]string{"Retry-After": "2"}}, minWait: 2 * time.Second},
-		{name: "answer lost after create", fault: &fakegithub.Fault{Method: "POST", Path: create, Times: 1, DropAfter: true}},
+		{name: "secondary rate limit", fault: &fakegithub.Fault{Method: "POST", Path: create, Times: 1, Status: 403, Header: map[string]string{"Retry-After": "2"}}, minWait: 2 * time.Second, maxWait: 3 * time.Second},
+		{name: "answer lost after create", fault: &fakegithub.Fault{Method: "POST", Path: create, Times: 1, DropAfter: true}, maxWait: time.Second},
 		{name: "persistent 500 on the final status", inPost: true, fault: &fakegithub.Fault{Method: "POST", Path: "/statuses", Status: 500},
 			wantExit: 1, wantErr: []string{"5 tries", "may be left in_progress", "step: finish", "deployment-id: 1001"}, maxWait: 30 * time.Second},
 		{name: "primary rate limit for an hour", fault: &fakegithub.Fault{Method: "POST", Path: create, Status: 403, Header: map[string]string{
-			"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(time.Now().Add(time.Hour).Unix())}},
+			"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakegithub.NewClock().Now().Add(time.Hour).Unix())}},
 			wantExit: 1, wantErr: []string{"exhausted until"}, maxWait: 5 * time.Second},
 		{name: "revoked token", token: &fakegithub.Token{Revoked: true}, wantExit: 1, wantErr: []string{"401", "token"}},
 		{name: "read-only token", token: &fakegithub.Token{}, wantExit: 1, wantErr: []string{"403", "permissions: deployments: write"}},
@@ -43,20 +58,21 @@ func TestFaultClassesWithTheRealBinary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			job, f, _ := newJob(t, "push", binary)
+			job, f, _ := newJob(t, "push", nil)
+			var clock *fakegithub.Clock
+			job.Launch, clock = inProcessOnAFakeClock(f)
 			if tt.token != nil {
 				f.Tokens[fgtest.Token] = *tt.token
 			}
 			if tt.fault != nil && !tt.inPost {
 				f.Inject(tt.fault)
 			}
-			begin := time.Now()
 			main := run(t, job, startStep)
 			if tt.fault != nil && tt.inPost {
 				f.Inject(tt.fault)
 			}
 			posts := post(t, job)
-			took := time.Since(begin)
+			took := clock.Slept()
 			last := main
 			if tt.inPost || main.ExitCode == 0 {
 				last = posts[0]
@@ -71,7 +87,7 @@ func TestFaultClassesWithTheRealBinary(t *testing.T) {
 				}
 			}
 			if took < tt.minWait || (tt.maxWait > 0 && took > tt.maxWait) {
-				t.Errorf("took %s, want between %s and %s", took, tt.minWait, tt.maxWait)
+				t.Errorf("waited %s, want between %s and %s", took, tt.minWait, tt.maxWait)
 			}
 			ds := f.AddRepo(fgtest.Repo).Deployments()
 			if tt.wantExit == 0 && (len(ds) != 1 || ds[0].State() != "success") {
@@ -86,7 +102,8 @@ func TestFaultClassesWithTheRealBinary(t *testing.T) {
 // post stage still gives the deployment its final state.
 func TestPostFinishesADeploymentWhoseStartFailedHalfway(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "push", binary)
+	job, f, _ := newJob(t, "push", nil)
+	job.Launch, _ = inProcessOnAFakeClock(f)
 	f.Inject(&fakegithub.Fault{Method: "POST", Path: "/statuses", Times: 5, Status: 500})
 	main := run(t, job, startStep)
 	if main.ExitCode != 1 || main.State["deployment_id"] != "1001" {
@@ -99,6 +116,20 @@ func TestPostFinishesADeploymentWhoseStartFailedHalfway(t *testing.T) {
 	ds := f.AddRepo(fgtest.Repo).Deployments()
 	if len(ds) != 1 || ds[0].State() != "failure" {
 		t.Errorf("deployments %+v, want one, failure", ds)
+	}
+}
+
+// TestTheRealBinaryRecoversALostCreate: the built binary, with its real
+// waits, finds the deployment whose creation's answer was lost.
+func TestTheRealBinaryRecoversALostCreate(t *testing.T) {
+	t.Parallel()
+	job, f, _ := newJob(t, "push", binary)
+	f.Inject(&fakegithub.Fault{Method: "POST", Path: "/repos/octo-org/hello-world/deployments", Times: 1, DropAfter: true})
+	main := run(t, job, startStep)
+	posts := post(t, job)
+	ds := f.AddRepo(fgtest.Repo).Deployments()
+	if main.ExitCode != 0 || posts[0].ExitCode != 0 || len(ds) != 1 || ds[0].State() != "success" {
+		t.Errorf("main %d, post %d, deployments %+v\n%s", main.ExitCode, posts[0].ExitCode, ds, main.Stdout)
 	}
 }
 
