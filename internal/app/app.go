@@ -107,7 +107,7 @@ func Run(ctx context.Context, e Env) (code int) {
 	}
 	log := func(format string, args ...any) { report.Logf(a, format, args...) }
 	opts := githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version,
-		Scope: &githubapi.Scope{Owner: cfg.Owner, Repo: cfg.Repo}}
+		Scope: &githubapi.Scope{Owner: cfg.Owner, Repo: cfg.Repo, GraphQLPath: githubapi.PathOf(cfg.GraphQLURL)}}
 	if cfg.Debug {
 		opts.Debug = func(format string, args ...any) { report.Debugf(a, format, args...) }
 	}
@@ -116,7 +116,12 @@ func Run(ctx context.Context, e Env) (code int) {
 		report.Errorf(a, "%s", err)
 		return 1
 	}
-	c := &lifecycle.Client{GH: gh, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log}
+	gql, err := githubapi.NewGraphQL(gh, cfg.GraphQLURL)
+	if err != nil {
+		report.Errorf(a, "%s", err)
+		return 1
+	}
+	c := &lifecycle.Client{GH: gh, GQL: gql, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log}
 	for _, w := range cfg.Warnings {
 		report.Warningf(a, "%s", w)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 )
 
@@ -128,6 +129,7 @@ type Config struct {
 	StartedDeploymentID int64  // STATE_deployment_id: what this step's main stage started
 	FinishedState       string // the state an earlier step of the job gave DeploymentID
 	APIURL              string
+	GraphQLURL          string
 	ServerURL           string
 	EventName           string
 	Run                 Run
@@ -241,6 +243,12 @@ func readContext(a *githubactions.Action, c *Config) error {
 		return fmt.Errorf("read the workflow context (GITHUB_* variables and GITHUB_EVENT_PATH): %w", err)
 	}
 	c.APIURL = strings.TrimRight(ctx.APIURL, "/")
+	// go-githubactions defaults GITHUB_GRAPHQL_URL to github.com's: take
+	// it only when the runner set it, else derive it from the API root.
+	c.GraphQLURL = a.Getenv("GITHUB_GRAPHQL_URL")
+	if c.GraphQLURL == "" {
+		c.GraphQLURL = githubapi.GraphQLURL(c.APIURL)
+	}
 	c.ServerURL = strings.TrimRight(ctx.ServerURL, "/")
 	c.EventName = ctx.EventName
 	c.WorkflowSHA = ctx.SHA

@@ -66,7 +66,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &OffLimitsError{Method: req.Method, URL: hostOf(req.URL), Why: "only " + hostOf(g.api) + " (GITHUB_API_URL) is sent requests and the token"}
 	}
 	if g.scope != nil {
-		if err := g.scope.check(g.api, req.URL); err != nil {
+		if err := g.scope.check(req.Method, g.api, req.URL); err != nil {
 			return nil, &OffLimitsError{Method: req.Method, URL: req.URL.EscapedPath(), Why: err.Error()}
 		}
 	}
@@ -102,13 +102,24 @@ func hostOf(u *url.URL) string { return u.Scheme + "://" + u.Host }
 // Scope is the set of paths the action may call for one repository: its
 // deployments and environments, under /repos/OWNER/REPO/ or (where GitHub
 // redirects a renamed repository) /repositories/ID/.
-type Scope struct{ Owner, Repo string }
+type Scope struct {
+	Owner, Repo string
+	// GraphQLPath is the GraphQL endpoint's path (/graphql, or
+	// /api/graphql on GHES), allowed for POST.
+	GraphQLPath string
+}
 
 var repoID = regexp.MustCompile(`^[0-9]{1,20}$`)
 
-func (s *Scope) check(api, u *url.URL) error {
+func (s *Scope) check(method string, api, u *url.URL) error {
 	root := strings.TrimRight(api.EscapedPath(), "/")
 	p := u.EscapedPath()
+	if s.GraphQLPath != "" && p == s.GraphQLPath {
+		if method != http.MethodPost {
+			return errors.New("the GraphQL endpoint takes POST only")
+		}
+		return nil
+	}
 	if !strings.HasPrefix(p, root+"/") {
 		return fmt.Errorf("the path is outside the API root %s", root+"/")
 	}

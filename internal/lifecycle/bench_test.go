@@ -43,7 +43,7 @@ func BenchmarkTeardown(b *testing.B) {
 				if err != nil || len(res.Teardown.Deactivated) != 50 {
 					b.Fatalf("%v %+v", err, res)
 				}
-				reads += e.fake.Count("GET")
+				reads += e.fake.Reads()
 				writes += e.fake.Count("POST")
 				b.StartTimer()
 			}

@@ -178,8 +178,8 @@ func TestIdempotentReadsAreRetriedAfterFaults(t *testing.T) {
 		fault *fakegithub.Fault
 		calls int
 	}{
-		{"503 twice", &fakegithub.Fault{Method: "GET", Times: 2, Status: 503}, 3 + 1},
-		{"dropped connection", &fakegithub.Fault{Method: "GET", Times: 1, Drop: true}, 2 + 1},
+		{"503 twice", &fakegithub.Fault{Method: "POST", Path: "/graphql", Times: 2, Status: 503}, 3},
+		{"dropped connection", &fakegithub.Fault{Method: "POST", Path: "/graphql", Times: 1, Drop: true}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,7 +191,7 @@ func TestIdempotentReadsAreRetriedAfterFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// list (retried) + one status read + one write
+			// the GraphQL listing (retried: a query is a read) + one write
 			if n := e.fake.Count(""); n != tt.calls+1 || len(res.Teardown.Deactivated) != 1 {
 				t.Errorf("%d calls, deactivated %v", n, res.Teardown.Deactivated)
 			}
@@ -206,7 +206,7 @@ func TestATryThatHangsIsTimedOutAndRetried(t *testing.T) {
 	p.PerTry = 100 * time.Millisecond
 	e.c = rebuild(t, e, p)
 	e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
-	e.fake.Inject(&fakegithub.Fault{Method: "GET", Path: "/deployments", Times: 1, Delay: time.Second})
+	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/graphql", Times: 1, Delay: time.Second})
 	start := time.Now()
 	if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1")); err != nil {
 		t.Fatal(err)

@@ -80,11 +80,12 @@ func fuzzOne(t *testing.T, code int, link, location, retryAfter, remain, reset s
 		p.Sleep, p.Now, p.Rand = clock.Sleep, clock.Now, func() float64 { return 0.5 }
 		p.PerTry = 2 * time.Second
 		gh, err := githubapi.New("tok", srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(clock.Sleep, clock.Now),
-			Scope: &githubapi.Scope{Owner: "octo-org", Repo: "hello-world"}})
+			Scope: &githubapi.Scope{Owner: "octo-org", Repo: "hello-world", GraphQLPath: "/graphql"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := &lifecycle.Client{GH: gh, Owner: "octo-org", Repo: "hello-world", Policy: p}
+		gql, _ := githubapi.NewGraphQL(gh, githubapi.GraphQLURL(srv.URL))
+		c := &lifecycle.Client{GH: gh, GQL: gql, Owner: "octo-org", Repo: "hello-world", Policy: p}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 

@@ -42,11 +42,15 @@ func setup(t testing.TB, token string) *env {
 func rebuild(t testing.TB, e *env, p githubapi.Policy) *lifecycle.Client {
 	t.Helper()
 	gh, err := githubapi.New(e.token, e.srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(e.clock.Sleep, e.clock.Now),
-		Scope: &githubapi.Scope{Owner: "octo-org", Repo: "hello-world"}})
+		Scope: &githubapi.Scope{Owner: "octo-org", Repo: "hello-world", GraphQLPath: "/graphql"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &lifecycle.Client{GH: gh, Owner: "octo-org", Repo: "hello-world", Policy: p}
+	gql, err := githubapi.NewGraphQL(gh, githubapi.GraphQLURL(e.srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &lifecycle.Client{GH: gh, GQL: gql, Owner: "octo-org", Repo: "hello-world", Policy: p}
 }
 
 // cfg is a start in staging of main's commit on a push, as Load makes it.

@@ -2,8 +2,12 @@ package lifecycle_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
@@ -24,63 +28,56 @@ func countList(e *env) int {
 	return n
 }
 
-func TestPagingIsBoundedWhateverTheLinkHeaderSays(t *testing.T) {
+// TestPagingIsBoundedWhateverGitHubSays: GitHub's GraphQL answers say
+// there is always a next page (with a new cursor each time); the listing
+// stops at MaxPages and says so.
+func TestPagingIsBoundedWhateverGitHubSays(t *testing.T) {
 	t.Parallel()
-	base := "https://api.github.com/repos/octo-org/hello-world/deployments?per_page=100&page="
-	tests := []struct {
-		name          string
-		link          string
-		wantTruncated bool
-	}{
-		{"rel=last claims 2,000,000,000 pages", "<" + base + "2>; rel=\"next\", <" + base + "2000000000>; rel=\"last\"", false},
-		{"rel=next never ends", "<" + base + "999999>; rel=\"next\"", true},
-		{"rel=next points backwards", "<" + base + "1>; rel=\"next\"", false},
+	var queries atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/graphql" {
+			w.WriteHeader(201)
+			_, _ = w.Write([]byte(`{"id":1,"state":"inactive"}`))
+			return
+		}
+		n := queries.Add(1)
+		fmt.Fprintf(w, `{"data":{"repository":{"deployments":{"pageInfo":{"hasNextPage":true,"endCursor":"c%d"},"nodes":[{"databaseId":%d,"environment":"pr-1","commitOid":"x","createdAt":"2026-11-01T00:00:00Z","latestStatus":{"state":"INACTIVE"}}]}}}}`, n, n)
+	}))
+	defer srv.Close()
+	e := setup(t, fgtest.Token)
+	e.srv = srv
+	e.c = rebuild(t, e, e.c.Policy)
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			e := setup(t, fgtest.Token)
-			e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
-			e.fake.Inject(&fakegithub.Fault{Method: "GET", Path: "/deployments", Header: map[string]string{"Link": tt.link}})
-			e.fake.ResetRequests()
-			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-1"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := countList(e); n > lifecycle.MaxPages {
-				t.Errorf("%d list requests, want at most %d", n, lifecycle.MaxPages)
-			}
-			if len(res.Teardown.Deactivated) != 1 {
-				t.Errorf("deactivated %v, want the one deployment", res.Teardown.Deactivated)
-			}
-			warned := strings.Contains(strings.Join(res.Warnings, "\n"), "only the newest 10000")
-			if warned != tt.wantTruncated {
-				t.Errorf("warnings %q, want a truncation warning: %t", res.Warnings, tt.wantTruncated)
-			}
-			if tt.wantTruncated && res.Teardown.EnvironmentDeleted {
-				t.Error("the environment was deleted although not all its deployments were read")
-			}
-		})
+	if n := queries.Load(); n != lifecycle.MaxPages {
+		t.Errorf("%d queries, want %d", n, lifecycle.MaxPages)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "only the newest 10000") || res.Teardown.Seen != lifecycle.MaxPages {
+		t.Errorf("warnings %q, seen %d", res.Warnings, res.Teardown.Seen)
 	}
 }
 
 func TestAnswersThatAreNotAnswers(t *testing.T) {
 	t.Parallel()
+	gql := func(body string) *fakegithub.Fault {
+		return &fakegithub.Fault{Method: "POST", Path: "/graphql", Status: 200, Body: body}
+	}
 	tests := []struct {
 		name    string
 		fault   *fakegithub.Fault
 		wantErr []string
 	}{
-		{"200 with an empty body on the list", &fakegithub.Fault{Method: "GET", Path: "/deployments", Status: 200, Body: " "},
-			[]string{"list deployments", "not a JSON list"}},
-		{"200 with null on the list", &fakegithub.Fault{Method: "GET", Path: "/deployments", Status: 200, Body: "null"},
-			[]string{"list deployments", "not a JSON list"}},
-		{"200 with HTML on the list", &fakegithub.Fault{Method: "GET", Path: "/deployments", Status: 200, Body: "<html>"},
-			[]string{"list deployments"}},
-		{"a deployment without an id", &fakegithub.Fault{Method: "GET", Path: "/deployments", Status: 200, Body: `[{"ref":"main"}]`},
+		{"200 with an empty body", gql(" "), []string{"list deployments", "not JSON"}},
+		{"200 with HTML", gql("<html>"), []string{"list deployments", "not JSON"}},
+		{"data null", gql(`{"data":null}`), []string{"list deployments", "no data"}},
+		{"no repository", gql(`{"data":{"repository":null}}`), []string{"list deployments", "no list of deployments"}},
+		{"no nodes", gql(`{"data":{"repository":{"deployments":{"pageInfo":{"hasNextPage":false}}}}}`), []string{"list deployments", "no list of deployments"}},
+		{"a deployment without an id", gql(`{"data":{"repository":{"deployments":{"pageInfo":{"hasNextPage":false},"nodes":[{"environment":"pr-1"}]}}}}`),
 			[]string{"list deployments", "no id"}},
-		{"200 with an empty body on a status read", &fakegithub.Fault{Method: "GET", Path: "/statuses", Status: 200, Body: " "},
-			[]string{"read deployment status", "not a JSON list"}},
+		{"GraphQL errors", gql(`{"errors":[{"type":"NOT_FOUND","message":"Could not resolve to a Repository"}]}`),
+			[]string{"list deployments", "Could not resolve"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +133,7 @@ func TestHostileEnvironmentNamesStayOneSegment(t *testing.T) {
 			}
 			envPath := "/repos/octo-org/hello-world/environments/" + url.PathEscape(name)
 			for _, r := range e.fake.Requests() {
-				if !strings.HasPrefix(r.Path, "/repos/octo-org/hello-world/deployments") && r.Path != envPath {
+				if !strings.HasPrefix(r.Path, "/repos/octo-org/hello-world/deployments") && r.Path != envPath && r.Path != "/graphql" {
 					t.Errorf("%s %s is outside the deployments and %s", r.Method, r.Path, envPath)
 				}
 			}

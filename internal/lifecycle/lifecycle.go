@@ -18,7 +18,9 @@ const MaxDescription = 140
 
 // Client is a go-github client bound to one repository.
 type Client struct {
-	GH          *github.Client
+	GH *github.Client
+	// GQL reads through GitHub's GraphQL API, on GH's HTTP client.
+	GQL         *githubapi.GraphQL
 	Owner, Repo string
 	// Policy paces the checks and re-sends of writes that may have been
 	// lost (its Sleep, Tries and back-off).

@@ -130,7 +130,7 @@ func retireTransient(ctx context.Context, c *Client, cfg *config.Config, st *git
 	}
 	older := l.all[:0:0]
 	for _, d := range l.all {
-		if d.GetID() < cfg.DeploymentID {
+		if d.ID < cfg.DeploymentID {
 			older = append(older, d)
 		}
 	}

@@ -1,11 +1,12 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/google/go-github/v60/github"
@@ -63,13 +64,6 @@ type TeardownResult struct {
 	Warnings        []string
 }
 
-// deploymentState is a deployment with its latest status's state ("" when
-// it has no status).
-type deploymentState struct {
-	d     *github.Deployment
-	state string
-}
-
 // Teardown runs deactivate-env and delete-env: every deployment of the
 // environment (of cfg.Ref only, when ref was given) that is not inactive
 // gets an inactive status; delete-env then deletes the deployments and the
@@ -122,152 +116,33 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 	return res, nil
 }
 
-// MaxPages bounds the pages of 100 deployments a listing reads: 10,000
-// deployments. GitHub's Link header sizes nothing beyond it.
-const MaxPages = 100
-
-// listing is the deployments of an environment, newest first. Truncated
-// is true when there were more than MaxPages pages: the rest was not read.
-type listing struct {
-	all       []*github.Deployment
-	truncated bool
-}
-
-// listDeployments lists the deployments of env (and ref, when not empty),
-// newest first: the first page, then the pages its Link header names
-// concurrently, up to MaxPages, then any rel="next" the last one read
-// still gives. A page that is not a JSON list of deployments with ids is an
-// error.
-func (c *Client) listDeployments(ctx context.Context, env, ref string) (listing, error) {
-	call := githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %q of %s/%s", env, c.Owner, c.Repo)}
-	fetch := func(ctx context.Context, page int) ([]*github.Deployment, *github.Response, error) {
-		list, resp, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, &github.DeploymentsListOptions{
-			Environment: env, Ref: ref, ListOptions: github.ListOptions{PerPage: 100, Page: page}})
-		if err == nil {
-			err = checkDeployments(list)
-		}
-		return list, resp, githubapi.Explain(call, err)
-	}
-	first, resp, err := fetch(ctx, 1)
-	if err != nil {
-		return listing{}, err
-	}
-	pages := [][]*github.Deployment{first}
-	next := resp.NextPage
-	if last := min(resp.LastPage, MaxPages); last > 1 && next == 2 {
-		rest := make([][]*github.Deployment, last-1)
-		nexts := make([]int, last-1)
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(c.workers())
-		for p := 2; p <= last; p++ {
-			g.Go(func() error {
-				list, resp, err := fetch(gctx, p)
-				if err != nil {
-					return err
-				}
-				rest[p-2], nexts[p-2] = list, resp.NextPage
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return listing{}, err
-		}
-		pages = append(pages, rest...)
-		next = nexts[last-2]
-		if next <= last {
-			next = 0
-		}
-	}
-	// rel="next" beyond what rel="last" said, one page at a time, and only
-	// forwards.
-	for read := len(pages); next > read && read < MaxPages; read++ {
-		list, resp, err := fetch(ctx, read+1)
-		if err != nil {
-			return listing{}, err
-		}
-		pages = append(pages, list)
-		next = resp.NextPage
-	}
-	out := listing{truncated: next > len(pages)}
-	seen := map[int64]bool{}
-	for _, p := range pages {
-		for _, d := range p {
-			if !seen[d.GetID()] {
-				seen[d.GetID()] = true
-				out.all = append(out.all, d)
-			}
-		}
-	}
-	sort.SliceStable(out.all, func(i, j int) bool { return out.all[i].GetID() > out.all[j].GetID() })
-	return out, nil
-}
-
-// checkDeployments refuses a list answer that is not one: no JSON list (an
-// empty body), or a deployment without an id.
-func checkDeployments(list []*github.Deployment) error {
-	if list == nil {
-		return &githubapi.BadAnswerError{What: "the list of deployments was empty or null, not a JSON list"}
-	}
-	for _, d := range list {
-		if d.GetID() <= 0 {
-			return &githubapi.BadAnswerError{What: "a deployment in the list has no id"}
-		}
-	}
-	return nil
-}
-
-// truncatedWarning is the warning for a listing that stopped at MaxPages.
-func truncatedWarning(env string) string {
-	return fmt.Sprintf("environment %q has more than %d deployments; only the newest %d were looked at: run the step again to go on", env, MaxPages*100, MaxPages*100)
-}
-
-// deactivate reads each deployment's latest status and gives those whose
-// state matches an inactive status, Workers at a time.
-func (c *Client) deactivate(ctx context.Context, cfg *config.Config, list []*github.Deployment, match func(string) bool, td *TeardownResult) error {
+// deactivate gives the listed deployments whose state matches an
+// inactive status, Workers at a time. The states came with the listing:
+// no read per deployment.
+func (c *Client) deactivate(ctx context.Context, cfg *config.Config, list []deployment, match func(string) bool, td *TeardownResult) error {
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.workers())
 	for _, d := range list {
+		if !match(d.State) {
+			continue
+		}
 		g.Go(func() error {
-			ds, err := c.latest(gctx, d)
-			if err != nil || !match(ds.state) {
-				return err
-			}
 			if !cfg.DryRun {
-				marked, err := c.markInactive(gctx, cfg, d.GetID())
+				marked, err := c.markInactive(gctx, cfg, d.ID)
 				if err != nil || !marked {
 					return err
 				}
 			}
 			mu.Lock()
-			td.Deactivated = append(td.Deactivated, d.GetID())
+			td.Deactivated = append(td.Deactivated, d.ID)
 			mu.Unlock()
 			return nil
 		})
 	}
 	err := g.Wait()
-	sort.Slice(td.Deactivated, func(i, j int) bool { return td.Deactivated[i] > td.Deactivated[j] })
+	slices.SortFunc(td.Deactivated, func(a, b int64) int { return cmp.Compare(b, a) })
 	return err
-}
-
-// latest reads the latest status of d.
-func (c *Client) latest(ctx context.Context, d *github.Deployment) (deploymentState, error) {
-	list, _, err := c.GH.Repositories.ListDeploymentStatuses(ctx, c.Owner, c.Repo, d.GetID(), &github.ListOptions{PerPage: 1})
-	if githubapi.StatusCode(err) == http.StatusNotFound {
-		return deploymentState{d: d, state: config.StateInactive}, nil // deleted meanwhile: nothing to do
-	}
-	if err != nil {
-		return deploymentState{}, githubapi.Explain(githubapi.Call{Op: "read deployment status", Target: fmt.Sprintf("deployment %d", d.GetID())}, err)
-	}
-	if list == nil {
-		return deploymentState{}, githubapi.Explain(githubapi.Call{Op: "read deployment status", Target: fmt.Sprintf("deployment %d", d.GetID())},
-			&githubapi.BadAnswerError{What: "the list of statuses was empty or null, not a JSON list"})
-	}
-	ds := deploymentState{d: d}
-	if len(list) > 0 {
-		ds.state = list[0].GetState()
-	}
-	return ds, nil
 }
 
 // markInactive gives deployment id an inactive status. marked is false,
@@ -286,10 +161,10 @@ func (c *Client) markInactive(ctx context.Context, cfg *config.Config, id int64)
 }
 
 // deleteDeployments deletes the listed deployments (all inactive by now).
-func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list []*github.Deployment, td *TeardownResult) error {
+func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list []deployment, td *TeardownResult) error {
 	if cfg.DryRun {
 		for _, d := range list {
-			td.Deleted = append(td.Deleted, d.GetID())
+			td.Deleted = append(td.Deleted, d.ID)
 		}
 		return nil
 	}
@@ -298,15 +173,15 @@ func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list
 	g.SetLimit(c.workers())
 	for i, d := range list {
 		g.Go(func() error {
-			_, err := c.GH.Repositories.DeleteDeployment(gctx, c.Owner, c.Repo, d.GetID())
+			_, err := c.GH.Repositories.DeleteDeployment(gctx, c.Owner, c.Repo, d.ID)
 			switch {
 			case err == nil:
-				ids[i] = d.GetID()
+				ids[i] = d.ID
 				return nil
 			case githubapi.StatusCode(err) == http.StatusNotFound:
 				return nil // already gone
 			}
-			return githubapi.Explain(githubapi.Call{Op: fmt.Sprintf("delete deployment %d", d.GetID()), Target: fmt.Sprintf("deployment %d", d.GetID()), Write: true}, err)
+			return githubapi.Explain(githubapi.Call{Op: fmt.Sprintf("delete deployment %d", d.ID), Target: fmt.Sprintf("deployment %d", d.ID), Write: true}, err)
 		})
 	}
 	err := g.Wait()

@@ -53,6 +53,10 @@ type Fake struct {
 	// ValidateResponse, when set, checks every answer the fake gives
 	// (injected faults aside); one it refuses goes to OnInvalid.
 	ValidateResponse func(r *http.Request, code int, header http.Header, body []byte) error
+	// ValidateGraphQL, when set, checks every GraphQL query and its
+	// variables; a query it refuses gets GitHub's errors answer and is
+	// passed to OnInvalid.
+	ValidateGraphQL func(query string, variables map[string]any) error
 	// OnUnrouted, when set, is told of a request no endpoint of the fake
 	// serves (it gets 404): a test fails on it.
 	OnUnrouted func(r *http.Request)
@@ -92,6 +96,9 @@ func (f *Fake) Requests() []Request {
 }
 
 // Count counts the requests received with method (any method when "").
+//
+// A GraphQL query counts as the method "GRAPHQL", not as a POST: "POST"
+// counts REST writes only.
 func (f *Fake) Count(method string) int {
 	n := 0
 	for _, r := range f.Requests() {
@@ -101,6 +108,9 @@ func (f *Fake) Count(method string) int {
 	}
 	return n
 }
+
+// Reads counts the requests that read: REST GETs and GraphQL queries.
+func (f *Fake) Reads() int { return f.Count("GET") + f.Count("GRAPHQL") }
 
 // MaxInFlight is the most requests the fake was serving at once.
 func (f *Fake) MaxInFlight() int {
@@ -129,7 +139,11 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	path := strings.TrimPrefix(r.URL.EscapedPath(), f.Prefix)
 	f.mu.Lock()
-	f.requests = append(f.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: string(body)})
+	method := r.Method
+	if r.URL.Path == f.GraphQLPath() && method == http.MethodPost {
+		method = "GRAPHQL"
+	}
+	f.requests = append(f.requests, Request{Method: method, Path: path, Query: r.URL.RawQuery, Body: string(body)})
 	f.inflight++
 	f.maxInflight = max(f.maxInflight, f.inflight)
 	f.mu.Unlock()
@@ -144,6 +158,16 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			time.Sleep(f.Latency)
 		}
+	}
+	if r.URL.Path == f.GraphQLPath() {
+		if !f.authorize(w, r) {
+			return
+		}
+		if fault := f.matchFault(r.Method, path); fault != nil && fault.before(w) {
+			return
+		}
+		f.serveGraphQL(w, r, body)
+		return
 	}
 	if f.Validate != nil {
 		if err := f.Validate(r, body); err != nil {
@@ -219,7 +243,7 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusUnauthorized, "Bad credentials")
 		return false
 	}
-	write := r.Method != http.MethodGet && r.Method != http.MethodHead
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != f.GraphQLPath()
 	admin := r.Method == http.MethodDelete && strings.Contains(r.URL.EscapedPath(), "/environments/")
 	switch {
 	case admin && !t.Admin:

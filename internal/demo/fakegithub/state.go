@@ -13,6 +13,7 @@ type repo struct {
 	checks       map[string]map[string]string
 	deployments  []*deployment
 	environments map[string]time.Time
+	pulls        map[int]*pull
 }
 
 type deployment struct {
@@ -50,7 +51,7 @@ func (f *Fake) AddRepo(fullName string) *Repo {
 	defer f.mu.Unlock()
 	r := f.repos[fullName]
 	if r == nil {
-		r = &repo{fullName: fullName, refs: map[string]string{}, behind: map[string]bool{}, checks: map[string]map[string]string{}, environments: map[string]time.Time{}}
+		r = &repo{fullName: fullName, refs: map[string]string{}, behind: map[string]bool{}, checks: map[string]map[string]string{}, environments: map[string]time.Time{}, pulls: map[int]*pull{}}
 		f.repos[fullName] = r
 	}
 	return &Repo{f: f, r: r}
@@ -134,6 +135,15 @@ func (r *Repo) Seed(seeds ...Seed) []int64 {
 		ids = append(ids, d.ID)
 	}
 	return ids
+}
+
+// AddPullRequest adds pull request number, whose head is commit head, in
+// state OPEN, CLOSED or MERGED.
+func (r *Repo) AddPullRequest(number int, head, state string) *Repo {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	r.r.pulls[number] = &pull{Number: number, HeadSHA: head, State: state}
+	return r
 }
 
 // AddStatus gives deployment id a status directly, as another tool would

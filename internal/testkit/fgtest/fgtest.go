@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/gqlcheck"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/openapicheck"
 )
 
@@ -59,6 +60,7 @@ func NewFake(t testing.TB, prefix string) *fakegithub.Fake {
 	f.OnInvalid = func(r *http.Request, err error) {
 		t.Errorf("GitHub's OpenAPI description does not allow this: %v", err)
 	}
+	f.ValidateGraphQL = gqlcheck.Validate
 	f.OnUnrouted = func(r *http.Request) {
 		t.Errorf("the fake GitHub has no endpoint for %s %s", r.Method, r.URL.EscapedPath())
 	}
