@@ -69,7 +69,9 @@ type idempotentKey struct{}
 // readOnly marks a request that reads, though it is a POST (a GraphQL
 // query): the transport retries it like a GET and does not pace it as a
 // write.
-func readOnly(ctx context.Context) context.Context { return context.WithValue(ctx, idempotentKey{}, true) }
+func readOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
 
 func isReadOnly(req *http.Request) bool {
 	v, _ := req.Context().Value(idempotentKey{}).(bool)

@@ -412,5 +412,3 @@ func nilIfEmpty(s string) any {
 	}
 	return s
 }
-
-
