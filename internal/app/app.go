@@ -106,7 +106,12 @@ func Run(ctx context.Context, e Env) (code int) {
 		defer cancel()
 	}
 	log := func(format string, args ...any) { report.Logf(a, format, args...) }
-	opts := githubapi.Options{Base: e.Base, Policy: &p, Pacer: e.Pacer, Log: log, UserAgent: "deployment-action/" + Version,
+	pacer := e.Pacer
+	if pacer == nil {
+		pacer = githubapi.NewPacer(p.Sleep, p.Now)
+	}
+	limits := &githubapi.Limits{}
+	opts := githubapi.Options{Base: e.Base, Policy: &p, Pacer: pacer, Limits: limits, Log: log, UserAgent: "deployment-action/" + Version,
 		Scope: &githubapi.Scope{Owner: cfg.Owner, Repo: cfg.Repo, GraphQLPath: githubapi.PathOf(cfg.GraphQLURL)}}
 	if cfg.Debug {
 		opts.Debug = func(format string, args ...any) { report.Debugf(a, format, args...) }
@@ -121,7 +126,8 @@ func Run(ctx context.Context, e Env) (code int) {
 		report.Errorf(a, "%s", err)
 		return 1
 	}
-	c := &lifecycle.Client{GH: gh, GQL: gql, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log}
+	c := &lifecycle.Client{GH: gh, GQL: gql, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log, Now: p.Now,
+		Budget: func() lifecycle.Budget { return lifecycle.Budget{Writes: pacer.Room(), Requests: limits.Remaining()} }}
 	for _, w := range cfg.Warnings {
 		report.Warningf(a, "%s", w)
 	}
@@ -151,6 +157,8 @@ func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*li
 		return lifecycle.SetStatus(ctx, c, cfg)
 	case config.StepDeactivateEnv, config.StepDeleteEnv:
 		return lifecycle.Teardown(ctx, c, cfg)
+	case config.StepSweep:
+		return lifecycle.Sweep(ctx, c, cfg)
 	}
 	return nil, fmt.Errorf("step %q has no implementation", cfg.Step)
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -37,15 +38,18 @@ const (
 	StepStatus        Step = "status"
 	StepDeactivateEnv Step = "deactivate-env"
 	StepDeleteEnv     Step = "delete-env"
+	StepSweep         Step = "sweep"
 )
 
-// IsTeardown reports whether the step tears an environment down
-// (deactivate-env, delete-env).
-func (s Step) IsTeardown() bool { return s == StepDeactivateEnv || s == StepDeleteEnv }
+// IsTeardown reports whether the step tears environments down
+// (deactivate-env, delete-env, sweep).
+func (s Step) IsTeardown() bool {
+	return s == StepDeactivateEnv || s == StepDeleteEnv || s == StepSweep
+}
 
 // Steps lists every value the `step` input takes, in the order the README
 // documents them.
-var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv)}
+var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv), string(StepSweep)}
 
 // Deployment status states, as GitHub names them.
 const (
@@ -69,6 +73,19 @@ func IsFinal(s string) bool {
 		return true
 	}
 	return false
+}
+
+// Sweep is what step: sweep looks for and does.
+type Sweep struct {
+	// Patterns are the environment names it may sweep (path.Match globs).
+	Patterns []string
+	// PullRequestClosed: stale when the pull requests of the newest
+	// deployment are all closed or merged.
+	PullRequestClosed bool
+	// OlderThan: stale when the newest deployment is older (0: off).
+	OlderThan time.Duration
+	// Delete: do what delete-env does (else what deactivate-env does).
+	Delete bool
 }
 
 // Run identifies the workflow run the action runs in.
@@ -126,6 +143,7 @@ type Config struct {
 	DeleteEnvironment   bool
 	DryRun              bool
 	Supersede           bool
+	Sweep               Sweep
 	StartedDeploymentID int64  // STATE_deployment_id: what this step's main stage started
 	FinishedState       string // the state an earlier step of the job gave DeploymentID
 	APIURL              string
@@ -137,6 +155,9 @@ type Config struct {
 	// IsPullRequestEvent is true on pull_request and pull_request_target,
 	// and on a workflow_run whose run a pull request triggered.
 	IsPullRequestEvent bool
+	// PullRequest is the pull request's number on those events (0 when
+	// unknown); a deployment made for it records it in its payload.
+	PullRequest int
 	// PullRequestHeadSHA is the commit to deploy by default on those
 	// events: the pull request's head, or the finished run's head_sha.
 	PullRequestHeadSHA    string
@@ -311,6 +332,10 @@ func readInputs(r *reader, c *Config) {
 	c.DeleteEnvironment = r.boolean("delete-environment", true)
 	c.DryRun = r.boolean("dry-run", false)
 	c.Supersede = r.boolean("supersede", false)
+	c.Sweep.Patterns = r.patterns("environments")
+	c.Sweep.PullRequestClosed = r.boolean("pull-request-closed", true)
+	c.Sweep.OlderThan = r.age("older-than")
+	c.Sweep.Delete = r.oneOf("sweep-mode", "delete", []string{"delete", "deactivate"}) == "delete"
 }
 
 // target decides which deployment the step acts on, first match winning:
@@ -366,7 +391,23 @@ func (r *reader) checkStep(c *Config) {
 		if c.Environment == "" {
 			r.fail(&InputError{Input: "environment", Want: fmt.Sprintf("step: %s needs the environment to tear down, e.g. pr-${{ github.event.number }}", c.Step)})
 		}
+	case StepSweep:
+		if len(c.Sweep.Patterns) == 0 {
+			r.fail(&InputError{Input: "environments", Want: "step: sweep needs the environments it may sweep, as patterns such as pr-* or preview/* (comma- or newline-separated); write * to mean every environment"})
+		}
+		if !c.Sweep.PullRequestClosed && c.Sweep.OlderThan == 0 {
+			r.fail(&InputError{Input: "older-than", Want: "with pull-request-closed: false, step: sweep needs older-than (e.g. 14d or 36h), or it has no rule to find stale environments by"})
+		}
 	}
+}
+
+// number is a JSON number as an int (0 when it is not one).
+func number(v any) int {
+	f, ok := v.(float64)
+	if !ok || f <= 0 || f > 1<<31 {
+		return 0
+	}
+	return int(f)
 }
 
 func readEvent(c *Config, ev map[string]any) {
@@ -377,6 +418,7 @@ func readEvent(c *Config, ev map[string]any) {
 			if head, ok := pr["head"].(map[string]any); ok {
 				c.PullRequestHeadSHA, _ = head["sha"].(string)
 			}
+			c.PullRequest = number(pr["number"])
 		}
 	case "workflow_run":
 		// Deploying what a finished CI run built: its commit, not the
@@ -389,6 +431,11 @@ func readEvent(c *Config, ev map[string]any) {
 		switch wr["event"] {
 		case "pull_request", "pull_request_target":
 			c.IsPullRequestEvent = true
+			if prs, ok := wr["pull_requests"].([]any); ok && len(prs) > 0 {
+				if pr, ok := prs[0].(map[string]any); ok {
+					c.PullRequest = number(pr["number"])
+				}
+			}
 		}
 		if c.PullRequestHeadSHA != "" {
 			c.WorkflowSHA = c.PullRequestHeadSHA

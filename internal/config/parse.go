@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -95,6 +97,62 @@ func (r *reader) jobIndex(name string) string {
 		return ""
 	}
 	return v
+}
+
+// patterns reads environment name patterns: comma- or newline-separated
+// globs in path.Match's syntax (* does not cross a /).
+func (r *reader) patterns(name string) []string {
+	v := r.a.GetInput(name)
+	var out []string
+	for _, line := range strings.Split(v, "\n") {
+		for _, p := range strings.Split(line, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, err := path.Match(p, ""); err != nil || CheckEnvironment(strings.NewReplacer("*", "x", "?", "x", "[", "x", "]", "x").Replace(p)) != nil {
+				r.fail(&InputError{Input: name, Value: p, Want: "takes environment name patterns such as pr-* or preview/* (* matches within one /-separated part, ? one character, [a-z] a class)"})
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var ageUnit = regexp.MustCompile(`^(\d+)(d|h|m)`)
+
+// age reads a duration such as 14d, 36h, 1d12h or 90m; empty is 0 (off).
+func (r *reader) age(name string) time.Duration {
+	v := strings.TrimSpace(r.a.GetInput(name))
+	d, err := ParseAge(v)
+	if err != nil {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes an age such as 14d, 36h or 1d12h (days, hours, minutes), or nothing to turn the rule off"})
+	}
+	return d
+}
+
+// ParseAge parses 14d, 36h, 1d12h, 90m; "" is 0.
+func ParseAge(v string) (time.Duration, error) {
+	var total time.Duration
+	rest := v
+	for rest != "" {
+		m := ageUnit.FindStringSubmatch(rest)
+		if m == nil {
+			return 0, errors.New("not an age")
+		}
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n > 100000 {
+			return 0, errors.New("not an age")
+		}
+		unit := map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute}[m[2]]
+		total += time.Duration(n) * unit
+		rest = rest[len(m[0]):]
+	}
+	if v != "" && total <= 0 {
+		return 0, errors.New("not a positive age")
+	}
+	return total, nil
 }
 
 // str returns the input, or def when it is empty.

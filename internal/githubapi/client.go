@@ -33,6 +33,8 @@ type Options struct {
 	Debug func(format string, args ...any)
 	// UserAgent is sent with every request.
 	UserAgent string
+	// Limits, when set, is told the REST rate limit each answer reports.
+	Limits *Limits
 	// Scope, when set, is the only repository whose deployment and
 	// environment endpoints requests may go to; any other path is refused
 	// before it is sent.
@@ -60,6 +62,7 @@ func New(token, apiURL string, o Options) (*github.Client, error) {
 	}
 	t := NewTransport(base, p, pacer, o.Log)
 	t.Debug = o.Debug
+	t.Limits = o.Limits
 	// The guard sits above the token: a request to another host, or a
 	// redirect there, is refused before oauth2 adds the Authorization
 	// header, and each redirect hop passes through it again.

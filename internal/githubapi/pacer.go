@@ -2,6 +2,7 @@ package githubapi
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -72,4 +73,68 @@ func (p *Pacer) Wait(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// Room is how many writes the longest limit (500 an hour) still allows in
+// its window from now: what a run may still write without waiting for the
+// hour to roll on. The shorter limits only make writes wait.
+func (p *Pacer) Room() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	longest := p.limits[0]
+	for _, l := range p.limits {
+		if l.Per > longest.Per {
+			longest = l
+		}
+	}
+	now := p.now()
+	used := 0
+	for _, t := range p.times {
+		if now.Sub(t) < longest.Per {
+			used++
+		}
+	}
+	return max(longest.N-used, 0)
+}
+
+// Limits is what GitHub's answers said of the token's REST rate limit.
+type Limits struct {
+	mu        sync.Mutex
+	remaining int
+	known     bool
+}
+
+// Remaining is the REST requests left, from the latest answer that said
+// (-1 before any did).
+func (l *Limits) Remaining() int {
+	if l == nil {
+		return -1
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.known {
+		return -1
+	}
+	return l.remaining
+}
+
+func (l *Limits) note(get func(string) string) {
+	if l == nil {
+		return
+	}
+	// GraphQL has its own limit: only the REST ("core") one counts here.
+	if r := get("X-Ratelimit-Resource"); r != "" && r != "core" {
+		return
+	}
+	v := get("X-Ratelimit-Remaining")
+	if v == "" {
+		return
+	}
+	var n int
+	if _, err := fmt.Sscan(v, &n); err != nil || n < 0 {
+		return
+	}
+	l.mu.Lock()
+	l.remaining, l.known = n, true
+	l.mu.Unlock()
 }

@@ -19,6 +19,8 @@ type Transport struct {
 	Base   http.RoundTripper
 	Policy Policy
 	Pacer  *Pacer
+	// Limits, when set, is told the REST rate limit each answer reports.
+	Limits *Limits
 	Log    func(format string, args ...any)
 	// Debug, when set, receives a line for every try: method, path,
 	// answer and time. Never headers: the token stays out of the log.
@@ -61,6 +63,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, ctx.Err()
 		}
 		if err == nil {
+			t.Limits.note(resp.Header.Get)
 			wait, limited, lerr := t.rateLimitWait(resp)
 			if lerr != nil {
 				return nil, lerr

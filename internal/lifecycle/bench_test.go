@@ -52,3 +52,83 @@ func BenchmarkTeardown(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPostTransient is the post stage of a success in a transient
+// environment with 1,000 earlier deployments, 20 of them still active,
+// with 25 ms latency per request.
+//
+//	go test -run '^$' -bench PostTransient -benchtime 3x ./internal/lifecycle
+func BenchmarkPostTransient(b *testing.B) {
+	var reads, writes int
+	for b.Loop() {
+		b.StopTimer()
+		e := setup(b, fgtest.Token)
+		seeds := make([]fakegithub.Seed, 1001)
+		for i := range seeds {
+			seeds[i] = fakegithub.Seed{Environment: "pr-1", Transient: true, States: []string{"success", "inactive"}}
+			if i%50 == 0 {
+				seeds[i].States = []string{"success"}
+			}
+		}
+		seeds[1000].States = []string{"in_progress"}
+		ids := e.repo.Seed(seeds...)
+		e.fake.Latency = 25 * time.Millisecond
+		e.fake.ResetRequests()
+		c := cfg()
+		c.Stage, c.Environment, c.Transient = config.StagePost, "pr-1", true
+		c.StartedDeploymentID, c.DeploymentID = ids[1000], ids[1000]
+		b.StartTimer()
+		res, err := lifecycle.Post(context.Background(), e.c, c)
+		b.StopTimer()
+		if err != nil || res.Teardown == nil || len(res.Teardown.Deactivated) != 20 {
+			b.Fatalf("%v %+v", err, res)
+		}
+		reads += e.fake.Reads()
+		writes += e.fake.Count("POST")
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(reads)/float64(b.N), "reads/op")
+	b.ReportMetric(float64(writes)/float64(b.N), "writes/op")
+}
+
+// BenchmarkSweep sweeps 300 stale preview environments holding 900
+// deployments, 100 of them not inactive, with 25 ms latency per request.
+// A REST-only sweep needs an environments list, a deployments list per
+// environment and a status read per deployment: over 1,200 reads.
+//
+//	go test -run '^$' -bench Sweep -benchtime 3x ./internal/lifecycle
+func BenchmarkSweep(b *testing.B) {
+	var reads, writes, deletes int
+	for b.Loop() {
+		b.StopTimer()
+		e := setup(b, fgtest.Token)
+		e.fake.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
+		var seeds []fakegithub.Seed
+		for i := 1; i <= 300; i++ {
+			e.repo.AddPullRequest(i, sha(i), "MERGED")
+			for j := 0; j < 3; j++ {
+				s := fakegithub.Seed{Environment: fmt.Sprintf("pr-%d", i), Ref: sha(i), Payload: marker(i), States: []string{"success", "inactive"}}
+				if j == 2 && i%3 == 0 {
+					s.States = []string{"success"}
+				}
+				seeds = append(seeds, s)
+			}
+		}
+		e.repo.Seed(seeds...)
+		e.fake.Latency = 25 * time.Millisecond
+		e.fake.ResetRequests()
+		b.StartTimer()
+		res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+		b.StopTimer()
+		if err != nil || res.Sweep.Count(lifecycle.DecisionSwept) != 300 {
+			b.Fatalf("%v %+v", err, res)
+		}
+		reads += e.fake.Reads()
+		writes += e.fake.Count("POST")
+		deletes += e.fake.Count("DELETE")
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(reads)/float64(b.N), "reads/op")
+	b.ReportMetric(float64(writes)/float64(b.N), "writes/op")
+	b.ReportMetric(float64(deletes)/float64(b.N), "deletes/op")
+}

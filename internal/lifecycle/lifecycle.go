@@ -6,6 +6,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
@@ -27,8 +28,20 @@ type Client struct {
 	Policy githubapi.Policy
 	// Concurrency bounds a teardown's concurrent requests (0: Workers).
 	Concurrency int
+	// Budget, when set, tells what GitHub's limits leave this run (sweep
+	// stops before running past them).
+	Budget func() Budget
+	// Now is the clock sweep judges ages by (time.Now when nil).
+	Now func() time.Time
 	// Log, when set, receives a line for each write sent again.
 	Log func(format string, args ...any)
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 func (c *Client) logf(format string, args ...any) {
@@ -56,6 +69,8 @@ type Result struct {
 	Skipped string
 	// Warnings are for the user, as ::warning:: annotations.
 	Warnings []string
+	// Sweep is set by step: sweep.
+	Sweep *SweepResult
 	// Teardown is set by the teardown steps and by what finish does to
 	// earlier deployments of a transient environment.
 	Teardown *TeardownResult

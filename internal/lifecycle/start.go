@@ -105,10 +105,19 @@ type Marker struct {
 	Job        string `json:"job,omitempty"`
 	JobIndex   string `json:"job_index,omitempty"`
 	Step       string `json:"step,omitempty"`
+	// PullRequest is the pull request the deployment was made for, on
+	// pull request events (sweep reads it).
+	PullRequest int `json:"pull_request,omitempty"`
+	// Production records production-environment: true (sweep never
+	// sweeps such an environment by a wildcard; GitHub's GraphQL API does
+	// not say).
+	Production bool `json:"production,omitempty"`
 }
 
 func markerOf(cfg *config.Config) Marker {
-	return Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step}
+	m := Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step, PullRequest: cfg.PullRequest}
+	m.Production = cfg.Production != nil && *cfg.Production
+	return m
 }
 
 // payloadWithMarker is the user's payload plus the run marker.

@@ -69,8 +69,6 @@ type TeardownResult struct {
 // gets an inactive status; delete-env then deletes the deployments and the
 // environment. Deployments already inactive get no write.
 func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	td := &TeardownResult{Kind: KindEnvironment, Environment: cfg.Environment, DryRun: cfg.DryRun, Delete: cfg.Step == config.StepDeleteEnv}
-	res := &Result{Environment: cfg.Environment, Teardown: td}
 	ref := ""
 	if cfg.RefGiven {
 		ref = cfg.Ref
@@ -79,9 +77,21 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
+	td, err := c.tearDown(ctx, cfg, cfg.Environment, l, cfg.Step == config.StepDeleteEnv, ref)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Environment: cfg.Environment, Teardown: td, Warnings: td.Warnings}, nil
+}
+
+// tearDown tears environment env down, given its deployments: every one
+// (but keep-latest's) not inactive gets an inactive status; with del, they
+// are deleted and then the environment, unless something keeps it.
+func (c *Client) tearDown(ctx context.Context, cfg *config.Config, env string, l listing, del bool, ref string) (*TeardownResult, error) {
+	td := &TeardownResult{Kind: KindEnvironment, Environment: env, DryRun: cfg.DryRun, Delete: del}
 	all := l.all
 	if l.truncated {
-		td.Warnings = append(td.Warnings, truncatedWarning(cfg.Environment))
+		td.Warnings = append(td.Warnings, truncatedWarning(env))
 	}
 	td.Seen = len(all)
 	if cfg.KeepLatest > 0 {
@@ -89,14 +99,13 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 		all = all[td.Kept:]
 	}
 	if err := c.deactivate(ctx, cfg, all, func(s string) bool { return s != config.StateInactive }, td); err != nil {
-		return nil, err
+		return td, err
 	}
-	if !td.Delete {
-		res.Warnings = append(res.Warnings, td.Warnings...)
-		return res, nil
+	if !del {
+		return td, nil
 	}
 	if err := c.deleteDeployments(ctx, cfg, all, td); err != nil {
-		return nil, err
+		return td, err
 	}
 	switch {
 	case !cfg.DeleteEnvironment:
@@ -108,12 +117,11 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 	case ref != "":
 		td.EnvironmentNote = "ref limits the teardown to the deployments of " + ref
 	default:
-		if err := c.deleteEnvironment(ctx, cfg, td); err != nil {
-			return nil, err
+		if err := c.deleteEnvironment(ctx, cfg, env, td); err != nil {
+			return td, err
 		}
 	}
-	res.Warnings = append(res.Warnings, td.Warnings...)
-	return res, nil
+	return td, nil
 }
 
 // deactivate gives the listed deployments whose state matches an
@@ -196,14 +204,14 @@ func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list
 // deleteEnvironment deletes the environment. A 403 (the token lacks
 // administration: write, which GITHUB_TOKEN never has) is a warning; a 404
 // means there is nothing to delete.
-func (c *Client) deleteEnvironment(ctx context.Context, cfg *config.Config, td *TeardownResult) error {
+func (c *Client) deleteEnvironment(ctx context.Context, cfg *config.Config, env string, td *TeardownResult) error {
 	if cfg.DryRun {
 		td.WouldDeleteEnvironment = true
 		return nil
 	}
 	// go-github does not escape the name: "feature/login" must travel as
 	// one path segment, "feature%2Flogin".
-	_, err := c.GH.Repositories.DeleteEnvironment(ctx, c.Owner, c.Repo, url.PathEscape(cfg.Environment))
+	_, err := c.GH.Repositories.DeleteEnvironment(ctx, c.Owner, c.Repo, url.PathEscape(env))
 	switch {
 	case err == nil:
 		td.EnvironmentDeleted = true
@@ -213,8 +221,8 @@ func (c *Client) deleteEnvironment(ctx context.Context, cfg *config.Config, td *
 		return nil
 	case githubapi.StatusCode(err) == http.StatusForbidden:
 		td.EnvironmentNote = "the token may not delete environments"
-		td.Warnings = append(td.Warnings, fmt.Sprintf("environment %q was not deleted: deleting an environment needs a token with `administration: write` on the repository (a GitHub App installation token or a fine-grained personal access token); the workflow's GITHUB_TOKEN can never have it. Its deployments were deleted.", cfg.Environment))
+		td.Warnings = append(td.Warnings, fmt.Sprintf("environment %q was not deleted: deleting an environment needs a token with `administration: write` on the repository (a GitHub App installation token or a fine-grained personal access token); the workflow's GITHUB_TOKEN can never have it. Its deployments were deleted.", env))
 		return nil
 	}
-	return githubapi.Explain(githubapi.Call{Op: "delete environment", Target: fmt.Sprintf("environment %q", cfg.Environment), Write: true, Permission: "administration: write"}, err)
+	return githubapi.Explain(githubapi.Call{Op: "delete environment", Target: fmt.Sprintf("environment %q", env), Write: true, Permission: "administration: write"}, err)
 }

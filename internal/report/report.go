@@ -44,6 +44,9 @@ func Outputs(cfg *config.Config, res *lifecycle.Result) map[string]string {
 	set("environment", res.Environment)
 	set("environment-url", res.EnvironmentURL)
 	set("log-url", res.LogURL)
+	if res.Sweep != nil {
+		sweepOutputs(res.Sweep, out)
+	}
 	if td := res.Teardown; td != nil && td.Kind == lifecycle.KindEnvironment {
 		out["deactivated"] = strconv.Itoa(len(td.Deactivated))
 		out["deleted"] = strconv.Itoa(len(td.Deleted))

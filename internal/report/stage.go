@@ -77,6 +77,9 @@ func describe(a *githubactions.Action, res *lifecycle.Result) {
 	if td := res.Teardown; td != nil {
 		describeTeardown(a, td)
 	}
+	if res.Sweep != nil {
+		describeSweep(a, res.Sweep)
+	}
 	if res.DeploymentID != 0 && res.State != "" {
 		verb := "Deployment"
 		if res.Adopted {

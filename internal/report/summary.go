@@ -43,6 +43,9 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 	if td := res.Teardown; td != nil && (len(td.Deactivated) > 0 || len(td.Deleted) > 0 || td.Kind == lifecycle.KindEnvironment) {
 		b.WriteString(teardownSummary(td))
 	}
+	if res.Sweep != nil {
+		b.WriteString(sweepSummary(res.Sweep))
+	}
 	return capSummary(b.String())
 }
 

@@ -110,6 +110,10 @@ type Seed struct {
 	Ref         string
 	Transient   bool
 	Production  bool
+	// Payload is the deployment's payload (none when nil).
+	Payload map[string]any
+	// Created is when it was made (the fake's clock when zero).
+	Created time.Time
 	// States are its statuses, oldest first.
 	States []string
 }
@@ -129,6 +133,12 @@ func (r *Repo) Seed(seeds ...Seed) []int64 {
 		}
 		d := r.f.newDeployment(r.r, ref, r.r.resolve(ref), s.Environment)
 		d.Transient, d.Production = s.Transient, s.Production
+		if s.Payload != nil {
+			d.Payload = s.Payload
+		}
+		if !s.Created.IsZero() {
+			d.Created = s.Created
+		}
 		for _, st := range s.States {
 			r.f.addStatus(d, &status{State: st, Environment: d.Environment})
 		}

@@ -1,0 +1,189 @@
+package lifecycle_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+)
+
+// sha is a commit of its own for n.
+func sha(n int) string { return fmt.Sprintf("%040x", n) }
+
+// marker is the payload this action records on a pull request's deployment.
+func marker(pr int) map[string]any {
+	return map[string]any{"deployment_action": map[string]any{"run_id": 1, "run_attempt": 1, "pull_request": pr}}
+}
+
+func sweepCfg(patterns ...string) *config.Config {
+	c := cfg()
+	c.Step = config.StepSweep
+	c.Sweep = config.Sweep{Patterns: patterns, PullRequestClosed: true, Delete: true}
+	c.DeleteEnvironment = true
+	return c
+}
+
+// sweepRepo seeds the environments the sweep tests judge.
+func sweepRepo(t *testing.T) *env {
+	e := setup(t, fgtest.Token)
+	e.fake.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
+	now := e.clock.Now()
+	old := now.Add(-30 * 24 * time.Hour)
+	e.repo.AddPullRequest(1, sha(1), "MERGED").AddPullRequest(2, sha(2), "OPEN").AddPullRequest(3, sha(3), "CLOSED")
+	e.repo.Seed(
+		// pr-1: made by this action for #1, merged since.
+		fakegithub.Seed{Environment: "pr-1", Ref: sha(1), Payload: marker(1), Created: old, States: []string{"success", "inactive"}},
+		fakegithub.Seed{Environment: "pr-1", Ref: sha(1), Payload: marker(1), Created: old.Add(time.Hour), States: []string{"success"}},
+		// pr-2: #2 is open.
+		fakegithub.Seed{Environment: "pr-2", Ref: sha(2), Payload: marker(2), Created: old, States: []string{"success"}},
+		// pr-3: made by another tool; its commit is #3's head, closed.
+		fakegithub.Seed{Environment: "pr-3", Ref: sha(3), Created: now.Add(-time.Hour), States: []string{"success"}},
+		// pr-4: no pull request; a month old.
+		fakegithub.Seed{Environment: "pr-4", Ref: sha(4), Created: old, States: []string{"success"}},
+		// production and staging: never by pr-*; production never by *.
+		fakegithub.Seed{Environment: "production", Ref: sha(5), Created: old, States: []string{"success"}},
+		fakegithub.Seed{Environment: "staging", Ref: sha(1), Created: old, States: []string{"success"}},
+	)
+	e.fake.ResetRequests()
+	return e
+}
+
+func decisions(res *lifecycle.Result) map[string]string {
+	out := map[string]string{}
+	for _, c := range res.Sweep.Candidates {
+		out[c.Environment] = c.Decision
+	}
+	return out
+}
+
+func TestSweepFindsStaleEnvironments(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		patterns []string
+		olderThan time.Duration
+		want     map[string]string
+	}{
+		{"closed pull requests", []string{"pr-*"}, 0,
+			map[string]string{"pr-1": "swept", "pr-2": "kept", "pr-3": "swept", "pr-4": "kept"}},
+		{"and older than 14 days", []string{"pr-*"}, 14 * 24 * time.Hour,
+			map[string]string{"pr-1": "swept", "pr-2": "swept", "pr-3": "swept", "pr-4": "swept"}},
+		{"a wildcard never sweeps production", []string{"*"}, 14 * 24 * time.Hour,
+			map[string]string{"pr-1": "swept", "pr-2": "swept", "pr-3": "swept", "pr-4": "swept", "production": "kept", "staging": "swept"}},
+		{"production by its exact name", []string{"production"}, 14 * 24 * time.Hour,
+			map[string]string{"production": "swept"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := sweepRepo(t)
+			c := sweepCfg(tt.patterns...)
+			c.Sweep.OlderThan = tt.olderThan
+			e.c.Now = e.clock.Now
+			res, err := lifecycle.Sweep(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decisions(res); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("decisions %v, want %v", got, tt.want)
+			}
+			for env, d := range tt.want {
+				if d == "swept" && e.repo.HasEnvironment(env) {
+					t.Errorf("%s was swept but still exists", env)
+				}
+				if d == "kept" && !e.repo.HasEnvironment(env) {
+					t.Errorf("%s was kept but is gone", env)
+				}
+			}
+			for _, d := range e.repo.Deployments() {
+				if tt.want[d.Environment] == "swept" {
+					t.Errorf("deployment %d of swept %s is left", d.ID, d.Environment)
+				}
+			}
+			if n := e.fake.Count("GET"); n != 0 {
+				t.Errorf("%d REST reads: a sweep reads through GraphQL", n)
+			}
+		})
+	}
+}
+
+func TestSweepReasonsAndDryRun(t *testing.T) {
+	t.Parallel()
+	e := sweepRepo(t)
+	c := sweepCfg("pr-*")
+	c.DryRun = true
+	res, err := lifecycle.Sweep(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fake.Count("POST") + e.fake.Count("DELETE"); n != 0 {
+		t.Errorf("a dry run wrote %d times", n)
+	}
+	reasons := map[string]string{}
+	for _, cand := range res.Sweep.Candidates {
+		reasons[cand.Environment] = cand.Decision + ": " + cand.Reason
+	}
+	for env, want := range map[string]string{
+		"pr-1": "would sweep: pull request #1 merged",
+		"pr-2": "kept: pull request #2 is open",
+		"pr-3": "would sweep: pull request #3 closed",
+		"pr-4": "kept: its newest deployment belongs to no pull request",
+	} {
+		if reasons[env] != want {
+			t.Errorf("%s: %q, want %q", env, reasons[env], want)
+		}
+	}
+}
+
+func TestSweepStopsBeforeALimitAndGoesOnNextTime(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	e.fake.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
+	var seeds []fakegithub.Seed
+	for i := 1; i <= 10; i++ {
+		e.repo.AddPullRequest(i, sha(i), "CLOSED")
+		seeds = append(seeds, fakegithub.Seed{Environment: fmt.Sprintf("pr-%d", i), Ref: sha(i), Payload: marker(i),
+			Created: e.clock.Now().Add(time.Duration(i) * time.Minute), States: []string{"success"}})
+	}
+	e.repo.Seed(seeds...)
+	left := 4 // content-creating writes left this hour: one per environment
+	e.c.Budget = func() lifecycle.Budget { return lifecycle.Budget{Writes: left - e.fake.Count("POST"), Requests: -1} }
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Sweep.Count(lifecycle.DecisionSwept); got != 4 || res.Sweep.Count(lifecycle.DecisionLeft) != 6 || res.Sweep.Stopped == "" {
+		t.Errorf("swept %d, left %d, stopped %q", got, res.Sweep.Count(lifecycle.DecisionLeft), res.Sweep.Stopped)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "6 stale environments are left for the next run") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	// The oldest went first; the next run, with room, goes on.
+	if e.repo.HasEnvironment("pr-1") || !e.repo.HasEnvironment("pr-10") {
+		t.Error("the sweep did not take the oldest first")
+	}
+	left = 100
+	res, err = lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	if err != nil || res.Sweep.Count(lifecycle.DecisionSwept) != 6 || res.Sweep.Stopped != "" {
+		t.Fatalf("second run: %v %+v", err, res.Sweep)
+	}
+}
+
+func TestSweepStopsBeforeTheTokensRateLimit(t *testing.T) {
+	t.Parallel()
+	e := sweepRepo(t)
+	e.c.Budget = func() lifecycle.Budget { return lifecycle.Budget{Writes: -1, Requests: 12} }
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sweep.Stopped == "" || !strings.Contains(res.Sweep.Stopped, "REST rate limit") || e.fake.Count("DELETE") != 0 {
+		t.Errorf("stopped %q after %d deletes", res.Sweep.Stopped, e.fake.Count("DELETE"))
+	}
+}

@@ -1,0 +1,95 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+)
+
+// maxSweepRows bounds the sweep's summary table and its JSON output.
+const maxSweepRows = 500
+
+// sweepOutputs are step: sweep's outputs.
+func sweepOutputs(sw *lifecycle.SweepResult, out map[string]string) {
+	out["environments-seen"] = strconv.Itoa(len(sw.Candidates))
+	out["environments-stale"] = strconv.Itoa(sw.Stale())
+	swept := sw.Count(lifecycle.DecisionSwept)
+	if sw.DryRun {
+		swept = sw.Count(lifecycle.DecisionWouldSweep)
+	}
+	out["environments-swept"] = strconv.Itoa(swept)
+	out["environments-skipped"] = strconv.Itoa(sw.Count(lifecycle.DecisionKept))
+	type entry struct {
+		Environment        string `json:"environment"`
+		Decision           string `json:"decision"`
+		Reason             string `json:"reason"`
+		Deactivated        int    `json:"deactivated"`
+		Deleted            int    `json:"deleted"`
+		EnvironmentDeleted bool   `json:"environment_deleted"`
+	}
+	list := []entry{}
+	for _, c := range sw.Candidates {
+		if c.Decision == lifecycle.DecisionKept || len(list) == maxSweepRows {
+			continue
+		}
+		e := entry{Environment: c.Environment, Decision: c.Decision, Reason: c.Reason}
+		if td := c.Teardown; td != nil {
+			e.Deactivated, e.Deleted, e.EnvironmentDeleted = len(td.Deactivated), len(td.Deleted), td.EnvironmentDeleted
+		}
+		list = append(list, e)
+	}
+	b, _ := json.Marshal(list)
+	out["swept"] = string(b)
+}
+
+func describeSweep(a *githubactions.Action, sw *lifecycle.SweepResult) {
+	verb := "Swept"
+	swept := sw.Count(lifecycle.DecisionSwept)
+	if sw.DryRun {
+		verb, swept = "Dry run: would sweep", sw.Count(lifecycle.DecisionWouldSweep)
+	}
+	Logf(a, "%s %d of %d stale environments (%d of the repository's %d environments matched; %d kept).",
+		verb, swept, sw.Stale(), len(sw.Candidates), sw.Environments, sw.Count(lifecycle.DecisionKept))
+	for _, c := range sw.Candidates {
+		if c.Decision != lifecycle.DecisionKept {
+			Logf(a, "  %s %q: %s", c.Decision, c.Environment, c.Reason)
+		}
+	}
+}
+
+// sweepSummary is a table of every candidate with its decision and
+// reason.
+func sweepSummary(sw *lifecycle.SweepResult) string {
+	var b strings.Builder
+	title := "Sweep"
+	if sw.DryRun {
+		title += " (dry run: nothing was changed)"
+	}
+	fmt.Fprintf(&b, "### %s\n\n", title)
+	fmt.Fprintf(&b, "%d of %d environments matched; %d stale; %d kept.", len(sw.Candidates), sw.Environments, sw.Stale(), sw.Count(lifecycle.DecisionKept))
+	if sw.Stopped != "" {
+		fmt.Fprintf(&b, " Stopped early: %s; %d left for the next run.", cell(sw.Stopped), sw.Count(lifecycle.DecisionLeft))
+	}
+	b.WriteString("\n\n| Environment | Decision | Reason | Deployments | Inactive / deleted |\n|---|---|---|---|---|\n")
+	for i, c := range sw.Candidates {
+		if i == maxSweepRows {
+			fmt.Fprintf(&b, "| … %d more | | | | |\n", len(sw.Candidates)-i)
+			break
+		}
+		done := ""
+		if td := c.Teardown; td != nil {
+			done = fmt.Sprintf("%d / %d", len(td.Deactivated), len(td.Deleted))
+			if td.EnvironmentDeleted {
+				done += ", environment deleted"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s |\n", cell(c.Environment), c.Decision, cell(c.Reason), c.Deployments, done)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
