@@ -65,10 +65,10 @@ func decisions(res *lifecycle.Result) map[string]string {
 func TestSweepFindsStaleEnvironments(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name     string
-		patterns []string
+		name      string
+		patterns  []string
 		olderThan time.Duration
-		want     map[string]string
+		want      map[string]string
 	}{
 		{"closed pull requests", []string{"pr-*"}, 0,
 			map[string]string{"pr-1": "swept", "pr-2": "kept", "pr-3": "swept", "pr-4": "kept"}},
