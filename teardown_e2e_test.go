@@ -82,3 +82,35 @@ func TestDeleteEnvOnPullRequestClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestNightlySweep runs the README's nightly sweep with the real binary:
+// outputs, the JSON report and the summary table.
+func TestNightlySweep(t *testing.T) {
+	t.Parallel()
+	job, f, _ := newJob(t, "push", binary)
+	f.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
+	repo := f.AddRepo(fgtest.Repo)
+	repo.AddPullRequest(7, "7777777777777777777777777777777777777777", "MERGED").AddPullRequest(8, "8888888888888888888888888888888888888888", "OPEN")
+	repo.Seed(fakegithub.Seed{Environment: "pr-7", Ref: "7777777777777777777777777777777777777777", States: []string{"success"}},
+		fakegithub.Seed{Environment: "pr-8", Ref: "8888888888888888888888888888888888888888", States: []string{"success"}},
+		fakegithub.Seed{Environment: "staging", States: []string{"success"}})
+	r := run(t, job, runnersim.Step{ID: "sweep", With: map[string]string{"step": "sweep", "environments": "pr-*"}})
+	if r.ExitCode != 0 {
+		t.Fatalf("exit %d\n%s", r.ExitCode, r.Stdout)
+	}
+	want := map[string]string{"environments-seen": "2", "environments-stale": "1", "environments-swept": "1", "environments-skipped": "1",
+		"swept": `[{"environment":"pr-7","decision":"swept","reason":"pull request #7 merged","deactivated":1,"deleted":1,"environment_deleted":true}]`}
+	for k, v := range want {
+		if r.Outputs[k] != v {
+			t.Errorf("output %s=%q, want %q", k, r.Outputs[k], v)
+		}
+	}
+	if repo.HasEnvironment("pr-7") || !repo.HasEnvironment("pr-8") || !repo.HasEnvironment("staging") {
+		t.Error("the wrong environments were swept")
+	}
+	for _, w := range []string{"| `pr-7` | swept | `pull request #7 merged` |", "| `pr-8` | kept | `pull request #8 is open` |"} {
+		if !strings.Contains(r.Summary, w) {
+			t.Errorf("summary lacks %q:\n%s", w, r.Summary)
+		}
+	}
+}

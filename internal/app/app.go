@@ -137,6 +137,10 @@ func Run(ctx context.Context, e Env) (code int) {
 		deployment = res.DeploymentID
 	}
 	if err != nil {
+		if cfg.OnAPIError == "warn" {
+			report.LeftUndone(a, cfg, res, err)
+			return 0
+		}
 		report.Failed(a, cfg, res, err)
 		return 1
 	}

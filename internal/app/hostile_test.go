@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -179,6 +181,47 @@ func TestACancelledJobsPostStaysInsideTheCancelWindow(t *testing.T) {
 			}
 			if status == "success" && posts <= tt.maxPosts && slept <= 30*time.Second {
 				t.Errorf("%s, control: %d writes, %s: the normal policy should try longer", tt.name, posts, slept)
+			}
+		}
+	}
+}
+
+// TestOnAPIErrorWarn: with on-api-error: warn, GitHub failing after the
+// retries does not fail the deploy job; the step warns, and the summary
+// says what was left undone and how to finish it.
+func TestOnAPIErrorWarn(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"warn", "fail"} {
+		f, srv := fgtest.New(t, "")
+		ids := f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{Environment: "qa", States: []string{"in_progress"}})
+		f.Inject(&fakegithub.Fault{Method: "POST", Path: "/statuses", Status: 500})
+		clock := fakegithub.NewClock()
+		p := githubapi.DefaultPolicy()
+		p.Sleep, p.Now = clock.Sleep, clock.Now
+		dir := t.TempDir()
+		summary := filepath.Join(dir, "summary")
+		env := fgtest.Stage(srv.URL, map[string]string{"on-api-error": mode, "job-status": "success"},
+			"STATE_deployment_id", strconv.FormatInt(ids[0], 10), "GITHUB_STEP_SUMMARY", summary)
+		var out bytes.Buffer
+		code := app.Run(context.Background(), app.Env{Args: []string{app.PostName}, Getenv: func(k string) string { return env[k] }, Stdout: &out, Policy: &p})
+		cmds := runnersim.ParseCommands(out.String())
+		kinds := map[string]int{}
+		for _, c := range cmds {
+			kinds[c.Name]++
+		}
+		got, _ := os.ReadFile(summary)
+		switch mode {
+		case "warn":
+			if code != 0 || kinds["error"] != 0 || kinds["warning"] != 1 {
+				t.Errorf("warn: exit %d, commands %v\n%s", code, kinds, out.String())
+			}
+			want := fmt.Sprintf("gh api -X POST repos/octo-org/hello-world/deployments/%d/statuses -f state=success", ids[0])
+			if !strings.Contains(string(got), "left undone") || !strings.Contains(string(got), want) {
+				t.Errorf("warn: summary:\n%s", got)
+			}
+		case "fail":
+			if code != 1 || kinds["error"] != 1 {
+				t.Errorf("fail: exit %d, commands %v", code, kinds)
 			}
 		}
 	}

@@ -75,6 +75,12 @@ func IsFinal(s string) bool {
 	return false
 }
 
+// The scopes auto-inactive takes besides true and false.
+const (
+	ScopeTask        = "task"
+	ScopePullRequest = "pull-request"
+)
+
 // Sweep is what step: sweep looks for and does.
 type Sweep struct {
 	// Patterns are the environment names it may sweep (path.Match globs).
@@ -138,6 +144,13 @@ type Config struct {
 	EnvironmentURL      string
 	LogURL              string
 	AutoInactive        bool
+	// AutoInactiveScope narrows what a success retires: "" (GitHub's: every
+	// earlier successful deployment of the environment), ScopeTask (the
+	// same task's) or ScopePullRequest (the same pull request's).
+	AutoInactiveScope string
+	// OnAPIError is "fail" or "warn": with warn, a failure to reach or
+	// write to GitHub (after the retries) is a warning and the step exits 0.
+	OnAPIError string
 	AutoFinish          bool
 	KeepLatest          int
 	DeleteEnvironment   bool
@@ -326,7 +339,13 @@ func readInputs(r *reader, c *Config) {
 		}
 	}
 	c.Run.JobIndex = r.jobIndex("job-index")
-	c.AutoInactive = r.boolean("auto-inactive", true)
+	switch v := r.oneOf("auto-inactive", "true", []string{"true", "false", "True", "False", "TRUE", "FALSE", ScopeTask, ScopePullRequest}); v {
+	case ScopeTask, ScopePullRequest:
+		c.AutoInactive, c.AutoInactiveScope = true, v
+	default:
+		c.AutoInactive, _ = ParseBool(v, true)
+	}
+	c.OnAPIError = r.oneOf("on-api-error", "fail", []string{"fail", "warn"})
 	c.AutoFinish = r.boolean("auto-finish", true)
 	c.KeepLatest = r.count("keep-latest")
 	c.DeleteEnvironment = r.boolean("delete-environment", true)

@@ -86,7 +86,9 @@ func (c *Client) setState(ctx context.Context, cfg *config.Config, state string)
 	}
 	if state == config.StateSuccess {
 		req.EnvironmentURL = nonEmpty(cfg.EnvironmentURL)
-		req.AutoInactive = github.Bool(cfg.AutoInactive)
+		// A narrower scope is the action's to apply: GitHub's would
+		// retire the other tasks' or pull requests' deployments too.
+		req.AutoInactive = github.Bool(cfg.AutoInactive && cfg.AutoInactiveScope == "")
 	}
 	st, err := c.createStatus(ctx, cfg.DeploymentID, req, res)
 	if err != nil {
@@ -94,7 +96,7 @@ func (c *Client) setState(ctx context.Context, cfg *config.Config, state string)
 	}
 	res.fromStatus(st)
 	if state == config.StateSuccess && cfg.AutoInactive {
-		td, err := retireTransient(ctx, c, cfg, st)
+		td, err := retireEarlier(ctx, c, cfg, st)
 		if err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d is %s, but the earlier deployments of its transient environment could not all be marked inactive: %v", res.DeploymentID, state, err))
 		}
@@ -106,11 +108,14 @@ func (c *Client) setState(ctx context.Context, cfg *config.Config, state string)
 	return res, nil
 }
 
-// retireTransient marks the deployments of a transient environment older
-// than the one that just succeeded, whose latest status is success,
-// inactive: GitHub's auto_inactive skips transient environments.
-func retireTransient(ctx context.Context, c *Client, cfg *config.Config, st *github.DeploymentStatus) (*TeardownResult, error) {
-	if !cfg.Transient {
+// retireEarlier marks the deployments of the environment older than the
+// one that just succeeded, whose latest status is success, inactive, where
+// GitHub's auto_inactive does not do what the user asked: in a transient
+// environment (which GitHub skips), and with auto-inactive: task or
+// pull-request, for the earlier deployments of the same task or pull
+// request only, leaving the others active.
+func retireEarlier(ctx context.Context, c *Client, cfg *config.Config, st *github.DeploymentStatus) (*TeardownResult, error) {
+	if !cfg.Transient && cfg.AutoInactiveScope == "" {
 		return nil, nil
 	}
 	env := st.GetEnvironment()
@@ -128,9 +133,29 @@ func retireTransient(ctx context.Context, c *Client, cfg *config.Config, st *git
 	if l.truncated {
 		td.Warnings = append(td.Warnings, truncatedWarning(env))
 	}
+	var this *deployment
+	for i := range l.all {
+		if l.all[i].ID == cfg.DeploymentID {
+			this = &l.all[i]
+		}
+	}
+	same := func(d deployment) bool {
+		switch cfg.AutoInactiveScope {
+		case config.ScopeTask:
+			return this != nil && d.Task == this.Task
+		case config.ScopePullRequest:
+			if this == nil {
+				return false
+			}
+			mine, ok := this.marker()
+			theirs, ok2 := d.marker()
+			return ok && ok2 && mine.PullRequest > 0 && theirs.PullRequest == mine.PullRequest
+		}
+		return true
+	}
 	older := l.all[:0:0]
 	for _, d := range l.all {
-		if d.ID < cfg.DeploymentID {
+		if d.ID < cfg.DeploymentID && same(d) {
 			older = append(older, d)
 		}
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -26,9 +27,48 @@ func Succeeded(a *githubactions.Action, cfg *config.Config, res *lifecycle.Resul
 // before failing still hands it to the post stage, which finishes it; a
 // finish that failed says how to finish the deployment by hand.
 func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) {
+	saveStartedAnyway(a, cfg, res)
+	Errorf(a, "%s", failureMessage(cfg, err))
+}
+
+// LeftUndone reports a failure with on-api-error: warn: a warning, and a
+// job summary that says what was left undone and how to do it by hand.
+// A started deployment is still handed to the post stage and output.
+func LeftUndone(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) {
+	saveStartedAnyway(a, cfg, res)
+	msg := failureMessage(cfg, err)
+	Warningf(a, "on-api-error is warn, so the step succeeds: %s", msg)
+	id := cfg.DeploymentID
+	if res != nil && res.DeploymentID != 0 {
+		id = res.DeploymentID
+		if cfg.OnRunner && cfg.Stage == config.StageMain {
+			fileCommand(a, "output", "deployment-id", fmt.Sprint(id))
+		}
+	}
+	if !cfg.StepSummaryConfigured {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("### Deployment bookkeeping left undone\n\n")
+	fmt.Fprintf(&b, "GitHub could not be reached or refused a write (on-api-error: warn): %s\n\n", code(msg, false))
+	if id != 0 {
+		fmt.Fprintf(&b, "Deployment %d may be left `in_progress`. Finish it with a step that has `step: finish` and `deployment-id: %d`, or by hand:\n\n", id, id)
+		fmt.Fprintf(&b, "```sh\ngh api -X POST repos/%s/%s/deployments/%d/statuses -f state=success\n```\n\n", cfg.Owner, cfg.Repo, id)
+	}
+	a.AddStepSummary(capSummary(b.String()))
+}
+
+// saveStartedAnyway hands a deployment a failed start created to the post
+// stage, which then still finishes it.
+func saveStartedAnyway(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	if res != nil && res.DeploymentID != 0 && cfg.Stage == config.StageMain && cfg.Step == config.StepStart && cfg.OnRunner {
 		handoff.SaveStarted(files{a}, res.DeploymentID)
 	}
+}
+
+// failureMessage is err, with where the deployment id came from and, for a
+// finish, how to finish the deployment by hand.
+func failureMessage(cfg *config.Config, err error) string {
 	msg := err.Error()
 	if cfg.Stage == config.StageMain && (cfg.Step == config.StepFinish || cfg.Step == config.StepStatus) && cfg.DeploymentIDFrom != "" {
 		msg += fmt.Sprintf(" (deployment %d is %s)", cfg.DeploymentID, cfg.DeploymentIDFrom)
@@ -36,7 +76,7 @@ func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, 
 	if (cfg.Stage == config.StagePost || cfg.Step == config.StepFinish) && cfg.DeploymentID != 0 {
 		msg += ". " + unfinished(cfg.DeploymentID)
 	}
-	Errorf(a, "%s", msg)
+	return msg
 }
 
 // BadInputs reports every bad input, one ::error:: each; a post stage
@@ -110,7 +150,7 @@ func describeTeardown(a *githubactions.Action, td *lifecycle.TeardownResult) {
 		}
 	case lifecycle.KindRetire:
 		if len(td.Deactivated) > 0 {
-			Logf(a, "%s %d earlier deployments of transient environment %q, which GitHub's auto_inactive skips, inactive.", mark, len(td.Deactivated), td.Environment)
+			Logf(a, "%s %d earlier deployments of %q inactive (those GitHub's auto_inactive leaves: a transient environment, or outside the auto-inactive scope).", mark, len(td.Deactivated), td.Environment)
 		}
 	}
 }

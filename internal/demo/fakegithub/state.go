@@ -110,6 +110,8 @@ type Seed struct {
 	Ref         string
 	Transient   bool
 	Production  bool
+	// Task is the deployment's task (deploy when empty).
+	Task string
 	// Payload is the deployment's payload (none when nil).
 	Payload map[string]any
 	// Created is when it was made (the fake's clock when zero).
@@ -135,6 +137,9 @@ func (r *Repo) Seed(seeds ...Seed) []int64 {
 		d.Transient, d.Production = s.Transient, s.Production
 		if s.Payload != nil {
 			d.Payload = s.Payload
+		}
+		if s.Task != "" {
+			d.Task = s.Task
 		}
 		if !s.Created.IsZero() {
 			d.Created = s.Created
