@@ -130,27 +130,27 @@ type Config struct {
 	// Description goes on the deployment and its statuses.
 	Description string
 	// Payload is the `payload` input, a JSON object (nil when empty).
-	Payload             map[string]any
-	Transient           bool
-	Production          *bool
-	AutoMerge           bool
-	RequiredContexts    *[]string // nil: every context is a gate (GitHub's default)
-	InitialState        string
-	State               string
-	JobStatus           string
-	CancelledState      string
-	DeploymentID        int64 // 0 when none is known
-	DeploymentIDFrom    string
-	EnvironmentURL      string
-	LogURL              string
-	AutoInactive        bool
+	Payload          map[string]any
+	Transient        bool
+	Production       *bool
+	AutoMerge        bool
+	RequiredContexts *[]string // nil: every context is a gate (GitHub's default)
+	InitialState     string
+	State            string
+	JobStatus        string
+	CancelledState   string
+	DeploymentID     int64 // 0 when none is known
+	DeploymentIDFrom string
+	EnvironmentURL   string
+	LogURL           string
+	AutoInactive     bool
 	// AutoInactiveScope narrows what a success retires: "" (GitHub's: every
 	// earlier successful deployment of the environment), ScopeTask (the
 	// same task's) or ScopePullRequest (the same pull request's).
 	AutoInactiveScope string
 	// OnAPIError is "fail" or "warn": with warn, a failure to reach or
 	// write to GitHub (after the retries) is a warning and the step exits 0.
-	OnAPIError string
+	OnAPIError          string
 	AutoFinish          bool
 	KeepLatest          int
 	DeleteEnvironment   bool
