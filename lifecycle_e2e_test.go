@@ -210,6 +210,16 @@ func TestGitHubEnterpriseServerAPIRoot(t *testing.T) {
 	if len(ds) != 1 || ds[0].State() != "success" || !strings.HasPrefix(ds[0].LogURL, "https://ghe.example.com/octo-org/hello-world/actions/runs/314") {
 		t.Errorf("deployments %+v", ds)
 	}
+	// Reads go to GHES's GraphQL endpoint, /api/graphql, outside /api/v3.
+	td := run(t, job, runnersim.Step{ID: "down", With: map[string]string{"step": "deactivate-env", "environment": "staging"}})
+	if td.ExitCode != 0 || td.Outputs["deactivated"] != "1" || f.Count("GRAPHQL") != 1 {
+		t.Errorf("deactivate-env on GHES: exit %d outputs %v, %d GraphQL queries\n%s", td.ExitCode, td.Outputs, f.Count("GRAPHQL"), td.Stdout)
+	}
+	for _, r := range f.Requests() {
+		if r.Method == "GRAPHQL" && r.Path != "/api/graphql" {
+			t.Errorf("a GraphQL query to %s", r.Path)
+		}
+	}
 }
 
 // TestPostLeavesADeploymentAnotherToolFinished: a deploy platform marked
