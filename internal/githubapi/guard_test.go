@@ -263,3 +263,39 @@ func TestAHugeAnswerIsAnErrorNotAnOutOfMemory(t *testing.T) {
 		t.Fatalf("err = %v, want ErrAnswerTooLarge", err)
 	}
 }
+
+func TestLimitsTrackTheRESTRateLimitOnly(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/graphql" {
+			w.Header().Set("X-RateLimit-Resource", "graphql")
+			w.Header().Set("X-RateLimit-Remaining", "4999")
+			_, _ = w.Write([]byte(`{"data":{}}`))
+			return
+		}
+		w.Header().Set("X-RateLimit-Resource", "core")
+		w.Header().Set("X-RateLimit-Remaining", "42")
+		_, _ = w.Write([]byte(`[]`))
+	}))
+	defer srv.Close()
+	limits := &githubapi.Limits{}
+	if limits.Remaining() != -1 {
+		t.Errorf("before any answer: %d, want -1 (unknown)", limits.Remaining())
+	}
+	o := githubapi.Options{Limits: limits, Scope: &githubapi.Scope{Owner: "octo-org", Repo: "hello-world", GraphQLPath: "/graphql"}, Policy: quickPolicy()}
+	gh, err := githubapi.New(token, srv.URL, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := gh.Repositories.ListDeployments(context.Background(), "octo-org", "hello-world", nil); err != nil {
+		t.Fatal(err)
+	}
+	gql, _ := githubapi.NewGraphQL(gh, srv.URL+"/graphql")
+	var out struct{}
+	if err := gql.Query(context.Background(), "{ viewer { login } }", nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := limits.Remaining(); got != 42 {
+		t.Errorf("remaining %d, want the REST answer's 42", got)
+	}
+}
