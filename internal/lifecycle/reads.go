@@ -116,11 +116,7 @@ func (c *Client) queryDeployments(ctx context.Context, query string, environment
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo, "environments": environments}
 	var out listing
 	seen := map[int64]bool{}
-	cursor := ""
-	for page := 1; ; page++ {
-		if cursor != "" {
-			vars["after"] = cursor
-		}
+	truncated, err := c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
 		var data struct {
 			Repository *struct {
 				Deployments struct {
@@ -130,27 +126,48 @@ func (c *Client) queryDeployments(ctx context.Context, query string, environment
 			} `json:"repository"`
 		}
 		if err := c.GQL.Query(ctx, query, vars, &data); err != nil {
-			return listing{}, githubapi.Explain(call, err)
+			return pageInfo{}, err
 		}
 		if data.Repository == nil || data.Repository.Deployments.Nodes == nil {
-			return listing{}, githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
+			return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"}
 		}
 		for _, n := range data.Repository.Deployments.Nodes {
 			if n == nil || n.DatabaseID <= 0 {
-				return listing{}, githubapi.Explain(call, &githubapi.BadAnswerError{What: "a deployment in the list has no id"})
+				return pageInfo{}, &githubapi.BadAnswerError{What: "a deployment in the list has no id"}
 			}
 			if !seen[n.DatabaseID] {
 				seen[n.DatabaseID] = true
 				out.all = append(out.all, n.deployment())
 			}
 		}
-		info := data.Repository.Deployments.PageInfo
-		if !info.HasNextPage || info.EndCursor == nil || *info.EndCursor == "" || *info.EndCursor == cursor {
-			return out, nil
+		return data.Repository.Deployments.PageInfo, nil
+	})
+	if err != nil {
+		return listing{}, githubapi.Explain(call, err)
+	}
+	out.truncated = truncated
+	return out, nil
+}
+
+// paginate runs page with vars, then again with vars["after"] set to each
+// page's end cursor while there is a next page: only forwards (a cursor
+// seen again ends it), at most MaxPages pages. truncated says a next page
+// was left unread.
+func (c *Client) paginate(ctx context.Context, vars map[string]any, page func(map[string]any) (pageInfo, error)) (truncated bool, err error) {
+	cursor := ""
+	for n := 1; ; n++ {
+		if cursor != "" {
+			vars["after"] = cursor
 		}
-		if page == MaxPages {
-			out.truncated = true
-			return out, nil
+		info, err := page(vars)
+		if err != nil {
+			return false, err
+		}
+		if !info.HasNextPage || info.EndCursor == nil || *info.EndCursor == "" || *info.EndCursor == cursor {
+			return false, nil
+		}
+		if n == MaxPages {
+			return true, nil
 		}
 		cursor = *info.EndCursor
 	}

@@ -79,9 +79,12 @@ const budgetMargin = 10
 func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
 	sw := &SweepResult{DryRun: cfg.DryRun}
 	res := &Result{Sweep: sw}
-	names, err := c.listEnvironments(ctx)
+	names, truncated, err := c.listEnvironments(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if truncated {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the repository has more than %d environments; only the first %d (by name) were looked at", MaxPages*100, MaxPages*100))
 	}
 	sw.Environments = len(names)
 	var matched []string
@@ -320,15 +323,11 @@ const environmentsQuery = `query($owner: String!, $name: String!, $after: String
 }`
 
 // listEnvironments lists the repository's environments, 100 a query.
-func (c *Client) listEnvironments(ctx context.Context) ([]string, error) {
+func (c *Client) listEnvironments(ctx context.Context) ([]string, bool, error) {
 	call := githubapi.Call{Op: "list environments", Target: fmt.Sprintf("the environments of %s/%s", c.Owner, c.Repo)}
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
 	var names []string
-	cursor := ""
-	for page := 1; page <= MaxPages; page++ {
-		if cursor != "" {
-			vars["after"] = cursor
-		}
+	truncated, err := c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
 		var data struct {
 			Repository *struct {
 				Environments struct {
@@ -340,23 +339,22 @@ func (c *Client) listEnvironments(ctx context.Context) ([]string, error) {
 			} `json:"repository"`
 		}
 		if err := c.GQL.Query(ctx, environmentsQuery, vars, &data); err != nil {
-			return nil, githubapi.Explain(call, err)
+			return pageInfo{}, err
 		}
 		if data.Repository == nil || data.Repository.Environments.Nodes == nil {
-			return nil, githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of environments"})
+			return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of environments"}
 		}
 		for _, n := range data.Repository.Environments.Nodes {
 			if n != nil && n.Name != "" {
 				names = append(names, n.Name)
 			}
 		}
-		info := data.Repository.Environments.PageInfo
-		if !info.HasNextPage || info.EndCursor == nil || *info.EndCursor == "" || *info.EndCursor == cursor {
-			break
-		}
-		cursor = *info.EndCursor
+		return data.Repository.Environments.PageInfo, nil
+	})
+	if err != nil {
+		return nil, false, githubapi.Explain(call, err)
 	}
-	return names, nil
+	return names, truncated, nil
 }
 
 // pullRequestStates gathers the states of the pull requests the newest
