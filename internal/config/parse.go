@@ -75,7 +75,7 @@ func (r *reader) environment(name string) string {
 func CheckEnvironment(v string) error {
 	switch {
 	case strings.TrimSpace(v) == "." || strings.TrimSpace(v) == "..":
-		return errors.New("not . or ..")
+		return errors.New("not . or .. (a dot segment would climb out of the request path)")
 	case utf8.RuneCountInString(v) > MaxEnvironment:
 		return fmt.Errorf("at most %d characters", MaxEnvironment)
 	case !utf8.ValidString(v):

@@ -17,17 +17,6 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
-// countList counts the list-deployments requests the fake received.
-func countList(e *env) int {
-	n := 0
-	for _, r := range e.fake.Requests() {
-		if r.Method == "GET" && strings.HasSuffix(r.Path, "/deployments") {
-			n++
-		}
-	}
-	return n
-}
-
 // TestPagingIsBoundedWhateverGitHubSays: GitHub's GraphQL answers say
 // there is always a next page (with a new cursor each time); the listing
 // stops at MaxPages and says so.

@@ -166,6 +166,7 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 			name, _ := x.arg(f, "name").(string)
 			rp := x.f.repos[owner+"/"+name]
 			if rp == nil {
+				//lint:ignore ST1005 GitHub's own message
 				return nil, fmt.Errorf("Could not resolve to a Repository with the name '%s/%s'.", owner, name)
 			}
 			return sub("Repository", rp)

@@ -73,7 +73,7 @@ func Validate(query string, variables map[string]any) error {
 	if perr != nil {
 		return perr
 	}
-	if errs := validator.Validate(s, doc); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(s, doc, nil); len(errs) > 0 {
 		return errs
 	}
 	if len(doc.Operations) != 1 {
