@@ -164,11 +164,23 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 				res.Warnings = append(res.Warnings, fmt.Sprintf("sweeping environment %q failed: %v", cand.Environment, err))
 				return nil
 			}
+			if td.EnvironmentNote == NoteNoAdmin {
+				return nil // one warning for all of them, below
+			}
 			res.Warnings = append(res.Warnings, td.Warnings...)
 			return nil
 		})
 	}
 	_ = g.Wait()
+	kept := 0
+	for _, cand := range sw.Candidates {
+		if cand.Teardown != nil && cand.Teardown.EnvironmentNote == NoteNoAdmin {
+			kept++
+		}
+	}
+	if kept > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d swept environments were not deleted themselves: deleting an environment needs a token with `administration: write` on the repository (a GitHub App installation token or a fine-grained personal access token); the workflow's GITHUB_TOKEN can never have it. Their deployments were deleted.", kept))
+	}
 	if sw.Stopped != "" {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the sweep stopped before %s: %s; %d stale environments are left for the next run (sweeping is idempotent: it goes on from there)",
 			"the next environment", sw.Stopped, sw.Count(DecisionLeft)))

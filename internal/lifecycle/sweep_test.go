@@ -187,3 +187,19 @@ func TestSweepStopsBeforeTheTokensRateLimit(t *testing.T) {
 		t.Errorf("stopped %q after %d deletes", res.Sweep.Stopped, e.fake.Count("DELETE"))
 	}
 }
+
+func TestSweepWithoutAdminWarnsOnce(t *testing.T) {
+	t.Parallel()
+	e := sweepRepo(t)
+	e.fake.Tokens[fgtest.Token] = fakegithub.Token{Write: true}
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "2 swept environments were not deleted themselves") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	if !e.repo.HasEnvironment("pr-1") || len(e.repo.Deployments()) != 4 {
+		t.Errorf("environment pr-1 gone, or %d deployments left, want 4", len(e.repo.Deployments()))
+	}
+}
