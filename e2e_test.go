@@ -13,16 +13,29 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
+	"github.com/deploy-lifecycle/deployment-action/internal/app"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
-// binDir holds the binary built once for the end-to-end tests, under the
-// names of action.yml's entrypoint and post-entrypoint.
+// binDir holds the action's binary for the end-to-end tests, under the
+// names of action.yml's entrypoint and post-entrypoint: links to this test
+// binary, which runs the action's main() when asBinary is set, so the
+// stages run in processes of their own, started by name as the runner
+// starts them, without a second build. (The container tests build the
+// release binary itself.)
 var binDir string
 
+// asBinary in a process's environment makes this test binary the action.
+const asBinary = "DEPLOYMENT_ACTION_TEST_BINARY"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(asBinary) == "1" {
+		main()
+		return
+	}
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "deployment-action-e2e-")
 	if err != nil {
@@ -32,18 +45,17 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	code := func() int {
 		defer os.RemoveAll(dir)
-		a := loadAction()
-		main := filepath.Join(dir, filepath.Base(a.Runs.Entrypoint))
-		cmd := exec.Command("go", "build", "-trimpath", "-o", main, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
-			return 1
-		}
-		// The image holds the post-entrypoint as a link to the same binary.
-		if err := os.Symlink(filepath.Base(main), filepath.Join(dir, filepath.Base(a.Runs.PostEntrypoint))); err != nil {
+		self, err := os.Executable()
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
+		}
+		a := loadAction()
+		for _, name := range []string{a.Runs.Entrypoint, a.Runs.PostEntrypoint} {
+			if err := os.Symlink(self, filepath.Join(dir, filepath.Base(name))); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
 		}
 		return m.Run()
 	}()
@@ -63,7 +75,7 @@ func loadAction() *runnersim.Action {
 // environment.
 func binary(ctx context.Context, l runnersim.Launch) int {
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, filepath.Base(l.Argv0)))
-	cmd.Env = make([]string, 0, len(l.Env))
+	cmd.Env = []string{asBinary + "=1"}
 	for k, v := range l.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -77,6 +89,13 @@ func binary(ctx context.Context, l runnersim.Launch) int {
 	}
 	return 0
 }
+
+// inProcess is a Launcher that runs the stages in this process, as the
+// demo does: the same app.Run the binary's main calls, without a process
+// per stage. Most end-to-end tests use it; the real binary runs in
+// TestOneStepLifecycleOnPush, the TestTheRealBinary tests and, in its
+// image, the container tests.
+var inProcess = demo.InProcess(app.Env{})
 
 // newJob is a job of event on the simulated runner, against a validating
 // fake GitHub, running the real binary.

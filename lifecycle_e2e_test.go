@@ -82,7 +82,7 @@ func TestOneStepLifecycleOnPush(t *testing.T) {
 	}
 	t.Run("main outputs and summary", func(t *testing.T) {
 		t.Parallel()
-		job, _, srv := newJob(t, "push", binary)
+		job, _, srv := newJob(t, "push", inProcess)
 		main := run(t, job, startStep)
 		golden.Check(t, "push-main-outputs.json", outputsText(main, srv))
 		golden.Check(t, "push-main-summary.md", normal(main.Summary, srv))
@@ -91,7 +91,7 @@ func TestOneStepLifecycleOnPush(t *testing.T) {
 
 func TestPullRequestDeploysTheHeadCommitToATransientEnvironment(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "pull_request", binary)
+	job, f, _ := newJob(t, "pull_request", inProcess)
 	run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "pr-${{ github.event.number }}"}})
 	post(t, job)
 	ds := f.AddRepo(fgtest.Repo).Deployments()
@@ -102,7 +102,7 @@ func TestPullRequestDeploysTheHeadCommitToATransientEnvironment(t *testing.T) {
 
 func TestDeploymentEventIsAdopted(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "deployment", binary)
+	job, f, _ := newJob(t, "deployment", inProcess)
 	repo := f.AddRepo(fgtest.Repo)
 	repo.Seed(fakegithub.Seed{ID: 4242, Environment: "production", Production: true})
 	main := run(t, job, runnersim.Step{ID: "start"})
@@ -122,7 +122,7 @@ func TestDeploymentEventIsAdopted(t *testing.T) {
 
 func TestTwoStepStyleFinishesOnceAndPostLeavesItAlone(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "push", binary)
+	job, f, _ := newJob(t, "push", inProcess)
 	run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "auto-finish": "false"}})
 	job.Fail()
 	fin := run(t, job, runnersim.Step{ID: "finish", With: map[string]string{"step": "finish", "environment-url": "https://x.example.com"}})
@@ -141,7 +141,7 @@ func TestTwoStepStyleFinishesOnceAndPostLeavesItAlone(t *testing.T) {
 
 func TestFinishStepIsSeenByPostWithAutoFinishOn(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "push", binary)
+	job, f, _ := newJob(t, "push", inProcess)
 	run(t, job, startStep)
 	run(t, job, runnersim.Step{ID: "done", With: map[string]string{"step": "finish", "state": "success"}})
 	before := f.Count("")
@@ -168,7 +168,7 @@ func TestBadInputsAreRefusedBeforeAnyRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.wantErr, func(t *testing.T) {
 			t.Parallel()
-			job, f, _ := newJob(t, "push", binary)
+			job, f, _ := newJob(t, "push", inProcess)
 			r := run(t, job, runnersim.Step{ID: "bad", With: tt.with})
 			if r.ExitCode != 1 {
 				t.Errorf("exit %d, want 1", r.ExitCode)
@@ -198,7 +198,7 @@ func TestBadInputsAreRefusedBeforeAnyRequest(t *testing.T) {
 func TestGitHubEnterpriseServerAPIRoot(t *testing.T) {
 	t.Parallel()
 	f, srv := fgtest.New(t, "/api/v3")
-	job, _, _ := newJob(t, "push", binary)
+	job, _, _ := newJob(t, "push", inProcess)
 	job.Context["GITHUB_API_URL"] = srv.URL + "/api/v3"
 	job.Context["GITHUB_SERVER_URL"] = "https://ghe.example.com"
 	main := run(t, job, startStep)
@@ -227,7 +227,7 @@ func TestGitHubEnterpriseServerAPIRoot(t *testing.T) {
 // latest status once and leaves it as it is.
 func TestPostLeavesADeploymentAnotherToolFinished(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "push", binary)
+	job, f, _ := newJob(t, "push", inProcess)
 	main := run(t, job, startStep)
 	id, _ := strconv.ParseInt(main.Outputs["deployment-id"], 10, 64)
 	repo := f.AddRepo(fgtest.Repo)
@@ -250,7 +250,7 @@ func TestPostLeavesADeploymentAnotherToolFinished(t *testing.T) {
 func TestWorkflowRunDeploysTheRunsCommit(t *testing.T) {
 	t.Parallel()
 	for _, trigger := range []string{"push", "pull_request"} {
-		job, f, _ := newJob(t, "workflow_run", binary)
+		job, f, _ := newJob(t, "workflow_run", inProcess)
 		job.Event["workflow_run"].(map[string]any)["event"] = trigger
 		main := run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "preview"}})
 		if main.ExitCode != 0 {
@@ -273,7 +273,7 @@ func TestLogURLLinksTheJobWhereGitHubGivesItsID(t *testing.T) {
 		"8812345": "https://github.com/octo-org/hello-world/actions/runs/314/job/8812345",
 		"":        "https://github.com/octo-org/hello-world/actions/runs/314/attempts/1",
 	} {
-		job, _, _ := newJob(t, "push", binary)
+		job, _, _ := newJob(t, "push", inProcess)
 		job.CheckRunID = checkRun
 		main := run(t, job, startStep)
 		if got := main.Outputs["log-url"]; got != want {
@@ -287,13 +287,13 @@ func TestLogURLLinksTheJobWhereGitHubGivesItsID(t *testing.T) {
 // every step of the action, and they find nothing to do but the start's.
 func TestPostIfSkipsThePostContainerWithoutAStart(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "push", binary)
+	job, f, _ := newJob(t, "push", inProcess)
 	f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{ID: 777, Environment: "qa", States: []string{"in_progress"}})
 	run(t, job, runnersim.Step{ID: "status", With: map[string]string{"step": "status", "state": "queued", "deployment-id": "777"}})
 	if posts := post(t, job); len(posts) != 1 || !posts[0].Skipped {
 		t.Errorf("without a start: %+v", posts)
 	}
-	job, _, _ = newJob(t, "push", binary)
+	job, _, _ = newJob(t, "push", inProcess)
 	run(t, job, startStep)
 	run(t, job, runnersim.Step{ID: "status", With: map[string]string{"step": "status", "state": "in_progress"}})
 	posts := post(t, job)
@@ -307,7 +307,7 @@ func TestPostIfSkipsThePostContainerWithoutAStart(t *testing.T) {
 // which the runner resolves again for the post stage.
 func TestTheReadmesEnvRecipe(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "push", binary)
+	job, f, _ := newJob(t, "push", inProcess)
 	run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "environment-url": "${{ env.DEPLOY_URL }}"}})
 	if err := job.RunScript("deploy", nil, map[string]string{"DEPLOY_URL": "https://staging.example.com"}); err != nil {
 		t.Fatal(err)

@@ -12,10 +12,10 @@ import (
 
 func TestPullRequestPushedThreeTimesLeavesOnePreviewActive(t *testing.T) {
 	t.Parallel()
-	_, f, srv := newJob(t, "pull_request", binary)
+	_, f, srv := newJob(t, "pull_request", inProcess)
 	var last string
 	for push := 1; push <= 3; push++ {
-		job, _, _ := newJob(t, "pull_request", binary)
+		job, _, _ := newJob(t, "pull_request", inProcess)
 		job.Context["GITHUB_API_URL"] = srv.URL
 		job.Context["GITHUB_RUN_ID"] = fmt.Sprint(500 + push)
 		head := job.Event["pull_request"].(map[string]any)["head"].(map[string]any)
@@ -48,7 +48,7 @@ func TestDeleteEnvOnPullRequestClosed(t *testing.T) {
 	for _, admin := range []bool{false, true} {
 		t.Run(fmt.Sprintf("admin=%v", admin), func(t *testing.T) {
 			t.Parallel()
-			job, f, _ := newJob(t, "pull_request_closed", binary)
+			job, f, _ := newJob(t, "pull_request_closed", inProcess)
 			f.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: admin}
 			repo := f.AddRepo(fgtest.Repo)
 			repo.Seed(fakegithub.Seed{Environment: "pr-42", Transient: true, States: []string{"success"}},
@@ -87,7 +87,7 @@ func TestDeleteEnvOnPullRequestClosed(t *testing.T) {
 // outputs, the JSON report and the summary table.
 func TestNightlySweep(t *testing.T) {
 	t.Parallel()
-	job, f, _ := newJob(t, "push", binary)
+	job, f, _ := newJob(t, "push", inProcess)
 	f.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
 	repo := f.AddRepo(fgtest.Repo)
 	repo.AddPullRequest(7, "7777777777777777777777777777777777777777", "MERGED").AddPullRequest(8, "8888888888888888888888888888888888888888", "OPEN")

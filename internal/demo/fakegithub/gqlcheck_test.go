@@ -1,4 +1,4 @@
-package gqlcheck_test
+package fakegithub_test
 
 import (
 	"strings"
