@@ -137,6 +137,10 @@ func Run(ctx context.Context, e Env) (code int) {
 		deployment = res.DeploymentID
 	}
 	if err != nil {
+		if res != nil && res.Sweep != nil {
+			// What a sweep did before it failed still reaches the summary.
+			report.Write(a, cfg, res)
+		}
 		if cfg.OnAPIError == "warn" {
 			report.LeftUndone(a, cfg, res, err)
 			return 0

@@ -71,7 +71,9 @@ type Budget struct{ Writes, Requests int }
 // budgetMargin is left unused for the steps after the sweep.
 const budgetMargin = 10
 
-// Sweep finds and tears down stale environments. Reads: the environments,
+// Sweep finds and tears down stale environments. When tearing one down
+// fails, no other starts, and Sweep returns the result so far with the
+// error. Reads: the environments,
 // then their deployments (with their commits' pull requests), 100 a query,
 // and the pull requests' states it still lacks, 50 a query. It stops before
 // an environment whose writes would run past a limit, and says what is
@@ -122,6 +124,7 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 	var (
 		mu       sync.Mutex
 		reserved Budget
+		failed   error
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(sweepParallel)
@@ -160,8 +163,13 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 			reserved.Requests -= need.Requests
 			cand.Teardown = td
 			if err != nil {
+				// What failed after the retries would fail again: no
+				// environment starts after it.
 				cand.Decision, cand.Reason = DecisionFailed, err.Error()
-				res.Warnings = append(res.Warnings, fmt.Sprintf("sweeping environment %q failed: %v", cand.Environment, err))
+				if failed == nil {
+					failed = fmt.Errorf("sweeping environment %q: %w", cand.Environment, err)
+					sw.Stopped = "sweeping an environment failed"
+				}
 				return nil
 			}
 			if td.EnvironmentNote == NoteNoAdmin {
@@ -180,6 +188,10 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 	}
 	if kept > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d swept environments were not deleted themselves: deleting an environment needs a token with `administration: write` on the repository (a GitHub App installation token or a fine-grained personal access token); the workflow's GITHUB_TOKEN can never have it. Their deployments were deleted.", kept))
+	}
+	if failed != nil {
+		// The result says what was done before: the report shows it.
+		return res, failed
 	}
 	if sw.Stopped != "" {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the sweep stopped before %s: %s; %d stale environments are left for the next run (sweeping is idempotent: it goes on from there)",

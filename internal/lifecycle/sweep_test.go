@@ -203,3 +203,20 @@ func TestSweepWithoutAdminWarnsOnce(t *testing.T) {
 		t.Errorf("environment pr-1 gone, or %d deployments left, want 4", len(e.repo.Deployments()))
 	}
 }
+
+func TestSweepStopsAtTheFirstFailure(t *testing.T) {
+	t.Parallel()
+	e := sweepRepo(t)
+	e.fake.Inject(&fakegithub.Fault{Method: "DELETE", Path: "/deployments/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
+	c := sweepCfg("pr-*")
+	res, err := lifecycle.Sweep(context.Background(), e.c, c)
+	if err == nil || !strings.Contains(err.Error(), "sweeping environment") || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("err %v", err)
+	}
+	if res == nil || res.Sweep.Count(lifecycle.DecisionFailed) == 0 || res.Sweep.Stopped == "" {
+		t.Fatalf("result %+v", res)
+	}
+	if n := e.fake.Count("DELETE"); n > 4*2 {
+		t.Errorf("%d deletes tried after a refusal", n)
+	}
+}
