@@ -6,7 +6,6 @@ package lifecycle
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -197,15 +196,7 @@ func (n *deploymentNode) deployment() deployment {
 }
 
 // marker is the run marker in the deployment's payload, if any.
-func (d deployment) marker() (Marker, bool) {
-	var p struct {
-		M *Marker `json:"deployment_action"`
-	}
-	if d.Payload == "" || json.Unmarshal([]byte(d.Payload), &p) != nil || p.M == nil {
-		return Marker{}, false
-	}
-	return *p.M, true
-}
+func (d deployment) marker() (Marker, bool) { return markerIn([]byte(d.Payload)) }
 
 func quoteList(list []string) string {
 	if list == nil {

@@ -132,13 +132,19 @@ func payloadWithMarker(cfg *config.Config) map[string]any {
 
 // hasMarker reports whether d's payload carries marker m.
 func hasMarker(d *github.Deployment, m Marker) bool {
+	got, ok := markerIn(d.Payload)
+	return ok && got == m
+}
+
+// markerIn is the run marker in a deployment's payload, if it has one.
+func markerIn(payload []byte) (Marker, bool) {
 	var p struct {
 		M *Marker `json:"deployment_action"`
 	}
-	if len(d.Payload) == 0 || json.Unmarshal(d.Payload, &p) != nil || p.M == nil {
-		return false
+	if len(payload) == 0 || json.Unmarshal(payload, &p) != nil || p.M == nil {
+		return Marker{}, false
 	}
-	return *p.M == m
+	return *p.M, true
 }
 
 // createDeployment creates the deployment, or finds it created after a
