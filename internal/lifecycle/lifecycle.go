@@ -71,8 +71,9 @@ type Result struct {
 	Warnings []string
 	// Sweep is set by step: sweep.
 	Sweep *SweepResult
-	// Teardown is set by the teardown steps and by what finish does to
-	// earlier deployments of a transient environment.
+	// Teardown is set by deactivate-env and delete-env, by start's
+	// supersede, and by a success that retires earlier deployments
+	// (its Kind says which).
 	Teardown *TeardownResult
 }
 

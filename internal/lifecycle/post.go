@@ -98,7 +98,7 @@ func (c *Client) setState(ctx context.Context, cfg *config.Config, state string)
 	if state == config.StateSuccess && cfg.AutoInactive {
 		td, err := retireEarlier(ctx, c, cfg, st)
 		if err != nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d is %s, but the earlier deployments of its transient environment could not all be marked inactive: %v", res.DeploymentID, state, err))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d is %s, but the earlier deployments it retires (transient environment, or auto-inactive scope) could not all be marked inactive: %v", res.DeploymentID, state, err))
 		}
 		res.Teardown = td
 		if td != nil {

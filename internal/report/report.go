@@ -123,12 +123,8 @@ func Debugf(a *githubactions.Action, format string, args ...any) {
 // at the start of the line, after any white space (where the runner looks
 // for commands), becomes ": :".
 func Neutralize(s string) string {
+	// "## [" cannot make a new "##[": its "[" follows a space.
 	s = strings.NewReplacer("\r", `\r`, "\n", `\n`, "##[", "## [").Replace(s)
-	// A replacement can make a new ##[ ("###[" stays safe: "## #[" is not
-	// one), so repeat until none is left.
-	for strings.Contains(s, "##[") {
-		s = strings.ReplaceAll(s, "##[", "## [")
-	}
 	// The runner trims white space as .NET's TrimStart does: Unicode's.
 	trimmed := strings.TrimLeftFunc(s, unicode.IsSpace)
 	if strings.HasPrefix(trimmed, "::") {
