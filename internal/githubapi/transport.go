@@ -44,7 +44,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tries, limitWaits := 0, 0
 	var last error
 	for {
-		if createsContent(req.Method) && !isReadOnly(req) && t.Pacer != nil {
+		if createsContent(req) && t.Pacer != nil {
 			if err := t.Pacer.Wait(ctx); err != nil {
 				return nil, err
 			}
@@ -80,7 +80,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 				continue
 			}
-			if resp.StatusCode < 500 || !(idempotent(req.Method) || isReadOnly(req)) {
+			if resp.StatusCode < 500 || !idempotent(req) {
 				t.noteLastRequest(resp)
 				return resp, nil
 			}
@@ -89,7 +89,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// A refused request, a certificate that does not verify or a
 			// host that does not exist fails the same way every time; a
 			// write that may have reached GitHub is the caller's to check.
-			if Permanent(err) || (!idempotent(req.Method) && !isReadOnly(req) && !notSent(err)) {
+			if Permanent(err) || (!idempotent(req) && !notSent(err)) {
 				return nil, err
 			}
 			last = err
