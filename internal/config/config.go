@@ -4,8 +4,12 @@
 package config
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +96,10 @@ type Sweep struct {
 	OlderThan time.Duration
 	// Delete: do what delete-env does (else what deactivate-env does).
 	Delete bool
+	// Max is the most environments one sweep tears down (max-environments,
+	// 1 to SweepMaxLimit, default DefaultSweepMax): it bounds the blast
+	// radius of a bad pattern; what is left waits for the next run.
+	Max int
 }
 
 // Run identifies the workflow run the action runs in.
@@ -104,6 +112,11 @@ type Run struct {
 	Step       string // GITHUB_ACTION: the step's id in the job
 	Workflow   string
 	Actor      string
+	// Nonce is a random value made once per main stage of a step, recorded
+	// in the marker so two calls of one reusable workflow in one run are
+	// told apart (they share run id, job, step id and job index). It is ""
+	// in the post stage, and when no random value could be had.
+	Nonce string
 }
 
 // EventDeployment is the deployment of a `deployment` event.
@@ -257,6 +270,9 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	if err := readContext(a, c); err != nil {
 		return nil, err
 	}
+	if stage == StageMain {
+		c.Run.Nonce = newNonce()
+	}
 	r := reader{a: a}
 	readInputs(&r, c)
 	target(a, &r, c)
@@ -355,6 +371,7 @@ func readInputs(r *reader, c *Config) {
 	c.Sweep.PullRequestClosed = r.boolean("pull-request-closed", true)
 	c.Sweep.OlderThan = r.age("older-than")
 	c.Sweep.Delete = r.oneOf("sweep-mode", "delete", []string{"delete", "deactivate"}) == "delete"
+	c.Sweep.Max = r.sweepMax("max-environments")
 }
 
 // target decides which deployment the step acts on, first match winning:
@@ -414,7 +431,8 @@ func (r *reader) checkStep(c *Config) {
 		if len(c.Sweep.Patterns) == 0 {
 			r.fail(&InputError{Input: "environments", Want: "step: sweep needs the environments it may sweep, as patterns such as pr-* or preview/* (comma- or newline-separated); write * to mean every environment"})
 		}
-		if !c.Sweep.PullRequestClosed && c.Sweep.OlderThan == 0 {
+		// A given but bad older-than has its own error already.
+		if !c.Sweep.PullRequestClosed && c.Sweep.OlderThan == 0 && !r.failed("older-than") {
 			r.fail(&InputError{Input: "older-than", Want: "with pull-request-closed: false, step: sweep needs older-than (e.g. 14d or 36h), or it has no rule to find stale environments by"})
 		}
 	}
@@ -433,6 +451,7 @@ func readEvent(c *Config, ev map[string]any) {
 	switch c.EventName {
 	case "pull_request", "pull_request_target":
 		c.IsPullRequestEvent = true
+		// The event's pull request is this repository's: its base is.
 		if pr, ok := ev["pull_request"].(map[string]any); ok {
 			if head, ok := pr["head"].(map[string]any); ok {
 				c.PullRequestHeadSHA, _ = head["sha"].(string)
@@ -450,11 +469,14 @@ func readEvent(c *Config, ev map[string]any) {
 		switch wr["event"] {
 		case "pull_request", "pull_request_target":
 			c.IsPullRequestEvent = true
-			if prs, ok := wr["pull_requests"].([]any); ok && len(prs) > 0 {
-				if pr, ok := prs[0].(map[string]any); ok {
-					c.PullRequest = number(pr["number"])
-				}
+			// pull_requests can list pull requests of other repositories
+			// (a fork's, the upstream's), with their own numbers.
+			prs, _ := wr["pull_requests"].([]any)
+			var repoID int64
+			if repo, ok := ev["repository"].(map[string]any); ok {
+				repoID = jsonID(repo["id"])
 			}
+			c.PullRequest = ownPullRequest(prs, repoID, c.Run.Repository)
 		}
 		if c.PullRequestHeadSHA != "" {
 			c.WorkflowSHA = c.PullRequestHeadSHA
@@ -475,4 +497,109 @@ func readEvent(c *Config, ev map[string]any) {
 		ed.Task, _ = d["task"].(string)
 		c.EventDeployment = ed
 	}
+}
+
+// jsonID is a JSON number as a positive int64 id (0 when it is not one).
+func jsonID(v any) int64 {
+	switch n := v.(type) {
+	case float64:
+		if n >= 1 && n <= 1<<53 && n == float64(int64(n)) {
+			return int64(n)
+		}
+	case json.Number:
+		if i, err := n.Int64(); err == nil && i > 0 {
+			return i
+		}
+	}
+	return 0
+}
+
+// ownPullRequest is the number of the first of a workflow_run's
+// pull_requests whose base is this repository, or 0. repoID is the event's
+// repository.id (0 when unknown), repository the workflow's owner/name.
+func ownPullRequest(prs []any, repoID int64, repository string) int {
+	for _, p := range prs {
+		pr, _ := p.(map[string]any)
+		base, _ := pr["base"].(map[string]any)
+		repo, _ := base["repo"].(map[string]any)
+		if repo == nil || !isRepository(repo, repoID, repository) {
+			continue
+		}
+		if n := number(pr["number"]); n != 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// isRepository reports whether repo, a repository object of an event, is
+// this one: by id when both ids are known, else by owner and name (GitHub's
+// are case-insensitive) from full_name, owner.login and name, or the API
+// url. A name alone does not tell a fork from its upstream: not this one.
+func isRepository(repo map[string]any, repoID int64, repository string) bool {
+	if id := jsonID(repo["id"]); id != 0 && repoID != 0 {
+		return id == repoID
+	}
+	owner, name, ok := strings.Cut(repository, "/")
+	if !ok || owner == "" || name == "" {
+		return false
+	}
+	if full, _ := repo["full_name"].(string); full != "" {
+		return strings.EqualFold(full, repository)
+	}
+	n, _ := repo["name"].(string)
+	if o, _ := repo["owner"].(map[string]any); o != nil && n != "" {
+		if login, _ := o["login"].(string); login != "" {
+			return strings.EqualFold(login, owner) && strings.EqualFold(n, name)
+		}
+	}
+	if raw, _ := repo["url"].(string); raw != "" {
+		// https://api.github.com/repos/OWNER/NAME (GHES: …/api/v3/repos/…).
+		u, err := url.Parse(raw)
+		if err != nil {
+			return false
+		}
+		parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+		if len(parts) < 3 || parts[len(parts)-3] != "repos" {
+			return false
+		}
+		o, rn := parts[len(parts)-2], parts[len(parts)-1]
+		return strings.EqualFold(o, owner) && strings.EqualFold(rn, name) && (n == "" || strings.EqualFold(n, name))
+	}
+	return false
+}
+
+// newNonce is 16 random hex characters, or "" when crypto/rand fails.
+func newNonce() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// IsProduction reports whether env names the production environment:
+// GitHub's environment names are case-insensitive, so Production and
+// " PRODUCTION " are it too.
+func IsProduction(env string) bool {
+	return strings.EqualFold(strings.TrimSpace(env), "production")
+}
+
+// SameEnvironment reports whether a and b name one environment: GitHub's
+// environment names are case-insensitive.
+func SameEnvironment(a, b string) bool { return strings.EqualFold(a, b) }
+
+// IsWildcard reports whether the sweep pattern p has a wildcard (*, ? or a
+// [ class); else it names one environment exactly.
+func IsWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+// MatchPattern reports whether env matches the sweep pattern, a path.Match
+// glob (* and ? do not cross a /), ignoring case as GitHub's environment
+// names do: both are lower-cased (strings.ToLower) before matching. A
+// character class is lower-cased too and matched against the lower-cased
+// name, so [A-Z] is [a-z], and [^a-z] leaves out upper-case letters as
+// well. A malformed pattern matches nothing.
+func MatchPattern(pattern, env string) bool {
+	ok, err := path.Match(strings.ToLower(pattern), strings.ToLower(env))
+	return err == nil && ok
 }

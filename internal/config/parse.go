@@ -31,6 +31,18 @@ func (r *reader) fail(err error) { r.errs = append(r.errs, err) }
 
 func (r *reader) err() error { return errors.Join(r.errs...) }
 
+// failed reports whether an error about input name was recorded: a check
+// across inputs says nothing more about an input that was given but bad.
+func (r *reader) failed(name string) bool {
+	for _, err := range r.errs {
+		var ie *InputError
+		if errors.As(err, &ie) && ie.Input == name {
+			return true
+		}
+	}
+	return false
+}
+
 // repoPart is one half of owner/name: GitHub's characters for owners and
 // repositories.
 var repoPart = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
@@ -122,18 +134,28 @@ func (r *reader) patterns(name string) []string {
 
 var ageUnit = regexp.MustCompile(`^(\d+)(d|h|m)`)
 
+// MaxAge is the longest age older-than takes: 36500 days, 100 years. It
+// bounds the sum, so that no spelling of an age wraps around.
+const MaxAge = 36500 * 24 * time.Hour
+
 // age reads a duration such as 14d, 36h, 1d12h or 90m; empty is 0 (off).
 func (r *reader) age(name string) time.Duration {
 	v := strings.TrimSpace(r.a.GetInput(name))
 	d, err := ParseAge(v)
 	if err != nil {
-		r.fail(&InputError{Input: name, Value: v, Want: "takes an age such as 14d, 36h or 1d12h (days, hours, minutes), or nothing to turn the rule off"})
+		r.fail(&InputError{Input: name, Value: v, Want: "takes an age such as 14d, 36h or 1d12h (days, hours, minutes), more than 0 and at most 36500d, or nothing to turn the rule off"})
+		return 0
 	}
 	return d
 }
 
-// ParseAge parses 14d, 36h, 1d12h, 90m; "" is 0.
+// ParseAge parses 14d, 36h, 1d12h, 90m: whole numbers of days, hours and
+// minutes, summed. "" is 0 (no age); otherwise the sum is more than 0 and
+// at most MaxAge, checked before each addition so that it cannot wrap.
 func ParseAge(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
 	var total time.Duration
 	rest := v
 	for rest != "" {
@@ -141,18 +163,46 @@ func ParseAge(v string) (time.Duration, error) {
 		if m == nil {
 			return 0, errors.New("not an age")
 		}
-		n, err := strconv.Atoi(m[1])
-		if err != nil || n > 100000 {
-			return 0, errors.New("not an age")
-		}
 		unit := map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute}[m[2]]
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		// n <= MaxAge/unit keeps n*unit from overflowing; total <= MaxAge
+		// keeps MaxAge-total from going negative.
+		if err != nil || n > int64(MaxAge/unit) || time.Duration(n)*unit > MaxAge-total {
+			return 0, errors.New("more than 36500d")
+		}
 		total += time.Duration(n) * unit
 		rest = rest[len(m[0]):]
 	}
-	if v != "" && total <= 0 {
+	if total <= 0 {
 		return 0, errors.New("not a positive age")
 	}
 	return total, nil
+}
+
+// The bounds of max-environments.
+const (
+	// DefaultSweepMax is how many environments one sweep tears down when
+	// max-environments is not given.
+	DefaultSweepMax = 50
+	// SweepMaxLimit is the largest max-environments takes.
+	SweepMaxLimit = 10000
+)
+
+var wholeNumber = regexp.MustCompile(`^[0-9]+$`)
+
+// sweepMax reads max-environments: a whole number from 1 to
+// SweepMaxLimit; empty is DefaultSweepMax.
+func (r *reader) sweepMax(name string) int {
+	v := strings.TrimSpace(r.a.GetInput(name))
+	if v == "" {
+		return DefaultSweepMax
+	}
+	n, err := strconv.Atoi(v)
+	if !wholeNumber.MatchString(v) || err != nil || n < 1 || n > SweepMaxLimit {
+		r.fail(&InputError{Input: name, Value: v, Want: fmt.Sprintf("takes a whole number from 1 to %d, the most environments one sweep deletes or deactivates; default %d", SweepMaxLimit, DefaultSweepMax)})
+		return DefaultSweepMax
+	}
+	return n
 }
 
 // str returns the input, or def when it is empty.
