@@ -2,6 +2,7 @@ package fakegithub
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -32,35 +33,59 @@ type graphQLRequest struct {
 // the part of GitHub's schema the action reads (repositories'
 // deployments, environments and pull requests); the tests validate every
 // query against the whole schema first (ValidateGraphQL).
+//
+// As GitHub does, a field the fake cannot resolve to anything (an
+// unknown repository or pull request) is null in a good answer, with an
+// entry in errors; a field the fake does not know fails the whole answer.
 func (f *Fake) serveGraphQL(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req graphQLRequest
 	if err := json.Unmarshal(body, &req); err != nil || r.Method != http.MethodPost {
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
 		return
 	}
+	f.writeGraphQL(w, req, f.answerGraphQL(r, req))
+}
+
+// answerGraphQL is the answer to req: {"data": …} with "errors" when any.
+func (f *Fake) answerGraphQL(r *http.Request, req graphQLRequest) map[string]any {
 	if f.ValidateGraphQL != nil {
 		if err := f.ValidateGraphQL(req.Query, req.Variables); err != nil {
 			if f.OnInvalid != nil {
 				f.OnInvalid(r, fmt.Errorf("GraphQL: %w", err))
 			}
-			writeJSON(w, http.StatusOK, map[string]any{"errors": []any{map[string]any{"message": err.Error()}}})
-			return
+			return map[string]any{"errors": []any{map[string]any{"message": err.Error()}}}
 		}
 	}
 	doc, perr := parser.ParseQuery(&ast.Source{Input: req.Query})
 	if perr != nil || len(doc.Operations) != 1 {
-		writeJSON(w, http.StatusOK, map[string]any{"errors": []any{map[string]any{"message": fmt.Sprint("parse: ", perr)}}})
-		return
+		return map[string]any{"errors": []any{map[string]any{"message": fmt.Sprint("parse: ", perr)}}}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	x := &executor{f: f, r: r, doc: doc, vars: req.Variables}
-	data, err := x.selection(doc.Operations[0].SelectionSet, "Query", nil)
+	data, err := x.selection(doc.Operations[0].SelectionSet, "Query", nil, nil)
 	if err != nil {
-		writeJSON(w, http.StatusOK, map[string]any{"data": nil, "errors": []any{map[string]any{"message": err.Error()}}})
-		return
+		return map[string]any{"data": nil, "errors": []any{map[string]any{"message": err.Error()}}}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+	if len(x.errors) > 0 {
+		return map[string]any{"data": data, "errors": x.errors}
+	}
+	return map[string]any{"data": data}
+}
+
+// writeGraphQL writes answer, through GraphQLAnswer when set.
+func (f *Fake) writeGraphQL(w http.ResponseWriter, req graphQLRequest, answer map[string]any) {
+	if f.GraphQLAnswer != nil {
+		// The hook sees the answer as a client decodes it.
+		b, _ := json.Marshal(answer)
+		var decoded map[string]any
+		_ = json.Unmarshal(b, &decoded)
+		if changed := f.GraphQLAnswer(req.Query, req.Variables, decoded); changed != nil {
+			writeJSON(w, http.StatusOK, changed)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 type executor struct {
@@ -68,10 +93,30 @@ type executor struct {
 	r    *http.Request
 	doc  *ast.QueryDocument
 	vars map[string]any
+	// errors are the answer's errors for fields resolved to null.
+	errors []any
 }
 
-// selection resolves a selection set on a value of type typ.
-func (x *executor) selection(set ast.SelectionSet, typ string, parent any) (map[string]any, error) {
+// resolveError is a field GitHub cannot resolve to a value, e.g. a pull
+// request that does not exist: the field is null and the error goes to the
+// answer's errors, the rest of the answer stands. Only nullable fields
+// give one (repository, pullRequest), so the null stays at the field
+// instead of propagating to its parent.
+type resolveError struct {
+	Type    string // NOT_FOUND
+	Message string
+}
+
+func (e *resolveError) Error() string { return e.Message }
+
+// notFound is GitHub's NOT_FOUND error with its message.
+func notFound(format string, args ...any) error {
+	return &resolveError{Type: "NOT_FOUND", Message: fmt.Sprintf(format, args...)}
+}
+
+// selection resolves a selection set on a value of type typ, found at
+// path (response keys and list indexes) in the answer.
+func (x *executor) selection(set ast.SelectionSet, typ string, parent any, path []any) (map[string]any, error) {
 	out := map[string]any{}
 	for _, sel := range set {
 		switch s := sel.(type) {
@@ -80,14 +125,23 @@ func (x *executor) selection(set ast.SelectionSet, typ string, parent any) (map[
 			if key == "" {
 				key = s.Name
 			}
-			v, err := x.field(typ, parent, s)
-			if err != nil {
+			at := append(slices.Clip(path), key)
+			v, err := x.field(typ, parent, s, at)
+			var re *resolveError
+			switch {
+			case errors.As(err, &re):
+				x.errors = append(x.errors, map[string]any{
+					"type": re.Type, "path": at, "message": re.Message,
+					"locations": []any{map[string]any{"line": s.Position.Line, "column": s.Position.Column}},
+				})
+				v = nil
+			case err != nil:
 				return nil, err
 			}
 			out[key] = v
 		case *ast.InlineFragment:
 			if s.TypeCondition == "" || s.TypeCondition == typ {
-				m, err := x.selection(s.SelectionSet, typ, parent)
+				m, err := x.selection(s.SelectionSet, typ, parent, path)
 				if err != nil {
 					return nil, err
 				}
@@ -98,7 +152,7 @@ func (x *executor) selection(set ast.SelectionSet, typ string, parent any) (map[
 		case *ast.FragmentSpread:
 			def := x.doc.Fragments.ForName(s.Name)
 			if def != nil && def.TypeCondition == typ {
-				m, err := x.selection(def.SelectionSet, typ, parent)
+				m, err := x.selection(def.SelectionSet, typ, parent, path)
 				if err != nil {
 					return nil, err
 				}
@@ -149,7 +203,8 @@ func (x *executor) value(v *ast.Value) any {
 	return nil
 }
 
-func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
+// field resolves field f of a value of type typ, at path in the answer.
+func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any, error) {
 	if f.Name == "__typename" {
 		return typ, nil
 	}
@@ -157,7 +212,7 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 		if v == nil {
 			return nil, nil
 		}
-		return x.selection(f.SelectionSet, t, v)
+		return x.selection(f.SelectionSet, t, v, path)
 	}
 	switch typ {
 	case "Query":
@@ -167,7 +222,7 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 			rp := x.f.repos[owner+"/"+name]
 			if rp == nil {
 				//lint:ignore ST1005 GitHub's own message
-				return nil, fmt.Errorf("Could not resolve to a Repository with the name '%s/%s'.", owner, name)
+				return nil, notFound("Could not resolve to a Repository with the name '%s/%s'.", owner, name)
 			}
 			return sub("Repository", rp)
 		}
@@ -175,6 +230,7 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 		rp := parent.(*repo)
 		switch f.Name {
 		case "deployments":
+			// environments matches names in any case, as GitHub does.
 			var envs []string
 			if list, ok := x.arg(f, "environments").([]any); ok {
 				for _, e := range list {
@@ -183,7 +239,7 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 			}
 			var nodes []any
 			for _, d := range rp.deployments {
-				if envs == nil || slices.Contains(envs, d.Environment) {
+				if envs == nil || slices.ContainsFunc(envs, func(e string) bool { return strings.EqualFold(e, d.Environment) }) {
 					nodes = append(nodes, d)
 				}
 			}
@@ -192,18 +248,37 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 			} else {
 				slices.Reverse(nodes)
 			}
-			return x.connection(f, "Deployment", nodes)
+			return x.connection(f, "Deployment", nodes, path)
 		case "environments":
 			var nodes []any
-			for _, n := range slices.Sorted(maps.Keys(rp.environments)) {
-				nodes = append(nodes, envNode{rp: rp, name: n})
+			for _, e := range rp.sortedEnvironments() {
+				nodes = append(nodes, envNode{rp: rp, e: e})
 			}
-			return x.connection(f, "Environment", nodes)
+			return x.connection(f, "Environment", nodes, path)
+		case "environment":
+			// null, without an error, when there is none (any case).
+			name, _ := x.arg(f, "name").(string)
+			if e := rp.environment(name); e != nil {
+				return sub("Environment", envNode{rp: rp, e: e})
+			}
+			return nil, nil
 		case "pullRequest":
 			n, _ := x.arg(f, "number").(float64)
-			return sub("PullRequest", rp.pulls[int(n)])
+			p := rp.pulls[int(n)]
+			if p == nil {
+				//lint:ignore ST1005 GitHub's own message
+				return nil, notFound("Could not resolve to a PullRequest with the number of %d.", int(n))
+			}
+			return sub("PullRequest", pullNode{rp: rp, p: p})
+		case "defaultBranchRef":
+			return sub("Ref", refNode{rp: rp, name: rp.defaultBranchName(), prefix: "refs/heads/"})
 		case "nameWithOwner":
 			return rp.fullName, nil
+		case "name":
+			_, name, _ := strings.Cut(rp.fullName, "/")
+			return name, nil
+		case "id":
+			return "R_" + rp.fullName, nil
 		}
 	case "Deployment":
 		d := parent.(*deployment)
@@ -235,10 +310,14 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 			}
 			return sub("DeploymentStatus", d.statuses[0])
 		case "ref":
-			if shaPattern.MatchString(d.Ref) {
+			// null for a deployment of a commit; a branch or tag's name
+			// without its refs/heads/ or refs/tags/ prefix.
+			rp := x.repoOf(d)
+			if rp == nil || rp.isSHA(d.Ref) {
 				return nil, nil
 			}
-			return sub("Ref", d.Ref)
+			name, prefix := rp.refName(d.Ref)
+			return sub("Ref", refNode{rp: rp, name: name, prefix: prefix})
 		case "commit":
 			return sub("Commit", commitNode{rp: x.repoOf(d), oid: d.SHA})
 		}
@@ -257,42 +336,109 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 			return s.Created.UTC().Format(time.RFC3339), nil
 		}
 	case "Ref":
-		if f.Name == "name" {
-			return parent.(string), nil
+		ref := parent.(refNode)
+		switch f.Name {
+		case "name":
+			return ref.name, nil
+		case "prefix":
+			return ref.prefix, nil
+		case "id":
+			return "REF_" + ref.prefix + ref.name, nil
+		case "target":
+			// The commit the ref names now (null when it names none).
+			sha := ref.rp.resolve(ref.prefix + ref.name)
+			if sha == "" {
+				return nil, nil
+			}
+			return sub("Commit", commitNode{rp: ref.rp, oid: sha})
 		}
 	case "Commit":
 		c := parent.(commitNode)
 		switch f.Name {
 		case "oid":
 			return c.oid, nil
+		case "abbreviatedOid":
+			return c.oid[:min(7, len(c.oid))], nil
 		case "associatedPullRequests":
+			// As GitHub lists them: the pull requests whose head is the
+			// commit, and the merged ones whose merge commit it is.
 			var nodes []any
 			if c.rp != nil {
 				for _, n := range slices.Sorted(maps.Keys(c.rp.pulls)) {
-					if p := c.rp.pulls[n]; p.HeadSHA == c.oid || p.MergeSHA == c.oid {
-						nodes = append(nodes, p)
+					if p := c.rp.pulls[n]; p.HeadSHA == c.oid || (p.MergeSHA != "" && p.MergeSHA == c.oid) {
+						nodes = append(nodes, pullNode{rp: c.rp, p: p})
 					}
 				}
 			}
-			return x.connection(f, "PullRequest", nodes)
+			return x.connection(f, "PullRequest", nodes, path)
 		}
 	case "PullRequest":
-		p := parent.(*pull)
+		pn := parent.(pullNode)
+		p := pn.p
 		switch f.Name {
+		case "id":
+			return fmt.Sprintf("PR_%d", p.Number), nil
 		case "number":
 			return p.Number, nil
 		case "state":
 			return p.State, nil
+		case "merged":
+			return p.State == "MERGED", nil
+		case "closed":
+			return p.State != "OPEN", nil
+		case "headRefName":
+			return p.HeadRef, nil
 		case "headRefOid":
 			return p.HeadSHA, nil
+		case "baseRefName":
+			return x.repoNamed(pn.rp, p.BaseRepository).defaultBranchName(), nil
+		case "mergeCommit":
+			if p.MergeSHA == "" {
+				return nil, nil
+			}
+			return sub("Commit", commitNode{rp: pn.rp, oid: p.MergeSHA})
+		case "baseRepository":
+			return sub("Repository", x.repoNamed(pn.rp, p.BaseRepository))
+		case "headRepository":
+			if p.HeadRepositoryDeleted {
+				return nil, nil
+			}
+			return sub("Repository", x.repoNamed(pn.rp, p.HeadRepository))
 		}
 	case "Environment":
-		e := parent.(envNode)
+		e := parent.(envNode).e
 		switch f.Name {
 		case "name":
-			return e.name, nil
+			return e.Name, nil
 		case "id":
-			return "EN_" + e.name, nil
+			return "EN_" + e.Name, nil
+		case "databaseId":
+			return e.ID, nil
+		case "isPinned":
+			return false, nil
+		case "pinnedPosition":
+			return nil, nil
+		case "protectionRules":
+			var nodes []any
+			for _, rule := range e.Rules {
+				nodes = append(nodes, rule)
+			}
+			return x.connection(f, "DeploymentProtectionRule", nodes, path)
+		}
+	case "DeploymentProtectionRule":
+		rule := parent.(ProtectionRule)
+		switch f.Name {
+		case "type":
+			return rule.Type, nil
+		case "databaseId":
+			return rule.ID, nil
+		case "timeout":
+			return rule.Timeout, nil
+		case "preventSelfReview":
+			if rule.Type == "REQUIRED_REVIEWERS" {
+				return false, nil
+			}
+			return nil, nil
 		}
 	}
 	return nil, fmt.Errorf("the fake GitHub does not resolve %s.%s", typ, f.Name)
@@ -300,7 +446,7 @@ func (x *executor) field(typ string, parent any, f *ast.Field) (any, error) {
 
 // connection pages nodes by first and after (the index of the last node
 // returned, as a cursor) and resolves a *Connection selection.
-func (x *executor) connection(f *ast.Field, nodeType string, nodes []any) (any, error) {
+func (x *executor) connection(f *ast.Field, nodeType string, nodes []any, path []any) (any, error) {
 	start := 0
 	if after, ok := x.arg(f, "after").(string); ok && after != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(after, "cursor:"))
@@ -352,8 +498,8 @@ func (x *executor) connection(f *ast.Field, nodeType string, nodes []any) (any, 
 			out[key] = m
 		case "nodes":
 			list := make([]any, 0, len(page))
-			for _, n := range page {
-				v, err := x.selection(s.SelectionSet, nodeType, n)
+			for i, n := range page {
+				v, err := x.selection(s.SelectionSet, nodeType, n, append(slices.Clip(path), key, i))
 				if err != nil {
 					return nil, err
 				}
@@ -389,22 +535,37 @@ func deploymentState(d *deployment) string {
 	}
 }
 
+// repoNamed is the repository owner/name for a pull request of rp: rp
+// when name is "", a repository of the fake, or one that only has a name
+// (a fork the fake does not hold).
+func (x *executor) repoNamed(rp *repo, name string) *repo {
+	if name == "" || name == rp.fullName {
+		return rp
+	}
+	if other := x.f.repos[name]; other != nil {
+		return other
+	}
+	return &repo{fullName: name}
+}
+
 type commitNode struct {
 	rp  *repo
 	oid string
 }
 
 type envNode struct {
-	rp   *repo
-	name string
+	rp *repo
+	e  *environment
 }
 
-// pull is a pull request of the fake.
-type pull struct {
-	Number   int
-	HeadSHA  string
-	MergeSHA string
-	State    string // OPEN, CLOSED or MERGED
+type refNode struct {
+	rp           *repo
+	name, prefix string
+}
+
+type pullNode struct {
+	rp *repo
+	p  *Pull
 }
 
 func nilIfEmpty(s string) any {

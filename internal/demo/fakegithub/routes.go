@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,34 +71,33 @@ func (f *Fake) routes() *http.ServeMux {
 		}
 		writeError(w, http.StatusNotFound, "Not Found")
 	}))
+	// Environment names are not case sensitive: each endpoint finds the
+	// environment in any case and answers the name it was created with.
 	handle("GET /environments", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) {
 		envs := []any{}
-		for _, n := range slices.Sorted(maps.Keys(rp.environments)) {
-			envs = append(envs, f.environmentJSON(r, rp, n))
+		for _, e := range rp.sortedEnvironments() {
+			envs = append(envs, f.environmentJSON(r, rp, e))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"total_count": len(envs), "environments": envs})
 	})
 	handle("GET /environments/{name}", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) {
-		if _, ok := rp.environments[r.PathValue("name")]; !ok {
+		e := rp.environment(r.PathValue("name"))
+		if e == nil {
 			writeError(w, http.StatusNotFound, "Not Found")
 			return
 		}
-		writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, r.PathValue("name")))
+		writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, e))
 	})
 	handle("PUT /environments/{name}", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) {
-		name := r.PathValue("name")
-		if _, ok := rp.environments[name]; !ok {
-			rp.environments[name] = f.now()
-		}
-		writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, name))
+		writeJSON(w, http.StatusOK, f.environmentJSON(r, rp, f.ensureEnvironment(rp, r.PathValue("name"))))
 	})
 	handle("DELETE /environments/{name}", func(w http.ResponseWriter, r *http.Request, rp *repo, _ []byte) {
-		name := r.PathValue("name")
-		if _, ok := rp.environments[name]; !ok {
+		e := rp.environment(r.PathValue("name"))
+		if e == nil {
 			writeError(w, http.StatusNotFound, "Not Found")
 			return
 		}
-		delete(rp.environments, name)
+		delete(rp.environments, strings.ToLower(e.Name))
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -200,13 +197,15 @@ func (f *Fake) createDeployment(w http.ResponseWriter, r *http.Request, rp *repo
 	writeJSON(w, http.StatusCreated, f.deploymentJSON(r, rp, d))
 }
 
+// listDeployments answers newest first, filtered by sha, ref, task and
+// environment (in any case).
 func (f *Fake) listDeployments(w http.ResponseWriter, r *http.Request, rp *repo) {
 	q := r.URL.Query()
 	list := []any{}
 	for i := len(rp.deployments) - 1; i >= 0; i-- {
 		d := rp.deployments[i]
 		if (q.Get("sha") != "" && q.Get("sha") != d.SHA) || (q.Get("ref") != "" && q.Get("ref") != d.Ref) ||
-			(q.Get("task") != "" && q.Get("task") != d.Task) || (q.Get("environment") != "" && q.Get("environment") != d.Environment) {
+			(q.Get("task") != "" && q.Get("task") != d.Task) || (q.Get("environment") != "" && !strings.EqualFold(q.Get("environment"), d.Environment)) {
 			continue
 		}
 		list = append(list, f.deploymentJSON(r, rp, d))
@@ -276,9 +275,13 @@ func (f *Fake) createStatus(w http.ResponseWriter, r *http.Request, rp *repo, d 
 		s.LogURL = *req.TargetURL
 	}
 	f.addStatus(d, s)
+	// auto_inactive (true by default) on a success retires the earlier
+	// deployments to the same environment (in any case) that were
+	// successful, except transient ones and production ones (GitHub's
+	// production_environment, true by default for "production").
 	if req.State == "success" && (req.AutoInactive == nil || *req.AutoInactive) {
 		for _, o := range rp.deployments {
-			if o != d && o.ID < d.ID && o.Environment == d.Environment && !o.Transient && !o.Production && o.state() == "success" {
+			if o != d && o.ID < d.ID && strings.EqualFold(o.Environment, d.Environment) && !o.Transient && !o.Production && o.state() == "success" {
 				f.addStatus(o, &status{State: "inactive", Environment: o.Environment})
 			}
 		}
@@ -348,13 +351,25 @@ func (f *Fake) statusJSON(r *http.Request, rp *repo, d *deployment, s *status) m
 	}
 }
 
-func (f *Fake) environmentJSON(r *http.Request, rp *repo, name string) map[string]any {
-	t := ts(rp.environments[name])
+func (f *Fake) environmentJSON(r *http.Request, rp *repo, e *environment) map[string]any {
+	t := ts(e.Created)
+	rules := []any{}
+	for _, rule := range e.Rules {
+		m := map[string]any{"id": rule.ID, "node_id": fmt.Sprintf("GA_%d", rule.ID), "type": strings.ToLower(rule.Type)}
+		switch rule.Type {
+		case "WAIT_TIMER":
+			m["wait_timer"] = rule.Timeout
+		case "REQUIRED_REVIEWERS":
+			m["prevent_self_review"] = false
+			m["reviewers"] = []any{}
+		}
+		rules = append(rules, m)
+	}
 	return map[string]any{
-		"id": len(name), "node_id": "EN_" + name, "name": name,
-		"url":        f.url(r, "/repos/%s/environments/%s", rp.fullName, url.PathEscape(name)),
-		"html_url":   "https://github.com/" + rp.fullName + "/deployments/activity_log?environments_filter=" + url.QueryEscape(name),
-		"created_at": t, "updated_at": t, "protection_rules": []any{}, "deployment_branch_policy": nil,
+		"id": e.ID, "node_id": "EN_" + e.Name, "name": e.Name,
+		"url":        f.url(r, "/repos/%s/environments/%s", rp.fullName, url.PathEscape(e.Name)),
+		"html_url":   "https://github.com/" + rp.fullName + "/deployments/activity_log?environments_filter=" + url.QueryEscape(e.Name),
+		"created_at": t, "updated_at": t, "protection_rules": rules, "deployment_branch_policy": nil,
 	}
 }
 

@@ -57,6 +57,13 @@ type Fake struct {
 	// variables; a query it refuses gets GitHub's errors answer and is
 	// passed to OnInvalid.
 	ValidateGraphQL func(query string, variables map[string]any) error
+	// GraphQLAnswer, when set, is given every GraphQL answer the fake
+	// writes (injected faults aside), decoded from its JSON ({"data": …,
+	// "errors": …}), with the query and its variables; what it returns is
+	// written instead (nil keeps the answer). A test injects a node from
+	// another environment, other cursors, nulls or errors with it while
+	// the rest stays real. It is called without the fake's lock held.
+	GraphQLAnswer func(query string, variables map[string]any, answer map[string]any) map[string]any
 	// OnUnrouted, when set, is told of a request no endpoint of the fake
 	// serves (it gets 404): a test fails on it.
 	OnUnrouted func(r *http.Request)
@@ -78,11 +85,14 @@ type Fake struct {
 	faults      []*Fault
 	limits      []*WriteLimit
 	nextID      int64
+	// nextOtherID numbers environments and protection rules apart from
+	// deployments and statuses, whose ids tests know.
+	nextOtherID int64
 }
 
 // New returns an empty fake GitHub.
 func New() *Fake {
-	return &Fake{repos: map[string]*repo{}, nextID: 1000}
+	return &Fake{repos: map[string]*repo{}, nextID: 1000, nextOtherID: 100}
 }
 
 // Start serves the fake on a loopback port; Close the server when done.

@@ -1,19 +1,35 @@
 package fakegithub
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
 type repo struct {
-	fullName     string
-	refs         map[string]string
-	behind       map[string]bool
-	checks       map[string]map[string]string
-	deployments  []*deployment
-	environments map[string]time.Time
-	pulls        map[int]*pull
+	fullName      string
+	defaultBranch string            // "main" when ""
+	refs          map[string]string // branches and tags by name
+	tags          map[string]bool   // the refs that are tags
+	behind        map[string]bool
+	checks        map[string]map[string]string
+	deployments   []*deployment
+	// environments are keyed by their lower-case name: GitHub's
+	// environment names are not case sensitive. Each keeps the case it
+	// was created with.
+	environments map[string]*environment
+	pulls        map[int]*Pull
+}
+
+// environment is an environment of a repository.
+type environment struct {
+	ID      int64
+	Name    string // as first created
+	Created time.Time
+	Rules   []ProtectionRule
 }
 
 type deployment struct {
@@ -51,17 +67,38 @@ func (f *Fake) AddRepo(fullName string) *Repo {
 	defer f.mu.Unlock()
 	r := f.repos[fullName]
 	if r == nil {
-		r = &repo{fullName: fullName, refs: map[string]string{}, behind: map[string]bool{}, checks: map[string]map[string]string{}, environments: map[string]time.Time{}, pulls: map[int]*pull{}}
+		r = &repo{fullName: fullName, refs: map[string]string{}, tags: map[string]bool{}, behind: map[string]bool{},
+			checks: map[string]map[string]string{}, environments: map[string]*environment{}, pulls: map[int]*Pull{}}
 		f.repos[fullName] = r
 	}
 	return &Repo{f: f, r: r}
 }
 
-// AddRef makes a branch or tag name resolve to sha.
+// AddRef makes the branch name resolve to sha (refs/heads/name too).
 func (r *Repo) AddRef(name, sha string) *Repo {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
 	r.r.refs[name] = sha
+	delete(r.r.tags, name)
+	return r
+}
+
+// AddTag makes the tag name resolve to sha (refs/tags/name too); GraphQL
+// answers a deployment of it with the Ref prefix refs/tags/.
+func (r *Repo) AddTag(name, sha string) *Repo {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	r.r.refs[name] = sha
+	r.r.tags[name] = true
+	return r
+}
+
+// SetDefaultBranch names the repository's default branch ("main" until
+// set): GraphQL's defaultBranchRef and pull requests' baseRefName.
+func (r *Repo) SetDefaultBranch(name string) *Repo {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	r.r.defaultBranch = name
 	return r
 }
 
@@ -85,20 +122,59 @@ func (r *Repo) SetCheck(sha, context, state string) *Repo {
 	return r
 }
 
-// AddEnvironment creates an environment.
+// AddEnvironment creates an environment (none when one of that name, in
+// any case, exists).
 func (r *Repo) AddEnvironment(name string) *Repo {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
-	r.r.environments[name] = r.f.now()
+	r.f.ensureEnvironment(r.r, name)
 	return r
 }
 
-// HasEnvironment reports whether the environment exists.
+// HasEnvironment reports whether the environment exists; names are not
+// case sensitive.
 func (r *Repo) HasEnvironment(name string) bool {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
-	_, ok := r.r.environments[name]
-	return ok
+	return r.r.environment(name) != nil
+}
+
+// ProtectionRule is a protection rule of an environment: its Type is one
+// of GraphQL's DeploymentProtectionRuleType (REQUIRED_REVIEWERS,
+// WAIT_TIMER, BRANCH_POLICY); Timeout is a wait timer's minutes.
+type ProtectionRule struct {
+	Type    string
+	Timeout int
+	ID      int64 // given by the fake
+}
+
+// Protect gives the environment env (created when missing) protection
+// rules of the types, e.g. "REQUIRED_REVIEWERS"; a WAIT_TIMER waits 0
+// minutes (AddProtectionRules sets more).
+func (r *Repo) Protect(env string, types ...string) *Repo {
+	rules := make([]ProtectionRule, 0, len(types))
+	for _, t := range types {
+		rules = append(rules, ProtectionRule{Type: t})
+	}
+	return r.AddProtectionRules(env, rules...)
+}
+
+// AddProtectionRules gives the environment env (created when missing)
+// the rules. An unknown type panics: it is a mistake in a test.
+func (r *Repo) AddProtectionRules(env string, rules ...ProtectionRule) *Repo {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	e := r.f.ensureEnvironment(r.r, env)
+	for _, rule := range rules {
+		rule.Type = strings.ToUpper(rule.Type)
+		if !slices.Contains([]string{"REQUIRED_REVIEWERS", "WAIT_TIMER", "BRANCH_POLICY"}, rule.Type) {
+			panic(fmt.Sprintf("fakegithub: no protection rule type %q", rule.Type))
+		}
+		r.f.nextOtherID++
+		rule.ID = r.f.nextOtherID
+		e.Rules = append(e.Rules, rule)
+	}
+	return r
 }
 
 // Seed is a deployment to put in place before a test.
@@ -109,7 +185,9 @@ type Seed struct {
 	Environment string
 	Ref         string
 	Transient   bool
-	Production  bool
+	// Production marks a production environment; as GitHub does, one
+	// named production (in any case) is one anyway.
+	Production bool
 	// Task is the deployment's task (deploy when empty).
 	Task string
 	// Payload is the deployment's payload (none when nil).
@@ -134,7 +212,7 @@ func (r *Repo) Seed(seeds ...Seed) []int64 {
 			r.f.nextID = s.ID - 1
 		}
 		d := r.f.newDeployment(r.r, ref, r.r.resolve(ref), s.Environment)
-		d.Transient, d.Production = s.Transient, s.Production
+		d.Transient, d.Production = s.Transient, s.Production || d.Production
 		if s.Payload != nil {
 			d.Payload = s.Payload
 		}
@@ -152,13 +230,38 @@ func (r *Repo) Seed(seeds ...Seed) []int64 {
 	return ids
 }
 
-// AddPullRequest adds pull request number, whose head is commit head, in
-// state OPEN, CLOSED or MERGED.
-func (r *Repo) AddPullRequest(number int, head, state string) *Repo {
+// Pull is a pull request of the fake.
+type Pull struct {
+	Number int
+	// HeadRef is the head branch's name, HeadSHA its commit.
+	HeadRef, HeadSHA string
+	// MergeSHA is the merge commit of a merged pull request ("" for none:
+	// GraphQL's mergeCommit is null).
+	MergeSHA string
+	// State is OPEN, CLOSED or MERGED.
+	State string
+	// BaseRepository and HeadRepository are owner/name; "" is the
+	// repository the pull request is added to.
+	BaseRepository string
+	HeadRepository string
+	// HeadRepositoryDeleted makes headRepository null, as GitHub answers
+	// for a fork since deleted.
+	HeadRepositoryDeleted bool
+}
+
+// AddPull adds (or replaces) the pull request p.Number.
+func (r *Repo) AddPull(p Pull) *Repo {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
-	r.r.pulls[number] = &pull{Number: number, HeadSHA: head, State: state}
+	p.State = strings.ToUpper(p.State)
+	r.r.pulls[p.Number] = &p
 	return r
+}
+
+// AddPullRequest adds pull request number, whose head is commit head, in
+// state OPEN, CLOSED or MERGED (AddPull says more).
+func (r *Repo) AddPullRequest(number int, head, state string) *Repo {
+	return r.AddPull(Pull{Number: number, HeadSHA: head, State: state})
 }
 
 // AddStatus gives deployment id a status directly, as another tool would
@@ -215,27 +318,137 @@ func (r *Repo) Deployments() []DeploymentView {
 	return out
 }
 
-var shaPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var (
+	shaPattern      = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	shortSHAPattern = regexp.MustCompile(`^[0-9a-f]{7,39}$`)
+)
 
-// resolve is the commit a ref names ("" when none).
+// resolve is the commit a ref names ("" when none): a branch or tag, by
+// name or as refs/heads/name or refs/tags/name, a full SHA, or a short
+// SHA of a commit the fake knows (refs win over short SHAs, as in git).
 func (r *repo) resolve(ref string) string {
 	if sha, ok := r.refs[ref]; ok {
 		return sha
 	}
+	if name, ok := strings.CutPrefix(ref, "refs/heads/"); ok && !r.tags[name] {
+		return r.refs[name]
+	}
+	if name, ok := strings.CutPrefix(ref, "refs/tags/"); ok && r.tags[name] {
+		return r.refs[name]
+	}
 	if shaPattern.MatchString(ref) {
 		return ref
+	}
+	if shortSHAPattern.MatchString(ref) {
+		if sha := r.commitWithPrefix(ref); sha != "" {
+			return sha
+		}
 	}
 	return ""
 }
 
+// commitWithPrefix is the one known commit whose SHA starts with prefix
+// ("" when none or several): the commits of refs, pull requests and
+// deployments.
+func (r *repo) commitWithPrefix(prefix string) string {
+	found := map[string]bool{}
+	add := func(sha string) {
+		if sha != "" && strings.HasPrefix(sha, prefix) {
+			found[sha] = true
+		}
+	}
+	for _, sha := range r.refs {
+		add(sha)
+	}
+	for _, p := range r.pulls {
+		add(p.HeadSHA)
+		add(p.MergeSHA)
+	}
+	for _, d := range r.deployments {
+		add(d.SHA)
+	}
+	if len(found) != 1 {
+		return ""
+	}
+	for sha := range found {
+		return sha
+	}
+	return ""
+}
+
+// isSHA reports whether a deployment's ref names a commit rather than a
+// branch or tag: a full SHA, or a short one that is a known commit's
+// prefix or no known ref's name. GraphQL answers its ref as null.
+func (r *repo) isSHA(ref string) bool {
+	if shaPattern.MatchString(ref) {
+		return true
+	}
+	if !shortSHAPattern.MatchString(ref) {
+		return false
+	}
+	_, isRef := r.refs[ref]
+	return r.commitWithPrefix(ref) != "" || !isRef
+}
+
+// refName splits a deployment's ref into GraphQL's Ref name and prefix:
+// refs/heads/x and x are the branch x; a known tag, with or without
+// refs/tags/, is under refs/tags/.
+func (r *repo) refName(ref string) (name, prefix string) {
+	if name, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+		return name, "refs/heads/"
+	}
+	if name, ok := strings.CutPrefix(ref, "refs/tags/"); ok {
+		return name, "refs/tags/"
+	}
+	if r.tags[ref] {
+		return ref, "refs/tags/"
+	}
+	return ref, "refs/heads/"
+}
+
+func (r *repo) defaultBranchName() string {
+	if r.defaultBranch == "" {
+		return "main"
+	}
+	return r.defaultBranch
+}
+
+// environment is the environment named name in any case (nil when none).
+func (r *repo) environment(name string) *environment {
+	return r.environments[strings.ToLower(name)]
+}
+
+// sortedEnvironments are the repository's environments by name.
+func (r *repo) sortedEnvironments() []*environment {
+	list := make([]*environment, 0, len(r.environments))
+	for _, e := range r.environments {
+		list = append(list, e)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return list
+}
+
+// ensureEnvironment is the environment name, created when there is none
+// of that name in any case.
+func (f *Fake) ensureEnvironment(r *repo, name string) *environment {
+	if e := r.environment(name); e != nil {
+		return e
+	}
+	f.nextOtherID++
+	e := &environment{ID: f.nextOtherID, Name: name, Created: f.now()}
+	r.environments[strings.ToLower(name)] = e
+	return e
+}
+
+// newDeployment adds a deployment to env (created when missing; GitHub
+// matches it in any case, the deployment keeps the name as given). As
+// GitHub does, one to production is a production deployment.
 func (f *Fake) newDeployment(r *repo, ref, sha, env string) *deployment {
 	f.nextID++
 	d := &deployment{ID: f.nextID, Ref: ref, SHA: sha, Task: "deploy", Environment: env, OriginalEnvironment: env, Created: f.now(), Payload: map[string]any{}}
-	d.Production = env == "production"
+	d.Production = strings.EqualFold(env, "production")
 	r.deployments = append(r.deployments, d)
-	if _, ok := r.environments[env]; !ok {
-		r.environments[env] = f.now()
-	}
+	f.ensureEnvironment(r, env)
 	return d
 }
 
