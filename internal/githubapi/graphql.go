@@ -430,7 +430,9 @@ func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause
 		if wait > p.MaxResetWait {
 			return 0, &GraphQLRateLimitError{Reset: reset, Cause: cause}
 		}
-		wait = max(wait, 0)
+		// A reset already past (a clock behind GitHub's) still waits a
+		// moment: GitHub said the limit is used up.
+		wait = max(wait, time.Second)
 	}
 	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
 		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
