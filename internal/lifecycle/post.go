@@ -108,21 +108,34 @@ func (c *Client) setState(ctx context.Context, cfg *config.Config, state string)
 	return res, nil
 }
 
+// production tells whether GitHub takes env as a production environment
+// for this deployment: production-environment when given, else GitHub's
+// default, true for an environment named production.
+func production(cfg *config.Config, env string) bool {
+	if cfg.Production != nil {
+		return *cfg.Production
+	}
+	return config.IsProduction(env)
+}
+
 // retireEarlier marks the deployments of the environment older than the
 // one that just succeeded, whose latest status is success, inactive, where
 // GitHub's auto_inactive does not do what the user asked: in a transient
-// environment (which GitHub skips), and with auto-inactive: task or
-// pull-request, for the earlier deployments of the same task or pull
-// request only, leaving the others active.
+// or a production environment (which GitHub's auto_inactive skips, as its
+// REST docs say), and with auto-inactive: task or pull-request, for the
+// earlier deployments of the same task or pull request only, leaving the
+// others active.
 func retireEarlier(ctx context.Context, c *Client, cfg *config.Config, st *github.DeploymentStatus) (*TeardownResult, error) {
-	if !cfg.Transient && cfg.AutoInactiveScope == "" {
-		return nil, nil
-	}
+	// The environment GitHub says the deployment is in; only its
+	// deployments are touched.
 	env := st.GetEnvironment()
 	if env == "" {
 		env = cfg.Environment
 	}
-	if env == "" {
+	if env == "" || config.CheckEnvironment(env) != nil {
+		return nil, nil
+	}
+	if !cfg.Transient && !production(cfg, env) && cfg.AutoInactiveScope == "" {
 		return nil, nil
 	}
 	td := &TeardownResult{Kind: KindRetire, Environment: env}
@@ -130,6 +143,7 @@ func retireEarlier(ctx context.Context, c *Client, cfg *config.Config, st *githu
 	if err != nil {
 		return td, err
 	}
+	td.Warnings = append(td.Warnings, l.warnings...)
 	if l.truncated {
 		td.Warnings = append(td.Warnings, truncatedWarning(env))
 	}
@@ -147,9 +161,9 @@ func retireEarlier(ctx context.Context, c *Client, cfg *config.Config, st *githu
 			if this == nil {
 				return false
 			}
-			mine, ok := this.marker()
-			theirs, ok2 := d.marker()
-			return ok && ok2 && mine.PullRequest > 0 && theirs.PullRequest == mine.PullRequest
+			mine, st := this.marker()
+			theirs, st2 := d.marker()
+			return st == markerOK && st2 == markerOK && mine.PullRequest > 0 && theirs.PullRequest == mine.PullRequest
 		}
 		return true
 	}

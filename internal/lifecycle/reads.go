@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 )
 
@@ -24,30 +25,52 @@ type deployment struct {
 	Task        string
 	// Ref is the ref as deployed: the branch or tag name, or the commit
 	// when the deployment was made of a SHA.
-	Ref     string
+	Ref string
+	// RefName is GraphQL's Ref.name: the branch or tag name without
+	// refs/heads/ or refs/tags/; "" when the deployment was made of a SHA
+	// (or its ref is gone).
+	RefName string
 	SHA     string
+	// Created is when it was made; zero when GitHub did not say (its age
+	// is then unknown).
 	Created time.Time
 	Payload string
 	// State is the latest status's state as REST names it ("" with none).
 	State string
 	// PullRequests are the pull requests of the deployment's commit
-	// (read by sweep only).
-	PullRequests []pullRequest
+	// (read by sweep only); PullRequestsTruncated says it has more than
+	// were read.
+	PullRequests          []pullRequest
+	PullRequestsTruncated bool
 }
 
 type pullRequest struct {
-	Number int
-	State  string // OPEN, CLOSED or MERGED
+	Number         int    `json:"number"`
+	State          string `json:"state"` // OPEN, CLOSED or MERGED
+	HeadRefName    string `json:"headRefName"`
+	HeadRefOid     string `json:"headRefOid"`
+	BaseRepository *struct {
+		NameWithOwner string `json:"nameWithOwner"`
+	} `json:"baseRepository"`
+	MergeCommit *struct {
+		Oid string `json:"oid"`
+	} `json:"mergeCommit"`
 }
 
 // listing is deployments newest first. Truncated is true when there were
-// more than MaxPages pages: the rest was not read.
+// more than MaxPages pages: the rest was not read. Warnings say what
+// GitHub's answers held that the action left alone.
 type listing struct {
 	all       []deployment
 	truncated bool
+	warnings  []string
 }
 
 const deploymentFields = `databaseId environment task createdAt commitOid payload ref { name } latestStatus { state }`
+
+// pullRequestFields are what sweep reads of a pull request to tell whether
+// a deployment was made for it.
+const pullRequestFields = `number state headRefName headRefOid baseRepository { nameWithOwner } mergeCommit { oid }`
 
 const deploymentsQuery = `query($owner: String!, $name: String!, $environments: [String!], $after: String) {
   repository(owner: $owner, name: $name) {
@@ -64,7 +87,7 @@ const withPullRequests = `query($owner: String!, $name: String!, $environments: 
   repository(owner: $owner, name: $name) {
     deployments(environments: $environments, first: 100, after: $after, orderBy: {field: CREATED_AT, direction: DESC}) {
       pageInfo { hasNextPage endCursor }
-      nodes { ` + deploymentFields + ` commit { associatedPullRequests(first: 10) { nodes { number state } } } }
+      nodes { ` + deploymentFields + ` commit { associatedPullRequests(first: 10) { totalCount nodes { ` + pullRequestFields + ` } } } }
     }
   }
 }`
@@ -73,14 +96,17 @@ type deploymentNode struct {
 	DatabaseID   int64     `json:"databaseId"`
 	Environment  *string   `json:"environment"`
 	Task         *string   `json:"task"`
-	CreatedAt    time.Time `json:"createdAt"`
+	CreatedAt    *time.Time `json:"createdAt"`
 	CommitOid    string    `json:"commitOid"`
 	Payload      *string   `json:"payload"`
-	Ref          *struct{ Name string }
+	Ref          *struct {
+		Name string `json:"name"`
+	} `json:"ref"`
 	LatestStatus *struct{ State string } `json:"latestStatus"`
 	Commit       *struct {
 		AssociatedPullRequests struct {
-			Nodes []pullRequest `json:"nodes"`
+			TotalCount int            `json:"totalCount"`
+			Nodes      []*pullRequest `json:"nodes"`
 		} `json:"associatedPullRequests"`
 	} `json:"commit"`
 }
@@ -92,20 +118,74 @@ type pageInfo struct {
 
 // listDeployments lists the deployments of env (and ref, when not empty),
 // newest first, 100 a query, following the cursor forwards up to
-// MaxPages.
+// MaxPages. A deployment of another environment in GitHub's answer is
+// dropped with a warning: nothing is done to it.
 func (c *Client) listDeployments(ctx context.Context, env, ref string) (listing, error) {
 	l, err := c.queryDeployments(ctx, deploymentsQuery, []string{env})
-	if err != nil || ref == "" {
+	if err != nil {
 		return l, err
 	}
 	kept := l.all[:0]
 	for _, d := range l.all {
-		if d.Ref == ref {
+		switch {
+		case !config.SameEnvironment(d.Environment, env):
+			l.warnings = append(l.warnings, foreignWarning(d, env))
+		case ref == "" || refMatches(ref, d):
 			kept = append(kept, d)
 		}
 	}
 	l.all = kept
 	return l, nil
+}
+
+// foreignWarning is the warning for a deployment of another environment
+// in the listing of env.
+func foreignWarning(d deployment, env string) string {
+	return fmt.Sprintf("GitHub listed deployment %d of environment %s among those of %s; it was left alone", d.ID, config.Quote(d.Environment), config.Quote(env))
+}
+
+// refMatches tells whether ref (as the user or the workflow gives it: a
+// branch or tag name, refs/heads/…, refs/tags/…, or a full or short commit
+// SHA) names the ref deployment d was made of. GraphQL's Ref.name has no
+// refs/ prefix and is null when d was made of a SHA; a SHA matches d's
+// commit.
+func refMatches(ref string, d deployment) bool {
+	name := shortRef(ref)
+	if name == "" {
+		return false
+	}
+	if d.RefName != "" && shortRef(d.RefName) == name {
+		return true
+	}
+	if isSHA(name) && d.SHA != "" {
+		return strings.HasPrefix(strings.ToLower(d.SHA), strings.ToLower(name))
+	}
+	return false
+}
+
+// shortRef is ref without refs/heads/ or refs/tags/.
+func shortRef(ref string) string {
+	ref = strings.TrimSpace(ref)
+	for _, p := range []string{"refs/heads/", "refs/tags/"} {
+		if strings.HasPrefix(ref, p) {
+			return strings.TrimPrefix(ref, p)
+		}
+	}
+	return ref
+}
+
+// isSHA tells whether s may be a commit SHA, full or short (7 to 40 hex
+// digits).
+func isSHA(s string) bool {
+	if len(s) < 7 || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // queryDeployments runs a deployments query for environments (all of the
@@ -149,31 +229,40 @@ func (c *Client) queryDeployments(ctx context.Context, query string, environment
 }
 
 // paginate runs page with vars, then again with vars["after"] set to each
-// page's end cursor while there is a next page: only forwards (a cursor
-// seen again ends it), at most MaxPages pages. truncated says a next page
+// page's end cursor while there is a next page: only forwards (any cursor
+// seen before ends it, so an answer whose cursors alternate cannot make it
+// read a page twice), at most MaxPages pages. truncated says a next page
 // was left unread.
 func (c *Client) paginate(ctx context.Context, vars map[string]any, page func(map[string]any) (pageInfo, error)) (truncated bool, err error) {
-	cursor := ""
+	seen := map[string]bool{}
 	for n := 1; ; n++ {
-		if cursor != "" {
-			vars["after"] = cursor
-		}
 		info, err := page(vars)
 		if err != nil {
 			return false, err
 		}
-		if !info.HasNextPage || info.EndCursor == nil || *info.EndCursor == "" || *info.EndCursor == cursor {
+		if !info.HasNextPage || info.EndCursor == nil || *info.EndCursor == "" || seen[*info.EndCursor] {
 			return false, nil
 		}
 		if n == MaxPages {
 			return true, nil
 		}
-		cursor = *info.EndCursor
+		if len(*info.EndCursor) > maxCursor {
+			return false, &githubapi.BadAnswerError{What: fmt.Sprintf("a page's end cursor is %d bytes long", len(*info.EndCursor))}
+		}
+		seen[*info.EndCursor] = true
+		vars["after"] = *info.EndCursor
 	}
 }
 
+// maxCursor bounds the end cursor sent back to GitHub (GitHub's are a few
+// dozen bytes).
+const maxCursor = 1024
+
 func (n *deploymentNode) deployment() deployment {
-	d := deployment{ID: n.DatabaseID, SHA: n.CommitOid, Created: n.CreatedAt, Ref: n.CommitOid}
+	d := deployment{ID: n.DatabaseID, SHA: n.CommitOid, Ref: n.CommitOid}
+	if n.CreatedAt != nil {
+		d.Created = *n.CreatedAt
+	}
 	if n.Environment != nil {
 		d.Environment = *n.Environment
 	}
@@ -184,19 +273,26 @@ func (n *deploymentNode) deployment() deployment {
 		d.Payload = *n.Payload
 	}
 	if n.Ref != nil && n.Ref.Name != "" {
-		d.Ref = n.Ref.Name
+		d.Ref, d.RefName = n.Ref.Name, n.Ref.Name
 	}
 	if n.LatestStatus != nil {
 		d.State = strings.ToLower(n.LatestStatus.State)
 	}
 	if n.Commit != nil {
-		d.PullRequests = n.Commit.AssociatedPullRequests.Nodes
+		prs := n.Commit.AssociatedPullRequests
+		for _, p := range prs.Nodes {
+			if p != nil && len(d.PullRequests) < 10 {
+				d.PullRequests = append(d.PullRequests, *p)
+			}
+		}
+		d.PullRequestsTruncated = prs.TotalCount > len(d.PullRequests) || len(prs.Nodes) > len(d.PullRequests)
 	}
 	return d
 }
 
-// marker is the run marker in the deployment's payload, if any.
-func (d deployment) marker() (Marker, bool) { return markerIn([]byte(d.Payload)) }
+// marker is the run marker in the deployment's payload, and whether it
+// has one.
+func (d deployment) marker() (Marker, markerState) { return markerIn([]byte(d.Payload)) }
 
 func quoteList(list []string) string {
 	if list == nil {

@@ -81,6 +81,7 @@ func Supersede(ctx context.Context, c *Client, cfg *config.Config) (*TeardownRes
 		return nil, err
 	}
 	all := l.all
+	td.Warnings = append(td.Warnings, l.warnings...)
 	if l.truncated {
 		td.Warnings = append(td.Warnings, truncatedWarning(cfg.Environment))
 	}
@@ -112,10 +113,13 @@ type Marker struct {
 	// sweeps such an environment by a wildcard; GitHub's GraphQL API does
 	// not say).
 	Production bool `json:"production,omitempty"`
+	// Nonce is made anew by each main stage: two calls of one reusable
+	// workflow in a run share everything else.
+	Nonce string `json:"nonce,omitempty"`
 }
 
 func markerOf(cfg *config.Config) Marker {
-	m := Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step, PullRequest: cfg.PullRequest}
+	m := Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step, PullRequest: cfg.PullRequest, Nonce: cfg.Run.Nonce}
 	m.Production = cfg.Production != nil && *cfg.Production
 	return m
 }
@@ -130,21 +134,42 @@ func payloadWithMarker(cfg *config.Config) map[string]any {
 	return p
 }
 
-// hasMarker reports whether d's payload carries marker m.
+// hasMarker reports whether d's payload carries marker m (its nonce
+// included: another call of the same reusable workflow in this run has
+// another).
 func hasMarker(d *github.Deployment, m Marker) bool {
-	got, ok := markerIn(d.Payload)
-	return ok && got == m
+	got, st := markerIn(d.Payload)
+	return st == markerOK && got == m
 }
 
+// markerState says whether a payload carries a run marker.
+type markerState int
+
+const (
+	// markerNone: no run marker (another tool's deployment).
+	markerNone markerState = iota
+	// markerOK: this action's run marker.
+	markerOK
+	// markerBad: the marker's key is there but its value is not a run
+	// marker: what it says is unknown.
+	markerBad
+)
+
 // markerIn is the run marker in a deployment's payload, if it has one.
-func markerIn(payload []byte) (Marker, bool) {
-	var p struct {
-		M *Marker `json:"deployment_action"`
+func markerIn(payload []byte) (Marker, markerState) {
+	var p map[string]json.RawMessage
+	if len(payload) == 0 || json.Unmarshal(payload, &p) != nil {
+		return Marker{}, markerNone
 	}
-	if len(payload) == 0 || json.Unmarshal(payload, &p) != nil || p.M == nil {
-		return Marker{}, false
+	raw, ok := p[MarkerKey]
+	if !ok || string(raw) == "null" {
+		return Marker{}, markerNone
 	}
-	return *p.M, true
+	var m Marker
+	if json.Unmarshal(raw, &m) != nil || m.RunID <= 0 || m.PullRequest < 0 {
+		return Marker{}, markerBad
+	}
+	return m, markerOK
 }
 
 // createDeployment creates the deployment, or finds it created after a

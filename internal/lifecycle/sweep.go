@@ -2,12 +2,14 @@ package lifecycle
 
 // sweep: find the stale environments among those whose names match the
 // patterns, and tear them down as delete-env (or deactivate-env) would,
-// within GitHub's limits. Every decision sweep makes is in this file.
+// within GitHub's limits and at most max-environments a run. Every
+// decision sweep makes is in this file; when it cannot tell, it keeps the
+// environment and says why.
 
 import (
 	"context"
 	"fmt"
-	"path"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -27,16 +29,22 @@ const (
 	DecisionFailed     = "failed"
 )
 
+// DefaultMaxEnvironments is how many environments one sweep tears down at
+// most when max-environments is not set.
+const DefaultMaxEnvironments = 50
+
 // SweepCandidate is one environment whose name matched, and what the sweep
 // decided about it and why.
 type SweepCandidate struct {
 	Environment string `json:"environment"`
 	Decision    string `json:"decision"`
 	Reason      string `json:"reason"`
-	// Newest is when its newest deployment was made (zero with none).
-	Newest      time.Time       `json:"newest_deployment,omitzero"`
-	Deployments int             `json:"deployments"`
-	Teardown    *TeardownResult `json:"-"`
+	// Newest is when its newest deployment was made (zero with none, or
+	// when GitHub did not say).
+	Newest      time.Time `json:"newest_deployment,omitzero"`
+	Deployments int       `json:"deployments"`
+	// Teardown is what was done, or in a dry run what would be done.
+	Teardown *TeardownResult `json:"-"`
 }
 
 // SweepResult is what a sweep saw and did.
@@ -45,7 +53,8 @@ type SweepResult struct {
 	// Environments counts the repository's environments looked at.
 	Environments int
 	Candidates   []SweepCandidate
-	// Stopped says why the sweep stopped before the end (a limit).
+	// Stopped says why the sweep stopped before the end (a limit, or
+	// max-environments).
 	Stopped string
 }
 
@@ -71,53 +80,111 @@ type Budget struct{ Writes, Requests int }
 // budgetMargin is left unused for the steps after the sweep.
 const budgetMargin = 10
 
-// Sweep finds and tears down stale environments. When tearing one down
-// fails, no other starts, and Sweep returns the result so far with the
-// error. Reads: the environments,
-// then their deployments (with their commits' pull requests), 100 a query,
-// and the pull requests' states it still lacks, 50 a query. It stops before
-// an environment whose writes would run past a limit, and says what is
-// left: the next run goes on from there.
+// environment is an environment as the sweep's listing reads it.
+type environment struct {
+	Name string
+	// Rules are the types of its protection rules (REQUIRED_REVIEWERS,
+	// WAIT_TIMER, BRANCH_POLICY); RulesKnown is false when GitHub did not
+	// say.
+	Rules      []string
+	RulesKnown bool
+}
+
+// sweepFacts is what the stale rule judges by besides the deployments.
+type sweepFacts struct {
+	// Repository is owner/name; DefaultBranch its default branch ("" when
+	// unknown).
+	Repository, DefaultBranch string
+	// PullRequests are the states (OPEN, CLOSED, MERGED) of the pull
+	// requests the action's run markers name; a number missing is one
+	// GitHub could not resolve.
+	PullRequests map[int]string
+}
+
+// maxEnvironments is cfg's max-environments, or its default.
+func maxEnvironments(cfg *config.Config) int {
+	if cfg.Sweep.Max > 0 {
+		return cfg.Sweep.Max
+	}
+	return DefaultMaxEnvironments
+}
+
+// Sweep finds and tears down stale environments, at most
+// max-environments of them. When tearing one down fails, no other starts,
+// and Sweep returns the result so far with the error. Reads: the
+// environments (with their protection rules and the default branch), then
+// their deployments (with their commits' pull requests), 100 a query, and
+// the states of the pull requests the run markers name, 50 a query. It
+// stops before an environment whose writes would run past a limit, and
+// says what is left: the next run goes on from there. A dry run reads the
+// same and writes nothing.
 func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
 	sw := &SweepResult{DryRun: cfg.DryRun}
 	res := &Result{Sweep: sw}
-	names, truncated, err := c.listEnvironments(ctx)
+	envs, facts, truncated, warnings, err := c.listEnvironments(ctx)
 	if err != nil {
 		return nil, err
 	}
+	res.Warnings = append(res.Warnings, warnings...)
 	if truncated {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the repository has more than %d environments; only the first %d (by name) were looked at", MaxPages*100, MaxPages*100))
 	}
-	sw.Environments = len(names)
-	var matched []string
-	for _, n := range names {
-		if matches(cfg.Sweep.Patterns, n) {
-			matched = append(matched, n)
+	sw.Environments = len(envs)
+	var matched []environment
+	for _, e := range envs {
+		if slices.ContainsFunc(cfg.Sweep.Patterns, func(p string) bool { return config.MatchPattern(p, e.Name) }) {
+			matched = append(matched, e)
 		}
 	}
+	// Environment names are not case sensitive on GitHub: deployments are
+	// grouped by the lower-case name.
 	byEnv := map[string]listing{}
 	for batch := range slices.Chunk(matched, 100) {
-		l, err := c.queryDeployments(ctx, withPullRequests, batch)
+		names := make([]string, len(batch))
+		inBatch := map[string]string{}
+		for i, e := range batch {
+			names[i] = e.Name
+			inBatch[strings.ToLower(e.Name)] = e.Name
+		}
+		l, err := c.queryDeployments(ctx, withPullRequests, names)
 		if err != nil {
 			return nil, err
 		}
 		for _, d := range l.all {
-			e := byEnv[d.Environment]
+			key := strings.ToLower(d.Environment)
+			if _, ok := inBatch[key]; !ok {
+				res.Warnings = append(res.Warnings, foreignWarning(d, strings.Join(names, ", ")))
+				continue
+			}
+			e := byEnv[key]
 			e.all = append(e.all, d)
 			e.truncated = l.truncated
-			byEnv[d.Environment] = e
+			byEnv[key] = e
 		}
 	}
-	prs, err := c.pullRequestStates(ctx, cfg, byEnv)
+	facts.PullRequests, err = c.pullRequestStates(ctx, cfg, byEnv)
 	if err != nil {
 		return nil, err
 	}
 	now := c.now()
-	for _, env := range matched {
-		sw.Candidates = append(sw.Candidates, judge(cfg, env, byEnv[env], prs, now))
+	for _, e := range matched {
+		sw.Candidates = append(sw.Candidates, judge(cfg, e, byEnv[strings.ToLower(e.Name)], facts, now))
 	}
 	// The longest stale first: a run stopped by a limit has done those.
 	slices.SortStableFunc(sw.Candidates, func(a, b SweepCandidate) int { return a.Newest.Compare(b.Newest) })
+	// The blast-radius bound: what is past it waits for the next run.
+	limit, stale, bounded := maxEnvironments(cfg), 0, ""
+	for i := range sw.Candidates {
+		cand := &sw.Candidates[i]
+		if cand.Decision != DecisionSwept {
+			continue
+		}
+		if stale++; stale > limit {
+			cand.Decision = DecisionLeft
+			cand.Reason += fmt.Sprintf("; max-environments (%d) reached this run", limit)
+			bounded = fmt.Sprintf("max-environments is %d (raise it to sweep more in one run)", limit)
+		}
+	}
 	// Environments are torn down a few at a time; each is checked against
 	// the limits before it starts, with what those under way still need
 	// held back.
@@ -133,11 +200,14 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 		if cand.Decision != DecisionSwept {
 			continue
 		}
+		l := byEnv[strings.ToLower(cand.Environment)]
 		if cfg.DryRun {
+			// tearDown in a dry run reads nothing and writes nothing: it
+			// says what it would do.
 			cand.Decision = DecisionWouldSweep
+			cand.Teardown, _ = c.tearDown(ctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
 			continue
 		}
-		l := byEnv[cand.Environment]
 		need := c.needs(cfg, l)
 		mu.Lock()
 		why := ""
@@ -167,7 +237,7 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 				// environment starts after it.
 				cand.Decision, cand.Reason = DecisionFailed, err.Error()
 				if failed == nil {
-					failed = fmt.Errorf("sweeping environment %q: %w", cand.Environment, err)
+					failed = fmt.Errorf("sweeping environment %s: %w", config.Quote(cand.Environment), err)
 					sw.Stopped = "sweeping an environment failed"
 				}
 				return nil
@@ -180,6 +250,9 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 		})
 	}
 	_ = g.Wait()
+	if sw.Stopped == "" {
+		sw.Stopped = bounded
+	}
 	kept := 0
 	for _, cand := range sw.Candidates {
 		if cand.Teardown != nil && cand.Teardown.EnvironmentNote == NoteNoAdmin {
@@ -200,93 +273,170 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 	return res, nil
 }
 
-// matches reports whether env matches one of patterns (path.Match).
-func matches(patterns []string, env string) bool {
-	for _, p := range patterns {
-		if ok, _ := path.Match(p, env); ok {
-			return true
-		}
-	}
-	return false
+// exactlyNamed tells whether one of patterns is env's name itself, not a
+// wildcard (ignoring case, as GitHub does).
+func exactlyNamed(patterns []string, env string) bool {
+	return slices.ContainsFunc(patterns, func(p string) bool {
+		return !config.IsWildcard(p) && config.SameEnvironment(strings.TrimSpace(p), strings.TrimSpace(env))
+	})
 }
 
-func isWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
-
 // judge decides about one candidate: kept (and why), or swept (and why).
-func judge(cfg *config.Config, env string, l listing, prs map[int]string, now time.Time) SweepCandidate {
-	c := SweepCandidate{Environment: env, Decision: DecisionKept, Deployments: len(l.all)}
-	production := strings.EqualFold(env, "production")
+// Production and protected environments are a wildcard's never; the pull
+// request rule judges only deployments made for a pull request; an
+// unknown age or pull request never makes an environment stale.
+func judge(cfg *config.Config, env environment, l listing, f sweepFacts, now time.Time) SweepCandidate {
+	c := SweepCandidate{Environment: env.Name, Decision: DecisionKept, Deployments: len(l.all)}
+	production := config.IsProduction(env.Name)
 	for _, d := range l.all {
-		if m, ok := d.marker(); ok && m.Production {
+		// A marker that cannot be read may have said production.
+		if m, st := d.marker(); st == markerBad || (st == markerOK && m.Production) {
 			production = true
 		}
 	}
-	exact := slices.ContainsFunc(cfg.Sweep.Patterns, func(p string) bool { return !isWildcard(p) && p == env })
-	if production && !exact {
+	exact := exactlyNamed(cfg.Sweep.Patterns, env.Name)
+	switch {
+	case production && !exact:
 		c.Reason = "a production environment: a wildcard never sweeps one; name it exactly to sweep it"
 		return c
-	}
-	if len(l.all) == 0 {
+	case !env.RulesKnown && !exact:
+		c.Reason = "GitHub did not say whether it has protection rules: a wildcard never sweeps a protected environment; name it exactly to sweep it"
+		return c
+	case len(env.Rules) > 0 && !exact:
+		c.Reason = "protected (" + strings.ToLower(strings.ReplaceAll(strings.Join(env.Rules, ", "), "_", " ")) + "): a wildcard never sweeps a protected environment; name it exactly to sweep it"
+		return c
+	case len(l.all) == 0:
 		c.Reason = "no deployments to judge by"
 		return c
 	}
 	newest := l.all[0]
 	c.Newest = newest.Created
-	var reasons []string
+	var stale, fresh []string
 	if cfg.Sweep.PullRequestClosed {
-		if why, stale := closedPullRequests(newest, prs); stale {
-			reasons = append(reasons, why)
-		} else if why != "" && cfg.Sweep.OlderThan == 0 {
-			c.Reason = why
+		v, why := pullRequestVerdict(newest, f)
+		if v == prClosed {
+			stale = append(stale, why)
+		} else {
+			fresh = append(fresh, why)
 		}
 	}
 	if cfg.Sweep.OlderThan > 0 {
-		age := now.Sub(newest.Created)
-		if age > cfg.Sweep.OlderThan {
-			reasons = append(reasons, fmt.Sprintf("newest deployment %s old (older-than %s)", roundAge(age), roundAge(cfg.Sweep.OlderThan)))
-		} else if len(reasons) == 0 {
-			c.Reason = fmt.Sprintf("newest deployment %s old", roundAge(age))
+		switch age := now.Sub(newest.Created); {
+		case newest.Created.IsZero():
+			fresh = append(fresh, "GitHub did not say when its newest deployment was made: its age is unknown")
+		case age > cfg.Sweep.OlderThan:
+			stale = append(stale, fmt.Sprintf("newest deployment %s old (older-than %s)", roundAge(age), roundAge(cfg.Sweep.OlderThan)))
+		default:
+			fresh = append(fresh, fmt.Sprintf("newest deployment %s old", roundAge(max(age, 0))))
 		}
 	}
-	if len(reasons) > 0 {
-		c.Decision, c.Reason = DecisionSwept, strings.Join(reasons, "; ")
-	}
-	if c.Reason == "" {
+	switch {
+	case len(stale) > 0:
+		c.Decision, c.Reason = DecisionSwept, strings.Join(stale, "; ")
+	case len(fresh) > 0:
+		c.Reason = strings.Join(fresh, "; ")
+	default:
 		c.Reason = "no rule finds it stale"
 	}
 	return c
 }
 
-// closedPullRequests tells whether the pull requests the deployment was
-// made for are all closed or merged: the one this action recorded in its
-// payload, else those of its commit. why says what was found.
-func closedPullRequests(d deployment, prs map[int]string) (why string, stale bool) {
-	var numbers []int
-	if m, ok := d.marker(); ok && m.PullRequest > 0 {
-		numbers = []int{m.PullRequest}
-	} else {
-		for _, p := range d.PullRequests {
-			numbers = append(numbers, p.Number)
+// prVerdict is what the pull request rule finds of a deployment.
+type prVerdict int
+
+const (
+	// prNone: not made for a pull request; the rule leaves it alone.
+	prNone prVerdict = iota
+	// prOpen: made for a pull request still open.
+	prOpen
+	// prClosed: made for pull requests all closed or merged: stale.
+	prClosed
+	// prUnknown: it cannot be told; kept.
+	prUnknown
+)
+
+// pullRequestVerdict tells whether d was made for pull requests that are
+// all closed or merged, and says why.
+//
+// A run marker written by this action is authoritative: it names the pull
+// request the deployment was made for, or none. For another tool's
+// deployment, a pull request of the deployment's commit counts only when
+// it is this repository's and the deployment was made from its head: the
+// deployment's ref is its head branch (and not the default branch), or,
+// for a deployment made of a SHA, the SHA is its head commit (and not the
+// commit it was merged as). A commit merely contained in a merged pull
+// request, as every default-branch commit is, is not enough.
+func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
+	m, st := d.marker()
+	switch st {
+	case markerBad:
+		return prUnknown, "its newest deployment's run marker cannot be read: whether it was made for a pull request is unknown"
+	case markerOK:
+		n := m.PullRequest
+		if n == 0 {
+			return prNone, "its newest deployment was made for no pull request (this action's run marker says so)"
+		}
+		state, known := f.PullRequests[n]
+		if !known || n < 0 || n > math.MaxInt32 {
+			return prUnknown, fmt.Sprintf("pull request #%d of its newest deployment's run marker could not be found on GitHub: its state is unknown", n)
+		}
+		return verdictOf([]pullRequest{{Number: n, State: state}})
+	}
+	ref := shortRef(d.RefName)
+	if ref != "" && f.DefaultBranch != "" && ref == f.DefaultBranch {
+		return prNone, fmt.Sprintf("its newest deployment was made from the default branch %s, not for a pull request", config.Quote(ref))
+	}
+	var counted []pullRequest
+	var contained []string
+	for _, p := range d.PullRequests {
+		if p.BaseRepository == nil || !strings.EqualFold(p.BaseRepository.NameWithOwner, f.Repository) {
+			continue // another repository's pull request
+		}
+		fromHead := false
+		if ref != "" {
+			fromHead = p.HeadRefName == ref
+		} else if d.SHA != "" {
+			fromHead = strings.EqualFold(p.HeadRefOid, d.SHA) && (p.MergeCommit == nil || !strings.EqualFold(p.MergeCommit.Oid, d.SHA))
+		}
+		if fromHead {
+			counted = append(counted, p)
+		} else {
+			contained = append(contained, fmt.Sprintf("#%d", p.Number))
 		}
 	}
-	if len(numbers) == 0 {
-		return "its newest deployment belongs to no pull request", false
+	switch {
+	case len(counted) > 0 && ref != "" && f.DefaultBranch == "":
+		return prUnknown, "the repository's default branch is unknown: whether its newest deployment was made for a pull request cannot be told"
+	case len(counted) > 0 && d.PullRequestsTruncated:
+		return prUnknown, "its newest deployment's commit is in more pull requests than were read: whether all of them are closed cannot be told"
+	case len(counted) > 0:
+		return verdictOf(counted)
+	case len(contained) > 0:
+		return prNone, "its newest deployment's commit is in pull request " + strings.Join(contained, ", ") + ", but was not deployed from its head: not made for a pull request"
 	}
-	var open []string
-	var closed []string
-	for _, n := range numbers {
-		st := prs[n]
-		switch st {
+	return prNone, "its newest deployment belongs to no pull request"
+}
+
+// verdictOf is the verdict on pull requests a deployment was made for.
+func verdictOf(prs []pullRequest) (prVerdict, string) {
+	var open, closed, unknown []string
+	for _, p := range prs {
+		switch p.State {
 		case "CLOSED", "MERGED":
-			closed = append(closed, fmt.Sprintf("#%d %s", n, strings.ToLower(st)))
+			closed = append(closed, fmt.Sprintf("#%d %s", p.Number, strings.ToLower(p.State)))
+		case "OPEN":
+			open = append(open, fmt.Sprintf("#%d", p.Number))
 		default:
-			open = append(open, fmt.Sprintf("#%d", n))
+			unknown = append(unknown, fmt.Sprintf("#%d", p.Number))
 		}
 	}
-	if len(open) > 0 {
-		return "pull request " + strings.Join(open, ", ") + " is open", false
+	switch {
+	case len(open) > 0:
+		return prOpen, "pull request " + strings.Join(open, ", ") + " is open"
+	case len(unknown) > 0:
+		return prUnknown, "the state of pull request " + strings.Join(unknown, ", ") + " is unknown"
 	}
-	return "pull request " + strings.Join(closed, ", "), true
+	return prClosed, "pull request " + strings.Join(closed, ", ")
 }
 
 func roundAge(d time.Duration) string {
@@ -339,25 +489,40 @@ func (c *Client) overBudget(need, reserved Budget) string {
 
 const environmentsQuery = `query($owner: String!, $name: String!, $after: String) {
   repository(owner: $owner, name: $name) {
+    nameWithOwner
+    defaultBranchRef { name }
     environments(first: 100, after: $after) {
       pageInfo { hasNextPage endCursor }
-      nodes { name }
+      nodes { name protectionRules(first: 10) { totalCount nodes { type } } }
     }
   }
 }`
 
-// listEnvironments lists the repository's environments, 100 a query.
-func (c *Client) listEnvironments(ctx context.Context) ([]string, bool, error) {
+// listEnvironments lists the repository's environments, 100 a query,
+// with their protection rules, and reads the default branch. A name twice
+// (in any case) is one environment; a name that could not be one (a dot
+// segment, control characters) is left alone with a warning.
+func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sweepFacts, truncated bool, warnings []string, err error) {
 	call := githubapi.Call{Op: "list environments", Target: fmt.Sprintf("the environments of %s/%s", c.Owner, c.Repo)}
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
-	var names []string
-	truncated, err := c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
+	f.Repository = c.Owner + "/" + c.Repo
+	seen := map[string]bool{}
+	truncated, err = c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
 		var data struct {
 			Repository *struct {
+				DefaultBranchRef *struct {
+					Name string `json:"name"`
+				} `json:"defaultBranchRef"`
 				Environments struct {
 					PageInfo pageInfo `json:"pageInfo"`
 					Nodes    []*struct {
-						Name string `json:"name"`
+						Name            string `json:"name"`
+						ProtectionRules *struct {
+							TotalCount int `json:"totalCount"`
+							Nodes      []*struct {
+								Type string `json:"type"`
+							} `json:"nodes"`
+						} `json:"protectionRules"`
 					} `json:"nodes"`
 				} `json:"environments"`
 			} `json:"repository"`
@@ -368,45 +533,66 @@ func (c *Client) listEnvironments(ctx context.Context) ([]string, bool, error) {
 		if data.Repository == nil || data.Repository.Environments.Nodes == nil {
 			return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of environments"}
 		}
+		if b := data.Repository.DefaultBranchRef; b != nil && f.DefaultBranch == "" {
+			f.DefaultBranch = b.Name
+		}
 		for _, n := range data.Repository.Environments.Nodes {
-			if n != nil && n.Name != "" {
-				names = append(names, n.Name)
+			if n == nil || n.Name == "" {
+				continue
 			}
+			if err := config.CheckEnvironment(n.Name); err != nil {
+				warnings = append(warnings, fmt.Sprintf("GitHub listed an environment named %s, which cannot be an environment's name (%s); it was left alone", config.Quote(n.Name), err))
+				continue
+			}
+			if key := strings.ToLower(n.Name); seen[key] {
+				continue
+			} else {
+				seen[key] = true
+			}
+			e := environment{Name: n.Name}
+			if pr := n.ProtectionRules; pr != nil {
+				e.RulesKnown = true
+				for _, r := range pr.Nodes {
+					if r != nil && r.Type != "" && len(e.Rules) < 10 {
+						e.Rules = append(e.Rules, r.Type)
+					}
+				}
+				if len(e.Rules) == 0 && pr.TotalCount > 0 {
+					e.Rules = []string{fmt.Sprintf("%d rules", pr.TotalCount)}
+				}
+			}
+			envs = append(envs, e)
 		}
 		return data.Repository.Environments.PageInfo, nil
 	})
 	if err != nil {
-		return nil, false, githubapi.Explain(call, err)
+		return nil, f, false, nil, githubapi.Explain(call, err)
 	}
-	return names, truncated, nil
+	return envs, f, truncated, warnings, nil
 }
 
-// pullRequestStates gathers the states of the pull requests the newest
-// deployments were made for: from the commits' pull requests read with
-// them, and the rest 50 a query.
+// pullRequestStates reads the states of the pull requests the run markers
+// of the newest deployments name, 50 a query. A pull request GitHub cannot
+// resolve (NOT_FOUND: a stale or forged marker), or a number GraphQL's Int
+// cannot hold, is missing from the map: unknown, and its environment is
+// kept.
 func (c *Client) pullRequestStates(ctx context.Context, cfg *config.Config, byEnv map[string]listing) (map[int]string, error) {
 	states := map[int]string{}
-	var missing []int
 	if !cfg.Sweep.PullRequestClosed {
 		return states, nil
 	}
+	var wanted []int
 	for _, l := range byEnv {
 		if len(l.all) == 0 {
 			continue
 		}
-		newest := l.all[0]
-		for _, p := range newest.PullRequests {
-			states[p.Number] = p.State
-		}
-		if m, ok := newest.marker(); ok && m.PullRequest > 0 {
-			if _, known := states[m.PullRequest]; !known && !slices.Contains(missing, m.PullRequest) {
-				missing = append(missing, m.PullRequest)
-			}
+		if m, st := l.all[0].marker(); st == markerOK && m.PullRequest > 0 && m.PullRequest <= math.MaxInt32 && !slices.Contains(wanted, m.PullRequest) {
+			wanted = append(wanted, m.PullRequest)
 		}
 	}
 	call := githubapi.Call{Op: "read pull requests", Target: fmt.Sprintf("pull requests of %s/%s", c.Owner, c.Repo)}
-	slices.Sort(missing)
-	for batch := range slices.Chunk(missing, 50) {
+	slices.Sort(wanted)
+	for batch := range slices.Chunk(wanted, 50) {
 		var q strings.Builder
 		q.WriteString("query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {")
 		for _, n := range batch {
@@ -416,16 +602,16 @@ func (c *Client) pullRequestStates(ctx context.Context, cfg *config.Config, byEn
 		var data struct {
 			Repository map[string]*pullRequest `json:"repository"`
 		}
-		if err := c.GQL.Query(ctx, q.String(), map[string]any{"owner": c.Owner, "name": c.Repo}, &data); err != nil {
+		// A pull request GitHub cannot resolve is null with a NOT_FOUND
+		// error: the rest of the answer is good.
+		if _, err := c.GQL.QueryPartial(ctx, q.String(), map[string]any{"owner": c.Owner, "name": c.Repo}, &data); err != nil {
 			return nil, githubapi.Explain(call, err)
 		}
-		for _, p := range data.Repository {
-			if p != nil && p.Number > 0 {
-				states[p.Number] = p.State
+		for _, n := range batch {
+			if p := data.Repository[fmt.Sprintf("pr%d", n)]; p != nil && p.Number == n {
+				states[n] = p.State
 			}
 		}
 	}
-	// A pull request GitHub did not find stays unknown: judged open, so
-	// its environment is never swept for it.
 	return states, nil
 }

@@ -90,6 +90,7 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 func (c *Client) tearDown(ctx context.Context, cfg *config.Config, env string, l listing, del bool, ref string) (*TeardownResult, error) {
 	td := &TeardownResult{Kind: KindEnvironment, Environment: env, DryRun: cfg.DryRun, Delete: del}
 	all := l.all
+	td.Warnings = append(td.Warnings, l.warnings...)
 	if l.truncated {
 		td.Warnings = append(td.Warnings, truncatedWarning(env))
 	}

@@ -24,13 +24,18 @@ func sweepOutputs(sw *lifecycle.SweepResult, out map[string]string) {
 	}
 	out["environments-swept"] = strconv.Itoa(swept)
 	out["environments-skipped"] = strconv.Itoa(sw.Count(lifecycle.DecisionKept))
+	// A real run says what was done; a dry run what would be done, under
+	// other keys, so that no one reads a plan as a result.
 	type entry struct {
 		Environment        string `json:"environment"`
 		Decision           string `json:"decision"`
 		Reason             string `json:"reason"`
-		Deactivated        int    `json:"deactivated"`
-		Deleted            int    `json:"deleted"`
-		EnvironmentDeleted bool   `json:"environment_deleted"`
+		Deactivated        *int   `json:"deactivated,omitempty"`
+		Deleted            *int   `json:"deleted,omitempty"`
+		EnvironmentDeleted *bool  `json:"environment_deleted,omitempty"`
+		WouldDeactivate    *int   `json:"would_deactivate,omitempty"`
+		WouldDelete        *int   `json:"would_delete,omitempty"`
+		WouldDeleteEnv     *bool  `json:"would_delete_environment,omitempty"`
 	}
 	list := []entry{}
 	for _, c := range sw.Candidates {
@@ -38,8 +43,15 @@ func sweepOutputs(sw *lifecycle.SweepResult, out map[string]string) {
 			continue
 		}
 		e := entry{Environment: c.Environment, Decision: c.Decision, Reason: c.Reason}
-		if td := c.Teardown; td != nil {
-			e.Deactivated, e.Deleted, e.EnvironmentDeleted = len(td.Deactivated), len(td.Deleted), td.EnvironmentDeleted
+		td := c.Teardown
+		if td == nil {
+			td = &lifecycle.TeardownResult{}
+		}
+		deactivated, deleted := len(td.Deactivated), len(td.Deleted)
+		if sw.DryRun {
+			e.WouldDeactivate, e.WouldDelete, e.WouldDeleteEnv = &deactivated, &deleted, &td.WouldDeleteEnvironment
+		} else {
+			e.Deactivated, e.Deleted, e.EnvironmentDeleted = &deactivated, &deleted, &td.EnvironmentDeleted
 		}
 		list = append(list, e)
 	}
@@ -84,8 +96,11 @@ func sweepSummary(sw *lifecycle.SweepResult) string {
 		done := ""
 		if td := c.Teardown; td != nil {
 			done = fmt.Sprintf("%d / %d", len(td.Deactivated), len(td.Deleted))
-			if td.EnvironmentDeleted {
+			switch {
+			case td.EnvironmentDeleted:
 				done += ", environment deleted"
+			case td.WouldDeleteEnvironment:
+				done += ", environment would be deleted"
 			}
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s |\n", cell(c.Environment), c.Decision, cell(c.Reason), c.Deployments, done)

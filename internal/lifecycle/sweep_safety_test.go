@@ -1,0 +1,568 @@
+package lifecycle_test
+
+// What a sweep and a teardown must keep, against a fake GitHub that
+// answers as GitHub documents: merged commits on the default branch,
+// pull requests GitHub cannot resolve, protected environments, names in
+// another case, listings that hold other environments' deployments or
+// cursors that go round, and more stale environments than one run may
+// take.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+)
+
+// adminRepo is a repository whose token may delete environments.
+func adminRepo(t *testing.T) *env {
+	t.Helper()
+	e := setup(t, fgtest.Token)
+	e.fake.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
+	e.c.Now = e.clock.Now
+	return e
+}
+
+// pushMarker is the run marker this action records on a push: no pull
+// request.
+func pushMarker() map[string]any {
+	return map[string]any{"deployment_action": map[string]any{"run_id": 3, "run_attempt": 1, "job": "deploy"}}
+}
+
+func writes(f *fakegithub.Fake) int { return f.Count("POST") + f.Count("DELETE") }
+
+// GitHub lists the merged pull request that brought a default-branch
+// commit in among that commit's pull requests. staging and qa, deployed by
+// this action on pushes to main, are not a pull request's, whatever
+// pattern names them.
+func TestSweepKeepsDefaultBranchDeploymentsOfMergedCommits(t *testing.T) {
+	t.Parallel()
+	for _, patterns := range [][]string{{"*"}, {"staging", "qa"}, {"STAGING", "Qa"}} {
+		t.Run(strings.Join(patterns, ","), func(t *testing.T) {
+			t.Parallel()
+			e := adminRepo(t)
+			merge := sha(90)
+			e.repo.AddRef("main", merge)
+			e.repo.AddPull(fakegithub.Pull{Number: 9, HeadRef: "feature-x", HeadSHA: sha(91), MergeSHA: merge, State: "MERGED"})
+			e.repo.Seed(
+				fakegithub.Seed{Environment: "staging", Ref: "main", Payload: pushMarker(), States: []string{"success"}},
+				fakegithub.Seed{Environment: "qa", Ref: merge, Payload: pushMarker(), States: []string{"success"}},
+				// Another tool's deployment of main: no marker.
+				fakegithub.Seed{Environment: "demo", Ref: "main", States: []string{"success"}},
+				fakegithub.Seed{Environment: "demo-sha", Ref: merge, States: []string{"success"}},
+			)
+			e.fake.ResetRequests()
+			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(patterns...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range res.Sweep.Candidates {
+				if c.Decision != lifecycle.DecisionKept {
+					t.Errorf("%s: %s (%s)", c.Environment, c.Decision, c.Reason)
+				}
+			}
+			if n := writes(e.fake); n != 0 {
+				t.Errorf("%d writes", n)
+			}
+			for _, env := range []string{"staging", "qa", "demo", "demo-sha"} {
+				if !e.repo.HasEnvironment(env) {
+					t.Errorf("%s is gone", env)
+				}
+			}
+		})
+	}
+}
+
+// A run marker naming a pull request GitHub cannot resolve (stale or
+// forged) keeps that environment, and the rest of the sweep goes on.
+func TestSweepKeepsWhatNamesAnUnknownPullRequest(t *testing.T) {
+	t.Parallel()
+	e := adminRepo(t)
+	e.repo.AddPullRequest(7, sha(7), "CLOSED")
+	e.repo.Seed(
+		fakegithub.Seed{Environment: "pr-7", Ref: sha(7), Payload: marker(7), States: []string{"success"}},
+		fakegithub.Seed{Environment: "pr-404", Ref: sha(8), Payload: marker(404), States: []string{"success"}},
+		fakegithub.Seed{Environment: "pr-huge", Ref: sha(9), Payload: marker(1 << 40), States: []string{"success"}},
+	)
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range res.Sweep.Candidates {
+		got[c.Environment] = c.Decision + ": " + c.Reason
+	}
+	for env, want := range map[string]string{
+		"pr-7":    "swept: pull request #7 closed",
+		"pr-404":  "kept: pull request #404 of its newest deployment's run marker could not be found on GitHub",
+		"pr-huge": "kept: pull request #1099511627776 of its newest deployment's run marker could not be found on GitHub",
+	} {
+		if !strings.HasPrefix(got[env], want) {
+			t.Errorf("%s: %q, want %q…", env, got[env], want)
+		}
+	}
+	if e.repo.HasEnvironment("pr-7") || !e.repo.HasEnvironment("pr-404") || !e.repo.HasEnvironment("pr-huge") {
+		t.Error("the wrong environments are gone")
+	}
+}
+
+// Deployments of another tool: its pull request counts only when the
+// deployment was made from the pull request's head.
+func TestSweepJudgesOtherToolsDeploymentsByTheirHead(t *testing.T) {
+	t.Parallel()
+	e := adminRepo(t)
+	e.repo.AddRef("feature-x", sha(1)).AddRef("release", sha(2))
+	e.repo.AddPull(fakegithub.Pull{Number: 1, HeadRef: "feature-x", HeadSHA: sha(1), MergeSHA: sha(11), State: "MERGED"})
+	e.repo.AddPull(fakegithub.Pull{Number: 2, HeadRef: "feature-y", HeadSHA: sha(2), MergeSHA: sha(12), State: "CLOSED"})
+	e.repo.AddPull(fakegithub.Pull{Number: 3, HeadRef: "feature-z", HeadSHA: sha(3), State: "CLOSED", BaseRepository: "upstream/hello-world"})
+	e.repo.Seed(
+		fakegithub.Seed{Environment: "preview-x", Ref: "feature-x", States: []string{"success"}},
+		fakegithub.Seed{Environment: "preview-x-full", Ref: "refs/heads/feature-x", States: []string{"success"}},
+		fakegithub.Seed{Environment: "preview-sha", Ref: sha(1), States: []string{"success"}},
+		// release's commit is #2's head, but release is not #2's branch.
+		fakegithub.Seed{Environment: "preview-release", Ref: "release", States: []string{"success"}},
+		// #3 is another repository's.
+		fakegithub.Seed{Environment: "preview-upstream", Ref: sha(3), States: []string{"success"}},
+	)
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("preview-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"preview-x": "swept", "preview-x-full": "swept", "preview-sha": "swept", "preview-release": "kept", "preview-upstream": "kept"}
+	if got := decisions(res); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("decisions %v, want %v", got, want)
+	}
+}
+
+// A protected environment is never a wildcard's: only its exact name
+// sweeps it.
+func TestSweepKeepsProtectedEnvironmentsFromWildcards(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		pattern, want string
+	}{{"pr-*", "kept"}, {"*", "kept"}, {"pr-?", "kept"}, {"pr-5", "swept"}, {"PR-5", "swept"}} {
+		t.Run(tt.pattern, func(t *testing.T) {
+			t.Parallel()
+			e := adminRepo(t)
+			e.repo.AddPullRequest(5, sha(5), "MERGED")
+			e.repo.Seed(fakegithub.Seed{Environment: "pr-5", Ref: sha(5), Payload: marker(5), States: []string{"success"}})
+			e.repo.Protect("pr-5", "REQUIRED_REVIEWERS", "WAIT_TIMER")
+			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(tt.pattern))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Sweep.Candidates) != 1 {
+				t.Fatalf("candidates %+v", res.Sweep.Candidates)
+			}
+			c := res.Sweep.Candidates[0]
+			if c.Decision != tt.want {
+				t.Errorf("%s: %s (%s)", c.Environment, c.Decision, c.Reason)
+			}
+			if tt.want == "kept" && (!strings.Contains(c.Reason, "protected (required reviewers, wait timer)") || !e.repo.HasEnvironment("pr-5") || writes(e.fake) != 0) {
+				t.Errorf("reason %q, %d writes", c.Reason, writes(e.fake))
+			}
+		})
+	}
+}
+
+// Environment names are not case sensitive: patterns match in any case,
+// and deployments in "PR-7" and "pr-7" are one environment's.
+func TestSweepIgnoresTheCaseOfNames(t *testing.T) {
+	t.Parallel()
+	e := adminRepo(t)
+	e.repo.AddPullRequest(7, sha(7), "CLOSED")
+	e.repo.Seed(
+		fakegithub.Seed{Environment: "PR-7", Ref: sha(7), Payload: marker(7), States: []string{"success", "inactive"}},
+		fakegithub.Seed{Environment: "pr-7", Ref: sha(7), Payload: marker(7), States: []string{"success"}},
+		fakegithub.Seed{Environment: "Production", Ref: sha(7), Payload: marker(7), States: []string{"success"}},
+	)
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Sweep.Candidates) != 2 {
+		t.Fatalf("candidates %+v: PR-7 and pr-7 are one environment", res.Sweep.Candidates)
+	}
+	d := map[string]string{}
+	for _, c := range res.Sweep.Candidates {
+		d[strings.ToLower(c.Environment)] = c.Decision
+	}
+	if d["pr-7"] != "swept" || d["production"] != "kept" {
+		t.Errorf("decisions %v", d)
+	}
+	for _, v := range e.repo.Deployments() {
+		if strings.EqualFold(v.Environment, "pr-7") {
+			t.Errorf("deployment %d of %s is left", v.ID, v.Environment)
+		}
+	}
+	if e.repo.HasEnvironment("pr-7") || !e.repo.HasEnvironment("production") {
+		t.Error("pr-7 is left, or production is gone")
+	}
+}
+
+// One sweep tears down at most max-environments environments, the oldest
+// first, and says how many wait for the next run.
+func TestSweepTearsDownAtMostMaxEnvironments(t *testing.T) {
+	t.Parallel()
+	for _, dry := range []bool{false, true} {
+		t.Run(fmt.Sprint("dry run ", dry), func(t *testing.T) {
+			t.Parallel()
+			e := adminRepo(t)
+			for i := 1; i <= 5; i++ {
+				e.repo.AddPullRequest(i, sha(i), "CLOSED")
+				e.repo.Seed(fakegithub.Seed{Environment: fmt.Sprintf("pr-%d", i), Ref: sha(i), Payload: marker(i),
+					Created: e.clock.Now().Add(time.Duration(i) * time.Minute), States: []string{"success"}})
+			}
+			c := sweepCfg("pr-*")
+			c.Sweep.Max, c.DryRun = 2, dry
+			res, err := lifecycle.Sweep(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := lifecycle.DecisionSwept
+			if dry {
+				done = lifecycle.DecisionWouldSweep
+			}
+			if res.Sweep.Count(done) != 2 || res.Sweep.Count(lifecycle.DecisionLeft) != 3 || !strings.Contains(res.Sweep.Stopped, "max-environments is 2") {
+				t.Errorf("%d %s, %d left, stopped %q", res.Sweep.Count(done), done, res.Sweep.Count(lifecycle.DecisionLeft), res.Sweep.Stopped)
+			}
+			if !strings.Contains(strings.Join(res.Warnings, "\n"), "3 stale environments are left for the next run") {
+				t.Errorf("warnings %q", res.Warnings)
+			}
+			gone := 0
+			for i := 1; i <= 5; i++ {
+				if !e.repo.HasEnvironment(fmt.Sprintf("pr-%d", i)) {
+					gone++
+				}
+			}
+			if want := map[bool]int{false: 2, true: 0}[dry]; gone != want || (!dry && (e.repo.HasEnvironment("pr-1") || e.repo.HasEnvironment("pr-2"))) {
+				t.Errorf("%d environments gone, want %d, the oldest", gone, want)
+			}
+		})
+	}
+}
+
+// A dry run says what it would do: the deployments it would deactivate
+// and delete and whether the environment would go.
+func TestSweepDryRunSaysWhatItWouldDo(t *testing.T) {
+	t.Parallel()
+	e := sweepRepo(t)
+	c := sweepCfg("pr-*")
+	c.DryRun = true
+	res, err := lifecycle.Sweep(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := writes(e.fake); n != 0 {
+		t.Errorf("a dry run wrote %d times", n)
+	}
+	for _, cand := range res.Sweep.Candidates {
+		if cand.Environment != "pr-1" {
+			continue
+		}
+		td := cand.Teardown
+		if td == nil || len(td.Deactivated) != 1 || len(td.Deleted) != 2 || !td.WouldDeleteEnvironment || td.EnvironmentDeleted {
+			t.Errorf("pr-1 would be %+v, want 1 deactivated, 2 deleted, the environment deleted", td)
+		}
+	}
+}
+
+// GitHub's answer may hold a deployment of another environment: teardown,
+// supersede and a success's retiring leave it alone and say so.
+func TestTeardownActsOnlyOnItsEnvironment(t *testing.T) {
+	t.Parallel()
+	steps := []struct {
+		name string
+		run  func(e *env) (*lifecycle.Result, error)
+	}{
+		{"delete-env", func(e *env) (*lifecycle.Result, error) {
+			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5"))
+		}},
+		{"deactivate-env", func(e *env) (*lifecycle.Result, error) {
+			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5"))
+		}},
+		{"supersede", func(e *env) (*lifecycle.Result, error) {
+			c := cfg()
+			c.Environment, c.Supersede = "pr-5", true
+			return lifecycle.Start(context.Background(), e.c, c)
+		}},
+		{"retire", func(e *env) (*lifecycle.Result, error) {
+			c := cfg()
+			c.Environment, c.Transient = "pr-5", true
+			res, err := lifecycle.Start(context.Background(), e.c, c)
+			if err != nil {
+				return nil, err
+			}
+			c.DeploymentID = res.DeploymentID
+			return lifecycle.Finish(context.Background(), e.c, c)
+		}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			e := adminRepo(t)
+			ids := e.repo.Seed(
+				fakegithub.Seed{Environment: "production", Ref: fgtest.SHA, States: []string{"success"}},
+				fakegithub.Seed{Environment: "production", Ref: fgtest.SHA, States: []string{"in_progress"}},
+				fakegithub.Seed{Environment: "pr-5", Ref: fgtest.SHA, States: []string{"success"}},
+			)
+			prod := ids[:2]
+			// GitHub's answer for pr-5 also holds production's deployments.
+			e.fake.GraphQLAnswer = func(q string, vars map[string]any, answer map[string]any) map[string]any {
+				nodes := deploymentNodes(answer)
+				if nodes == nil {
+					return nil
+				}
+				for _, id := range prod {
+					*nodes = append(*nodes, map[string]any{"databaseId": id, "environment": "production", "task": "deploy",
+						"createdAt": "2026-01-01T00:00:00Z", "commitOid": fgtest.SHA, "payload": "{}", "ref": nil,
+						"latestStatus": map[string]any{"state": "IN_PROGRESS"}})
+				}
+				return answer
+			}
+			res, err := st.run(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range e.repo.Deployments() {
+				if d.Environment == "production" && (len(d.States) != 1) {
+					t.Errorf("production's deployment %d was written to: %v", d.ID, d.States)
+				}
+			}
+			if !e.repo.HasEnvironment("production") {
+				t.Error("production is gone")
+			}
+			if !strings.Contains(strings.Join(res.Warnings, "\n"), `of environment "production" among those of "pr-5"; it was left alone`) {
+				t.Errorf("warnings %q", res.Warnings)
+			}
+		})
+	}
+}
+
+// deploymentNodes is the list of deployment nodes in a GraphQL answer, or
+// nil when it holds none.
+func deploymentNodes(answer map[string]any) *[]any {
+	data, _ := answer["data"].(map[string]any)
+	repo, _ := data["repository"].(map[string]any)
+	deps, _ := repo["deployments"].(map[string]any)
+	nodes, ok := deps["nodes"].([]any)
+	if !ok {
+		return nil
+	}
+	p := &nodes
+	deps["nodes"] = p
+	return p
+}
+
+// ref on a teardown names the deployments by their ref as GraphQL's
+// Ref.name spells it (no refs/heads/), or by their commit.
+func TestTeardownRefForms(t *testing.T) {
+	t.Parallel()
+	head, tagged := strings.Repeat("7", 40), strings.Repeat("8", 40)
+	for _, tt := range []struct {
+		ref  string
+		want []int // the seeds (below) it deactivates
+	}{
+		{"feature-x", []int{0, 1}},
+		{"refs/heads/feature-x", []int{0, 1}},
+		{head, []int{0, 1, 2}},
+		{head[:7], []int{0, 1, 2}},
+		{"refs/tags/v1", []int{3}},
+		{"v1", []int{3}},
+		{"feature", nil},
+	} {
+		t.Run(tt.ref, func(t *testing.T) {
+			t.Parallel()
+			e := adminRepo(t)
+			e.repo.AddRef("feature-x", head).AddTag("v1", tagged)
+			ids := e.repo.Seed(
+				fakegithub.Seed{Environment: "pr-5", Ref: "feature-x", States: []string{"success"}},
+				fakegithub.Seed{Environment: "pr-5", Ref: "refs/heads/feature-x", States: []string{"success"}},
+				fakegithub.Seed{Environment: "pr-5", Ref: head, States: []string{"success"}},
+				fakegithub.Seed{Environment: "pr-5", Ref: "refs/tags/v1", States: []string{"success"}},
+			)
+			c := teardownCfg(config.StepDeactivateEnv, "pr-5")
+			c.Ref, c.RefGiven = tt.ref, true
+			res, err := lifecycle.Teardown(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []int64
+			for i := len(tt.want) - 1; i >= 0; i-- {
+				want = append(want, ids[tt.want[i]])
+			}
+			if fmt.Sprint(res.Teardown.Deactivated) != fmt.Sprint(want) {
+				t.Errorf("deactivated %v, want %v", res.Teardown.Deactivated, want)
+			}
+		})
+	}
+}
+
+// A listing whose cursors go round reads each page once, and each
+// environment is judged once.
+func TestSweepListingWithCursorsThatGoRound(t *testing.T) {
+	t.Parallel()
+	e := adminRepo(t)
+	e.repo.AddPullRequest(7, sha(7), "CLOSED")
+	e.repo.Seed(fakegithub.Seed{Environment: "pr-7", Ref: sha(7), Payload: marker(7), States: []string{"success"}})
+	n := 0
+	e.fake.GraphQLAnswer = func(q string, vars map[string]any, answer map[string]any) map[string]any {
+		data, _ := answer["data"].(map[string]any)
+		repo, _ := data["repository"].(map[string]any)
+		for _, key := range []string{"environments", "deployments"} {
+			conn, ok := repo[key].(map[string]any)
+			if !ok {
+				continue
+			}
+			n++
+			conn["pageInfo"] = map[string]any{"hasNextPage": true, "endCursor": []string{"cursor:0", "cursor:1"}[n%2]}
+		}
+		return answer
+	}
+	e.fake.ResetRequests()
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Sweep.Candidates) != 1 || res.Sweep.Count(lifecycle.DecisionSwept) != 1 {
+		t.Errorf("candidates %+v", res.Sweep.Candidates)
+	}
+	// environments: 3 pages (first, A, B); deployments: 3; pull requests: 1.
+	if got := e.fake.Count("GRAPHQL"); got > 7 {
+		t.Errorf("%d GraphQL queries", got)
+	}
+	if got := e.fake.Count("DELETE"); got != 2 {
+		t.Errorf("%d deletes, want 2 (one deployment, one environment)", got)
+	}
+}
+
+// A deployment whose creation time GitHub does not give has no age:
+// older-than keeps its environment.
+func TestSweepKeepsWhatHasNoAge(t *testing.T) {
+	t.Parallel()
+	e := adminRepo(t)
+	e.repo.Seed(fakegithub.Seed{Environment: "pr-4", Ref: sha(4), Created: e.clock.Now().Add(-400 * 24 * time.Hour), States: []string{"success"}})
+	e.fake.GraphQLAnswer = func(q string, vars map[string]any, answer map[string]any) map[string]any {
+		if nodes := deploymentNodes(answer); nodes != nil {
+			for _, n := range *nodes {
+				n.(map[string]any)["createdAt"] = nil
+			}
+			return answer
+		}
+		return nil
+	}
+	c := sweepCfg("pr-*")
+	c.Sweep.OlderThan = 14 * 24 * time.Hour
+	res, err := lifecycle.Sweep(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Sweep.Candidates[0]; d.Decision != lifecycle.DecisionKept || !strings.Contains(d.Reason, "age is unknown") {
+		t.Errorf("%s: %s", d.Decision, d.Reason)
+	}
+	if !e.repo.HasEnvironment("pr-4") {
+		t.Error("pr-4 is gone")
+	}
+}
+
+// Two calls of one reusable workflow share run, job, job index and step:
+// the marker's nonce tells their deployments apart, so after a lost
+// create answer one call never adopts the other's deployment.
+func TestStartNeverAdoptsAnotherCallsDeployment(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	first := cfg()
+	first.Run.Nonce = "1111111111111111"
+	res, err := lifecycle.Start(context.Background(), e.c, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := res.DeploymentID
+	second := cfg()
+	second.Run.Nonce = "2222222222222222"
+	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/deployments", Times: 1, DropAfter: true})
+	res2, err := lifecycle.Start(context.Background(), e.c, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.DeploymentID == other {
+		t.Fatalf("the second call adopted the first call's deployment %d", other)
+	}
+	for _, d := range e.repo.Deployments() {
+		if d.ID == other && d.State() != config.StateInProgress {
+			t.Errorf("the first call's deployment is %s", d.State())
+		}
+		if d.ID != other && d.ID != res2.DeploymentID {
+			t.Errorf("an extra deployment %d (%v)", d.ID, d.States)
+		}
+	}
+	var payload struct {
+		M lifecycle.Marker `json:"deployment_action"`
+	}
+	for _, d := range e.repo.Deployments() {
+		b, _ := json.Marshal(d.Payload)
+		if json.Unmarshal(b, &payload) != nil || payload.M.Nonce == "" {
+			t.Errorf("deployment %d has no nonce in its marker: %s", d.ID, b)
+		}
+	}
+}
+
+// GitHub's auto_inactive skips production environments: a success there
+// retires the earlier successful deployments itself.
+func TestSuccessInProductionRetiresTheEarlierOnes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		env        string
+		production *bool
+		retired    bool
+	}{
+		{"named production", "production", nil, true},
+		{"named Production", "Production", nil, true},
+		{"production-environment: true", "live", ptr(true), true},
+		{"staging", "staging", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			prod := strings.EqualFold(tt.env, "production")
+			if tt.production != nil {
+				prod = *tt.production
+			}
+			earlier := e.repo.Seed(fakegithub.Seed{Environment: tt.env, Ref: fgtest.SHA, Production: prod, States: []string{"success"}})[0]
+			c := cfg()
+			c.Environment, c.Production = tt.env, tt.production
+			res, err := lifecycle.Start(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.DeploymentID = res.DeploymentID
+			if _, err := lifecycle.Finish(context.Background(), e.c, c); err != nil {
+				t.Fatal(err)
+			}
+			// Either GitHub's auto_inactive or the action retires it; in
+			// production, only the action.
+			if got := states(t, e.repo)[earlier][0]; got != config.StateInactive {
+				t.Errorf("the earlier deployment is %s, want inactive", got)
+			}
+			byAction := false
+			for _, r := range e.fake.Requests() {
+				if r.Method == "POST" && strings.HasSuffix(r.Path, fmt.Sprintf("/deployments/%d/statuses", earlier)) {
+					byAction = true
+				}
+			}
+			if byAction != tt.retired {
+				t.Errorf("the action retired it: %v, want %v", byAction, tt.retired)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
