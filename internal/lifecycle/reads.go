@@ -93,13 +93,13 @@ const withPullRequests = `query($owner: String!, $name: String!, $environments: 
 }`
 
 type deploymentNode struct {
-	DatabaseID   int64     `json:"databaseId"`
-	Environment  *string   `json:"environment"`
-	Task         *string   `json:"task"`
-	CreatedAt    *time.Time `json:"createdAt"`
-	CommitOid    string    `json:"commitOid"`
-	Payload      *string   `json:"payload"`
-	Ref          *struct {
+	DatabaseID  int64      `json:"databaseId"`
+	Environment *string    `json:"environment"`
+	Task        *string    `json:"task"`
+	CreatedAt   *time.Time `json:"createdAt"`
+	CommitOid   string     `json:"commitOid"`
+	Payload     *string    `json:"payload"`
+	Ref         *struct {
 		Name string `json:"name"`
 	} `json:"ref"`
 	LatestStatus *struct{ State string } `json:"latestStatus"`
