@@ -41,6 +41,11 @@ func (c client) do(method, path, body string) (int, http.Header, string) {
 // start serves a fake that validates against the OpenAPI description and
 // records what it refused.
 func start(t *testing.T) (*fakegithub.Fake, client, *[]string) {
+	return startWith(t, nil)
+}
+
+// startWith is start, with configure called on the fake before it serves.
+func startWith(t *testing.T, configure func(*fakegithub.Fake)) (*fakegithub.Fake, client, *[]string) {
 	f := fakegithub.New()
 	v, err := openapicheck.Validator("")
 	if err != nil {
@@ -58,6 +63,9 @@ func start(t *testing.T) (*fakegithub.Fake, client, *[]string) {
 		invalid = append(invalid, err.Error())
 	}
 	f.AddRepo("o/r").AddRef("main", sha)
+	if configure != nil {
+		configure(f)
+	}
 	srv := f.Start()
 	t.Cleanup(srv.Close)
 	return f, client{t, srv.URL}, &invalid
@@ -187,6 +195,106 @@ func TestFakeAnswersAutoMergeAndChecks(t *testing.T) {
 	}
 	if code, _, _ := c.do("POST", "/repos/o/r/deployments", `{"ref":"old","auto_merge":false,"required_contexts":[]}`); code != 201 {
 		t.Errorf("no context required: %d, want 201", code)
+	}
+}
+
+func TestFakeEnvironmentsAreNotCaseSensitive(t *testing.T) {
+	t.Parallel()
+	f, c, invalid := startWith(t, func(f *fakegithub.Fake) {
+		f.Tokens = map[string]fakegithub.Token{"tok": {Write: true, Admin: true}}
+	})
+	repo := f.AddRepo("o/r").AddEnvironment("pr-5")
+	// A deployment to PR-5 goes to pr-5, which keeps its name; the
+	// deployment keeps the name it was given.
+	code, _, b := c.do("POST", "/repos/o/r/deployments", `{"ref":"main","environment":"PR-5","required_contexts":[]}`)
+	if code != 201 || !strings.Contains(b, `"environment":"PR-5"`) {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	repo.Seed(fakegithub.Seed{Environment: "pr-6"})
+	steps := []struct {
+		name, method, path string
+		code               int
+		contains           string
+	}{
+		{"one environment", "GET", "/repos/o/r/environments", 200, `"total_count":2`},
+		{"stored name", "GET", "/repos/o/r/environments", 200, `"name":"pr-5"`},
+		{"get in another case", "GET", "/repos/o/r/environments/Pr-5", 200, `"name":"pr-5"`},
+		{"list filtered in another case", "GET", "/repos/o/r/deployments?environment=pr-5", 200, `"environment":"PR-5"`},
+		{"put in another case keeps the name", "PUT", "/repos/o/r/environments/PR-5", 200, `"name":"pr-5"`},
+		{"delete in another case", "DELETE", "/repos/o/r/environments/PR-5", 204, ""},
+		{"gone", "GET", "/repos/o/r/environments/pr-5", 404, ""},
+		{"delete again", "DELETE", "/repos/o/r/environments/pr-5", 404, ""},
+	}
+	for _, s := range steps {
+		code, _, b := c.do(s.method, s.path, "")
+		if code != s.code || !strings.Contains(b, s.contains) {
+			t.Errorf("%s: %d %s, want %d with %s", s.name, code, b, s.code, s.contains)
+		}
+	}
+	if _, _, b := c.do("GET", "/repos/o/r/deployments?environment=PR-6", ""); strings.Count(b, `"node_id":"DE_`) != 1 {
+		t.Errorf("list of PR-6: %s", b)
+	}
+	if repo.HasEnvironment("pr-5") || !repo.HasEnvironment("PR-6") {
+		t.Error("HasEnvironment after the delete")
+	}
+	if len(*invalid) != 0 {
+		t.Errorf("refused: %v", *invalid)
+	}
+}
+
+func TestFakeRetiresDeploymentsLikeGitHub(t *testing.T) {
+	t.Parallel()
+	// An earlier deployment, successful first, and a later one whose
+	// success may retire it (auto_inactive).
+	tests := []struct {
+		name         string
+		earlier      string // the earlier deployment's fields
+		earlierState string
+		later        string
+		autoInactive string // the success's auto_inactive field, if any
+		want         string // the earlier deployment's state after
+	}{
+		{"same environment", `"environment":"pr-5"`, "success", `"environment":"pr-5"`, "", "inactive"},
+		{"same environment in another case", `"environment":"PR-5"`, "success", `"environment":"pr-5"`, "", "inactive"},
+		{"another environment", `"environment":"pr-6"`, "success", `"environment":"pr-5"`, "", "success"},
+		{"auto_inactive false", `"environment":"pr-5"`, "success", `"environment":"pr-5"`, `,"auto_inactive":false`, "success"},
+		{"an earlier failure", `"environment":"pr-5"`, "failure", `"environment":"pr-5"`, "", "failure"},
+		{"transient", `"environment":"pr-5","transient_environment":true`, "success", `"environment":"pr-5"`, "", "success"},
+		{"production by its name", `"environment":"Production"`, "success", `"environment":"production"`, "", "success"},
+		{"production by its flag", `"environment":"live","production_environment":true`, "success", `"environment":"live"`, "", "success"},
+		{"named production but not one", `"environment":"production","production_environment":false`, "success", `"environment":"production"`, "", "inactive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, c, invalid := start(t)
+			create := func(fields string) string {
+				code, _, b := c.do("POST", "/repos/o/r/deployments", `{"ref":"main","required_contexts":[],`+fields+`}`)
+				if code != 201 {
+					t.Fatalf("create: %d %s", code, b)
+				}
+				var d struct{ ID int64 }
+				_ = json.Unmarshal([]byte(b), &d)
+				return "/repos/o/r/deployments/" + itoa(d.ID) + "/statuses"
+			}
+			status := func(path, body string) {
+				if code, _, b := c.do("POST", path, body); code != 201 {
+					t.Fatalf("status: %d %s", code, b)
+				}
+			}
+			earlier := create(tt.earlier)
+			status(earlier, `{"state":"`+tt.earlierState+`"}`)
+			status(create(tt.later), `{"state":"success"`+tt.autoInactive+`}`)
+			_, _, b := c.do("GET", earlier+"?per_page=1", "")
+			var sts []struct{ State string }
+			_ = json.Unmarshal([]byte(b), &sts)
+			if len(sts) != 1 || sts[0].State != tt.want {
+				t.Errorf("the earlier deployment's latest status %s, want %s", b, tt.want)
+			}
+			if len(*invalid) != 0 {
+				t.Errorf("refused: %v", *invalid)
+			}
+		})
 	}
 }
 
