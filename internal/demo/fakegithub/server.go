@@ -1,11 +1,19 @@
 // Package fakegithub is an in-process GitHub REST API for deployments,
-// deployment statuses and environments. It keeps state as GitHub does
-// (statuses newest first, auto_inactive with its transient and production
-// exceptions, 202 for auto-merge, 409 for failed status checks, pagination
-// with Link headers, environment names with a slash), checks tokens and
-// permissions, lets a test validate every request (against GitHub's OpenAPI
-// description), and injects faults: error answers, rate limits, dropped
-// connections and latency. The tests and the README's local demo share it.
+// deployment statuses and environments, and the part of GitHub's GraphQL
+// API that reads them. It keeps state as GitHub does (statuses newest
+// first, auto_inactive with its transient and production exceptions, 202
+// for auto-merge, 409 for failed status checks, pagination with Link
+// headers, environment names with a slash and not case sensitive,
+// protection rules, pull requests with their head and merge commits, a
+// default branch), answers GraphQL as GitHub does (a Ref's name without
+// refs/heads/ or refs/tags/, a null ref for a deployment of a commit, a
+// null field and a NOT_FOUND error for a missing repository or pull
+// request while the rest of the answer stands, opaque cursors), checks
+// tokens and permissions, lets a test validate every request (against
+// GitHub's OpenAPI description and GraphQL schema) and rewrite GraphQL
+// answers (GraphQLAnswer), and injects faults: error answers, rate
+// limits, dropped connections and latency. The tests and the README's
+// local demo share it.
 package fakegithub
 
 import (
