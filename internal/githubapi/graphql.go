@@ -463,10 +463,7 @@ func (g *GraphQL) resetOf(p Policy, h http.Header, data json.RawMessage) (time.T
 	// The transport keeps, and takes off the answer, the reset of an
 	// answer that used the last request (noteLastRequest).
 	if t := transportOf(g.hc.Transport); t != nil {
-		t.mu.Lock()
-		until := t.exhausted
-		t.mu.Unlock()
-		if until.After(p.Now()) {
+		if until := t.exhaustedFor("graphql"); until.After(p.Now()) {
 			return until, true
 		}
 	}

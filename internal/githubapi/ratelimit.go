@@ -54,24 +54,48 @@ func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 // rate limit's last request, and hides that from go-github, which would
 // otherwise refuse every later request itself until the reset: waiting,
 // or failing fast, is the transport's to decide (waitForReset).
-func (t *Transport) noteLastRequest(resp *http.Response) {
+// The limit is the one of the answer's X-Ratelimit-Resource (core, graphql),
+// else of the request: a used-up GraphQL limit holds back no REST call.
+func (t *Transport) noteLastRequest(req *http.Request, resp *http.Response) {
 	until, ok := exhaustedUntil(resp.Header)
 	if resp.StatusCode >= 400 || !ok {
 		return
 	}
+	resource := strings.ToLower(strings.TrimSpace(resp.Header.Get("X-Ratelimit-Resource")))
+	if resource == "" {
+		resource = resourceOf(req)
+	}
 	t.mu.Lock()
-	t.exhausted = until
+	if t.exhausted == nil {
+		t.exhausted = map[string]time.Time{}
+	}
+	t.exhausted[resource] = until
 	t.mu.Unlock()
 	resp.Header.Del("X-Ratelimit-Remaining")
 	resp.Header.Del("X-Ratelimit-Reset")
 }
 
-// waitForReset waits for an exhausted primary rate limit to reset when it
-// resets within MaxResetWait, and fails fast otherwise.
-func (t *Transport) waitForReset(ctx context.Context) error {
+// resourceOf is the rate limit a request counts against: graphql for a
+// GraphQL query, core for REST.
+func resourceOf(req *http.Request) string {
+	if isReadOnly(req) {
+		return "graphql"
+	}
+	return "core"
+}
+
+// exhaustedFor is when the rate limit of resource resets, after an answer
+// that used its last request (zero when none did).
+func (t *Transport) exhaustedFor(resource string) time.Time {
 	t.mu.Lock()
-	until := t.exhausted
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	return t.exhausted[resource]
+}
+
+// waitForReset waits for the exhausted primary rate limit of resource to
+// reset when it resets within MaxResetWait, and fails fast otherwise.
+func (t *Transport) waitForReset(ctx context.Context, resource string) error {
+	until := t.exhaustedFor(resource)
 	if until.IsZero() {
 		return nil
 	}

@@ -28,16 +28,17 @@ type Transport struct {
 	slots chan struct{}
 
 	mu sync.Mutex
-	// exhausted is when the primary rate limit resets, after an answer
-	// that used its last request.
-	exhausted time.Time
+	// exhausted is when each primary rate limit (by resource: core for
+	// REST, graphql for GraphQL, which GitHub counts apart) resets, after
+	// an answer that used its last request.
+	exhausted map[string]time.Time
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	p := t.Policy
-	if err := t.waitForReset(ctx); err != nil {
+	if err := t.waitForReset(ctx, resourceOf(req)); err != nil {
 		return nil, err
 	}
 	start := p.Now()
@@ -81,7 +82,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				continue
 			}
 			if resp.StatusCode < 500 || !idempotent(req) {
-				t.noteLastRequest(resp)
+				t.noteLastRequest(req, resp)
 				return resp, nil
 			}
 			last = fmt.Errorf("GitHub answered %s", describe(resp))
