@@ -221,7 +221,7 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 			name, _ := x.arg(f, "name").(string)
 			rp := x.f.repos[owner+"/"+name]
 			if rp == nil {
-				//lint:ignore ST1005 GitHub's own message
+				// GitHub's own message.
 				return nil, notFound("Could not resolve to a Repository with the name '%s/%s'.", owner, name)
 			}
 			return sub("Repository", rp)
@@ -266,7 +266,7 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 			n, _ := x.arg(f, "number").(float64)
 			p := rp.pulls[int(n)]
 			if p == nil {
-				//lint:ignore ST1005 GitHub's own message
+				// GitHub's own message.
 				return nil, notFound("Could not resolve to a PullRequest with the number of %d.", int(n))
 			}
 			return sub("PullRequest", pullNode{rp: rp, p: p})
