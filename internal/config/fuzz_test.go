@@ -96,3 +96,23 @@ func unwrapAll(err error) []error {
 	}
 	return []error{err}
 }
+
+// FuzzParseAge: an accepted age is "" as 0, or more than 0 and at most
+// MaxAge, however its units add up.
+func FuzzParseAge(f *testing.F) {
+	for _, s := range []string{"", "14d", "1d12h", "90m", "100000d100000d13504d", "36500d", "36501d", "0d", "5x", "d", "99999999999999999999d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		d, err := config.ParseAge(in)
+		if err != nil {
+			if d != 0 {
+				t.Fatalf("%q: error %v with %v", in, err, d)
+			}
+			return
+		}
+		if (in == "") != (d == 0) || d < 0 || d > config.MaxAge {
+			t.Fatalf("%q accepted as %v", in, d)
+		}
+	})
+}
