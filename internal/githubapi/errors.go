@@ -1,6 +1,7 @@
 package githubapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -111,6 +112,16 @@ func Explain(c Call, err error) error {
 	var bad *BadAnswerError
 	if errors.As(err, &bad) {
 		return wrap("%s: %s", c.Op, bad)
+	}
+	// An answer go-github could not decode: say what was wrong with it,
+	// not in Go's words.
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		return wrap("%s: %s", c.Op, &BadAnswerError{What: fmt.Sprintf("field %s of the answer holds %s where %s belongs", bound(ute.Field, maxGraphQLMessageLen), valueWords(ute.Value), kindWords(ute.Type))})
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return wrap("%s: %s", c.Op, &BadAnswerError{What: fmt.Sprintf("the answer is not JSON (at byte %d)", se.Offset)})
 	}
 	return wrap("%s: %s", c.Op, Describe(err))
 }

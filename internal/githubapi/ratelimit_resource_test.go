@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,5 +56,32 @@ func TestRateLimitsAreCountedByResource(t *testing.T) {
 	// The next GraphQL query is the one held back.
 	if err := gql.Query(context.Background(), "{ viewer { login } }", nil, &out); err == nil {
 		t.Error("a GraphQL query went out with GraphQL's limit used up for an hour")
+	}
+}
+
+// A REST answer that does not decode is named in words, not in Go's.
+func TestRESTAnswerThatDoesNotDecode(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{"id":"five"}`, `{"id":5,"environment":[1]}`, `{"id":`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(body))
+		}))
+		p := githubapi.DefaultPolicy()
+		gh, err := githubapi.New("tok", srv.URL, githubapi.Options{Policy: &p, Scope: &githubapi.Scope{Owner: "o", Repo: "r", GraphQLPath: "/graphql"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = gh.Repositories.GetDeployment(context.Background(), "o", "r", 5)
+		err = githubapi.Explain(githubapi.Call{Op: "read deployment"}, err)
+		srv.Close()
+		if err == nil {
+			t.Fatalf("%s: no error", body)
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "read deployment: ") || strings.Contains(msg, "Go struct") || strings.Contains(msg, "int64") || strings.Contains(msg, "json:") {
+			t.Errorf("%s: %s", body, msg)
+		}
 	}
 }
