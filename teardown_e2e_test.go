@@ -98,7 +98,7 @@ func TestNightlySweep(t *testing.T) {
 	if r.ExitCode != 0 {
 		t.Fatalf("exit %d\n%s", r.ExitCode, r.Stdout)
 	}
-	want := map[string]string{"environments-seen": "2", "environments-stale": "1", "environments-swept": "1", "environments-skipped": "1",
+	want := map[string]string{"environments-seen": "2", "environments-stale": "1", "environments-swept": "1", "environments-skipped": "1", "environments-left": "0",
 		"swept": `[{"environment":"pr-7","decision":"swept","reason":"pull request #7 merged","deactivated":1,"deleted":1,"environment_deleted":true}]`}
 	for k, v := range want {
 		if r.Outputs[k] != v {
@@ -112,5 +112,32 @@ func TestNightlySweep(t *testing.T) {
 		if !strings.Contains(r.Summary, w) {
 			t.Errorf("summary lacks %q:\n%s", w, r.Summary)
 		}
+	}
+}
+
+// A dry-run sweep's JSON report says what it would do: how many
+// deployments it would deactivate and delete, and whether the environment
+// would go; nothing is written.
+func TestNightlySweepDryRun(t *testing.T) {
+	t.Parallel()
+	job, f, _ := newJob(t, "push", inProcess)
+	f.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
+	repo := f.AddRepo(fgtest.Repo)
+	repo.AddPullRequest(7, "7777777777777777777777777777777777777777", "MERGED")
+	repo.Seed(fakegithub.Seed{Environment: "pr-7", Ref: "7777777777777777777777777777777777777777", States: []string{"success"}},
+		fakegithub.Seed{Environment: "pr-7", Ref: "7777777777777777777777777777777777777777", States: []string{"inactive"}})
+	r := run(t, job, runnersim.Step{ID: "sweep", With: map[string]string{"step": "sweep", "environments": "pr-*", "dry-run": "true"}})
+	if r.ExitCode != 0 {
+		t.Fatalf("exit %d\n%s", r.ExitCode, r.Stdout)
+	}
+	want := `[{"environment":"pr-7","decision":"would sweep","reason":"pull request #7 merged","would_deactivate":1,"would_delete":2,"would_delete_environment":true}]`
+	if r.Outputs["swept"] != want {
+		t.Errorf("swept=%s, want %s", r.Outputs["swept"], want)
+	}
+	if n := f.Count("POST") + f.Count("DELETE"); n != 0 || !repo.HasEnvironment("pr-7") {
+		t.Errorf("a dry run wrote %d times", n)
+	}
+	if !strings.Contains(r.Summary, "environment would be deleted") {
+		t.Errorf("summary:\n%s", r.Summary)
 	}
 }

@@ -24,6 +24,7 @@ func sweepOutputs(sw *lifecycle.SweepResult, out map[string]string) {
 	}
 	out["environments-swept"] = strconv.Itoa(swept)
 	out["environments-skipped"] = strconv.Itoa(sw.Count(lifecycle.DecisionKept))
+	out["environments-left"] = strconv.Itoa(sw.Count(lifecycle.DecisionLeft))
 	// A real run says what was done; a dry run what would be done, under
 	// other keys, so that no one reads a plan as a result.
 	type entry struct {
