@@ -118,7 +118,9 @@ func BenchmarkSweep(b *testing.B) {
 		e.fake.Latency = 25 * time.Millisecond
 		e.fake.ResetRequests()
 		b.StartTimer()
-		res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+		c := sweepCfg("pr-*")
+		c.Sweep.Max = 300 // raised on purpose: a repository full of leftovers
+		res, err := lifecycle.Sweep(context.Background(), e.c, c)
 		b.StopTimer()
 		if err != nil || res.Sweep.Count(lifecycle.DecisionSwept) != 300 {
 			b.Fatalf("%v %+v", err, res)
