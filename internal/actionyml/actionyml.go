@@ -25,7 +25,11 @@ type Action struct {
 		Description string `yaml:"description"`
 	} `yaml:"outputs"`
 	Runs struct {
-		Using          string   `yaml:"using"`
+		Using string `yaml:"using"`
+		// Main and Post are a node action's scripts, relative to the
+		// action's directory.
+		Main           string   `yaml:"main"`
+		Post           string   `yaml:"post"`
 		Image          string   `yaml:"image"`
 		Entrypoint     string   `yaml:"entrypoint"`
 		PostEntrypoint string   `yaml:"post-entrypoint"`
@@ -41,6 +45,17 @@ func Parse(data []byte) (*Action, error) {
 		return nil, fmt.Errorf("parse action.yml: %w", err)
 	}
 	return &a, nil
+}
+
+// IsNode reports whether the runner starts the action with node
+// (runs.using node20 or node24; node12 and node16 run on node20 today,
+// actions/runner HandlerFactory.cs).
+func (a *Action) IsNode() bool {
+	switch a.Runs.Using {
+	case "node12", "node16", "node20", "node24":
+		return true
+	}
+	return false
 }
 
 // InputNames are the inputs' names, sorted.

@@ -51,10 +51,25 @@ type Env struct {
 // ends in "-post" (or is "post") runs the post stage.
 const PostName = "deployment-action-post"
 
-// StageOf is the stage for the name the binary was started under
-// (actions/runner DockerCommandManager.cs: --entrypoint takes one
-// executable and no arguments, so the name is the signal).
-func StageOf(arg0 string) config.Stage {
+// StageVar names the stage in the environment: the native entry's
+// launcher (native/launch.js) sets it to "main" or "post".
+const StageVar = "DEPLOYMENT_ACTION_STAGE"
+
+// StageOf is the stage to run. The native entry (runs.using node24)
+// starts one binary from main.js and post.js with the same name, so its
+// launcher says the stage in StageVar, and StageOf takes it from there when
+// it is exactly "main" or "post". Otherwise the name the binary was started
+// under decides, as for the container entry (actions/runner
+// DockerCommandManager.cs: --entrypoint takes one executable and no
+// arguments, so the name is the signal): a name that is "post" or ends in
+// "-post" runs the post stage.
+func StageOf(arg0 string, getenv func(string) string) config.Stage {
+	switch getenv(StageVar) {
+	case "main":
+		return config.StageMain
+	case "post":
+		return config.StagePost
+	}
 	base := filepath.Base(arg0)
 	if base == "post" || strings.HasSuffix(base, "-post") {
 		return config.StagePost
@@ -80,7 +95,7 @@ func Run(ctx context.Context, e Env) (code int) {
 			code = 1
 		}
 	}()
-	stage := StageOf(e.Args[0])
+	stage := StageOf(e.Args[0], e.Getenv)
 	if stage == config.StagePost && handoff.StartedByMain(a.Getenv) == 0 {
 		report.Logf(a, "Nothing to do: the main stage started no deployment.")
 		return 0

@@ -16,17 +16,35 @@ import (
 
 func TestStageOf(t *testing.T) {
 	t.Parallel()
-	tests := map[string]config.Stage{
-		"/usr/local/bin/deployment-action":       config.StageMain,
-		"/usr/local/bin/deployment-action-post":  config.StagePost,
-		"deployment-action-post":                 config.StagePost,
-		"post":                                   config.StagePost,
-		"/tmp/go-build123/exe/deployment-action": config.StageMain,
-		"postman":                                config.StageMain,
+	tests := []struct {
+		arg0, stageVar string
+		want           config.Stage
+	}{
+		{"/usr/local/bin/deployment-action", "", config.StageMain},
+		{"/usr/local/bin/deployment-action-post", "", config.StagePost},
+		{"deployment-action-post", "", config.StagePost},
+		{"post", "", config.StagePost},
+		{"/tmp/go-build123/exe/deployment-action", "", config.StageMain},
+		{"postman", "", config.StageMain},
+		// The native entry: one name, the stage in DEPLOYMENT_ACTION_STAGE.
+		{"/a/native/bin/linux-x64/deployment-action", "post", config.StagePost},
+		{"/a/native/bin/linux-x64/deployment-action", "main", config.StageMain},
+		{"/usr/local/bin/deployment-action-post", "main", config.StageMain},
+		// Anything but exactly main or post leaves it to the name.
+		{"/usr/local/bin/deployment-action-post", "Main", config.StagePost},
+		{"/usr/local/bin/deployment-action", "POST", config.StageMain},
+		{"/usr/local/bin/deployment-action", "post ", config.StageMain},
+		{"/usr/local/bin/deployment-action-post", "pre", config.StagePost},
 	}
-	for arg0, want := range tests {
-		if got := app.StageOf(arg0); got != want {
-			t.Errorf("StageOf(%q) = %s, want %s", arg0, got, want)
+	for _, tt := range tests {
+		getenv := func(k string) string {
+			if k == app.StageVar {
+				return tt.stageVar
+			}
+			return ""
+		}
+		if got := app.StageOf(tt.arg0, getenv); got != tt.want {
+			t.Errorf("StageOf(%q) with %s=%q = %s, want %s", tt.arg0, app.StageVar, tt.stageVar, got, tt.want)
 		}
 	}
 }
