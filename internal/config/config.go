@@ -586,8 +586,22 @@ func IsProduction(env string) bool {
 }
 
 // SameEnvironment reports whether a and b name one environment: GitHub's
-// environment names are case-insensitive.
-func SameEnvironment(a, b string) bool { return strings.EqualFold(a, b) }
+// environment names are case-insensitive. Only ASCII letters fold: Unicode
+// folding would make "pr-ſ" (a long s) the same as "pr-s", and a teardown
+// of one would then write to the other. Where the action writes, the
+// narrower match is the safe one.
+func SameEnvironment(a, b string) bool { return EnvironmentKey(a) == EnvironmentKey(b) }
+
+// EnvironmentKey is the name environments are grouped and compared by: the
+// name with ASCII letters lower-cased, nothing else changed.
+func EnvironmentKey(name string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, name)
+}
 
 // IsWildcard reports whether the sweep pattern p has a wildcard (*, ? or a
 // [ class); else it names one environment exactly.
@@ -595,11 +609,13 @@ func IsWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
 
 // MatchPattern reports whether env matches the sweep pattern, a path.Match
 // glob (* and ? do not cross a /), ignoring case as GitHub's environment
-// names do: both are lower-cased (strings.ToLower) before matching. A
-// character class is lower-cased too and matched against the lower-cased
-// name, so [A-Z] is [a-z], and [^a-z] leaves out upper-case letters as
-// well. A malformed pattern matches nothing.
+// names do: both have their ASCII letters lower-cased (EnvironmentKey)
+// before matching, and no other letter folds (the Kelvin sign is no k), so
+// a pattern matches no more than it says. A character class is lower-cased
+// too and matched against the lower-cased name, so [A-Z] is [a-z], and
+// [^a-z] leaves out upper-case letters as well. A malformed pattern matches
+// nothing.
 func MatchPattern(pattern, env string) bool {
-	ok, err := path.Match(strings.ToLower(pattern), strings.ToLower(env))
+	ok, err := path.Match(EnvironmentKey(pattern), EnvironmentKey(env))
 	return err == nil && ok
 }

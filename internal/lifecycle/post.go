@@ -135,6 +135,12 @@ func retireEarlier(ctx context.Context, c *Client, cfg *config.Config, st *githu
 	if env == "" || config.CheckEnvironment(env) != nil {
 		return nil, nil
 	}
+	if cfg.Environment != "" && !config.SameEnvironment(env, cfg.Environment) {
+		// GitHub's answer names another environment than the step's:
+		// retire nothing rather than the other one's deployments.
+		return &TeardownResult{Kind: KindRetire, Environment: cfg.Environment, Warnings: []string{fmt.Sprintf(
+			"GitHub says deployment %d is in environment %s, not %s: no earlier deployment was retired", cfg.DeploymentID, config.Quote(env), config.Quote(cfg.Environment))}}, nil
+	}
 	if !cfg.Transient && !production(cfg, env) && cfg.AutoInactiveScope == "" {
 		return nil, nil
 	}

@@ -30,7 +30,9 @@ type deployment struct {
 	// refs/heads/ or refs/tags/; "" when the deployment was made of a SHA
 	// (or its ref is gone).
 	RefName string
-	SHA     string
+	// RefPrefix is GraphQL's Ref.prefix: refs/heads/ or refs/tags/.
+	RefPrefix string
+	SHA       string
 	// Created is when it was made; zero when GitHub did not say (its age
 	// is then unknown).
 	Created time.Time
@@ -52,6 +54,10 @@ type pullRequest struct {
 	BaseRepository *struct {
 		NameWithOwner string `json:"nameWithOwner"`
 	} `json:"baseRepository"`
+	// HeadRepository is null when the fork it came from is gone.
+	HeadRepository *struct {
+		NameWithOwner string `json:"nameWithOwner"`
+	} `json:"headRepository"`
 	MergeCommit *struct {
 		Oid string `json:"oid"`
 	} `json:"mergeCommit"`
@@ -66,11 +72,11 @@ type listing struct {
 	warnings  []string
 }
 
-const deploymentFields = `databaseId environment task createdAt commitOid payload ref { name } latestStatus { state }`
+const deploymentFields = `databaseId environment task createdAt commitOid payload ref { name prefix } latestStatus { state }`
 
 // pullRequestFields are what sweep reads of a pull request to tell whether
 // a deployment was made for it.
-const pullRequestFields = `number state headRefName headRefOid baseRepository { nameWithOwner } mergeCommit { oid }`
+const pullRequestFields = `number state headRefName headRefOid baseRepository { nameWithOwner } headRepository { nameWithOwner } mergeCommit { oid }`
 
 const deploymentsQuery = `query($owner: String!, $name: String!, $environments: [String!], $after: String) {
   repository(owner: $owner, name: $name) {
@@ -100,7 +106,8 @@ type deploymentNode struct {
 	CommitOid   string     `json:"commitOid"`
 	Payload     *string    `json:"payload"`
 	Ref         *struct {
-		Name string `json:"name"`
+		Name   string `json:"name"`
+		Prefix string `json:"prefix"`
 	} `json:"ref"`
 	LatestStatus *struct{ State string } `json:"latestStatus"`
 	Commit       *struct {
@@ -154,10 +161,16 @@ func refMatches(ref string, d deployment) bool {
 	if name == "" {
 		return false
 	}
+	// refs/heads/v1 is a branch and refs/tags/v1 a tag: with a prefix
+	// given, the deployment's must be the same, when GitHub says it.
+	if p := strings.TrimSuffix(strings.TrimSpace(ref), name); p != "" && d.RefPrefix != "" && p != d.RefPrefix {
+		return false
+	}
 	if d.RefName != "" && shortRef(d.RefName) == name {
 		return true
 	}
-	if isSHA(name) && d.SHA != "" {
+	// refs/heads/deadbeef is a branch, whatever its name looks like.
+	if isSHA(name) && name == strings.TrimSpace(ref) && d.SHA != "" {
 		return strings.HasPrefix(strings.ToLower(d.SHA), strings.ToLower(name))
 	}
 	return false
@@ -273,7 +286,7 @@ func (n *deploymentNode) deployment() deployment {
 		d.Payload = *n.Payload
 	}
 	if n.Ref != nil && n.Ref.Name != "" {
-		d.Ref, d.RefName = n.Ref.Name, n.Ref.Name
+		d.Ref, d.RefName, d.RefPrefix = n.Ref.Name, n.Ref.Name, n.Ref.Prefix
 	}
 	if n.LatestStatus != nil {
 		d.State = strings.ToLower(n.LatestStatus.State)

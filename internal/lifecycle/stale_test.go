@@ -18,7 +18,23 @@ const (
 	thisRepo = "octo-org/hello-world"
 	headSHA  = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	mergeSHA = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	// defaultHead is the default branch's head commit.
+	defaultHead = "cccccccccccccccccccccccccccccccccccccccc"
 )
+
+// fork is p opened from a fork.
+func fork(p pullRequest) pullRequest {
+	p.HeadRepository = &struct {
+		NameWithOwner string `json:"nameWithOwner"`
+	}{"mallory/hello-world"}
+	return p
+}
+
+// headedAt is p with head branch ref.
+func headedAt(p pullRequest, ref string) pullRequest {
+	p.HeadRefName = ref
+	return p
+}
 
 func payloadOf(t *testing.T, m any) string {
 	t.Helper()
@@ -32,6 +48,9 @@ func payloadOf(t *testing.T, m any) string {
 func pr(n int, state, base string) pullRequest {
 	p := pullRequest{Number: n, State: state, HeadRefName: "feature-x", HeadRefOid: headSHA}
 	p.BaseRepository = &struct {
+		NameWithOwner string `json:"nameWithOwner"`
+	}{base}
+	p.HeadRepository = &struct {
 		NameWithOwner string `json:"nameWithOwner"`
 	}{base}
 	p.MergeCommit = &struct {
@@ -60,6 +79,7 @@ func TestStaleRule(t *testing.T) {
 		age      time.Duration // 0: createdAt null
 		states   map[int]string
 		olderAge time.Duration // older-than (0: off)
+		tag      bool          // the ref is a tag
 		// What the sweep decides, and a word of why.
 		want, why string
 	}
@@ -82,8 +102,13 @@ func TestStaleRule(t *testing.T) {
 		{name: "the pull request's head branch, open", env: "preview-x", refName: "feature-x", sha: headSHA, prs: []pullRequest{pr(9, "OPEN", ours)}, age: day, want: DecisionKept, why: "#9 is open"},
 		{name: "the pull request's head branch in another repository", env: "preview-x", refName: "feature-x", sha: headSHA, prs: []pullRequest{pr(9, "CLOSED", other)}, age: day, want: DecisionKept, why: "belongs to no pull request"},
 		{name: "the pull request's head commit, closed", env: "preview-x", sha: headSHA, prs: []pullRequest{pr(9, "CLOSED", ours)}, age: day, want: DecisionSwept, why: "#9 closed"},
+		{name: "a fork's head branch named like ours", env: "preview-x", refName: "feature-x", sha: headSHA, prs: []pullRequest{fork(pr(9, "CLOSED", ours))}, age: day, want: DecisionKept, why: "not deployed from its head"},
+		{name: "a fork's head commit, by SHA", env: "preview-x", sha: headSHA, prs: []pullRequest{fork(pr(9, "CLOSED", ours))}, age: day, want: DecisionKept, why: "cannot be told"},
+		{name: "a tag named like the head branch", env: "preview-x", refName: "feature-x", tag: true, sha: headSHA, prs: []pullRequest{pr(9, "CLOSED", ours)}, age: day, want: DecisionKept, why: "cannot be told"},
+		{name: "a SHA of a pull request whose head is the default branch", env: "staging", sha: headSHA, prs: []pullRequest{headedAt(pr(9, "MERGED", ours), "main")}, age: day, want: DecisionKept, why: "cannot be told"},
+		{name: "the default branch's head commit", env: "staging", sha: defaultHead, prs: []pullRequest{{Number: 9, State: "CLOSED", HeadRefName: "x", HeadRefOid: defaultHead, BaseRepository: pr(0, "", ours).BaseRepository, HeadRepository: pr(0, "", ours).HeadRepository}}, age: day, want: DecisionKept, why: "default branch's head commit"},
 		{name: "the pull request's merge commit, by SHA", env: "preview-x", sha: mergeSHA, prs: []pullRequest{pr(9, "MERGED", ours)}, age: day, want: DecisionKept, why: "not deployed from its head"},
-		{name: "a fast-forward merge: head commit is the merge commit", env: "preview-x", sha: headSHA, prs: []pullRequest{{Number: 9, State: "MERGED", HeadRefOid: headSHA, BaseRepository: pr(0, "", ours).BaseRepository, MergeCommit: pr(0, "", ours).MergeCommit}}, age: day, want: DecisionSwept, why: "#9 merged"},
+		{name: "a fast-forward merge: head commit is the merge commit", env: "preview-x", sha: headSHA, prs: []pullRequest{{Number: 9, State: "MERGED", HeadRefName: "feature-x", HeadRefOid: headSHA, BaseRepository: pr(0, "", ours).BaseRepository, HeadRepository: pr(0, "", ours).HeadRepository, MergeCommit: pr(0, "", ours).MergeCommit}}, age: day, want: DecisionSwept, why: "#9 merged"},
 		{name: "another branch whose commit is in a pull request", env: "preview-y", refName: "release", sha: headSHA, prs: []pullRequest{pr(9, "MERGED", ours)}, age: day, want: DecisionKept, why: "not deployed from its head"},
 		{name: "two pull requests from the head, one open", env: "preview-x", refName: "feature-x", sha: headSHA, prs: []pullRequest{pr(9, "CLOSED", ours), pr(10, "OPEN", ours)}, age: day, want: DecisionKept, why: "#10 is open"},
 		{name: "a pull request in an unknown state", env: "preview-x", refName: "feature-x", sha: headSHA, prs: []pullRequest{pr(9, "", ours)}, age: day, want: DecisionKept, why: "unknown"},
@@ -113,6 +138,12 @@ func TestStaleRule(t *testing.T) {
 			}
 			cfg := &config.Config{Sweep: config.Sweep{Patterns: patterns, PullRequestClosed: true, OlderThan: r.olderAge}}
 			d := deployment{ID: 1, Environment: r.env, RefName: r.refName, SHA: r.sha, PullRequests: r.prs}
+			if r.refName != "" {
+				d.RefPrefix = "refs/heads/"
+			}
+			if r.tag {
+				d.RefPrefix = "refs/tags/"
+			}
 			if r.sha == "" {
 				d.SHA = headSHA
 			}
@@ -127,7 +158,7 @@ func TestStaleRule(t *testing.T) {
 				d.Payload = payloadOf(t, p)
 			}
 			env := environment{Name: r.env, Rules: r.rules, RulesKnown: !r.rulesGone}
-			facts := sweepFacts{Repository: thisRepo, DefaultBranch: "main", PullRequests: r.states}
+			facts := sweepFacts{Repository: thisRepo, DefaultBranch: "main", DefaultHead: defaultHead, PullRequests: r.states}
 			got := judge(cfg, env, listing{all: []deployment{d}}, facts, now)
 			if got.Decision != r.want || !strings.Contains(got.Reason, r.why) {
 				t.Errorf("%s: %q, want %s: …%s…", r.env, got.Decision+": "+got.Reason, r.want, r.why)
@@ -141,9 +172,9 @@ func TestStaleRule(t *testing.T) {
 func TestStaleRuleWithoutADefaultBranch(t *testing.T) {
 	t.Parallel()
 	cfg := &config.Config{Sweep: config.Sweep{Patterns: []string{"*"}, PullRequestClosed: true}}
-	d := deployment{ID: 1, Environment: "preview-x", RefName: "feature-x", SHA: headSHA, Created: time.Now(), PullRequests: []pullRequest{pr(9, "MERGED", thisRepo)}}
+	d := deployment{ID: 1, Environment: "preview-x", RefName: "feature-x", RefPrefix: "refs/heads/", SHA: headSHA, Created: time.Now(), PullRequests: []pullRequest{pr(9, "MERGED", thisRepo)}}
 	got := judge(cfg, environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo}, time.Now())
-	if got.Decision != DecisionKept || !strings.Contains(got.Reason, "default branch is unknown") {
+	if got.Decision != DecisionKept || !strings.Contains(got.Reason, "unknown default branch") {
 		t.Errorf("%s: %s", got.Decision, got.Reason)
 	}
 	// More pull requests than were read: one of the others may be open.
@@ -167,6 +198,9 @@ func TestRefMatches(t *testing.T) {
 		{"feature-x", byBranch, true},
 		{"refs/heads/feature-x", byBranch, true},
 		{"refs/tags/v1.2.3", byTag, true},
+		{"refs/heads/v1.2.3", deployment{RefName: "v1.2.3", RefPrefix: "refs/tags/", SHA: headSHA}, false},
+		{"refs/tags/v1.2.3", deployment{RefName: "v1.2.3", RefPrefix: "refs/tags/", SHA: headSHA}, true},
+		{"v1.2.3", deployment{RefName: "v1.2.3", RefPrefix: "refs/tags/", SHA: headSHA}, true},
 		{"v1.2.3", byTag, true},
 		{"feature", byBranch, false},
 		{"refs/heads/feature-y", byBranch, false},

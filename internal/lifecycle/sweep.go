@@ -92,9 +92,9 @@ type environment struct {
 
 // sweepFacts is what the stale rule judges by besides the deployments.
 type sweepFacts struct {
-	// Repository is owner/name; DefaultBranch its default branch ("" when
-	// unknown).
-	Repository, DefaultBranch string
+	// Repository is owner/name; DefaultBranch its default branch and
+	// DefaultHead that branch's commit ("" when unknown).
+	Repository, DefaultBranch, DefaultHead string
 	// PullRequests are the states (OPEN, CLOSED, MERGED) of the pull
 	// requests the action's run markers name; a number missing is one
 	// GitHub could not resolve.
@@ -144,14 +144,14 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 		inBatch := map[string]string{}
 		for i, e := range batch {
 			names[i] = e.Name
-			inBatch[strings.ToLower(e.Name)] = e.Name
+			inBatch[config.EnvironmentKey(e.Name)] = e.Name
 		}
 		l, err := c.queryDeployments(ctx, withPullRequests, names)
 		if err != nil {
 			return nil, err
 		}
 		for _, d := range l.all {
-			key := strings.ToLower(d.Environment)
+			key := config.EnvironmentKey(d.Environment)
 			if _, ok := inBatch[key]; !ok {
 				res.Warnings = append(res.Warnings, foreignWarning(d, strings.Join(names, ", ")))
 				continue
@@ -168,7 +168,7 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 	}
 	now := c.now()
 	for _, e := range matched {
-		sw.Candidates = append(sw.Candidates, judge(cfg, e, byEnv[strings.ToLower(e.Name)], facts, now))
+		sw.Candidates = append(sw.Candidates, judge(cfg, e, byEnv[config.EnvironmentKey(e.Name)], facts, now))
 	}
 	// The longest stale first: a run stopped by a limit has done those.
 	slices.SortStableFunc(sw.Candidates, func(a, b SweepCandidate) int { return a.Newest.Compare(b.Newest) })
@@ -200,7 +200,7 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 		if cand.Decision != DecisionSwept {
 			continue
 		}
-		l := byEnv[strings.ToLower(cand.Environment)]
+		l := byEnv[config.EnvironmentKey(cand.Environment)]
 		if cfg.DryRun {
 			// tearDown in a dry run reads nothing and writes nothing: it
 			// says what it would do.
@@ -361,11 +361,15 @@ const (
 // A run marker written by this action is authoritative: it names the pull
 // request the deployment was made for, or none. For another tool's
 // deployment, a pull request of the deployment's commit counts only when
-// it is this repository's and the deployment was made from its head: the
-// deployment's ref is its head branch (and not the default branch), or,
-// for a deployment made of a SHA, the SHA is its head commit (and not the
-// commit it was merged as). A commit merely contained in a merged pull
-// request, as every default-branch commit is, is not enough.
+// the deployment was made from its head and nothing else could have made
+// it: the pull request is this repository's, its head branch is not the
+// default branch, and either the deployment's ref is that head branch (a
+// branch of this repository, not a tag, and the pull request not a
+// fork's), or the deployment was made of a SHA that is the pull request's
+// head commit (and neither the commit it was merged as nor the default
+// branch's head). A commit merely contained in a merged pull request, as
+// every default-branch commit is, is not enough; a fork's pull request at
+// a SHA cannot be told from this repository's own commits, and is kept.
 func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
 	m, st := d.marker()
 	switch st {
@@ -386,27 +390,46 @@ func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
 	if ref != "" && f.DefaultBranch != "" && ref == f.DefaultBranch {
 		return prNone, fmt.Sprintf("its newest deployment was made from the default branch %s, not for a pull request", config.Quote(ref))
 	}
+	if ref == "" && d.SHA != "" && f.DefaultHead != "" && strings.EqualFold(d.SHA, f.DefaultHead) {
+		return prNone, "its newest deployment was made of the default branch's head commit, not for a pull request"
+	}
+	ours := func(r *struct {
+		NameWithOwner string `json:"nameWithOwner"`
+	}) bool {
+		return r != nil && strings.EqualFold(r.NameWithOwner, f.Repository)
+	}
 	var counted []pullRequest
-	var contained []string
+	var contained, unsure []string
 	for _, p := range d.PullRequests {
-		if p.BaseRepository == nil || !strings.EqualFold(p.BaseRepository.NameWithOwner, f.Repository) {
+		if !ours(p.BaseRepository) {
 			continue // another repository's pull request
 		}
-		fromHead := false
-		if ref != "" {
-			fromHead = p.HeadRefName == ref
-		} else if d.SHA != "" {
-			fromHead = strings.EqualFold(p.HeadRefOid, d.SHA) && (p.MergeCommit == nil || !strings.EqualFold(p.MergeCommit.Oid, d.SHA))
-		}
-		if fromHead {
-			counted = append(counted, p)
-		} else {
-			contained = append(contained, fmt.Sprintf("#%d", p.Number))
+		num := fmt.Sprintf("#%d", p.Number)
+		switch {
+		case ref != "":
+			// A branch of this repository: a fork's head branch is not
+			// one, whatever its name, and a tag is not a branch.
+			if p.HeadRefName != ref || !ours(p.HeadRepository) {
+				contained = append(contained, num)
+			} else if d.RefPrefix != "refs/heads/" || f.DefaultBranch == "" {
+				unsure = append(unsure, num)
+			} else {
+				counted = append(counted, p)
+			}
+		case d.SHA != "":
+			switch {
+			case !strings.EqualFold(p.HeadRefOid, d.SHA) || (p.MergeCommit != nil && strings.EqualFold(p.MergeCommit.Oid, d.SHA)):
+				contained = append(contained, num)
+			case f.DefaultBranch == "" || p.HeadRefName == f.DefaultBranch || !ours(p.HeadRepository):
+				unsure = append(unsure, num)
+			default:
+				counted = append(counted, p)
+			}
 		}
 	}
 	switch {
-	case len(counted) > 0 && ref != "" && f.DefaultBranch == "":
-		return prUnknown, "the repository's default branch is unknown: whether its newest deployment was made for a pull request cannot be told"
+	case len(unsure) > 0:
+		return prUnknown, "whether its newest deployment was made for pull request " + strings.Join(unsure, ", ") + " cannot be told (a fork's or the default branch's head, a tag, or an unknown default branch)"
 	case len(counted) > 0 && d.PullRequestsTruncated:
 		return prUnknown, "its newest deployment's commit is in more pull requests than were read: whether all of them are closed cannot be told"
 	case len(counted) > 0:
@@ -490,7 +513,7 @@ func (c *Client) overBudget(need, reserved Budget) string {
 const environmentsQuery = `query($owner: String!, $name: String!, $after: String) {
   repository(owner: $owner, name: $name) {
     nameWithOwner
-    defaultBranchRef { name }
+    defaultBranchRef { name target { oid } }
     environments(first: 100, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes { name protectionRules(first: 10) { totalCount nodes { type } } }
@@ -506,12 +529,15 @@ func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sw
 	call := githubapi.Call{Op: "list environments", Target: fmt.Sprintf("the environments of %s/%s", c.Owner, c.Repo)}
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
 	f.Repository = c.Owner + "/" + c.Repo
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	truncated, err = c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
 		var data struct {
 			Repository *struct {
 				DefaultBranchRef *struct {
-					Name string `json:"name"`
+					Name   string `json:"name"`
+					Target *struct {
+						Oid string `json:"oid"`
+					} `json:"target"`
 				} `json:"defaultBranchRef"`
 				Environments struct {
 					PageInfo pageInfo `json:"pageInfo"`
@@ -535,6 +561,9 @@ func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sw
 		}
 		if b := data.Repository.DefaultBranchRef; b != nil && f.DefaultBranch == "" {
 			f.DefaultBranch = b.Name
+			if b.Target != nil {
+				f.DefaultHead = b.Target.Oid
+			}
 		}
 		for _, n := range data.Repository.Environments.Nodes {
 			if n == nil || n.Name == "" {
@@ -543,11 +572,6 @@ func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sw
 			if err := config.CheckEnvironment(n.Name); err != nil {
 				warnings = append(warnings, fmt.Sprintf("GitHub listed an environment named %s, which cannot be an environment's name (%s); it was left alone", config.Quote(n.Name), err))
 				continue
-			}
-			if key := strings.ToLower(n.Name); seen[key] {
-				continue
-			} else {
-				seen[key] = true
 			}
 			e := environment{Name: n.Name}
 			if pr := n.ProtectionRules; pr != nil {
@@ -561,6 +585,19 @@ func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sw
 					e.Rules = []string{fmt.Sprintf("%d rules", pr.TotalCount)}
 				}
 			}
+			// A name listed twice (in any case) is one environment: what
+			// either listing says protects it.
+			key := config.EnvironmentKey(n.Name)
+			if i, dup := seen[key]; dup {
+				envs[i].RulesKnown = envs[i].RulesKnown && e.RulesKnown
+				for _, r := range e.Rules {
+					if !slices.Contains(envs[i].Rules, r) && len(envs[i].Rules) < 10 {
+						envs[i].Rules = append(envs[i].Rules, r)
+					}
+				}
+				continue
+			}
+			seen[key] = len(envs)
 			envs = append(envs, e)
 		}
 		return data.Repository.Environments.PageInfo, nil

@@ -566,3 +566,30 @@ func TestSuccessInProductionRetiresTheEarlierOnes(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A success whose status answer names another environment than the
+// step's retires nothing there.
+func TestRetireTrustsNoOtherEnvironment(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	prod := e.repo.Seed(fakegithub.Seed{Environment: "production", Ref: fgtest.SHA, States: []string{"success"}})[0]
+	c := cfg()
+	c.Environment, c.Transient = "pr-5", true
+	res, err := lifecycle.Start(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.DeploymentID = res.DeploymentID
+	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/statuses", Times: 1, Status: 201,
+		Body: fmt.Sprintf(`{"id":77,"state":"success","environment":"production","deployment_url":"https://api.github.com/repos/octo-org/hello-world/deployments/%d"}`, res.DeploymentID)})
+	fin, err := lifecycle.Finish(context.Background(), e.c, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states(t, e.repo)[prod]; len(got) != 1 {
+		t.Errorf("production's deployment was written to: %v", got)
+	}
+	if !strings.Contains(strings.Join(fin.Warnings, "\n"), `is in environment "production", not "pr-5"`) {
+		t.Errorf("warnings %q", fin.Warnings)
+	}
+}
