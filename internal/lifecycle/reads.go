@@ -303,10 +303,6 @@ func (n *deploymentNode) deployment() deployment {
 	return d
 }
 
-// marker is the run marker in the deployment's payload, and whether it
-// has one.
-func (d deployment) marker() (Marker, markerState) { return markerIn([]byte(d.Payload)) }
-
 func quoteList(list []string) string {
 	if list == nil {
 		return "(all)"

@@ -6,7 +6,6 @@ package lifecycle
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -90,86 +89,6 @@ func Supersede(ctx context.Context, c *Client, cfg *config.Config) (*TeardownRes
 		return s == config.StateQueued || s == config.StatePending || s == config.StateInProgress || s == ""
 	}
 	return td, c.deactivate(ctx, cfg, all, running, td)
-}
-
-// MarkerKey is the payload key under which the action records the run that
-// created a deployment. After a lost answer it finds its own deployment by
-// it instead of creating a second one.
-const MarkerKey = config.PayloadMarkerKey
-
-// Marker identifies the step of a run attempt that created a deployment.
-// The legs of a matrix share the job's name: JobIndex (strategy.job-index)
-// tells them apart.
-type Marker struct {
-	RunID      int64  `json:"run_id"`
-	RunAttempt int64  `json:"run_attempt"`
-	Job        string `json:"job,omitempty"`
-	JobIndex   string `json:"job_index,omitempty"`
-	Step       string `json:"step,omitempty"`
-	// PullRequest is the pull request the deployment was made for, on
-	// pull request events (sweep reads it).
-	PullRequest int `json:"pull_request,omitempty"`
-	// Production records production-environment: true (sweep never
-	// sweeps such an environment by a wildcard; GitHub's GraphQL API does
-	// not say).
-	Production bool `json:"production,omitempty"`
-	// Nonce is made anew by each main stage: two calls of one reusable
-	// workflow in a run share everything else.
-	Nonce string `json:"nonce,omitempty"`
-}
-
-func markerOf(cfg *config.Config) Marker {
-	m := Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step, PullRequest: cfg.PullRequest, Nonce: cfg.Run.Nonce}
-	m.Production = cfg.Production != nil && *cfg.Production
-	return m
-}
-
-// payloadWithMarker is the user's payload plus the run marker.
-func payloadWithMarker(cfg *config.Config) map[string]any {
-	p := make(map[string]any, len(cfg.Payload)+1)
-	for k, v := range cfg.Payload {
-		p[k] = v
-	}
-	p[MarkerKey] = markerOf(cfg)
-	return p
-}
-
-// hasMarker reports whether d's payload carries marker m (its nonce
-// included: another call of the same reusable workflow in this run has
-// another).
-func hasMarker(d *github.Deployment, m Marker) bool {
-	got, st := markerIn(d.Payload)
-	return st == markerOK && got == m
-}
-
-// markerState says whether a payload carries a run marker.
-type markerState int
-
-const (
-	// markerNone: no run marker (another tool's deployment).
-	markerNone markerState = iota
-	// markerOK: this action's run marker.
-	markerOK
-	// markerBad: the marker's key is there but its value is not a run
-	// marker: what it says is unknown.
-	markerBad
-)
-
-// markerIn is the run marker in a deployment's payload, if it has one.
-func markerIn(payload []byte) (Marker, markerState) {
-	var p map[string]json.RawMessage
-	if len(payload) == 0 || json.Unmarshal(payload, &p) != nil {
-		return Marker{}, markerNone
-	}
-	raw, ok := p[MarkerKey]
-	if !ok || string(raw) == "null" {
-		return Marker{}, markerNone
-	}
-	var m Marker
-	if json.Unmarshal(raw, &m) != nil || m.RunID <= 0 || m.PullRequest < 0 {
-		return Marker{}, markerBad
-	}
-	return m, markerOK
 }
 
 // createDeployment creates the deployment, or finds it created after a

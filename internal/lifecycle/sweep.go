@@ -110,41 +110,82 @@ func maxEnvironments(cfg *config.Config) int {
 }
 
 // Sweep finds and tears down stale environments, at most
-// max-environments of them. When tearing one down fails, no other starts,
-// and Sweep returns the result so far with the error. Reads: the
-// environments (with their protection rules and the default branch), then
-// their deployments (with their commits' pull requests), 100 a query, and
-// the states of the pull requests the run markers name, 50 a query. It
-// stops before an environment whose writes would run past a limit, and
-// says what is left: the next run goes on from there. A dry run reads the
-// same and writes nothing.
+// max-environments of them: a plan (reads only), then its application.
+// When tearing one down fails, no other starts, and Sweep returns the
+// result so far with the error. Reads: the environments (with their
+// protection rules and the default branch), then their deployments (with
+// their commits' pull requests), 100 a query, and the states of the pull
+// requests the run markers name, 50 a query. It stops before an
+// environment whose writes would run past a limit, and says what is left:
+// the next run goes on from there. A dry run reads the same and writes
+// nothing.
 func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	sw := &SweepResult{DryRun: cfg.DryRun}
-	res := &Result{Sweep: sw}
+	p, err := c.planSweep(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Sweep: p.sweep, Warnings: p.warnings}
+	failed := c.applySweep(ctx, cfg, p, res)
+	sw := p.sweep
+	kept := 0
+	for _, cand := range sw.Candidates {
+		if cand.Teardown != nil && cand.Teardown.EnvironmentNote == NoteNoAdmin {
+			kept++
+		}
+	}
+	if kept > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d swept environments were not deleted themselves: deleting an environment needs a token with `administration: write` on the repository (a GitHub App installation token or a fine-grained personal access token); the workflow's GITHUB_TOKEN can never have it. Their deployments were deleted.", kept))
+	}
+	if failed != nil {
+		// The result says what was done before: the report shows it.
+		return res, failed
+	}
+	if sw.Stopped != "" {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the sweep stopped before %s: %s; %d stale environments are left for the next run (sweeping is idempotent: it goes on from there)",
+			"the next environment", sw.Stopped, sw.Count(DecisionLeft)))
+	}
+	return res, nil
+}
+
+// sweepPlan is what a sweep found, before it writes: every candidate
+// judged (DecisionSwept for those to tear down, past max-environments
+// DecisionLeft), and the deployments of each, by EnvironmentKey.
+type sweepPlan struct {
+	sweep    *SweepResult
+	byEnv    map[string]listing
+	warnings []string
+	// bounded says max-environments left some for the next run.
+	bounded string
+}
+
+// planSweep lists the environments, keeps those the patterns match, reads
+// their deployments and the pull requests' states, and judges each, the
+// longest stale first, with max-environments applied. It only reads.
+func (c *Client) planSweep(ctx context.Context, cfg *config.Config) (*sweepPlan, error) {
+	p := &sweepPlan{sweep: &SweepResult{DryRun: cfg.DryRun}, byEnv: map[string]listing{}}
 	envs, facts, truncated, warnings, err := c.listEnvironments(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res.Warnings = append(res.Warnings, warnings...)
+	p.warnings = append(p.warnings, warnings...)
 	if truncated {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("the repository has more than %d environments; only the first %d (by name) were looked at", MaxPages*100, MaxPages*100))
+		p.warnings = append(p.warnings, fmt.Sprintf("the repository has more than %d environments; only the first %d (by name) were looked at", MaxPages*100, MaxPages*100))
 	}
-	sw.Environments = len(envs)
+	p.sweep.Environments = len(envs)
 	var matched []environment
 	for _, e := range envs {
-		if slices.ContainsFunc(cfg.Sweep.Patterns, func(p string) bool { return config.MatchPattern(p, e.Name) }) {
+		if slices.ContainsFunc(cfg.Sweep.Patterns, func(pat string) bool { return config.MatchPattern(pat, e.Name) }) {
 			matched = append(matched, e)
 		}
 	}
 	// Environment names are not case sensitive on GitHub: deployments are
-	// grouped by the lower-case name.
-	byEnv := map[string]listing{}
+	// grouped by EnvironmentKey.
 	for batch := range slices.Chunk(matched, 100) {
 		names := make([]string, len(batch))
-		inBatch := map[string]string{}
+		inBatch := map[string]bool{}
 		for i, e := range batch {
 			names[i] = e.Name
-			inBatch[config.EnvironmentKey(e.Name)] = e.Name
+			inBatch[config.EnvironmentKey(e.Name)] = true
 		}
 		l, err := c.queryDeployments(ctx, withPullRequests, names)
 		if err != nil {
@@ -152,42 +193,49 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 		}
 		for _, d := range l.all {
 			key := config.EnvironmentKey(d.Environment)
-			if _, ok := inBatch[key]; !ok {
-				res.Warnings = append(res.Warnings, foreignWarning(d, strings.Join(names, ", ")))
+			if !inBatch[key] {
+				p.warnings = append(p.warnings, foreignWarning(d, strings.Join(names, ", ")))
 				continue
 			}
-			e := byEnv[key]
+			e := p.byEnv[key]
 			e.all = append(e.all, d)
 			e.truncated = l.truncated
-			byEnv[key] = e
+			p.byEnv[key] = e
 		}
 	}
-	facts.PullRequests, err = c.pullRequestStates(ctx, cfg, byEnv)
+	facts.PullRequests, err = c.pullRequestStates(ctx, cfg, p.byEnv)
 	if err != nil {
 		return nil, err
 	}
 	now := c.now()
 	for _, e := range matched {
-		sw.Candidates = append(sw.Candidates, judge(cfg, e, byEnv[config.EnvironmentKey(e.Name)], facts, now))
+		p.sweep.Candidates = append(p.sweep.Candidates, judge(cfg, e, p.byEnv[config.EnvironmentKey(e.Name)], facts, now))
 	}
 	// The longest stale first: a run stopped by a limit has done those.
-	slices.SortStableFunc(sw.Candidates, func(a, b SweepCandidate) int { return a.Newest.Compare(b.Newest) })
+	slices.SortStableFunc(p.sweep.Candidates, func(a, b SweepCandidate) int { return a.Newest.Compare(b.Newest) })
 	// The blast-radius bound: what is past it waits for the next run.
-	limit, stale, bounded := maxEnvironments(cfg), 0, ""
-	for i := range sw.Candidates {
-		cand := &sw.Candidates[i]
+	limit, stale := maxEnvironments(cfg), 0
+	for i := range p.sweep.Candidates {
+		cand := &p.sweep.Candidates[i]
 		if cand.Decision != DecisionSwept {
 			continue
 		}
 		if stale++; stale > limit {
 			cand.Decision = DecisionLeft
 			cand.Reason += fmt.Sprintf("; max-environments (%d) reached this run", limit)
-			bounded = fmt.Sprintf("max-environments is %d (raise it to sweep more in one run)", limit)
+			p.bounded = fmt.Sprintf("max-environments is %d (raise it to sweep more in one run)", limit)
 		}
 	}
-	// Environments are torn down a few at a time; each is checked against
-	// the limits before it starts, with what those under way still need
-	// held back.
+	return p, nil
+}
+
+// applySweep tears down the plan's stale environments a few at a time,
+// each checked against GitHub's limits before it starts, with what those
+// under way still need held back; in a dry run it only says what each
+// teardown would do. It returns the first teardown's failure: no
+// environment starts after it.
+func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPlan, res *Result) error {
+	sw := p.sweep
 	var (
 		mu       sync.Mutex
 		reserved Budget
@@ -200,10 +248,10 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 		if cand.Decision != DecisionSwept {
 			continue
 		}
-		l := byEnv[config.EnvironmentKey(cand.Environment)]
+		l := p.byEnv[config.EnvironmentKey(cand.Environment)]
 		if cfg.DryRun {
-			// tearDown in a dry run reads nothing and writes nothing: it
-			// says what it would do.
+			// tearDown in a dry run writes nothing: it says what it
+			// would do.
 			cand.Decision = DecisionWouldSweep
 			cand.Teardown, _ = c.tearDown(ctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
 			continue
@@ -233,8 +281,7 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 			reserved.Requests -= need.Requests
 			cand.Teardown = td
 			if err != nil {
-				// What failed after the retries would fail again: no
-				// environment starts after it.
+				// What failed after the retries would fail again.
 				cand.Decision, cand.Reason = DecisionFailed, err.Error()
 				if failed == nil {
 					failed = fmt.Errorf("sweeping environment %s: %w", config.Quote(cand.Environment), err)
@@ -242,35 +289,17 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 				}
 				return nil
 			}
-			if td.EnvironmentNote == NoteNoAdmin {
-				return nil // one warning for all of them, below
+			if td.EnvironmentNote != NoteNoAdmin { // one warning for all of those, in Sweep
+				res.Warnings = append(res.Warnings, td.Warnings...)
 			}
-			res.Warnings = append(res.Warnings, td.Warnings...)
 			return nil
 		})
 	}
 	_ = g.Wait()
 	if sw.Stopped == "" {
-		sw.Stopped = bounded
+		sw.Stopped = p.bounded
 	}
-	kept := 0
-	for _, cand := range sw.Candidates {
-		if cand.Teardown != nil && cand.Teardown.EnvironmentNote == NoteNoAdmin {
-			kept++
-		}
-	}
-	if kept > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%d swept environments were not deleted themselves: deleting an environment needs a token with `administration: write` on the repository (a GitHub App installation token or a fine-grained personal access token); the workflow's GITHUB_TOKEN can never have it. Their deployments were deleted.", kept))
-	}
-	if failed != nil {
-		// The result says what was done before: the report shows it.
-		return res, failed
-	}
-	if sw.Stopped != "" {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("the sweep stopped before %s: %s; %d stale environments are left for the next run (sweeping is idempotent: it goes on from there)",
-			"the next environment", sw.Stopped, sw.Count(DecisionLeft)))
-	}
-	return res, nil
+	return failed
 }
 
 // exactlyNamed tells whether one of patterns is env's name itself, not a
