@@ -1,6 +1,7 @@
 // Package runnersim runs the action the way the GitHub Actions runner runs
 // a container action (actions/runner: ContainerActionHandler.cs,
-// FileCommandManager.cs, StepsRunner.cs): every declared input as INPUT_<NAME>
+// FileCommandManager.cs, StepsRunner.cs) or a node action
+// (NodeScriptActionHandler.cs, node.go): every declared input as INPUT_<NAME>
 // (hyphens kept), input defaults evaluated for each stage against the job
 // as it is then, fresh file command files per stage parsed with the
 // runner's rules, GITHUB_STATE handed to the post stage as STATE_<name>,
@@ -65,13 +66,18 @@ func (l Layout) ToContainer(v string) string {
 }
 
 // Launch is one stage to start: the executable argv0 (the entrypoint or
-// post-entrypoint) with environment Env (host paths), in a job whose
+// post-entrypoint; for a node action the script, main or post, in the
+// action's directory) with environment Env (host paths), in a job whose
 // directories are Layout.
 type Launch struct {
 	Argv0          string
 	Env            map[string]string
 	Stdout, Stderr io.Writer
 	Layout         Layout
+	// Stage is "main" or "post".
+	Stage string
+	// Using is the action's runs.using (docker, node20, node24).
+	Using string
 }
 
 // Launcher starts one stage of the action and returns its exit code.
@@ -80,7 +86,14 @@ type Launcher func(ctx context.Context, l Launch) int
 // Job is one job of a workflow run on the simulated runner.
 type Job struct {
 	Action *Action
+	// Launch starts a container action's stages.
 	Launch Launcher
+	// NodeLaunch starts a node action's stages (nil: Node{}, the node on
+	// PATH). The job picks by the action's runs.using.
+	NodeLaunch Launcher
+	// ActionDir is the action's directory on the host, where a node
+	// action's scripts are (the runner's _actions/OWNER/REPO/REF/PATH).
+	ActionDir string
 	// Context is the GITHUB_* (and RUNNER_*) environment of the job
 	// (GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_EVENT_NAME, GITHUB_API_URL, …).
 	Context map[string]string
@@ -252,6 +265,9 @@ func (j *Job) Post(ctx context.Context) ([]*StepRun, error) {
 	var runs []*StepRun
 	for i := len(j.posts) - 1; i >= 0; i-- {
 		main := j.posts[i]
+		if j.Action.IsNode() && j.Action.Runs.Post == "" {
+			continue // no post script: the runner registers no post step
+		}
 		cond := j.Action.Runs.PostIf
 		if cond == "" {
 			cond = "always()"
@@ -310,13 +326,17 @@ func (j *Job) contexts(step Step) exprContext {
 	for k, v := range j.envContext(step) {
 		env[k] = v
 	}
+	runnerOS := "Linux"
+	if j.Action.IsNode() {
+		runnerOS = HostOS()
+	}
 	job := map[string]any{"status": j.Status}
 	if j.CheckRunID != "" {
 		job["check_run_id"] = toNumber(j.CheckRunID)
 	}
 	return exprContext{"github": github, "env": env, "job": job, "steps": steps,
 		"strategy": map[string]any{"job-index": float64(j.JobIndex), "job-total": float64(1)},
-		"matrix":   map[string]any{}, "runner": map[string]any{"os": "Linux", "temp": j.layout.Temp}}
+		"matrix":   map[string]any{}, "runner": map[string]any{"os": runnerOS, "temp": j.layout.Temp}}
 }
 
 func (j *Job) stage(ctx context.Context, step Step, stage string, state map[string]string) (*StepRun, error) {
@@ -371,7 +391,13 @@ func (j *Job) stage(ctx context.Context, step Step, stage string, state map[stri
 		run.Warnings = append(run.Warnings, fmt.Sprintf("Unexpected input(s) '%s', valid inputs are ['%s']",
 			strings.Join(unexpected, "', '"), strings.Join(slices.Sorted(maps.Keys(j.Action.Inputs)), "', '")))
 	}
-	env["HOME"] = j.layout.Home
+	node := j.Action.IsNode()
+	if !node {
+		// ContainerActionHandler.cs sets HOME; a node action keeps the
+		// runner's own (NodeScriptActionHandler.cs sets none), which the
+		// node launcher passes on.
+		env["HOME"] = j.layout.Home
+	}
 	for k, v := range j.Context {
 		if strings.HasPrefix(k, "GITHUB_") {
 			env[k] = v
@@ -384,18 +410,39 @@ func (j *Job) stage(ctx context.Context, step Step, stage string, state map[stri
 	env["GITHUB_WORKSPACE"] = j.layout.Workspace
 	env["GITHUB_ACTION"] = step.ID
 	env["RUNNER_OS"], env["RUNNER_TEMP"] = "Linux", j.layout.Temp
+	if node {
+		// A node action runs on the runner's host, whatever it is.
+		env["RUNNER_OS"], env["RUNNER_ARCH"] = HostOS(), HostArch()
+	}
 	for k, v := range j.Context {
 		if strings.HasPrefix(k, "RUNNER_") {
 			env[k] = v
 		}
 	}
 	env["GITHUB_ACTIONS"], env["CI"] = "true", "true"
+	launch := j.Launch
 	argv0 := j.Action.Runs.Entrypoint
 	if stage == "post" {
 		argv0 = j.Action.Runs.PostEntrypoint
 	}
+	if node {
+		if j.ActionDir == "" {
+			return nil, fmt.Errorf("runs.using %s: the job has no ActionDir to find %s in", j.Action.Runs.Using, j.Action.Runs.Main)
+		}
+		// NodeScriptActionHandler.cs: node runs Path.Combine(ActionDirectory,
+		// main or post), with the job's host paths, nothing translated.
+		script := j.Action.Runs.Main
+		if stage == "post" {
+			script = j.Action.Runs.Post
+		}
+		argv0 = filepath.Join(j.ActionDir, filepath.FromSlash(script))
+		delete(env, "NODE_ICU_DATA")
+		if launch = j.NodeLaunch; launch == nil {
+			launch = Node{}.Launch
+		}
+	}
 	var out, errOut bytes.Buffer
-	run.ExitCode = j.Launch(ctx, Launch{Argv0: argv0, Env: env, Stdout: &out, Stderr: &errOut, Layout: j.layout})
+	run.ExitCode = launch(ctx, Launch{Argv0: argv0, Env: env, Stdout: &out, Stderr: &errOut, Layout: j.layout, Stage: stage, Using: j.Action.Runs.Using})
 	run.Stdout, run.Stderr, run.Environ = out.String(), errOut.String(), env
 	run.Commands = append(ParseCommands(run.Stdout), ParseCommands(run.Stderr)...)
 	read := func(key string, foldCase bool) map[string]string {

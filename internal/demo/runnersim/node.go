@@ -1,0 +1,143 @@
+package runnersim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+)
+
+// The runner's grace periods on cancellation (actions/runner
+// src/Runner.Sdk/ProcessInvoker.cs, CancelAndKillProcessTree): SIGINT,
+// then SIGTERM after 7.5 s, then a kill after 2.5 s more.
+const (
+	SIGINTGrace  = 7500 * time.Millisecond
+	SIGTERMGrace = 2500 * time.Millisecond
+)
+
+// Node starts a node action's stage as actions/runner's
+// NodeScriptActionHandler.cs does: `node <action dir>/<main|post>` in the
+// workspace, with the runner's own environment overlaid by the step's
+// (host paths, nothing translated), and on cancellation the signals of
+// ProcessInvoker.cs sent to the node process alone (killProcessOnCancel is
+// false for node): SIGINT, SIGTERM after SIGINTGrace, a kill after
+// SIGTERMGrace, which kills node only, not what it started.
+type Node struct {
+	// Path is node (default: "node" looked up on PATH).
+	Path string
+	// Base is the runner's own environment, under the step's (default:
+	// PATH and HOME of this process).
+	Base map[string]string
+	// INTGrace and TERMGrace replace SIGINTGrace and SIGTERMGrace.
+	INTGrace, TERMGrace time.Duration
+	// Started, when set, is told the node process once it runs (tests
+	// signal it).
+	Started func(*os.Process)
+}
+
+// HostOS is RUNNER_OS for this machine: Linux, macOS or Windows.
+func HostOS() string {
+	switch runtime.GOOS {
+	case "darwin":
+		return "macOS"
+	case "windows":
+		return "Windows"
+	}
+	return "Linux"
+}
+
+// HostArch is RUNNER_ARCH for this machine: X64, ARM64, X86 or ARM.
+func HostArch() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "X64"
+	case "arm64":
+		return "ARM64"
+	case "386":
+		return "X86"
+	case "arm":
+		return "ARM"
+	}
+	return runtime.GOARCH
+}
+
+// Launch starts l.Argv0 with node and returns its exit code (127 when it
+// cannot start; for a process killed by a signal, 128 + the signal, as a
+// shell reports it).
+func (n Node) Launch(ctx context.Context, l Launch) int {
+	path := n.Path
+	if path == "" {
+		path = "node"
+	}
+	bin, err := exec.LookPath(path)
+	if err != nil {
+		fmt.Fprintf(l.Stderr, "runnersim: %v\n", err)
+		return 127
+	}
+	base := n.Base
+	if base == nil {
+		base = map[string]string{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME")}
+	}
+	env := maps.Clone(base)
+	maps.Copy(env, l.Env)
+	cmd := exec.Command(bin, l.Argv0)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		cmd.Env = append(cmd.Env, k+"="+env[k])
+	}
+	cmd.Dir = l.Layout.Workspace
+	cmd.Stdout, cmd.Stderr = l.Stdout, l.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(l.Stderr, "runnersim: start node: %v\n", err)
+		return 127
+	}
+	if n.Started != nil {
+		n.Started(cmd.Process)
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		intGrace, termGrace := n.INTGrace, n.TERMGrace
+		if intGrace == 0 {
+			intGrace = SIGINTGrace
+		}
+		if termGrace == 0 {
+			termGrace = SIGTERMGrace
+		}
+		for _, s := range []struct {
+			sig   os.Signal
+			grace time.Duration
+		}{{os.Interrupt, intGrace}, {syscall.SIGTERM, termGrace}, {os.Kill, 0}} {
+			if cmd.Process.Signal(s.sig) != nil {
+				return
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(s.grace):
+			}
+		}
+	}()
+	err = cmd.Wait()
+	close(done)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return 127
+	}
+	return 0
+}
