@@ -91,7 +91,7 @@ func TestNightlySweep(t *testing.T) {
 	f.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
 	repo := f.AddRepo(fgtest.Repo)
 	repo.AddPullRequest(7, "7777777777777777777777777777777777777777", "MERGED").AddPullRequest(8, "8888888888888888888888888888888888888888", "OPEN")
-	repo.Seed(fakegithub.Seed{Environment: "pr-7", Ref: "7777777777777777777777777777777777777777", States: []string{"success"}},
+	repo.Seed(fakegithub.Seed{Environment: "pr-7", Ref: "7777777777777777777777777777777777777777", States: []string{"success"}, Creator: "vercel[bot]"},
 		fakegithub.Seed{Environment: "pr-8", Ref: "8888888888888888888888888888888888888888", States: []string{"success"}},
 		fakegithub.Seed{Environment: "staging", States: []string{"success"}})
 	r := run(t, job, runnersim.Step{ID: "sweep", With: map[string]string{"step": "sweep", "environments": "pr-*"}})
@@ -99,7 +99,7 @@ func TestNightlySweep(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.ExitCode, r.Stdout)
 	}
 	want := map[string]string{"environments-seen": "2", "environments-stale": "1", "environments-swept": "1", "environments-skipped": "1", "environments-left": "0",
-		"swept": `[{"environment":"pr-7","decision":"swept","reason":"pull request #7 merged","deactivated":1,"deleted":1,"environment_deleted":true}]`}
+		"swept": `[{"environment":"pr-7","decision":"swept","reason":"pull request #7 merged","deployer":"vercel[bot]","deactivated":1,"deleted":1,"environment_deleted":true}]`}
 	for k, v := range want {
 		if r.Outputs[k] != v {
 			t.Errorf("output %s=%q, want %q", k, r.Outputs[k], v)
@@ -108,7 +108,7 @@ func TestNightlySweep(t *testing.T) {
 	if repo.HasEnvironment("pr-7") || !repo.HasEnvironment("pr-8") || !repo.HasEnvironment("staging") {
 		t.Error("the wrong environments were swept")
 	}
-	for _, w := range []string{"| `pr-7` | swept | `pull request #7 merged` |", "| `pr-8` | kept | `pull request #8 is open` |"} {
+	for _, w := range []string{"| `pr-7` | swept | `pull request #7 merged` |", "| `pr-8` | kept | `pull request #8 is open` |", "| `@vercel[bot]` |"} {
 		if !strings.Contains(r.Summary, w) {
 			t.Errorf("summary lacks %q:\n%s", w, r.Summary)
 		}
@@ -130,7 +130,7 @@ func TestNightlySweepDryRun(t *testing.T) {
 	if r.ExitCode != 0 {
 		t.Fatalf("exit %d\n%s", r.ExitCode, r.Stdout)
 	}
-	want := `[{"environment":"pr-7","decision":"would sweep","reason":"pull request #7 merged","would_deactivate":1,"would_delete":2,"would_delete_environment":true}]`
+	want := `[{"environment":"pr-7","decision":"would sweep","reason":"pull request #7 merged","deployer":"github-actions[bot]","would_deactivate":1,"would_delete":2,"would_delete_environment":true}]`
 	if r.Outputs["swept"] != want {
 		t.Errorf("swept=%s, want %s", r.Outputs["swept"], want)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -111,7 +112,9 @@ type Run struct {
 	JobIndex   string // strategy.job-index: the matrix leg ("" outside Actions)
 	Step       string // GITHUB_ACTION: the step's id in the job
 	Workflow   string
-	Actor      string
+	// Actor is github.actor, who started the run; TriggeringActor is
+	// github.triggering_actor, who started this attempt (a re-run's).
+	Actor, TriggeringActor string
 	// Nonce is a random value made once per main stage of a step, recorded
 	// in the marker so two calls of one reusable workflow in one run are
 	// told apart (they share run id, job, step id and job index). It is ""
@@ -302,7 +305,8 @@ func readContext(a *githubactions.Action, c *Config) error {
 	c.ServerURL = strings.TrimRight(ctx.ServerURL, "/")
 	c.EventName = ctx.EventName
 	c.WorkflowSHA = ctx.SHA
-	c.Run = Run{Repository: ctx.Repository, ID: ctx.RunID, Attempt: ctx.RunAttempt, Job: ctx.Job, Step: ctx.Action, Workflow: ctx.Workflow, Actor: ctx.Actor}
+	c.Run = Run{Repository: ctx.Repository, ID: ctx.RunID, Attempt: ctx.RunAttempt, Job: ctx.Job, Step: ctx.Action, Workflow: ctx.Workflow, Actor: ctx.Actor,
+		TriggeringActor: a.Getenv("GITHUB_TRIGGERING_ACTOR")}
 	if c.Run.Attempt == 0 {
 		c.Run.Attempt = 1
 	}
@@ -618,4 +622,33 @@ func IsWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
 func MatchPattern(pattern, env string) bool {
 	ok, err := path.Match(EnvironmentKey(pattern), EnvironmentKey(env))
 	return err == nil && ok
+}
+
+// login is a GitHub login: a user's (letters, digits, single hyphens) or
+// an app's bot (name[bot]).
+var login = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$`)
+
+// IsLogin reports whether s can be a GitHub login.
+func IsLogin(s string) bool { return login.MatchString(s) }
+
+// Deployer is who deployed: the user who started this run attempt
+// (github.triggering_actor), else who started the run (github.actor); ""
+// when neither is a login. A deployment made with GITHUB_TOKEN shows
+// github-actions[bot] as its creator: this is the person behind it.
+func (r Run) Deployer() string {
+	for _, a := range []string{r.TriggeringActor, r.Actor} {
+		if IsLogin(a) {
+			return a
+		}
+	}
+	return ""
+}
+
+// StartedBy is github.actor when it is a login other than the Deployer
+// (a re-run by someone else), else "".
+func (r Run) StartedBy() string {
+	if d := r.Deployer(); IsLogin(r.Actor) && r.Actor != d {
+		return r.Actor
+	}
+	return ""
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 )
 
@@ -60,6 +61,8 @@ type Result struct {
 	EnvironmentURL string
 	LogURL         string
 	Ref            string
+	// Deployer is who deployed (the run attempt's triggering actor).
+	Deployer string
 	// Adopted is true when start took over an existing deployment.
 	Adopted bool
 	// Recovered names writes whose answer was lost and that were found
@@ -87,6 +90,19 @@ func (r *Result) fromStatus(st *github.DeploymentStatus) {
 	if u := st.GetDeploymentURL(); u != "" {
 		r.DeploymentURL = u
 	}
+}
+
+// deployerDescription is a status's description when the user gives
+// none: who deployed ("" when unknown).
+func deployerDescription(r config.Run) string {
+	d := r.Deployer()
+	switch {
+	case d == "":
+		return ""
+	case r.StartedBy() != "":
+		return fmt.Sprintf("Deployed by @%s (run started by @%s)", d, r.StartedBy())
+	}
+	return "Deployed by @" + d
 }
 
 // statusDescription shortens d to GitHub's 140 characters, with a warning.

@@ -37,10 +37,17 @@ type Marker struct {
 	// Nonce is made anew by each main stage: two calls of one reusable
 	// workflow in a run share everything else.
 	Nonce string `json:"nonce,omitempty"`
+	// Deployer is who deployed (github.triggering_actor, else
+	// github.actor): GITHUB_TOKEN's deployments show github-actions[bot]
+	// as their creator. StartedBy is github.actor when someone else
+	// started the run.
+	Deployer  string `json:"deployer,omitempty"`
+	StartedBy string `json:"started_by,omitempty"`
 }
 
 func markerOf(cfg *config.Config) Marker {
-	m := Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step, PullRequest: cfg.PullRequest, Nonce: cfg.Run.Nonce}
+	m := Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step, PullRequest: cfg.PullRequest, Nonce: cfg.Run.Nonce,
+		Deployer: cfg.Run.Deployer(), StartedBy: cfg.Run.StartedBy()}
 	m.Production = cfg.Production != nil && *cfg.Production
 	return m
 }

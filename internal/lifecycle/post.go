@@ -5,6 +5,7 @@ package lifecycle
 // Every decision the post stage makes is in this file.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -78,11 +79,11 @@ func SetStatus(ctx context.Context, c *Client, cfg *config.Config) (*Result, err
 }
 
 func (c *Client) setState(ctx context.Context, cfg *config.Config, state string) (*Result, error) {
-	res := &Result{DeploymentID: cfg.DeploymentID, LogURL: cfg.LogURL, Ref: cfg.Ref}
+	res := &Result{DeploymentID: cfg.DeploymentID, LogURL: cfg.LogURL, Ref: cfg.Ref, Deployer: cfg.Run.Deployer()}
 	req := &github.DeploymentStatusRequest{
 		State:       github.String(state),
 		LogURL:      nonEmpty(cfg.LogURL),
-		Description: c.statusDescription(cfg.Description, res),
+		Description: c.statusDescription(cmp.Or(cfg.Description, deployerDescription(cfg.Run)), res),
 	}
 	if state == config.StateSuccess {
 		req.EnvironmentURL = nonEmpty(cfg.EnvironmentURL)

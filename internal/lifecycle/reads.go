@@ -39,6 +39,9 @@ type deployment struct {
 	Payload string
 	// State is the latest status's state as REST names it ("" with none).
 	State string
+	// Creator is who made it, as REST spells logins ("vercel[bot]" for
+	// an app; "" when GitHub did not say or it is no login).
+	Creator string
 	// PullRequests are the pull requests of the deployment's commit
 	// (read by sweep only); PullRequestsTruncated says it has more than
 	// were read.
@@ -72,7 +75,7 @@ type listing struct {
 	warnings  []string
 }
 
-const deploymentFields = `databaseId environment task createdAt commitOid payload ref { name prefix } latestStatus { state }`
+const deploymentFields = `databaseId environment task createdAt commitOid payload ref { name prefix } latestStatus { state } creator { __typename login }`
 
 // pullRequestFields are what sweep reads of a pull request to tell whether
 // a deployment was made for it.
@@ -110,7 +113,11 @@ type deploymentNode struct {
 		Prefix string `json:"prefix"`
 	} `json:"ref"`
 	LatestStatus *struct{ State string } `json:"latestStatus"`
-	Commit       *struct {
+	Creator      *struct {
+		Typename string `json:"__typename"`
+		Login    string `json:"login"`
+	} `json:"creator"`
+	Commit *struct {
 		AssociatedPullRequests struct {
 			TotalCount int            `json:"totalCount"`
 			Nodes      []*pullRequest `json:"nodes"`
@@ -290,6 +297,16 @@ func (n *deploymentNode) deployment() deployment {
 	}
 	if n.LatestStatus != nil {
 		d.State = strings.ToLower(n.LatestStatus.State)
+	}
+	if cr := n.Creator; cr != nil {
+		// GraphQL's Bot.login is "vercel"; REST's, and people's, "vercel[bot]".
+		login := cr.Login
+		if cr.Typename == "Bot" && !strings.HasSuffix(login, "[bot]") {
+			login += "[bot]"
+		}
+		if config.IsLogin(login) {
+			d.Creator = login
+		}
 	}
 	if n.Commit != nil {
 		prs := n.Commit.AssociatedPullRequests

@@ -5,6 +5,7 @@ package lifecycle
 // Every decision start makes is in this file.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -21,7 +22,7 @@ import (
 // the deployment exists but its status could not be set, Start returns
 // both the result (with DeploymentID) and the error.
 func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	res := &Result{LogURL: cfg.LogURL, Environment: cfg.Environment, Ref: cfg.Ref}
+	res := &Result{LogURL: cfg.LogURL, Environment: cfg.Environment, Ref: cfg.Ref, Deployer: cfg.Run.Deployer()}
 	if cfg.Supersede && cfg.DeploymentID == 0 {
 		td, err := Supersede(ctx, c, cfg)
 		if err != nil {
@@ -59,7 +60,7 @@ func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 	st, err := c.createStatus(ctx, res.DeploymentID, &github.DeploymentStatusRequest{
 		State:       github.String(cfg.InitialState),
 		LogURL:      nonEmpty(cfg.LogURL),
-		Description: c.statusDescription(cfg.Description, res),
+		Description: c.statusDescription(cmp.Or(cfg.Description, deployerDescription(cfg.Run)), res),
 	}, res)
 	if err != nil {
 		// The deployment exists: the result says which, so that the post

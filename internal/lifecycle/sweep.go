@@ -43,6 +43,9 @@ type SweepCandidate struct {
 	// when GitHub did not say).
 	Newest      time.Time `json:"newest_deployment,omitzero"`
 	Deployments int       `json:"deployments"`
+	// Deployer is who made its newest deployment: the person this
+	// action's run marker names, else GitHub's creator.
+	Deployer string `json:"deployer,omitempty"`
 	// Teardown is what was done, or in a dry run what would be done.
 	Teardown *TeardownResult `json:"-"`
 }
@@ -340,6 +343,10 @@ func judge(cfg *config.Config, env environment, l listing, f sweepFacts, now tim
 	}
 	newest := l.all[0]
 	c.Newest = newest.Created
+	c.Deployer = newest.Creator
+	if m, st := newest.marker(); st == markerOK && config.IsLogin(m.Deployer) {
+		c.Deployer = m.Deployer
+	}
 	var stale, fresh []string
 	if cfg.Sweep.PullRequestClosed {
 		v, why := pullRequestVerdict(newest, f)

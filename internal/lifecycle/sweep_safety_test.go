@@ -593,3 +593,45 @@ func TestRetireTrustsNoOtherEnvironment(t *testing.T) {
 		t.Errorf("warnings %q", fin.Warnings)
 	}
 }
+
+// Deployments made with GITHUB_TOKEN show github-actions[bot] as their
+// creator: the marker, the status description and the result name the
+// person who started the run attempt, and who started the run when a
+// re-run was someone else's.
+func TestTheRealDeployer(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		actor, triggering, desc, deployer, startedBy string
+	}{
+		{"octocat", "", "Deployed by @octocat", "octocat", ""},
+		{"octocat", "octocat", "Deployed by @octocat", "octocat", ""},
+		{"octocat", "hubot", "Deployed by @hubot (run started by @octocat)", "hubot", "octocat"},
+		{"dependabot[bot]", "", "Deployed by @dependabot[bot]", "dependabot[bot]", ""},
+		{"x\n::error::y", "", "", "", ""},
+	} {
+		t.Run(tt.actor+"/"+tt.triggering, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			c := cfg()
+			c.Run.Actor, c.Run.TriggeringActor = tt.actor, tt.triggering
+			res, err := lifecycle.Start(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Deployer != tt.deployer {
+				t.Errorf("deployer %q, want %q", res.Deployer, tt.deployer)
+			}
+			d := e.repo.Deployments()[0]
+			if d.Description != tt.desc {
+				t.Errorf("status description %q, want %q", d.Description, tt.desc)
+			}
+			b, _ := json.Marshal(d.Payload)
+			var p struct {
+				M lifecycle.Marker `json:"deployment_action"`
+			}
+			if err := json.Unmarshal(b, &p); err != nil || p.M.Deployer != tt.deployer || p.M.StartedBy != tt.startedBy {
+				t.Errorf("marker %s", b)
+			}
+		})
+	}
+}

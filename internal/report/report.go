@@ -44,6 +44,9 @@ func Outputs(cfg *config.Config, res *lifecycle.Result) map[string]string {
 	set("environment", res.Environment)
 	set("environment-url", res.EnvironmentURL)
 	set("log-url", res.LogURL)
+	if res.DeploymentID != 0 {
+		set("deployer", res.Deployer)
+	}
 	if res.Sweep != nil {
 		sweepOutputs(res.Sweep, out)
 	}

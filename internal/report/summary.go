@@ -32,6 +32,9 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 		row(&b, "State", cell(res.State))
 		row(&b, "Deployment", fmt.Sprintf("%d", res.DeploymentID))
 		row(&b, "Environment URL", linkOr(res.EnvironmentURL, res.EnvironmentURL))
+		if res.Deployer != "" {
+			row(&b, "Deployed by", cell("@"+res.Deployer))
+		}
 		if res.LogURL != "" {
 			row(&b, "Log", link("workflow run", res.LogURL))
 		}

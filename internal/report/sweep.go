@@ -31,6 +31,7 @@ func sweepOutputs(sw *lifecycle.SweepResult, out map[string]string) {
 		Environment        string `json:"environment"`
 		Decision           string `json:"decision"`
 		Reason             string `json:"reason"`
+		Deployer           string `json:"deployer,omitempty"`
 		Deactivated        *int   `json:"deactivated,omitempty"`
 		Deleted            *int   `json:"deleted,omitempty"`
 		EnvironmentDeleted *bool  `json:"environment_deleted,omitempty"`
@@ -43,7 +44,7 @@ func sweepOutputs(sw *lifecycle.SweepResult, out map[string]string) {
 		if c.Decision == lifecycle.DecisionKept || len(list) == maxSweepRows {
 			continue
 		}
-		e := entry{Environment: c.Environment, Decision: c.Decision, Reason: c.Reason}
+		e := entry{Environment: c.Environment, Decision: c.Decision, Reason: c.Reason, Deployer: c.Deployer}
 		td := c.Teardown
 		if td == nil {
 			td = &lifecycle.TeardownResult{}
@@ -88,10 +89,10 @@ func sweepSummary(sw *lifecycle.SweepResult) string {
 	if sw.Stopped != "" {
 		fmt.Fprintf(&b, " Stopped early: %s; %d left for the next run.", cell(sw.Stopped), sw.Count(lifecycle.DecisionLeft))
 	}
-	b.WriteString("\n\n| Environment | Decision | Reason | Deployments | Inactive / deleted |\n|---|---|---|---|---|\n")
+	b.WriteString("\n\n| Environment | Decision | Reason | Deployments | Inactive / deleted | Deployed by |\n|---|---|---|---|---|---|\n")
 	for i, c := range sw.Candidates {
 		if i == maxSweepRows {
-			fmt.Fprintf(&b, "| … %d more | | | | |\n", len(sw.Candidates)-i)
+			fmt.Fprintf(&b, "| … %d more | | | | | |\n", len(sw.Candidates)-i)
 			break
 		}
 		done := ""
@@ -104,7 +105,11 @@ func sweepSummary(sw *lifecycle.SweepResult) string {
 				done += ", environment would be deleted"
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s |\n", cell(c.Environment), c.Decision, cell(c.Reason), c.Deployments, done)
+		by := ""
+		if c.Deployer != "" {
+			by = cell("@" + c.Deployer)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s |\n", cell(c.Environment), c.Decision, cell(c.Reason), c.Deployments, done, by)
 	}
 	b.WriteString("\n")
 	return b.String()

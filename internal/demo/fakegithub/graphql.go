@@ -283,6 +283,17 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 	case "Deployment":
 		d := parent.(*deployment)
 		switch f.Name {
+		case "creator":
+			// An Actor: GraphQL's Bot.login has no [bot] suffix, which
+			// REST's login has; __typename tells them apart.
+			login := d.Creator
+			if login == "" {
+				login = "github-actions[bot]"
+			}
+			if name, ok := strings.CutSuffix(login, "[bot]"); ok {
+				return sub("Bot", actorNode{login: name})
+			}
+			return sub("User", actorNode{login: login})
 		case "id":
 			return fmt.Sprintf("DE_%d", d.ID), nil
 		case "databaseId":
@@ -404,6 +415,10 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 				return nil, nil
 			}
 			return sub("Repository", x.repoNamed(pn.rp, p.HeadRepository))
+		}
+	case "Bot", "User":
+		if f.Name == "login" {
+			return parent.(actorNode).login, nil
 		}
 	case "Environment":
 		e := parent.(envNode).e
@@ -574,3 +589,6 @@ func nilIfEmpty(s string) any {
 	}
 	return s
 }
+
+// actorNode is a deployment's creator, a Bot or a User.
+type actorNode struct{ login string }

@@ -42,7 +42,9 @@ type deployment struct {
 	Transient           bool
 	Production          bool
 	Created             time.Time
-	statuses            []*status // newest first
+	// Creator is its creator's REST login ("" is github-actions[bot]).
+	Creator  string
+	statuses []*status // newest first
 }
 
 type status struct {
@@ -196,6 +198,9 @@ type Seed struct {
 	Created time.Time
 	// States are its statuses, oldest first.
 	States []string
+	// Creator is the login that made it, as REST spells it
+	// ("vercel[bot]" for an app); github-actions[bot] when empty.
+	Creator string
 }
 
 // Seed adds deployments directly, without requests, and returns their ids.
@@ -219,6 +224,7 @@ func (r *Repo) Seed(seeds ...Seed) []int64 {
 		if s.Task != "" {
 			d.Task = s.Task
 		}
+		d.Creator = s.Creator
 		if !s.Created.IsZero() {
 			d.Created = s.Created
 		}
