@@ -98,7 +98,7 @@ function verify(dir, rel) {
   const got = crypto.createHash('sha256').update(data).digest('hex');
   if (got !== want) {
     throw new LaunchError(`checksum mismatch: bin/${rel} has SHA-256 ${got}, bin/SHA256SUMS says ${want}, so it was not started; ` +
-      `do not use this copy, ${USE_INSTEAD} pinned by its commit SHA, and report it (SECURITY.md)`);
+      `do not use this copy: ${USE_INSTEAD}, and report the mismatch (SECURITY.md)`);
   }
   return file;
 }
