@@ -97,6 +97,9 @@ type Sweep struct {
 	OlderThan time.Duration
 	// Delete: do what delete-env does (else what deactivate-env does).
 	Delete bool
+	// BranchDeleted: stale when the branch its newest deployment was made
+	// from no longer exists.
+	BranchDeleted bool
 	// Max is the most environments one sweep tears down (max-environments,
 	// 1 to SweepMaxLimit, default DefaultSweepMax): it bounds the blast
 	// radius of a bad pattern; what is left waits for the next run.
@@ -115,6 +118,9 @@ type Run struct {
 	// Actor is github.actor, who started the run; TriggeringActor is
 	// github.triggering_actor, who started this attempt (a re-run's).
 	Actor, TriggeringActor string
+	// Branch is the branch a start deploys from, when it can be told
+	// (branchOf); "" otherwise.
+	Branch string
 	// Nonce is a random value made once per main stage of a step, recorded
 	// in the marker so two calls of one reusable workflow in one run are
 	// told apart (they share run id, job, step id and job index). It is ""
@@ -198,6 +204,8 @@ type Config struct {
 	OnRunner bool
 	// Warnings are problems with inputs that do not stop the step.
 	Warnings []string
+	// event is the workflow's event payload, as read.
+	event map[string]any
 	// Debug is on when the workflow's step debug logging is
 	// (RUNNER_DEBUG=1): every request is logged.
 	Debug bool
@@ -278,6 +286,7 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	}
 	r := reader{a: a}
 	readInputs(&r, c)
+	c.Run.Branch = branchOf(a, c, c.event)
 	target(a, &r, c)
 	if stage == StageMain {
 		r.checkStep(c)
@@ -313,6 +322,7 @@ func readContext(a *githubactions.Action, c *Config) error {
 	c.StepSummaryConfigured = ctx.StepSummary != ""
 	c.Debug = a.Getenv("RUNNER_DEBUG") == "1"
 	c.OnRunner = a.Getenv("GITHUB_OUTPUT") != "" && a.Getenv("GITHUB_STATE") != "" && a.Getenv("GITHUB_ENV") != ""
+	c.event = ctx.Event
 	readEvent(c, ctx.Event)
 	return nil
 }
@@ -375,6 +385,7 @@ func readInputs(r *reader, c *Config) {
 	c.Sweep.PullRequestClosed = r.boolean("pull-request-closed", true)
 	c.Sweep.OlderThan = r.age("older-than")
 	c.Sweep.Delete = r.oneOf("sweep-mode", "delete", []string{"delete", "deactivate"}) == "delete"
+	c.Sweep.BranchDeleted = r.boolean("branch-deleted", false)
 	c.Sweep.Max = r.sweepMax("max-environments")
 }
 

@@ -43,11 +43,14 @@ type Marker struct {
 	// started the run.
 	Deployer  string `json:"deployer,omitempty"`
 	StartedBy string `json:"started_by,omitempty"`
+	// Branch is the branch of this repository the deployment was made
+	// from, when the run could tell (sweep's branch-deleted reads it).
+	Branch string `json:"branch,omitempty"`
 }
 
 func markerOf(cfg *config.Config) Marker {
 	m := Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step, PullRequest: cfg.PullRequest, Nonce: cfg.Run.Nonce,
-		Deployer: cfg.Run.Deployer(), StartedBy: cfg.Run.StartedBy()}
+		Deployer: cfg.Run.Deployer(), StartedBy: cfg.Run.StartedBy(), Branch: cfg.Run.Branch}
 	m.Production = cfg.Production != nil && *cfg.Production
 	return m
 }

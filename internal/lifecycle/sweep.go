@@ -9,6 +9,7 @@ package lifecycle
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -102,6 +103,12 @@ type sweepFacts struct {
 	// requests the action's run markers name; a number missing is one
 	// GitHub could not resolve.
 	PullRequests map[int]string
+	// Refs says whether refs (refs/heads/x, refs/tags/x) exist, for
+	// branch-deleted; a ref missing is unknown. RESTRefs are the refs
+	// REST gives deployments whose GraphQL ref is null (made of a SHA, or
+	// of a ref since deleted).
+	Refs     map[string]bool
+	RESTRefs map[int64]string
 }
 
 // maxEnvironments is cfg's max-environments, or its default.
@@ -209,6 +216,11 @@ func (c *Client) planSweep(ctx context.Context, cfg *config.Config) (*sweepPlan,
 	facts.PullRequests, err = c.pullRequestStates(ctx, cfg, p.byEnv)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Sweep.BranchDeleted {
+		if err := c.refStates(ctx, p.byEnv, &facts); err != nil {
+			return nil, err
+		}
 	}
 	now := c.now()
 	for _, e := range matched {
@@ -356,6 +368,13 @@ func judge(cfg *config.Config, env environment, l listing, f sweepFacts, now tim
 			fresh = append(fresh, why)
 		}
 	}
+	if cfg.Sweep.BranchDeleted {
+		if gone, why := branchVerdict(newest, f); gone {
+			stale = append(stale, why)
+		} else {
+			fresh = append(fresh, why)
+		}
+	}
 	if cfg.Sweep.OlderThan > 0 {
 		switch age := now.Sub(newest.Created); {
 		case newest.Created.IsZero():
@@ -474,6 +493,50 @@ func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
 		return prNone, "its newest deployment's commit is in pull request " + strings.Join(contained, ", ") + ", but was not deployed from its head: not made for a pull request"
 	}
 	return prNone, "its newest deployment belongs to no pull request"
+}
+
+// branchVerdict tells whether the branch d was made from is gone, and
+// says why. This action's run marker names the branch; for another tool's
+// deployment, GraphQL's ref is there while its ref exists, and is null
+// both for a deployment made of a SHA and once its ref is gone: the ref
+// REST keeps as it was given tells them apart (a SHA, or a name that no
+// longer exists as a branch or a tag). Anything unknown keeps.
+func branchVerdict(d deployment, f sweepFacts) (gone bool, why string) {
+	m, st := d.marker()
+	switch {
+	case st == markerBad:
+		return false, "its newest deployment's run marker cannot be read: its branch is unknown"
+	case st == markerOK && m.Branch == "":
+		return false, "its newest deployment was made from no branch this action could name (a tag, a SHA, or a fork's branch)"
+	case st == markerOK:
+		return refGone(f, "branch "+config.Quote(m.Branch), "refs/heads/"+m.Branch)
+	case d.RefName != "":
+		return false, fmt.Sprintf("its newest deployment's ref %s exists", config.Quote(d.RefName))
+	}
+	ref, known := f.RESTRefs[d.ID]
+	switch {
+	case !known || ref == "":
+		return false, "whether its newest deployment's ref still exists is unknown"
+	case isSHA(ref):
+		return false, "its newest deployment was made of a commit, not a branch"
+	case strings.HasPrefix(ref, "refs/heads/") || strings.HasPrefix(ref, "refs/tags/"):
+		return refGone(f, "ref "+config.Quote(ref), ref)
+	}
+	return refGone(f, "ref "+config.Quote(ref), "refs/heads/"+ref, "refs/tags/"+ref)
+}
+
+// refGone says whether none of refs exists, as what (a branch or a ref).
+func refGone(f sweepFacts, what string, refs ...string) (bool, string) {
+	for _, r := range refs {
+		exists, known := f.Refs[r]
+		if !known {
+			return false, "whether " + what + " exists is unknown"
+		}
+		if exists {
+			return false, what + " exists"
+		}
+	}
+	return true, what + " was deleted"
 }
 
 // verdictOf is the verdict on pull requests a deployment was made for.
@@ -687,4 +750,86 @@ func (c *Client) pullRequestStates(ctx context.Context, cfg *config.Config, byEn
 		}
 	}
 	return states, nil
+}
+
+// maxRESTRefReads bounds the REST reads a sweep makes for the refs of
+// other tools' deployments whose GraphQL ref is null: the rest are unknown
+// and kept.
+const maxRESTRefReads = 100
+
+// refStates reads what branch-deleted needs: the refs REST gives the
+// newest deployments whose GraphQL ref is null (one REST read each, at
+// most maxRESTRefReads), then whether each branch or tag they name exists,
+// 50 a query. A ref GitHub does not answer for stays unknown.
+func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *sweepFacts) error {
+	f.Refs, f.RESTRefs = map[string]bool{}, map[int64]string{}
+	var wanted []string
+	want := func(refs ...string) {
+		for _, r := range refs {
+			if !slices.Contains(wanted, r) && len(r) < 300 {
+				wanted = append(wanted, r)
+			}
+		}
+	}
+	reads := 0
+	for _, key := range slices.Sorted(maps.Keys(byEnv)) {
+		l := byEnv[key]
+		if len(l.all) == 0 {
+			continue
+		}
+		d := l.all[0]
+		m, st := d.marker()
+		switch {
+		case st == markerOK && m.Branch != "":
+			want("refs/heads/" + m.Branch)
+		case st == markerNone && d.RefName == "" && reads < maxRESTRefReads:
+			reads++
+			rd, _, err := c.GH.Repositories.GetDeployment(ctx, c.Owner, c.Repo, d.ID)
+			if err != nil || rd.GetID() != d.ID {
+				continue // unknown: kept
+			}
+			ref := rd.GetRef()
+			f.RESTRefs[d.ID] = ref
+			switch {
+			case ref == "" || isSHA(ref):
+			case strings.HasPrefix(ref, "refs/heads/") || strings.HasPrefix(ref, "refs/tags/"):
+				want(ref)
+			default:
+				want("refs/heads/"+ref, "refs/tags/"+ref)
+			}
+		}
+	}
+	call := githubapi.Call{Op: "read refs", Target: fmt.Sprintf("branches and tags of %s/%s", c.Owner, c.Repo)}
+	for batch := range slices.Chunk(wanted, 50) {
+		var q strings.Builder
+		vars := map[string]any{"owner": c.Owner, "name": c.Repo}
+		q.WriteString("query($owner: String!, $name: String!")
+		for i := range batch {
+			fmt.Fprintf(&q, ", $r%d: String!", i)
+		}
+		q.WriteString(") { repository(owner: $owner, name: $name) {")
+		for i, r := range batch {
+			fmt.Fprintf(&q, " r%d: ref(qualifiedName: $r%d) { name }", i, i)
+			vars[fmt.Sprintf("r%d", i)] = r
+		}
+		q.WriteString(" } }")
+		var data struct {
+			Repository map[string]*struct {
+				Name string `json:"name"`
+			} `json:"repository"`
+		}
+		if _, err := c.GQL.QueryPartial(ctx, q.String(), vars, &data); err != nil {
+			return githubapi.Explain(call, err)
+		}
+		if data.Repository == nil {
+			continue // unknown: kept
+		}
+		for i, r := range batch {
+			v, present := data.Repository[fmt.Sprintf("r%d", i)]
+			if present {
+				f.Refs[r] = v != nil
+			}
+		}
+	}
+	return nil
 }

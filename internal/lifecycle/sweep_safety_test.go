@@ -613,7 +613,7 @@ func TestTheRealDeployer(t *testing.T) {
 			t.Parallel()
 			e := setup(t, fgtest.Token)
 			c := cfg()
-			c.Run.Actor, c.Run.TriggeringActor = tt.actor, tt.triggering
+			c.Run.Actor, c.Run.TriggeringActor, c.Run.Branch = tt.actor, tt.triggering, "feature-x"
 			res, err := lifecycle.Start(context.Background(), e.c, c)
 			if err != nil {
 				t.Fatal(err)
@@ -629,8 +629,61 @@ func TestTheRealDeployer(t *testing.T) {
 			var p struct {
 				M lifecycle.Marker `json:"deployment_action"`
 			}
-			if err := json.Unmarshal(b, &p); err != nil || p.M.Deployer != tt.deployer || p.M.StartedBy != tt.startedBy {
+			if err := json.Unmarshal(b, &p); err != nil || p.M.Deployer != tt.deployer || p.M.StartedBy != tt.startedBy || p.M.Branch != "feature-x" {
 				t.Errorf("marker %s", b)
+			}
+		})
+	}
+}
+
+// branch-deleted: a branch preview is stale once its branch is gone. This
+// action's marker names the branch; for other tools' deployments, REST's
+// ref tells a deleted ref from a SHA. What cannot be told keeps.
+func TestSweepBranchDeleted(t *testing.T) {
+	t.Parallel()
+	branchMarker := func(branch string) map[string]any {
+		return map[string]any{"deployment_action": map[string]any{"run_id": 3, "run_attempt": 1, "branch": branch}}
+	}
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprint("branch-deleted ", on), func(t *testing.T) {
+			t.Parallel()
+			e := adminRepo(t)
+			e.repo.AddRef("live", sha(1)).AddRef("gone", sha(2)).AddRef("theirs-gone", sha(3)).AddRef("theirs-live", sha(4))
+			e.repo.Seed(
+				fakegithub.Seed{Environment: "preview/gone", Ref: sha(2), Payload: branchMarker("gone"), States: []string{"success"}},
+				fakegithub.Seed{Environment: "preview/live", Ref: sha(1), Payload: branchMarker("live"), States: []string{"success"}},
+				fakegithub.Seed{Environment: "preview/fork", Ref: sha(5), Payload: branchMarker(""), States: []string{"success"}},
+				fakegithub.Seed{Environment: "preview/theirs-gone", Ref: "theirs-gone", States: []string{"success"}},
+				fakegithub.Seed{Environment: "preview/theirs-live", Ref: "theirs-live", States: []string{"success"}},
+				fakegithub.Seed{Environment: "preview/sha", Ref: sha(6), States: []string{"success"}},
+			)
+			e.repo.DeleteRef("gone").DeleteRef("theirs-gone")
+			c := sweepCfg("preview/*")
+			c.Sweep.BranchDeleted = on
+			res, err := lifecycle.Sweep(context.Background(), e.c, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"preview/gone": "kept", "preview/live": "kept", "preview/fork": "kept",
+				"preview/theirs-gone": "kept", "preview/theirs-live": "kept", "preview/sha": "kept"}
+			if on {
+				want["preview/gone"], want["preview/theirs-gone"] = "swept", "swept"
+			}
+			if got := decisions(res); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("decisions %v, want %v", got, want)
+			}
+			for _, cand := range res.Sweep.Candidates {
+				if on && cand.Environment == "preview/gone" && cand.Reason != `branch "gone" was deleted` {
+					t.Errorf("reason %q", cand.Reason)
+				}
+				if on && cand.Environment == "preview/sha" && !strings.Contains(cand.Reason, "made of a commit") {
+					t.Errorf("reason %q", cand.Reason)
+				}
+			}
+			// REST reads: only the deployments whose GraphQL ref is null
+			// and that carry no marker (theirs-gone and sha).
+			if n, want := e.fake.Count("GET"), map[bool]int{true: 2, false: 0}[on]; n != want {
+				t.Errorf("%d REST reads, want %d", n, want)
 			}
 		})
 	}

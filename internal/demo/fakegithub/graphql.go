@@ -270,6 +270,18 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 				return nil, notFound("Could not resolve to a PullRequest with the number of %d.", int(n))
 			}
 			return sub("PullRequest", pullNode{rp: rp, p: p})
+		case "ref":
+			// ref(qualifiedName:): a branch or tag that exists, else null
+			// (no error, as GitHub answers).
+			q, _ := x.arg(f, "qualifiedName").(string)
+			if name, ok := strings.CutPrefix(q, "refs/heads/"); ok {
+				if _, exists := rp.refs[name]; (exists && !rp.tags[name]) || name == rp.defaultBranchName() {
+					return sub("Ref", refNode{rp: rp, name: name, prefix: "refs/heads/"})
+				}
+			} else if name, ok := strings.CutPrefix(q, "refs/tags/"); ok && rp.tags[name] {
+				return sub("Ref", refNode{rp: rp, name: name, prefix: "refs/tags/"})
+			}
+			return nil, nil
 		case "defaultBranchRef":
 			return sub("Ref", refNode{rp: rp, name: rp.defaultBranchName(), prefix: "refs/heads/"})
 		case "nameWithOwner":
@@ -328,6 +340,9 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 				return nil, nil
 			}
 			name, prefix := rp.refName(d.Ref)
+			if rp.deletedRefs[name] {
+				return nil, nil // the branch or tag is gone
+			}
 			return sub("Ref", refNode{rp: rp, name: name, prefix: prefix})
 		case "commit":
 			return sub("Commit", commitNode{rp: x.repoOf(d), oid: d.SHA})

@@ -14,6 +14,7 @@ type repo struct {
 	defaultBranch string            // "main" when ""
 	refs          map[string]string // branches and tags by name
 	tags          map[string]bool   // the refs that are tags
+	deletedRefs   map[string]bool   // branches and tags deleted (DeleteRef)
 	behind        map[string]bool
 	checks        map[string]map[string]string
 	deployments   []*deployment
@@ -87,6 +88,22 @@ func (r *Repo) AddRef(name, sha string) *Repo {
 
 // AddTag makes the tag name resolve to sha (refs/tags/name too); GraphQL
 // answers a deployment of it with the Ref prefix refs/tags/.
+// DeleteRef deletes the branch or tag name, as a push deleting it would:
+// GraphQL's Deployment.ref of the deployments made of it is then null, and
+// Repository.ref finds it no more. Deployments keep their commit.
+func (r *Repo) DeleteRef(name string) *Repo {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "refs/heads/"), "refs/tags/")
+	delete(r.r.refs, name)
+	delete(r.r.tags, name)
+	if r.r.deletedRefs == nil {
+		r.r.deletedRefs = map[string]bool{}
+	}
+	r.r.deletedRefs[name] = true
+	return r
+}
+
 func (r *Repo) AddTag(name, sha string) *Repo {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
