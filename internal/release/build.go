@@ -1,0 +1,101 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Module is the action's module path; the version is set in its app package.
+const Module = "github.com/deploy-lifecycle/deployment-action"
+
+// Binary is one built binary.
+type Binary struct {
+	Target Target
+	Path   string // on disk
+	SHA256 string
+	Size   int64
+}
+
+// LDFlags are the linker flags of a release build: stripped, no build ID
+// (the same source gives the same bytes) and the version.
+func LDFlags(version string) string {
+	return "-s -w -buildid= -X " + Module + "/internal/app.Version=" + version
+}
+
+// BuildArgs are `go build`'s arguments for the binary at out.
+func BuildArgs(version, out string) []string {
+	return []string{"build", "-trimpath", "-buildvcs=false", "-ldflags", LDFlags(version), "-o", out, "."}
+}
+
+// buildEnv is the environment of a release build: this process's (PATH,
+// HOME, GOCACHE, GOMODCACHE, GOPROXY…) without anything that changes what
+// the compiler produces (GOFLAGS, GOAMD64, GOEXPERIMENT, a go.work…), for
+// target t, without cgo.
+func buildEnv(t Target) []string {
+	drop := map[string]bool{"GOFLAGS": true, "GOOS": true, "GOARCH": true, "CGO_ENABLED": true, "GOAMD64": true,
+		"GOARM64": true, "GOARM": true, "GO386": true, "GOEXPERIMENT": true, "GOWORK": true, "GODEBUG": true,
+		"CC": true, "CXX": true, "CGO_CFLAGS": true, "CGO_LDFLAGS": true, "GOROOT_FINAL": true}
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); !drop[k] {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "GOOS="+t.GOOS, "GOARCH="+t.GOARCH, "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
+}
+
+// BuildOne builds the main package in src for t into out.
+func BuildOne(ctx context.Context, src, version string, t Target, out string) (Binary, error) {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return Binary{}, err
+	}
+	cmd := exec.CommandContext(ctx, "go", BuildArgs(version, out)...)
+	cmd.Dir, cmd.Env = src, buildEnv(t)
+	if o, err := cmd.CombinedOutput(); err != nil {
+		return Binary{}, fmt.Errorf("go build for %s: %v\n%s", t, err, o)
+	}
+	sum, size, err := FileSHA256(out)
+	if err != nil {
+		return Binary{}, err
+	}
+	return Binary{Target: t, Path: out, SHA256: sum, Size: size}, nil
+}
+
+// Build builds the main package in src for every target into
+// binDir/<os>-<arch>/deployment-action[.exe] and writes binDir/SHA256SUMS.
+func Build(ctx context.Context, src, version, binDir string, targets []Target, log func(string, ...any)) ([]Binary, error) {
+	if err := ValidVersion(version); err != nil {
+		return nil, err
+	}
+	var bins []Binary
+	var sums []Sum
+	for _, t := range targets {
+		start := time.Now()
+		b, err := BuildOne(ctx, src, version, t, filepath.Join(binDir, filepath.FromSlash(t.Rel())))
+		if err != nil {
+			return nil, err
+		}
+		log("built %-13s %9d bytes in %s", t.Rel(), b.Size, time.Since(start).Round(10*time.Millisecond))
+		bins = append(bins, b)
+		sums = append(sums, Sum{SHA256: b.SHA256, Path: t.Rel()})
+	}
+	data, err := FormatSums(sums)
+	if err != nil {
+		return nil, err
+	}
+	return bins, os.WriteFile(filepath.Join(binDir, "SHA256SUMS"), data, 0o644)
+}
+
+// ValidVersion accepts X.Y.Z (with an optional -prerelease, e.g. 1.2.3-rc.1
+// or 0.0.0-ci): it becomes the tag vX.Y.Z and the image tag.
+func ValidVersion(v string) error {
+	if !versionRE.MatchString(v) {
+		return fmt.Errorf("version %q: want X.Y.Z or X.Y.Z-PRERELEASE (no leading v)", v)
+	}
+	return nil
+}

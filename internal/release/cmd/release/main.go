@@ -1,0 +1,69 @@
+// Command release builds a release of the action (internal/release):
+// the six native binaries and SHA256SUMS, the image FROM scratch, and with
+// -push the image in the registry and the release commit. RELEASE.md
+// describes it.
+//
+//	go run ./internal/release/cmd/release -version 1.2.3 -registry ghcr.io \
+//	    -image owner/repo -out /tmp/release -push
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/release"
+)
+
+func main() {
+	var o release.Options
+	flag.StringVar(&o.Version, "version", "", "version to release, X.Y.Z (required)")
+	flag.StringVar(&o.Registry, "registry", "ghcr.io", "registry host[:port] to push the image to")
+	flag.StringVar(&o.Image, "image", "", "image name in the registry, lower case, e.g. owner/repo (required)")
+	flag.StringVar(&o.Out, "out", "", "new or empty directory for the build (required)")
+	flag.StringVar(&o.Repo, "repo", ".", "the repository")
+	flag.StringVar(&o.Ref, "ref", "HEAD", "main's commit to release")
+	flag.BoolVar(&o.Push, "push", false, "push the image and make the release commit")
+	insecure := flag.String("insecure", "auto", "http to the registry: true, false or auto (true for 127.0.0.1 and localhost)")
+	flag.StringVar(&o.RegistryUser, "registry-user", os.Getenv("REGISTRY_USER"), "user for reading the manifest back ($REGISTRY_USER)")
+	flag.StringVar(&o.CABundle, "ca-bundle", "/etc/ssl/certs/ca-certificates.crt", "CA bundle the image carries")
+	flag.StringVar(&o.SourceURL, "source-url", "", "the image's org.opencontainers.image.source label")
+	flag.Parse()
+	o.RegistryPassword = os.Getenv("REGISTRY_PASSWORD")
+	switch *insecure {
+	case "true", "false":
+		v := *insecure == "true"
+		o.Insecure = &v
+	case "auto":
+	default:
+		fmt.Fprintln(os.Stderr, "release: -insecure is true, false or auto")
+		os.Exit(2)
+	}
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "release: unexpected arguments %q\n", flag.Args())
+		os.Exit(2)
+	}
+	o.Log = func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := release.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "release:", err)
+		os.Exit(1)
+	}
+	for _, b := range res.Binaries {
+		fmt.Printf("binary %-34s %9d bytes  sha256 %s\n", b.Path, b.Size, b.SHA256)
+	}
+	fmt.Printf("build time  %.1f s for %d targets\n", res.BuildSeconds, len(res.Binaries))
+	fmt.Printf("main commit %s\n", res.MainCommit)
+	fmt.Printf("image tag   %s\n", res.ImageTag)
+	if o.Push {
+		fmt.Printf("digest      %s\n", res.Digest)
+		fmt.Printf("image       %s\n", res.Image)
+		fmt.Printf("commit      %s\n", res.Commit)
+		fmt.Printf("tarball     %d bytes (git archive --format=tar.gz %.12s)\n", res.TarballSize, res.Commit)
+	}
+	fmt.Printf("details     %s/release.json\n", o.Out)
+}

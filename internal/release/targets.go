@@ -1,0 +1,58 @@
+// Package release builds a release of the action: the binary for every
+// platform the native entry supports, its SHA256SUMS, the container image
+// (FROM scratch, around the linux x64 binary), and a release commit whose
+// action.yml points at the image by digest and whose native/bin holds the
+// binaries. cmd/release is its command line; RELEASE.md describes the flow.
+package release
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+)
+
+// Target is one platform the native entry runs on.
+type Target struct {
+	GOOS, GOARCH string
+}
+
+// Targets are the platforms of a release: GitHub's hosted runners and the
+// usual self-hosted ones. native/launch.js picks one by RUNNER_OS/ARCH.
+var Targets = []Target{
+	{"linux", "amd64"}, {"linux", "arm64"},
+	{"darwin", "amd64"}, {"darwin", "arm64"},
+	{"windows", "amd64"}, {"windows", "arm64"},
+}
+
+// Arch is the runner's name for the architecture (RUNNER_ARCH, lower-cased
+// as Node's process.arch): x64 for amd64.
+func (t Target) Arch() string {
+	switch t.GOARCH {
+	case "amd64":
+		return "x64"
+	case "arm64":
+		return "arm64"
+	}
+	panic(fmt.Sprintf("release: no runner name for GOARCH %q", t.GOARCH))
+}
+
+// Dir is the target's folder under native/bin: <os>-<arch>, e.g. linux-x64.
+func (t Target) Dir() string { return t.GOOS + "-" + t.Arch() }
+
+// BinName is the binary's file name: deployment-action, with .exe on Windows.
+func (t Target) BinName() string {
+	if t.GOOS == "windows" {
+		return BinaryName + ".exe"
+	}
+	return BinaryName
+}
+
+// Rel is the binary's path relative to native/bin, as SHA256SUMS names it.
+func (t Target) Rel() string { return path.Join(t.Dir(), t.BinName()) }
+
+func (t Target) String() string { return t.GOOS + "/" + t.GOARCH }
+
+// BinaryName is the binary's name (the main stage's entrypoint name).
+const BinaryName = "deployment-action"
+
+var versionRE = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)
