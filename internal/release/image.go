@@ -66,7 +66,7 @@ func (l ImageLayout) WriteContext(dir, bin, caBundle string, labels map[string]s
 			return err
 		}
 	}
-	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o1777); err != nil {
+	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o777|os.ModeSticky); err != nil {
 		return err
 	}
 	main := path.Base(l.Entrypoint)

@@ -139,3 +139,5 @@ func (r Registry) token(ctx context.Context, client *http.Client, challenge stri
 	}
 	return t.Token, nil
 }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

@@ -1,0 +1,436 @@
+package release
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestTargets(t *testing.T) {
+	t.Parallel()
+	want := []struct{ goos, goarch, rel string }{
+		{"linux", "amd64", "linux-x64/deployment-action"},
+		{"linux", "arm64", "linux-arm64/deployment-action"},
+		{"darwin", "amd64", "darwin-x64/deployment-action"},
+		{"darwin", "arm64", "darwin-arm64/deployment-action"},
+		{"windows", "amd64", "windows-x64/deployment-action.exe"},
+		{"windows", "arm64", "windows-arm64/deployment-action.exe"},
+	}
+	if len(Targets) != len(want) {
+		t.Fatalf("%d targets, want %d", len(Targets), len(want))
+	}
+	for i, w := range want {
+		tg := Targets[i]
+		if tg.GOOS != w.goos || tg.GOARCH != w.goarch || tg.Rel() != w.rel {
+			t.Errorf("target %d: %s %s, want %s/%s %s", i, tg, tg.Rel(), w.goos, w.goarch, w.rel)
+		}
+	}
+	// Every target is one the Go toolchain here knows.
+	out, err := exec.Command("go", "tool", "dist", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range Targets {
+		if !slices.Contains(strings.Fields(string(out)), tg.String()) {
+			t.Errorf("go tool dist list has no %s", tg)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	for v, ok := range map[string]bool{"1.2.3": true, "0.0.0-ci": true, "10.20.30-rc.1": true,
+		"v1.2.3": false, "1.2": false, "01.2.3": false, "1.2.3 ": false, "1.2.3\nx": false, "": false, "1.2.3-": false} {
+		if err := ValidVersion(v); (err == nil) != ok {
+			t.Errorf("ValidVersion(%q) = %v", v, err)
+		}
+	}
+	if got := LDFlags("1.2.3"); got != "-s -w -buildid= -X github.com/deploy-lifecycle/deployment-action/internal/app.Version=1.2.3" {
+		t.Errorf("LDFlags = %q", got)
+	}
+}
+
+func TestSHA256SUMS(t *testing.T) {
+	t.Parallel()
+	a, b := strings.Repeat("a", 64), strings.Repeat("0", 63)+"f"
+	for _, tt := range []struct {
+		name string
+		in   []Sum
+		want string // "" for an error
+	}{
+		{"sorted by path, two spaces", []Sum{{a, "windows-x64/deployment-action.exe"}, {b, "darwin-arm64/deployment-action"}},
+			b + "  darwin-arm64/deployment-action\n" + a + "  windows-x64/deployment-action.exe\n"},
+		{"upper-case hex", []Sum{{strings.ToUpper(a), "x"}}, ""},
+		{"short hex", []Sum{{a[1:], "x"}}, ""},
+		{"absolute path", []Sum{{a, "/x"}}, ""},
+		{"backslash", []Sum{{a, `windows-x64\x.exe`}}, ""},
+		{"newline", []Sum{{a, "x\ny"}}, ""},
+		{"twice", []Sum{{a, "x"}, {b, "x"}}, ""},
+		{"none", nil, ""},
+	} {
+		got, err := FormatSums(tt.in)
+		switch {
+		case tt.want == "" && tt.in != nil && err == nil:
+			t.Errorf("%s: FormatSums = %q, want an error", tt.name, got)
+		case tt.want != "" && (err != nil || string(got) != tt.want):
+			t.Errorf("%s: FormatSums = %q, %v; want %q", tt.name, got, err, tt.want)
+		case tt.want != "":
+			back, err := ParseSums(got)
+			if err != nil || len(back) != len(tt.in) {
+				t.Errorf("%s: ParseSums(FormatSums) = %v, %v", tt.name, back, err)
+			}
+		}
+	}
+	for _, bad := range []string{a + " x\n", a + "  x", a + "  b\n" + a + "  a\n", "sha256:" + a + "  x\n", a + "  \n"} {
+		if _, err := ParseSums([]byte(bad)); err == nil {
+			t.Errorf("ParseSums(%q) took it", bad)
+		}
+	}
+	// What sha256sum itself writes is what FormatSums writes.
+	if _, err := exec.LookPath("sha256sum"); err == nil {
+		dir := t.TempDir()
+		for _, p := range []string{"linux-x64/deployment-action", "windows-x64/deployment-action.exe"} {
+			os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+			os.WriteFile(filepath.Join(dir, p), []byte(p), 0o644)
+		}
+		cmd := exec.Command("sha256sum", "linux-x64/deployment-action", "windows-x64/deployment-action.exe")
+		cmd.Dir = dir
+		want, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sums []Sum
+		for _, p := range []string{"windows-x64/deployment-action.exe", "linux-x64/deployment-action"} {
+			h, _, err := FileSHA256(filepath.Join(dir, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sums = append(sums, Sum{h, p})
+		}
+		if got, _ := FormatSums(sums); !bytes.Equal(got, want) {
+			t.Errorf("FormatSums:\n%s\nsha256sum:\n%s", got, want)
+		}
+	}
+}
+
+const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func TestRewriteImage(t *testing.T) {
+	t.Parallel()
+	img := "docker://127.0.0.1:5000/deploy-lifecycle/deployment-action@" + digest
+	for _, tt := range []struct{ name, in, want string }{
+		{"plain", "name: x\nruns:\n  using: docker\n  image: Dockerfile\n  entrypoint: /a\n",
+			"name: x\nruns:\n  using: docker\n  image: '" + img + "'\n  entrypoint: /a\n"},
+		{"comment kept", "runs:\n  # the image\n  image: Dockerfile # built on the runner\n  post-if: always()\n",
+			"runs:\n  # the image\n  image: '" + img + "' # built on the runner\n  post-if: always()\n"},
+		{"CRLF kept", "runs:\r\n  using: docker\r\n  image: 'Dockerfile'\r\n",
+			"runs:\r\n  using: docker\r\n  image: '" + img + "'\r\n"},
+		{"last line without newline", "runs:\n  image: Dockerfile", "runs:\n  image: '" + img + "'"},
+		{"an input called image is not it", "inputs:\n  image:\n    description: x\nruns:\n  image: Dockerfile\n",
+			"inputs:\n  image:\n    description: x\nruns:\n  image: '" + img + "'\n"},
+		{"already released", "runs:\n  image: 'docker://ghcr.io/a/b@" + digest + "'\n", "runs:\n  image: '" + img + "'\n"},
+		{"none", "runs:\n  using: node24\n  main: main.js\n", ""},
+		{"outside runs only", "image: Dockerfile\nruns:\n  using: docker\n", ""},
+		{"two", "runs:\n  image: a\n  image: b\n", ""},
+	} {
+		got, err := RewriteImage([]byte(tt.in), img)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("%s: got %q, want an error", tt.name, got)
+			}
+			continue
+		}
+		if err != nil || string(got) != tt.want {
+			t.Errorf("%s:\ngot  %q, %v\nwant %q", tt.name, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"docker://ghcr.io/a/b:1.2.3", "ghcr.io/a/b@" + digest, "docker://ghcr.io/A/b@" + digest, "docker://ghcr.io/a/b@" + digest + "'\n"} {
+		if _, err := RewriteImage([]byte("runs:\n  image: Dockerfile\n"), bad); err == nil {
+			t.Errorf("RewriteImage took image %q", bad)
+		}
+	}
+}
+
+// TestRewriteRootActionYML rewrites the repository's action.yml: only the
+// image line differs, every other byte is the same.
+func TestRewriteRootActionYML(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := "docker://ghcr.io/deploy-lifecycle/deployment-action@" + digest
+	got, err := RewriteImage(src, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := strings.Split(string(src), "\n"), strings.Split(string(got), "\n")
+	if len(a) != len(b) {
+		t.Fatalf("%d lines, want %d", len(b), len(a))
+	}
+	changed := 0
+	for i := range a {
+		if a[i] != b[i] {
+			changed++
+			if a[i] != "  image: Dockerfile" || b[i] != "  image: '"+img+"'" {
+				t.Errorf("line %d: %q became %q", i+1, a[i], b[i])
+			}
+		}
+	}
+	if changed != 1 {
+		t.Errorf("%d lines changed, want 1", changed)
+	}
+}
+
+func TestDockerfileAndContext(t *testing.T) {
+	t.Parallel()
+	l := ImageLayout{Entrypoint: "/usr/local/bin/deployment-action", PostEntrypoint: "/usr/local/bin/deployment-action-post"}
+	df := l.Dockerfile(map[string]string{"org.opencontainers.image.version": "1.2.3"})
+	for _, want := range []string{"FROM scratch\n", "COPY bin/ /usr/local/bin/\n", "COPY tmp/ /tmp/\n",
+		"COPY etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n",
+		"LABEL org.opencontainers.image.version=\"1.2.3\"\n", "ENTRYPOINT [\"/usr/local/bin/deployment-action\"]\n"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q:\n%s", want, df)
+		}
+	}
+	for _, bad := range []string{"USER", "RUN", "FROM scratch\nFROM"} {
+		if strings.Contains(df, bad) {
+			t.Errorf("Dockerfile has %q", bad)
+		}
+	}
+	dir := t.TempDir()
+	bin, ca := filepath.Join(dir, "bin.in"), filepath.Join(dir, "ca.pem")
+	os.WriteFile(bin, []byte("binary"), 0o644)
+	os.WriteFile(ca, []byte("certs"), 0o644)
+	ctx := filepath.Join(dir, "ctx")
+	if err := l.WriteContext(ctx, bin, ca, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(ctx, "tmp")); err != nil || fi.Mode()&os.ModePerm != 0o777 || fi.Mode()&os.ModeSticky == 0 {
+		t.Errorf("tmp: %v %v, want drwxrwxrwt", fi.Mode(), err)
+	}
+	if fi, err := os.Stat(filepath.Join(ctx, "bin/deployment-action")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("bin/deployment-action: %v", err)
+	}
+	if target, err := os.Readlink(filepath.Join(ctx, "bin/deployment-action-post")); err != nil || target != "deployment-action" {
+		t.Errorf("bin/deployment-action-post -> %q, %v", target, err)
+	}
+	if err := (ImageLayout{Entrypoint: "/a/x", PostEntrypoint: "/b/x-post"}).WriteContext(t.TempDir(), bin, ca, nil); err == nil {
+		t.Error("entrypoints in two folders: no error")
+	}
+}
+
+// TestReleaseTree: a release holds action.yml, the docs, native/ without
+// its tests, and the binaries; no Go sources or testdata.
+func TestReleaseTree(t *testing.T) {
+	t.Parallel()
+	src, bins, dst := t.TempDir(), t.TempDir(), t.TempDir()
+	for p, data := range map[string]string{"action.yml": "old", "README.md": "r", "SECURITY.md": "s", "main.go": "package main",
+		"go.mod": "module x", "testdata/x.json": "{}", "native/action.yml": "n", "native/main.js": "m", "native/post.js": "p",
+		"native/launch.js": "l", "native/launch.test.js": "t", "native/native_test.go": "package x", "native/testdata/a": "a",
+		"native/bin/linux-x64/deployment-action": "stale", "internal/x/x.go": "package x"} {
+		os.MkdirAll(filepath.Join(src, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(src, p), []byte(data), 0o644)
+	}
+	for _, p := range []string{"linux-x64/deployment-action", "windows-x64/deployment-action.exe", "SHA256SUMS"} {
+		os.MkdirAll(filepath.Join(bins, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(bins, p), []byte("new "+p), 0o644)
+	}
+	files, err := ReleaseTree(src, dst, []byte("rewritten"), bins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"README.md", "SECURITY.md", "action.yml", "native/action.yml", "native/bin/SHA256SUMS",
+		"native/bin/linux-x64/deployment-action", "native/bin/windows-x64/deployment-action.exe", "native/launch.js", "native/main.js", "native/post.js"}
+	if !slices.Equal(files, want) {
+		t.Errorf("files %q\nwant  %q", files, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "action.yml")); string(b) != "rewritten" {
+		t.Errorf("action.yml %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "native/bin/linux-x64/deployment-action")); string(b) != "new linux-x64/deployment-action" {
+		t.Errorf("binary %q", b)
+	}
+	if fi, _ := os.Stat(filepath.Join(dst, "native/bin/linux-x64/deployment-action")); fi.Mode().Perm() != 0o755 {
+		t.Errorf("binary mode %v", fi.Mode())
+	}
+	if fi, _ := os.Stat(filepath.Join(dst, "native/bin/SHA256SUMS")); fi.Mode().Perm() != 0o644 {
+		t.Errorf("SHA256SUMS mode %v", fi.Mode())
+	}
+	os.Remove(filepath.Join(src, "native/launch.js"))
+	if _, err := ReleaseTree(src, t.TempDir(), nil, bins); err == nil || !strings.Contains(err.Error(), "native/launch.js") {
+		t.Errorf("without native/launch.js: %v", err)
+	}
+}
+
+// TestCommitTree makes a release commit in a scratch repository: its
+// parent is main, it holds exactly the tree, and the checkout, index and
+// refs are untouched.
+func TestCommitTree(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	sh := func(dir string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	sh(repo, "init", "-q", "-b", "main")
+	os.WriteFile(filepath.Join(repo, "main.go"), []byte("package main\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, ".gitignore"), []byte("/native/bin/\n"), 0o644)
+	sh(repo, "add", ".")
+	sh(repo, "commit", "-qm", "main")
+	main := sh(repo, "rev-parse", "HEAD")
+	os.WriteFile(filepath.Join(repo, "dirty"), []byte("x"), 0o644)
+	tree := t.TempDir()
+	os.MkdirAll(filepath.Join(tree, "native/bin/linux-x64"), 0o755)
+	os.WriteFile(filepath.Join(tree, "action.yml"), []byte("runs:\r\n"), 0o644)
+	os.WriteFile(filepath.Join(tree, "native/bin/linux-x64/deployment-action"), []byte("\x7fELF"), 0o755)
+	g := Git{Dir: repo, Env: []string{"GIT_AUTHOR_NAME=r", "GIT_AUTHOR_EMAIL=r@example.com", "GIT_COMMITTER_NAME=r", "GIT_COMMITTER_EMAIL=r@example.com"}}
+	commit, err := g.CommitTree(context.Background(), tree, main, "Release v1.2.3\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sh(repo, "rev-parse", commit+"^"); p != main {
+		t.Errorf("parent %s, want %s", p, main)
+	}
+	files, err := g.ListTree(context.Background(), commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"action.yml": "100644", "native/bin/linux-x64/deployment-action": "100755"}; fmt.Sprint(files) != fmt.Sprint(want) {
+		t.Errorf("tree %v, want %v", files, want)
+	}
+	if b := sh(repo, "show", commit+":action.yml"); b != "runs:" && b != "runs:\r" {
+		t.Errorf("action.yml %q", b)
+	}
+	if st := sh(repo, "status", "--porcelain"); st != "?? dirty" {
+		t.Errorf("status %q, want only the untracked file", st)
+	}
+	if h := sh(repo, "rev-parse", "HEAD"); h != main {
+		t.Errorf("HEAD moved to %s", h)
+	}
+	if n, err := g.TarballSize(context.Background(), commit); err != nil || n <= 0 {
+		t.Errorf("TarballSize = %d, %v", n, err)
+	}
+	out := t.TempDir()
+	if err := g.Export(context.Background(), main, out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "main.go")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "dirty")); err == nil {
+		t.Error("Export took the checkout's untracked file")
+	}
+}
+
+func TestManifestDigest(t *testing.T) {
+	t.Parallel()
+	manifest := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}`)
+	good := "sha256:" + fmt.Sprintf("%x", sha256Sum(manifest))
+	var header string
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		u, p, _ := r.BasicAuth()
+		if r.URL.Query().Get("scope") != "repository:o/r:pull" || u != "actor" || p != "secret" {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		w.Write([]byte(`{"token":"T"}`))
+	})
+	mux.HandleFunc("/v2/o/r/manifests/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer T" {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="reg",scope="repository:o/r:pull"`, srv.URL))
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if !strings.Contains(r.Header.Get("Accept"), "application/vnd.docker.distribution.manifest.v2+json") {
+			http.Error(w, "accept", http.StatusNotAcceptable)
+			return
+		}
+		w.Header().Set("Docker-Content-Digest", header)
+		w.Write(manifest)
+	})
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+	r := Registry{Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true, User: "actor", Password: "secret"}
+	header = good
+	if d, err := r.ManifestDigest(context.Background(), "o/r", "1.2.3"); err != nil || d != good {
+		t.Errorf("ManifestDigest = %s, %v; want %s", d, err, good)
+	}
+	header = digest
+	if _, err := r.ManifestDigest(context.Background(), "o/r", "1.2.3"); err == nil {
+		t.Error("a Docker-Content-Digest that is not the manifest's: no error")
+	}
+	r.Password = "wrong"
+	if _, err := r.ManifestDigest(context.Background(), "o/r", "1.2.3"); err == nil {
+		t.Error("a refused token: no error")
+	}
+}
+
+// TestBuildIsReproducible builds linux/amd64 twice, into two directories,
+// the second time with a fresh build cache and environment that would
+// change the output if the build let it in (GOFLAGS, GOAMD64): the bytes
+// are the same. The binary is static and reports the version.
+func TestBuildIsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary twice, once with a cold cache")
+	}
+	// Two copies of the committed source (the checkout may hold work in
+	// progress), in directories of different names and depths.
+	g := Git{Dir: "../.."}
+	head, err := g.RevParse(context.Background(), "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcA, srcB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "elsewhere", "b")
+	for _, d := range []string{srcA, srcB} {
+		if err := g.Export(context.Background(), head, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tg := Target{"linux", "amd64"}
+	a, err := BuildOne(context.Background(), srcA, "1.2.3", tg, filepath.Join(t.TempDir(), "one", "deployment-action"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOCACHE", t.TempDir())
+	t.Setenv("GOFLAGS", "-gcflags=all=-N")
+	t.Setenv("GOAMD64", "v3")
+	t.Setenv("CGO_ENABLED", "1")
+	b, err := BuildOne(context.Background(), srcB, "1.2.3", tg, filepath.Join(t.TempDir(), "elsewhere", "two", "deployment-action"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.SHA256 != b.SHA256 || a.Size != b.Size {
+		t.Errorf("two builds differ: %s (%d bytes) and %s (%d bytes)", a.SHA256, a.Size, b.SHA256, b.Size)
+	}
+	data, _ := os.ReadFile(a.Path)
+	for _, p := range []string{srcA, srcB} {
+		if bytes.Contains(data, []byte(p)) {
+			t.Errorf("the binary holds the source path %s", p)
+		}
+	}
+	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
+		out, err := exec.Command(a.Path, "--help").CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "deployment-action 1.2.3:") {
+			t.Errorf("--help: %v\n%.200s", err, out)
+		}
+	}
+}
