@@ -195,8 +195,7 @@ func TestDockerfileAndContext(t *testing.T) {
 	t.Parallel()
 	l := ImageLayout{Entrypoint: "/usr/local/bin/deployment-action", PostEntrypoint: "/usr/local/bin/deployment-action-post"}
 	df := l.Dockerfile(map[string]string{"org.opencontainers.image.version": "1.2.3"})
-	for _, want := range []string{"FROM scratch\n", "COPY bin/ /usr/local/bin/\n", "COPY tmp/ /tmp/\n",
-		"COPY etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n",
+	for _, want := range []string{"FROM scratch\n", "COPY rootfs/ /\n",
 		"LABEL org.opencontainers.image.version=\"1.2.3\"\n", "ENTRYPOINT [\"/usr/local/bin/deployment-action\"]\n"} {
 		if !strings.Contains(df, want) {
 			t.Errorf("Dockerfile lacks %q:\n%s", want, df)
@@ -215,14 +214,17 @@ func TestDockerfileAndContext(t *testing.T) {
 	if err := l.WriteContext(ctx, bin, ca, nil); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(filepath.Join(ctx, "tmp")); err != nil || fi.Mode()&os.ModePerm != 0o777 || fi.Mode()&os.ModeSticky == 0 {
+	if fi, err := os.Stat(filepath.Join(ctx, "rootfs/tmp")); err != nil || fi.Mode()&os.ModePerm != 0o777 || fi.Mode()&os.ModeSticky == 0 {
 		t.Errorf("tmp: %v %v, want drwxrwxrwt", fi.Mode(), err)
 	}
-	if fi, err := os.Stat(filepath.Join(ctx, "bin/deployment-action")); err != nil || fi.Mode().Perm() != 0o755 {
+	if fi, err := os.Stat(filepath.Join(ctx, "rootfs/usr/local/bin/deployment-action")); err != nil || fi.Mode().Perm() != 0o755 {
 		t.Errorf("bin/deployment-action: %v", err)
 	}
-	if target, err := os.Readlink(filepath.Join(ctx, "bin/deployment-action-post")); err != nil || target != "deployment-action" {
+	if target, err := os.Readlink(filepath.Join(ctx, "rootfs/usr/local/bin/deployment-action-post")); err != nil || target != "deployment-action" {
 		t.Errorf("bin/deployment-action-post -> %q, %v", target, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(ctx, "rootfs/etc/ssl/certs/ca-certificates.crt")); err != nil || string(b) != "certs" {
+		t.Errorf("CA bundle %q, %v", b, err)
 	}
 	if err := (ImageLayout{Entrypoint: "/a/x", PostEntrypoint: "/b/x-post"}).WriteContext(t.TempDir(), bin, ca, nil); err == nil {
 		t.Error("entrypoints in two folders: no error")

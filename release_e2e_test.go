@@ -1,0 +1,411 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/release"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+)
+
+// The tests in this file check a release that internal/release made (.ci/run
+// makes one against a local registry): they take the release commit as the
+// runner does for `uses: OWNER/REPO@TAG` (its tarball, here `git archive`),
+// and run the root action.yml's image, pulled by digest from the registry,
+// and the native entry, with node, as the runner starts them.
+//
+//	DEPLOYMENT_ACTION_RELEASE_DIR=/tmp/release go test -run Release -v .
+//
+// DEPLOYMENT_ACTION_RELEASE_DIR is the release program's -out directory
+// (its release.json names the commit, the image and the registry).
+
+const releaseDirEnv = "DEPLOYMENT_ACTION_RELEASE_DIR"
+
+var released struct {
+	once sync.Once
+	res  *release.Result
+	dir  string // the release commit's files, as the runner unpacks them
+	err  error
+}
+
+// releaseUnderTest is the release to test and its checked-out tree; the
+// test skips without one, except in CI, where .ci/run makes one.
+func releaseUnderTest(t *testing.T) (*release.Result, string) {
+	t.Helper()
+	out := os.Getenv(releaseDirEnv)
+	if out == "" {
+		msg := releaseDirEnv + " is not set: .ci/run makes a release against a local registry and sets it"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	released.once.Do(func() {
+		if released.res, released.err = release.ReadResult(out); released.err != nil {
+			return
+		}
+		if released.res.Commit == "" {
+			released.err = os.ErrNotExist
+			return
+		}
+		released.dir, released.err = os.MkdirTemp("", "deployment-action-release-")
+		if released.err == nil {
+			released.err = (release.Git{Dir: "."}).Export(context.Background(), released.res.Commit, released.dir)
+		}
+	})
+	if released.err != nil {
+		t.Fatalf("release in %s: %v", out, released.err)
+	}
+	return released.res, released.dir
+}
+
+func gitShow(t *testing.T, args ...string) []byte {
+	t.Helper()
+	out, err := exec.Command("git", append([]string{"show"}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("git show %q: %v", args, err)
+	}
+	return out
+}
+
+// TestReleaseCommit checks what the release commit holds: action.yml as on
+// main but for its image line, native/ as on main plus bin/ whose
+// SHA256SUMS match, the docs, and nothing else; its parent is main's commit.
+func TestReleaseCommit(t *testing.T) {
+	t.Parallel()
+	res, dir := releaseUnderTest(t)
+	if p := strings.TrimSpace(string(gitShow(t, "--no-patch", "--format=%P", res.Commit))); p != res.MainCommit {
+		t.Errorf("release commit's parent %q, want main's %s", p, res.MainCommit)
+	}
+	files, err := (release.Git{Dir: "."}).ListTree(context.Background(), res.Commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := slices.Sorted(func(yield func(string) bool) {
+		for k := range files {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var want []string
+	for _, p := range append([]string{"action.yml"}, release.OptionalDocs...) {
+		if exec.Command("git", "cat-file", "-e", res.MainCommit+":"+p).Run() == nil {
+			want = append(want, p)
+		}
+	}
+	native, _ := exec.Command("git", "ls-tree", "-r", "--name-only", res.MainCommit, "native/").Output()
+	for _, p := range strings.Fields(string(native)) {
+		if !strings.HasSuffix(p, ".go") && !strings.Contains(p, "test") {
+			want = append(want, p)
+		}
+	}
+	want = append(want, "native/bin/SHA256SUMS")
+	for _, tg := range release.Targets {
+		want = append(want, "native/bin/"+tg.Rel())
+	}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("release commit holds %q\nwant %q", names, want)
+	}
+	for _, p := range names {
+		if strings.HasPrefix(p, "native/") && !strings.HasPrefix(p, "native/bin/") {
+			if got, _ := os.ReadFile(filepath.Join(dir, p)); !bytes.Equal(got, gitShow(t, res.MainCommit+":"+p)) {
+				t.Errorf("%s differs from main's", p)
+			}
+		}
+	}
+	// action.yml: one line changed, to the image by digest.
+	mainYML, relYML := strings.Split(string(gitShow(t, res.MainCommit+":action.yml")), "\n"), strings.Split(string(gitShow(t, res.Commit+":action.yml")), "\n")
+	var changed []string
+	for i := range min(len(mainYML), len(relYML)) {
+		if mainYML[i] != relYML[i] {
+			changed = append(changed, relYML[i])
+		}
+	}
+	if len(mainYML) != len(relYML) || !slices.Equal(changed, []string{"  image: '" + res.Image + "'"}) {
+		t.Errorf("action.yml changed %q, want only its image line, to %s", changed, res.Image)
+	}
+	// SHA256SUMS: every binary, sha256sum's format, sorted, matching.
+	sumsData, err := os.ReadFile(filepath.Join(dir, "native/bin/SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := release.ParseSums(sumsData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != len(release.Targets) {
+		t.Errorf("SHA256SUMS has %d lines, want %d", len(sums), len(release.Targets))
+	}
+	var total int64
+	for _, s := range sums {
+		got, size, err := release.FileSHA256(filepath.Join(dir, "native/bin", s.Path))
+		if err != nil || got != s.SHA256 {
+			t.Errorf("%s: sha256 %s (%v), SHA256SUMS says %s", s.Path, got, err, s.SHA256)
+		}
+		if mode := files["native/bin/"+s.Path]; mode != "100755" {
+			t.Errorf("%s: mode %s, want 100755", s.Path, mode)
+		}
+		total += size
+	}
+	t.Logf("release %s: %d files, binaries %.1f MB, tarball %.1f MB", res.Commit[:12], len(names), float64(total)/1e6, float64(res.TarballSize)/1e6)
+	if res.TarballSize > 40<<20 {
+		t.Errorf("the release tarball is %d bytes, over 40 MiB", res.TarballSize)
+	}
+	out, err := exec.Command(filepath.Join(dir, "native/bin/linux-x64/deployment-action"), "--help").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "deployment-action "+res.Version+":") {
+		t.Errorf("linux-x64 --help: %v\n%.200s", err, out)
+	}
+}
+
+var pulled struct {
+	once  sync.Once
+	image string
+	err   error
+}
+
+// pullReleaseImage removes the release's image from the engine and pulls
+// it by digest, as the runner does for `image: docker://…` (docker pull,
+// then docker run of the same reference).
+func pullReleaseImage(t *testing.T, a *runnersim.Action) string {
+	t.Helper()
+	requireDocker(t)
+	pulled.once.Do(func() {
+		image, ok := strings.CutPrefix(a.Runs.Image, "docker://")
+		if !ok || !strings.Contains(image, "@sha256:") {
+			pulled.err = &os.PathError{Op: "runs.image", Path: a.Runs.Image, Err: os.ErrInvalid}
+			return
+		}
+		res, _ := releaseUnderTest(t)
+		exec.Command("docker", "rmi", "--force", res.ImageTag, image).Run()
+		if exec.Command("docker", "image", "inspect", image).Run() == nil {
+			pulled.err = &os.PathError{Op: "docker rmi", Path: image, Err: os.ErrExist}
+			return
+		}
+		if out, err := exec.Command("docker", "pull", image).CombinedOutput(); err != nil {
+			pulled.err = &os.PathError{Op: "docker pull " + string(out), Path: image, Err: err}
+			return
+		}
+		pulled.image = image
+	})
+	if pulled.err != nil {
+		t.Fatal(pulled.err)
+	}
+	return pulled.image
+}
+
+// releaseJob is newJob for action a.
+func releaseJob(t *testing.T, a *runnersim.Action, launch runnersim.Launcher) (*runnersim.Job, *fakegithub.Fake) {
+	t.Helper()
+	f, srv := fgtest.New(t, "")
+	raw, err := os.ReadFile(fgtest.EventPath("push"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return runnersim.NewJob(t.TempDir(), a, launch, fgtest.Context(srv.URL, "GITHUB_EVENT_NAME", "push"), ev, fgtest.Token), f
+}
+
+func loadReleaseAction(t *testing.T, path string) *runnersim.Action {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := actionyml.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// lifecycle runs start, then the job's outcome, then post, and checks the
+// deployment's final state on the fake GitHub.
+func lifecycle(t *testing.T, a *runnersim.Action, launch runnersim.Launcher, setup func(*runnersim.Job)) {
+	for _, tt := range []struct{ outcome, want string }{{"success", "success"}, {"failure", "failure"}, {"cancelled", "inactive"}} {
+		t.Run(tt.outcome, func(t *testing.T) {
+			t.Parallel()
+			job, f := releaseJob(t, a, launch)
+			if setup != nil {
+				setup(job)
+			}
+			main := run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "environment-url": "${{ env.DEPLOY_URL }}"}})
+			if main.ExitCode != 0 || main.Outputs["deployment-id"] != "1001" || main.State["deployment_id"] != "1001" {
+				t.Fatalf("main: exit %d outputs %v state %v\n%s%s", main.ExitCode, main.Outputs, main.State, main.Stdout, main.Stderr)
+			}
+			switch tt.outcome {
+			case "success":
+				if err := job.RunScript("deploy", nil, map[string]string{"DEPLOY_URL": "https://staging.example.com"}); err != nil {
+					t.Fatal(err)
+				}
+			case "failure":
+				job.Fail()
+			case "cancelled":
+				job.Cancel()
+			}
+			posts := post(t, job)
+			if len(posts) != 1 || posts[0].Skipped || posts[0].ExitCode != 0 {
+				t.Fatalf("post: %+v", posts)
+			}
+			ds := f.AddRepo(fgtest.Repo).Deployments()
+			if len(ds) != 1 || ds[0].State() != tt.want {
+				t.Errorf("deployments %+v, want one, %s", ds, tt.want)
+			}
+			if tt.outcome == "success" && ds[0].EnvironmentURL != "https://staging.example.com" {
+				t.Errorf("environment url %q", ds[0].EnvironmentURL)
+			}
+		})
+	}
+}
+
+// TestReleaseImageFromTheRegistry runs the release's root action.yml: its
+// image pulled by digest from the registry, each stage a docker run as the
+// runner's.
+func TestReleaseImageFromTheRegistry(t *testing.T) {
+	t.Parallel()
+	_, dir := releaseUnderTest(t)
+	a := loadReleaseAction(t, filepath.Join(dir, "action.yml"))
+	image := pullReleaseImage(t, a)
+	t.Run("layout", func(t *testing.T) { checkReleaseImageLayout(t, a, image, dir) })
+	lifecycle(t, a, inDocker(image), nil)
+}
+
+// checkReleaseImageLayout exports the image's file system: the binary
+// (the release's linux-x64 one) under the entrypoint and, as a symlink,
+// the post-entrypoint name, the CA bundle, an empty /tmp with mode 1777,
+// nothing else; and the image's ENTRYPOINT is action.yml's.
+func checkReleaseImageLayout(t *testing.T, a *runnersim.Action, image, dir string) {
+	out, err := exec.Command("docker", "image", "inspect", "--format", "{{json .Config.Entrypoint}} {{.Config.User}}|{{.Os}}/{{.Architecture}}", image).Output()
+	if want := `["` + a.Runs.Entrypoint + `"] |linux/amd64`; err != nil || strings.TrimSpace(string(out)) != want {
+		t.Errorf("image config %q (%v), want %q", out, err, want)
+	}
+	id, err := exec.Command("docker", "create", image).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	container := strings.TrimSpace(string(id))
+	defer exec.Command("docker", "rm", container).Run()
+	export := exec.Command("docker", "export", container)
+	pipe, _ := export.StdoutPipe()
+	if err := export.Start(); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := release.FileSHA256(filepath.Join(dir, "native/bin/linux-x64/deployment-action"))
+	seen := map[string]string{}
+	tr := tar.NewReader(pipe)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "/" + strings.TrimSuffix(strings.TrimPrefix(h.Name, "./"), "/")
+		switch {
+		case h.Typeflag == tar.TypeSymlink:
+			seen[name] = "-> " + h.Linkname
+		case h.Typeflag == tar.TypeDir:
+			seen[name] = "dir " + os.FileMode(h.Mode).Perm().String()
+			if h.Mode&0o1000 != 0 {
+				seen[name] += " sticky"
+			}
+		default:
+			data, _ := io.ReadAll(tr)
+			seen[name] = "file"
+			if name == a.Runs.Entrypoint {
+				if got := sha256Hex(data); got != want {
+					t.Errorf("%s in the image has sha256 %s, native/bin/linux-x64 %s", name, got, want)
+				}
+			}
+		}
+	}
+	export.Wait()
+	layout := map[string]string{a.Runs.Entrypoint: "file", a.Runs.PostEntrypoint: "-> " + filepath.Base(a.Runs.Entrypoint),
+		"/etc/ssl/certs/ca-certificates.crt": "file", "/tmp": "dir -rwxrwxrwx sticky"}
+	for name, w := range layout {
+		if seen[name] != w {
+			t.Errorf("image %s: %q, want %q", name, seen[name], w)
+		}
+	}
+	for name, what := range seen {
+		// docker export adds the engine's own mount points and parents.
+		if what == "file" && !strings.HasPrefix(name, "/dev/") &&
+			!slices.Contains([]string{a.Runs.Entrypoint, "/etc/ssl/certs/ca-certificates.crt", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/.dockerenv"}, name) {
+			t.Errorf("image holds %s, not part of the layout", name)
+		}
+	}
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestReleaseNativeEntry runs the release's native/action.yml as the
+// runner runs a node24 action: node native/main.js and native/post.js in
+// the unpacked release, host paths, RUNNER_OS and RUNNER_ARCH of this
+// machine; launch.js verifies the binary against SHA256SUMS and starts it.
+func TestReleaseNativeEntry(t *testing.T) {
+	t.Parallel()
+	_, dir := releaseUnderTest(t)
+	if _, err := exec.LookPath("node"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no node on PATH")
+		}
+		t.Skip("no node on PATH")
+	}
+	a := loadReleaseAction(t, filepath.Join(dir, "native/action.yml"))
+	if !a.IsNode() {
+		t.Fatalf("native/action.yml runs.using %q", a.Runs.Using)
+	}
+	t.Run("lifecycle", func(t *testing.T) {
+		t.Parallel()
+		lifecycle(t, a, runnersim.Node{}.Launch, func(j *runnersim.Job) { j.ActionDir = filepath.Join(dir, "native") })
+	})
+	t.Run("tampered binary", func(t *testing.T) {
+		t.Parallel()
+		// A copy of the release whose binary for this machine is changed:
+		// launch.js refuses to start it.
+		copyDir := t.TempDir()
+		if err := (release.Git{Dir: "."}).Export(context.Background(), released.res.Commit, copyDir); err != nil {
+			t.Fatal(err)
+		}
+		tg := release.Target{GOOS: "linux", GOARCH: "amd64"}
+		bin := filepath.Join(copyDir, "native/bin", tg.Rel())
+		f, err := os.OpenFile(bin, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte{0})
+		f.Close()
+		job, f2 := releaseJob(t, a, runnersim.Node{}.Launch)
+		job.ActionDir = filepath.Join(copyDir, "native")
+		r, err := job.Run(context.Background(), runnersim.Step{ID: "start", With: map[string]string{"environment": "staging"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ExitCode != 1 || !strings.Contains(strings.Join(r.Annotations("error"), "\n"), "checksum mismatch") || f2.Count("") != 0 {
+			t.Errorf("tampered binary: exit %d, %d requests\n%s%s", r.ExitCode, f2.Count(""), r.Stdout, r.Stderr)
+		}
+	})
+}
