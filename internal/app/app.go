@@ -28,6 +28,11 @@ var Version = "dev"
 // deployment step never hangs the job.
 const StepTimeout = 10 * time.Minute
 
+// WaitMargin is what a wait's step timeout allows beyond the wait's own
+// timeout: its last poll, with the retries and rate-limit waits of one
+// request (githubapi's policy: 30 s of retries, a minute for a reset).
+const WaitMargin = 3 * time.Minute
+
 // CancelledTimeout bounds the post stage of a cancelled job: it must end
 // well inside the runner's cancel window (5 minutes by default, shared by
 // every post step).
@@ -110,6 +115,9 @@ func Run(ctx context.Context, e Env) (code int) {
 		p = *e.Policy
 	}
 	timeout := StepTimeout
+	if cfg.Stage == config.StageMain && cfg.Step == config.StepWait {
+		timeout = cfg.Wait.Timeout + WaitMargin
+	}
 	if cfg.Stage == config.StagePost && cfg.JobStatus == "cancelled" {
 		p, timeout = p.Cancelled(), CancelledTimeout
 	}
@@ -157,7 +165,9 @@ func Run(ctx context.Context, e Env) (code int) {
 			// What a sweep did before it failed still reaches the summary.
 			report.Write(a, cfg, res)
 		}
-		if cfg.OnAPIError == "warn" {
+		// A wait that could not read has no URL for the next steps:
+		// on-api-error does not turn it into a success.
+		if cfg.OnAPIError == "warn" && cfg.Step != config.StepWait {
 			report.LeftUndone(a, cfg, res, err)
 			return 0
 		}
@@ -183,6 +193,8 @@ func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*li
 		return lifecycle.Teardown(ctx, c, cfg)
 	case config.StepSweep:
 		return lifecycle.Sweep(ctx, c, cfg)
+	case config.StepWait:
+		return lifecycle.Wait(ctx, c, cfg)
 	}
 	return nil, fmt.Errorf("step %q has no implementation", cfg.Step)
 }

@@ -44,6 +44,7 @@ const (
 	StepDeactivateEnv Step = "deactivate-env"
 	StepDeleteEnv     Step = "delete-env"
 	StepSweep         Step = "sweep"
+	StepWait          Step = "wait"
 )
 
 // IsTeardown reports whether the step tears environments down
@@ -54,7 +55,7 @@ func (s Step) IsTeardown() bool {
 
 // Steps lists every value the `step` input takes, in the order the README
 // documents them.
-var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv), string(StepSweep)}
+var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv), string(StepSweep), string(StepWait)}
 
 // Deployment status states, as GitHub names them.
 const (
@@ -179,6 +180,7 @@ type Config struct {
 	DryRun              bool
 	Supersede           bool
 	Sweep               Sweep
+	Wait                Wait
 	StartedDeploymentID int64  // STATE_deployment_id: what this step's main stage started
 	FinishedState       string // the state an earlier step of the job gave DeploymentID
 	APIURL              string
@@ -387,6 +389,7 @@ func readInputs(r *reader, c *Config) {
 	c.Sweep.Delete = r.oneOf("sweep-mode", "delete", []string{"delete", "deactivate"}) == "delete"
 	c.Sweep.BranchDeleted = r.boolean("branch-deleted", false)
 	c.Sweep.Max = r.sweepMax("max-environments")
+	readWait(r, c)
 }
 
 // target decides which deployment the step acts on, first match winning:
@@ -442,6 +445,8 @@ func (r *reader) checkStep(c *Config) {
 		if c.Environment == "" {
 			r.fail(&InputError{Input: "environment", Want: fmt.Sprintf("step: %s needs the environment to tear down, e.g. pr-${{ github.event.number }}", c.Step)})
 		}
+	case StepWait:
+		r.checkWait(c)
 	case StepSweep:
 		if len(c.Sweep.Patterns) == 0 {
 			r.fail(&InputError{Input: "environments", Want: "step: sweep needs the environments it may sweep, as patterns such as pr-* or preview/* (comma- or newline-separated); write * to mean every environment"})

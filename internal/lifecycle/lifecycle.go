@@ -74,6 +74,8 @@ type Result struct {
 	Warnings []string
 	// Sweep is set by step: sweep.
 	Sweep *SweepResult
+	// Wait is set by step: wait.
+	Wait *WaitResult
 	// Teardown is set by deactivate-env and delete-env, by start's
 	// supersede, and by a success that retires earlier deployments
 	// (its Kind says which).

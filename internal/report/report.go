@@ -50,6 +50,9 @@ func Outputs(cfg *config.Config, res *lifecycle.Result) map[string]string {
 	if res.Sweep != nil {
 		sweepOutputs(res.Sweep, out)
 	}
+	if res.Wait != nil {
+		waitOutputs(res.Wait, out)
+	}
 	if td := res.Teardown; td != nil && td.Kind == lifecycle.KindEnvironment {
 		out["deactivated"] = strconv.Itoa(len(td.Deactivated))
 		out["deleted"] = strconv.Itoa(len(td.Deleted))

@@ -28,6 +28,11 @@ func Succeeded(a *githubactions.Action, cfg *config.Config, res *lifecycle.Resul
 // finish that failed says how to finish the deployment by hand.
 func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) {
 	saveStartedAnyway(a, cfg, res)
+	if res != nil && res.Wait != nil {
+		// What a wait saw last still reaches the outputs and the summary,
+		// for a step that reports it (if: failure()).
+		Write(a, cfg, res)
+	}
 	Errorf(a, "%s", failureMessage(cfg, err))
 }
 
@@ -119,6 +124,10 @@ func describe(a *githubactions.Action, res *lifecycle.Result) {
 	}
 	if res.Sweep != nil {
 		describeSweep(a, res.Sweep)
+	}
+	if res.Wait != nil {
+		describeWait(a, res)
+		return
 	}
 	if res.DeploymentID != 0 && res.State != "" {
 		verb := "Deployment"

@@ -19,6 +19,9 @@ import (
 // from the server URL and http(s) URLs, inside <…>. It stays under
 // MaxSummary bytes.
 func Summary(cfg *config.Config, res *lifecycle.Result) string {
+	if res.Wait != nil {
+		return capSummary(waitSummary(cfg, res))
+	}
 	var b strings.Builder
 	if res.DeploymentID != 0 && res.State != "" {
 		title := "Deployment"

@@ -291,13 +291,19 @@ func (r *Repo) AddPullRequest(number int, head, state string) *Repo {
 // (a different action, gh api, a deploy platform); false when there is no
 // such deployment.
 func (r *Repo) AddStatus(id int64, state string) bool {
+	return r.AddStatusWithURLs(id, state, "", "")
+}
+
+// AddStatusWithURLs is AddStatus with the status's environment_url and
+// log_url, as a deploy platform sets them on its previews ("" for none).
+func (r *Repo) AddStatusWithURLs(id int64, state, environmentURL, logURL string) bool {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
 	d := r.r.deployment(id)
 	if d == nil {
 		return false
 	}
-	r.f.addStatus(d, &status{State: state, Environment: d.Environment})
+	r.f.addStatus(d, &status{State: state, Environment: d.Environment, EnvironmentURL: environmentURL, LogURL: logURL})
 	return true
 }
 
