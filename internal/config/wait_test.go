@@ -1,0 +1,53 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+)
+
+func TestLoadWait(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		event   string
+		inputs  map[string]string
+		wantRef string
+		want    config.Wait
+	}{
+		{"defaults on a push: the workflow's commit, 10 minutes, success", "push", map[string]string{"environment": "preview"},
+			sha, config.Wait{Timeout: 10 * time.Minute, For: "success"}},
+		{"a pull request: its head commit", "pull_request", map[string]string{"environment": "Preview", "creator": "vercel[bot], netlify"},
+			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", config.Wait{Creators: []string{"vercel[bot]", "netlify"}, Timeout: 10 * time.Minute, For: "success"}},
+		{"given", "pull_request", map[string]string{"environment": "pr-*", "ref": "feature/login", "timeout": "1h30m", "wait-for": "final", "creator": "vercel[bot]\nrender[bot]"},
+			"feature/login", config.Wait{Creators: []string{"vercel[bot]", "render[bot]"}, Timeout: 90 * time.Minute, For: "final"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.inputs["step"] = "wait"
+			c, err := load(t, config.StageMain, env(tt.event, tt.inputs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Ref != tt.wantRef || c.Environment != tt.inputs["environment"] {
+				t.Errorf("ref %q, environment %q; want %q, %q", c.Ref, c.Environment, tt.wantRef, tt.inputs["environment"])
+			}
+			if d := cmp.Diff(tt.want, c.Wait); d != "" {
+				t.Errorf("wait (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestLoadWaitRefusesDeploymentID(t *testing.T) {
+	t.Parallel()
+	_, err := load(t, config.StageMain, env("push", map[string]string{"step": "wait", "environment": "preview", "deployment-id": "7"}))
+	if err == nil || !strings.Contains(err.Error(), `input "deployment-id" has the value "7": is not for step: wait`) {
+		t.Errorf("err = %v", err)
+	}
+}
