@@ -151,7 +151,7 @@ func Run(ctx context.Context, e Env) (code int) {
 	}
 	gql.Policy = p
 	c := &lifecycle.Client{GH: gh, GQL: gql, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log, Now: p.Now,
-		Budget: func() lifecycle.Budget { return lifecycle.Budget{Writes: pacer.Room(), Requests: limits.Remaining()} }}
+		Room: func() lifecycle.Room { return lifecycle.Room{Writes: pacer.Room(), Requests: limits.Remaining()} }}
 	for _, w := range cfg.Warnings {
 		report.Warningf(a, "%s", w)
 	}

@@ -29,9 +29,9 @@ type Client struct {
 	Policy githubapi.Policy
 	// Concurrency bounds a teardown's concurrent requests (0: Workers).
 	Concurrency int
-	// Budget, when set, tells what GitHub's limits leave this run (sweep
+	// Room, when set, tells what GitHub's limits leave this run (sweep
 	// stops before running past them).
-	Budget func() Budget
+	Room func() Room
 	// Now is the clock sweep judges ages by (time.Now when nil).
 	Now func() time.Time
 	// Log, when set, receives a line for each write sent again.

@@ -76,10 +76,10 @@ func (s *SweepResult) Count(d string) int {
 // Stale counts the candidates found stale (swept, would be, left, failed).
 func (s *SweepResult) Stale() int { return len(s.Candidates) - s.Count(DecisionKept) }
 
-// Budget is what GitHub's limits leave this run: content-creating writes
+// Room is what GitHub's limits leave this run: content-creating writes
 // (80 a minute, 500 an hour) and REST requests (GITHUB_TOKEN: 1,000 an
 // hour per repository); a negative value is unknown.
-type Budget struct{ Writes, Requests int }
+type Room struct{ Writes, Requests int }
 
 // budgetMargin is left unused for the steps after the sweep.
 const budgetMargin = 10
@@ -253,7 +253,7 @@ func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPla
 	sw := p.sweep
 	var (
 		mu       sync.Mutex
-		reserved Budget
+		reserved Room
 		failed   error
 	)
 	g, gctx := errgroup.WithContext(ctx)
@@ -265,17 +265,17 @@ func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPla
 		}
 		l := p.byEnv[config.EnvironmentKey(cand.Environment)]
 		if cfg.DryRun {
-			// tearDown in a dry run writes nothing: it says what it
+			// teardownEnvironment in a dry run writes nothing: it says what it
 			// would do.
 			cand.Decision = DecisionWouldSweep
-			cand.Teardown, _ = c.tearDown(ctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
+			cand.Teardown, _ = c.teardownEnvironment(ctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
 			continue
 		}
 		need := c.needs(cfg, l)
 		mu.Lock()
 		why := ""
 		if sw.Stopped == "" {
-			why = c.overBudget(need, reserved)
+			why = c.overLimits(need, reserved)
 		}
 		if sw.Stopped != "" || why != "" {
 			if sw.Stopped == "" {
@@ -289,7 +289,7 @@ func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPla
 		reserved.Requests += need.Requests
 		mu.Unlock()
 		g.Go(func() error {
-			td, err := c.tearDown(gctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
+			td, err := c.teardownEnvironment(gctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
 			mu.Lock()
 			defer mu.Unlock()
 			reserved.Writes -= need.Writes
@@ -573,8 +573,8 @@ const sweepParallel = 4
 
 // needs is what tearing down l costs: content-creating writes (inactive
 // statuses) and REST requests in all.
-func (c *Client) needs(cfg *config.Config, l listing) Budget {
-	var n Budget
+func (c *Client) needs(cfg *config.Config, l listing) Room {
+	var n Room
 	for i, d := range l.all {
 		if i < cfg.KeepLatest {
 			continue
@@ -593,13 +593,13 @@ func (c *Client) needs(cfg *config.Config, l listing) Budget {
 	return n
 }
 
-// overBudget says why need, with reserved held back for environments under
+// overLimits says why need, with reserved held back for environments under
 // way, would run past a limit ("" when it would not).
-func (c *Client) overBudget(need, reserved Budget) string {
-	if c.Budget == nil {
+func (c *Client) overLimits(need, reserved Room) string {
+	if c.Room == nil {
 		return ""
 	}
-	b := c.Budget()
+	b := c.Room()
 	switch {
 	case b.Writes >= 0 && need.Writes+reserved.Writes > b.Writes:
 		return fmt.Sprintf("GitHub's content creation limit leaves %d writes this hour and the next environment needs %d", max(b.Writes-reserved.Writes, 0), need.Writes)

@@ -153,7 +153,7 @@ func TestSweepStopsBeforeALimitAndGoesOnNextTime(t *testing.T) {
 	}
 	e.repo.Seed(seeds...)
 	left := 4 // content-creating writes left this hour: one per environment
-	e.c.Budget = func() lifecycle.Budget { return lifecycle.Budget{Writes: left - e.fake.Count("POST"), Requests: -1} }
+	e.c.Room = func() lifecycle.Room { return lifecycle.Room{Writes: left - e.fake.Count("POST"), Requests: -1} }
 	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestSweepStopsBeforeALimitAndGoesOnNextTime(t *testing.T) {
 func TestSweepStopsBeforeTheTokensRateLimit(t *testing.T) {
 	t.Parallel()
 	e := sweepRepo(t)
-	e.c.Budget = func() lifecycle.Budget { return lifecycle.Budget{Writes: -1, Requests: 12} }
+	e.c.Room = func() lifecycle.Room { return lifecycle.Room{Writes: -1, Requests: 12} }
 	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
 	if err != nil {
 		t.Fatal(err)

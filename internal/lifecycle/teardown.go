@@ -77,17 +77,17 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	td, err := c.tearDown(ctx, cfg, cfg.Environment, l, cfg.Step == config.StepDeleteEnv, ref)
+	td, err := c.teardownEnvironment(ctx, cfg, cfg.Environment, l, cfg.Step == config.StepDeleteEnv, ref)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Environment: cfg.Environment, Teardown: td, Warnings: td.Warnings}, nil
 }
 
-// tearDown tears environment env down, given its deployments: every one
+// teardownEnvironment tears environment env down, given its deployments: every one
 // (but keep-latest's) not inactive gets an inactive status; with del, they
 // are deleted and then the environment, unless something keeps it.
-func (c *Client) tearDown(ctx context.Context, cfg *config.Config, env string, l listing, del bool, ref string) (*TeardownResult, error) {
+func (c *Client) teardownEnvironment(ctx context.Context, cfg *config.Config, env string, l listing, del bool, ref string) (*TeardownResult, error) {
 	td := &TeardownResult{Kind: KindEnvironment, Environment: env, DryRun: cfg.DryRun, Delete: del}
 	all := l.all
 	td.Warnings = append(td.Warnings, l.warnings...)
