@@ -126,8 +126,8 @@ func TestWorkflowsLint(t *testing.T) {
 			recipes[fmt.Sprintf("README.md workflow %d", len(recipes)+1)] = b[1]
 		}
 	}
-	if len(recipes) < 8 {
-		t.Errorf("the README has %d complete workflows, want the 8 recipes", len(recipes))
+	if len(recipes) < 10 {
+		t.Errorf("the README has %d complete workflows, want the 10 recipes", len(recipes))
 	}
 	lint := func(name, content string, p *actionlint.Project) []*actionlint.Error {
 		l, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
