@@ -26,7 +26,7 @@ import (
 const libraryDelimiter = "_GitHubActionsFileCommandDelimeter_"
 
 // Outputs are the action's outputs for a result, by name.
-func Outputs(cfg *config.Config, res *lifecycle.Result) map[string]string {
+func Outputs(res *lifecycle.Result) map[string]string {
 	out := map[string]string{}
 	if res.DeploymentID != 0 {
 		out["deployment-id"] = strconv.FormatInt(res.DeploymentID, 10)
@@ -67,7 +67,7 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	for _, w := range res.Warnings {
 		Warningf(a, "%s", w)
 	}
-	out := Outputs(cfg, res)
+	out := Outputs(res)
 	keys := slices.Sorted(maps.Keys(out))
 	if !cfg.OnRunner {
 		// Outside GitHub Actions: the outputs are printed, and there are no

@@ -25,10 +25,10 @@ func TestWaitSummaryAndOutputs(t *testing.T) {
 	golden.Check(t, "wait-none-found.md", report.Summary(cfg, none))
 	want := map[string]string{"deployment-id": "1234", "environment": "Preview", "environment-url": "https://hello-world-git-login.vercel.app",
 		"state": "success", "creator": "vercel[bot]", "log-url": "https://vercel.com/octo/hello-world/7"}
-	if d := cmp.Diff(want, report.Outputs(cfg, success)); d != "" {
+	if d := cmp.Diff(want, report.Outputs(success)); d != "" {
 		t.Errorf("outputs (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff(map[string]string{}, report.Outputs(cfg, none)); d != "" {
+	if d := cmp.Diff(map[string]string{}, report.Outputs(none)); d != "" {
 		t.Errorf("outputs with nothing found (-want +got):\n%s", d)
 	}
 }

@@ -40,13 +40,6 @@ func (f *Fake) Inject(ft *Fault) {
 	f.faults = append(f.faults, ft)
 }
 
-// Hits tells how often ft applied.
-func (f *Fake) Hits(ft *Fault) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return ft.hits
-}
-
 func (f *Fake) matchFault(method, path string) *Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -33,16 +33,6 @@ func New(t testing.TB, prefix string) (*fakegithub.Fake, *httptest.Server) {
 	return f, srv
 }
 
-// NewTLS is New served over HTTPS, with a certificate for 127.0.0.1 from
-// a test authority (srv.Certificate()).
-func NewTLS(t testing.TB, prefix string) (*fakegithub.Fake, *httptest.Server) {
-	t.Helper()
-	f := NewFake(t, prefix)
-	srv := httptest.NewTLSServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv
-}
-
 // NewFake is the fake New serves, not yet served: for a test that serves it
 // its own way.
 func NewFake(t testing.TB, prefix string) *fakegithub.Fake {
