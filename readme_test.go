@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -181,4 +182,35 @@ func TestWorkflowsPinActionsBySHA(t *testing.T) {
 			t.Errorf("%s: no top-level permissions", p)
 		}
 	}
+}
+
+// TestReadmeUsage keeps the README's usage block equal to action.yml:
+// every input, grouped by the steps that read it, with its description
+// and default. `go test -run TestReadmeUsage -update .` rewrites it.
+func TestReadmeUsage(t *testing.T) {
+	t.Parallel()
+	want, err := loadAction().Usage("deploy-lifecycle/deployment-action@v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := readmeSection(t, "Usage")
+	got := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(section)
+	if got != nil && got[1] == want {
+		return
+	}
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		text := string(readme)
+		if got != nil {
+			text = strings.Replace(text, "```yaml\n"+got[1]+"```", "```yaml\n"+want+"```", 1)
+		}
+		if err := os.WriteFile("README.md", []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README's usage block differs from action.yml; run go test -run TestReadmeUsage -update . to rewrite it; want:\n%s", want)
 }
