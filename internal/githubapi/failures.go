@@ -1,13 +1,20 @@
 package githubapi
 
-// How a failed request is classified: exhausted retries, and whether a
-// write may have been carried out.
+// How a request and its failure are classified, in one place: whether a
+// request may be sent again (idempotent), whether it counts against the
+// content creation limits, whether a failure can be fixed by retrying
+// (Permanent), whether a write never left the machine (notSent) or may
+// have been carried out (MaybePerformed), and which GraphQL errors are
+// GitHub's transient ones. transport.go and graphql.go act on the class.
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -64,4 +71,68 @@ func describe(resp *http.Response) string {
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+}
+
+// Permanent reports whether err is a failure that retrying cannot fix: a
+// certificate that does not verify, a host that does not exist, a request
+// the guard refused, an answer too large to read.
+func Permanent(err error) bool {
+	if err == nil {
+		return false
+	}
+	var (
+		unknownCA x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verify    *tls.CertificateVerificationError
+		record    tls.RecordHeaderError
+		dns       *net.DNSError
+		off       *OffLimitsError
+	)
+	switch {
+	case errors.As(err, &unknownCA), errors.As(err, &hostname),
+		errors.As(err, &invalid), errors.As(err, &verify),
+		errors.As(err, &record), errors.As(err, &off):
+		return true
+	case errors.As(err, &dns):
+		return dns.IsNotFound
+	case errors.Is(err, ErrAnswerTooLarge):
+		return true
+	}
+	return false
+}
+
+// notSent reports whether err happened before the request left the
+// machine (the connection could not be made), so GitHub cannot have acted
+// on it: even a write may be sent again at once.
+func notSent(err error) bool {
+	if Permanent(err) && !errors.Is(err, ErrAnswerTooLarge) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// idempotent reports whether sending req again is safe: its method says
+// so, or it reads though it is a POST (a GraphQL query, readOnly).
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return isReadOnly(req)
+}
+
+// createsContent tells the requests GitHub counts against its content
+// creation limits: those that create or change something (a DELETE
+// creates nothing, and is left to the secondary rate limit handling; a
+// GraphQL query reads).
+func createsContent(req *http.Request) bool {
+	m := req.Method
+	return (m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch) && !isReadOnly(req)
+}
+
+func transient(e gqlError) bool {
+	m := strings.TrimSpace(e.Message)
+	return len(m) >= len(somethingWentWrong) && strings.EqualFold(m[:len(somethingWentWrong)], somethingWentWrong)
 }

@@ -339,11 +339,6 @@ func firstOf(errs []gqlError, f func(gqlError) bool) *gqlError {
 	return nil
 }
 
-func transient(e gqlError) bool {
-	m := strings.TrimSpace(e.Message)
-	return len(m) >= len(somethingWentWrong) && strings.EqualFold(m[:len(somethingWentWrong)], somethingWentWrong)
-}
-
 // graphQLError is GitHub's errors, bounded.
 func graphQLError(errs []gqlError) *GraphQLError {
 	e := &GraphQLError{}

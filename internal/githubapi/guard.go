@@ -1,12 +1,9 @@
 package githubapi
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -146,46 +143,6 @@ func (s *Scope) check(method string, api, u *url.URL) error {
 		return nil
 	}
 	return fmt.Errorf("the action calls only the deployments and environments endpoints of %s/%s", s.Owner, s.Repo)
-}
-
-// Permanent reports whether err is a failure that retrying cannot fix: a
-// certificate that does not verify, a host that does not exist, a request
-// the guard refused, an answer too large to read.
-func Permanent(err error) bool {
-	if err == nil {
-		return false
-	}
-	var (
-		unknownCA x509.UnknownAuthorityError
-		hostname  x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		verify    *tls.CertificateVerificationError
-		record    tls.RecordHeaderError
-		dns       *net.DNSError
-		off       *OffLimitsError
-	)
-	switch {
-	case errors.As(err, &unknownCA), errors.As(err, &hostname),
-		errors.As(err, &invalid), errors.As(err, &verify),
-		errors.As(err, &record), errors.As(err, &off):
-		return true
-	case errors.As(err, &dns):
-		return dns.IsNotFound
-	case errors.Is(err, ErrAnswerTooLarge):
-		return true
-	}
-	return false
-}
-
-// notSent reports whether err happened before the request left the
-// machine (the connection could not be made), so GitHub cannot have acted
-// on it: even a write may be sent again at once.
-func notSent(err error) bool {
-	if Permanent(err) && !errors.Is(err, ErrAnswerTooLarge) {
-		return true
-	}
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // limitedBody fails a read past MaxAnswer bytes.

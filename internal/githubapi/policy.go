@@ -6,7 +6,6 @@ package githubapi
 import (
 	"context"
 	"math/rand/v2"
-	"net/http"
 	"time"
 )
 
@@ -73,23 +72,4 @@ func (p Policy) Backoff(n int) time.Duration {
 		d = p.MaxDelay
 	}
 	return d/2 + time.Duration(p.Rand()*float64(d/2))
-}
-
-// idempotent reports whether sending req again is safe: its method says
-// so, or it reads though it is a POST (a GraphQL query, readOnly).
-func idempotent(req *http.Request) bool {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return isReadOnly(req)
-}
-
-// createsContent tells the requests GitHub counts against its content
-// creation limits: those that create or change something (a DELETE
-// creates nothing, and is left to the secondary rate limit handling; a
-// GraphQL query reads).
-func createsContent(req *http.Request) bool {
-	m := req.Method
-	return (m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch) && !isReadOnly(req)
 }
