@@ -161,10 +161,8 @@ func Run(ctx context.Context, e Env) (code int) {
 		deployment = res.DeploymentID
 	}
 	if err != nil {
-		if res != nil && res.Sweep != nil {
-			// What a sweep did before it failed still reaches the summary.
-			report.Write(a, cfg, res)
-		}
+		// A step returns what it did with its error; report writes that
+		// part (report.Failed, report.LeftUndone).
 		// A wait that could not read has no URL for the next steps:
 		// on-api-error does not turn it into a success.
 		if cfg.OnAPIError == "warn" && cfg.Step != config.StepWait {

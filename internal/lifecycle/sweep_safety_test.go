@@ -688,3 +688,19 @@ func TestSweepBranchDeleted(t *testing.T) {
 		})
 	}
 }
+
+// A teardown that fails returns what it did with its error, as every step
+// does: the report still shows the deployments it marked inactive.
+func TestTeardownThatFailsSaysWhatItDid(t *testing.T) {
+	t.Parallel()
+	e := adminRepo(t)
+	e.repo.Seed(fakegithub.Seed{Environment: "pr-5", States: []string{"success"}}, fakegithub.Seed{Environment: "pr-5", States: []string{"success"}})
+	e.fake.Inject(&fakegithub.Fault{Method: "DELETE", Path: "/deployments/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5"))
+	if err == nil || res == nil || res.Teardown == nil {
+		t.Fatalf("res %+v, err %v", res, err)
+	}
+	if got := len(res.Teardown.Deactivated); got != 2 {
+		t.Errorf("%d deactivated, want 2", got)
+	}
+}

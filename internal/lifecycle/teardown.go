@@ -78,10 +78,9 @@ func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, erro
 		return nil, err
 	}
 	td, err := c.teardownEnvironment(ctx, cfg, cfg.Environment, l, cfg.Step == config.StepDeleteEnv, ref)
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Environment: cfg.Environment, Teardown: td, Warnings: td.Warnings}, nil
+	// What was done before a failure is returned with it, as every step
+	// does.
+	return &Result{Environment: cfg.Environment, Teardown: td, Warnings: td.Warnings}, err
 }
 
 // teardownEnvironment tears environment env down, given its deployments: every one

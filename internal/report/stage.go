@@ -28,12 +28,19 @@ func Succeeded(a *githubactions.Action, cfg *config.Config, res *lifecycle.Resul
 // finish that failed says how to finish the deployment by hand.
 func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) {
 	saveStartedAnyway(a, cfg, res)
-	if res != nil && res.Wait != nil {
-		// What a wait saw last still reaches the outputs and the summary,
-		// for a step that reports it (if: failure()).
+	writePartial(a, cfg, res)
+	Errorf(a, "%s", failureMessage(cfg, err))
+}
+
+// writePartial writes what a step that failed did before it failed, the
+// one convention of every step (a result returned with the error): what a
+// teardown or a sweep did, what a wait saw last, reach the outputs and the
+// summary, for the steps after it (if: failure()) and for people. A start's
+// deployment is handed on by saveStartedAnyway.
+func writePartial(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
+	if res != nil && (res.Sweep != nil || res.Wait != nil || res.Teardown != nil) {
 		Write(a, cfg, res)
 	}
-	Errorf(a, "%s", failureMessage(cfg, err))
 }
 
 // LeftUndone reports a failure with on-api-error: warn: a warning, and a
@@ -41,6 +48,7 @@ func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, 
 // A started deployment is still handed to the post stage and output.
 func LeftUndone(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) {
 	saveStartedAnyway(a, cfg, res)
+	writePartial(a, cfg, res)
 	msg := failureMessage(cfg, err)
 	Warningf(a, "on-api-error is warn, so the step succeeds: %s", msg)
 	id := cfg.DeploymentID
