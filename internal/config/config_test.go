@@ -1,10 +1,12 @@
 package config_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
@@ -33,115 +35,144 @@ func load(t *testing.T, stage config.Stage, getenv func(string) string) (*config
 	return config.Load(githubactions.New(githubactions.WithGetenv(getenv)), stage)
 }
 
+// ignoreOnLoad leaves out of a comparison of whole Configs only what a
+// test cannot spell out:
+//   - Run.Nonce is random in the main stage (TestRunNonce checks its form,
+//     that two main stages differ and that the post stage has none);
+//   - the unexported raw event payload, which callers cannot see: what Load
+//     makes of it is in the exported fields compared (Ref, PullRequest,
+//     EventDeployment, Run.Branch, …).
+var ignoreOnLoad = cmp.Options{
+	cmpopts.IgnoreFields(config.Config{}, "Run.Nonce"),
+	cmpopts.IgnoreUnexported(config.Config{}),
+}
+
+// pushToStaging is every field of what Load makes of `environment: staging`
+// in the main stage of a push to main (env's context), spelled out: a case
+// changes only what its inputs change, and any other field that moves
+// fails it.
+func pushToStaging() *config.Config {
+	return &config.Config{
+		Stage: config.StageMain, Step: config.StepStart, Token: "tok",
+		Owner: "octo-org", Repo: "hello-world", Environment: "staging",
+		Ref: sha, Task: "deploy",
+		RequiredContexts:  &[]string{}, // none block it, sent as []
+		InitialState:      config.StateInProgress,
+		JobStatus:         "success",
+		CancelledState:    config.StateInactive,
+		LogURL:            "https://github.com/octo-org/hello-world/actions/runs/99/attempts/2",
+		AutoInactive:      true,
+		OnAPIError:        "fail",
+		AutoFinish:        true,
+		DeleteEnvironment: true,
+		Sweep:             config.Sweep{PullRequestClosed: true, Delete: true, Max: config.DefaultSweepMax},
+		Wait:              config.Wait{Timeout: config.DefaultWaitTimeout, For: config.WaitForSuccess},
+		APIURL:            "https://api.github.com",
+		GraphQLURL:        "https://api.github.com/graphql",
+		ServerURL:         "https://github.com",
+		EventName:         "push",
+		Run: config.Run{Repository: "octo-org/hello-world", ID: 99, Attempt: 2, Job: "deploy", Step: "start",
+			Workflow: "Deploy", Actor: "octocat", Branch: "main"},
+		WorkflowSHA: sha,
+	}
+}
+
+// onPullRequest42 is what testdata/events/pull_request.json adds to the
+// context: pull request 42 of this repository, head feature/login.
+func onPullRequest42(c *config.Config) {
+	c.EventName = "pull_request"
+	c.IsPullRequestEvent = true
+	c.PullRequest = 42
+	c.PullRequestHeadSHA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
+	c.Run.Branch = "feature/login"
+}
+
 func TestLoadDefaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
+		stage  config.Stage
 		event  string
 		inputs map[string]string
 		extra  []string
-		check  func(t *testing.T, c *config.Config)
+		// want changes pushToStaging() into the Config Load must return.
+		want func(c *config.Config)
 	}{
-		{name: "push deploys the workflow's commit", event: "push", inputs: map[string]string{"environment": "staging"},
-			check: func(t *testing.T, c *config.Config) {
-				want := struct {
-					Step                   config.Step
-					Owner, Repo, Ref, Task string
-					Transient, AutoMerge   bool
-					Contexts               *[]string
-					Initial, Cancelled     string
-					AutoInactive, Finish   bool
-					LogURL                 string
-				}{config.StepStart, "octo-org", "hello-world", sha, "deploy", false, false, &[]string{}, "in_progress", "inactive", true, true,
-					"https://github.com/octo-org/hello-world/actions/runs/99/attempts/2"}
-				got := want
-				got.Step, got.Owner, got.Repo, got.Ref, got.Task = c.Step, c.Owner, c.Repo, c.Ref, c.Task
-				got.Transient, got.AutoMerge, got.Contexts = c.Transient, c.AutoMerge, c.RequiredContexts
-				got.Initial, got.Cancelled, got.AutoInactive, got.Finish, got.LogURL = c.InitialState, c.CancelledState, c.AutoInactive, c.AutoFinish, c.LogURL
-				if d := cmp.Diff(want, got); d != "" {
-					t.Errorf("-want +got\n%s", d)
-				}
-				if c.Production != nil {
-					t.Errorf("production-environment = %v, want GitHub's default (not sent)", *c.Production)
-				}
+		{name: "push deploys the workflow's commit", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging"},
+			// Production stays nil: GitHub's default, not sent.
+			want: func(c *config.Config) {}},
+		{name: "pull request deploys the head commit to a transient environment", stage: config.StageMain, event: "pull_request", inputs: map[string]string{"environment": "pr-42"},
+			want: func(c *config.Config) {
+				onPullRequest42(c)
+				c.Environment = "pr-42"
+				c.Ref = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
+				c.Transient = true
 			}},
-		{name: "pull request deploys the head commit to a transient environment", event: "pull_request", inputs: map[string]string{"environment": "pr-42"},
-			check: func(t *testing.T, c *config.Config) {
-				if c.Ref != "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1" || !c.Transient {
-					t.Errorf("ref %q transient %v, want the PR head SHA and true", c.Ref, c.Transient)
-				}
+		{name: "explicit ref and transient win", stage: config.StageMain, event: "pull_request", inputs: map[string]string{"environment": "pr-42", "ref": "feature/login", "transient-environment": "false"},
+			want: func(c *config.Config) {
+				onPullRequest42(c)
+				c.Environment = "pr-42"
+				c.Ref, c.RefGiven = "feature/login", true
+				c.Transient = false
+				c.Run.Branch = "" // a ref input that is not refs/heads/… may be a tag or a SHA
 			}},
-		{name: "explicit ref and transient win", event: "pull_request", inputs: map[string]string{"environment": "pr-42", "ref": "feature/login", "transient-environment": "false"},
-			check: func(t *testing.T, c *config.Config) {
-				if c.Ref != "feature/login" || !c.RefGiven || c.Transient {
-					t.Errorf("ref %q given %v transient %v", c.Ref, c.RefGiven, c.Transient)
-				}
+		{name: "deployment event adopts the event's deployment", stage: config.StageMain, event: "deployment", inputs: map[string]string{},
+			want: func(c *config.Config) {
+				c.EventName = "deployment"
+				c.Environment = ""
+				c.DeploymentID, c.DeploymentIDFrom = 4242, "the deployment event's deployment"
+				c.EventDeployment = &config.EventDeployment{ID: 4242, Environment: "production", Ref: "main", SHA: sha, Task: "deploy"}
 			}},
-		{name: "deployment event adopts the event's deployment", event: "deployment", inputs: map[string]string{},
-			check: func(t *testing.T, c *config.Config) {
-				if c.DeploymentID != 4242 || c.EventDeployment == nil || c.EventDeployment.Environment != "production" {
-					t.Errorf("deployment id %d event %+v", c.DeploymentID, c.EventDeployment)
-				}
+		{name: "finish takes the id start exported", stage: config.StageMain, event: "push", inputs: map[string]string{"step": "finish"}, extra: []string{handoff.EnvDeploymentID, "77"},
+			want: func(c *config.Config) {
+				c.Step, c.Environment = config.StepFinish, ""
+				c.DeploymentID, c.DeploymentIDFrom = 77, "the deployment this job started ("+handoff.EnvDeploymentID+")"
 			}},
-		{name: "finish takes the id start exported", event: "push", inputs: map[string]string{"step": "finish"}, extra: []string{handoff.EnvDeploymentID, "77"},
-			check: func(t *testing.T, c *config.Config) {
-				if c.DeploymentID != 77 {
-					t.Errorf("deployment id %d, want 77", c.DeploymentID)
-				}
+		{name: "deployment-id input wins over the exported id", stage: config.StageMain, event: "push", inputs: map[string]string{"step": "status", "state": "queued", "deployment-id": "12"}, extra: []string{handoff.EnvDeploymentID, "77"},
+			want: func(c *config.Config) {
+				c.Step, c.Environment, c.State = config.StepStatus, "", config.StateQueued
+				c.DeploymentID, c.DeploymentIDFrom = 12, "the deployment-id input"
 			}},
-		{name: "deployment-id input wins over the exported id", event: "push", inputs: map[string]string{"step": "status", "state": "queued", "deployment-id": "12"}, extra: []string{handoff.EnvDeploymentID, "77"},
-			check: func(t *testing.T, c *config.Config) {
-				if c.DeploymentID != 12 {
-					t.Errorf("deployment id %d, want 12", c.DeploymentID)
-				}
-			}},
-		{name: "post finishes what its main started and sees a finish marker", event: "push", inputs: map[string]string{"environment": "staging"},
+		{name: "post finishes what its main started and sees a finish marker", stage: config.StagePost, event: "push", inputs: map[string]string{"environment": "staging"},
 			extra: []string{"STATE_deployment_id", "55", handoff.EnvFinishedPrefix + "55", "failure", handoff.EnvDeploymentID, "66"},
-			check: func(t *testing.T, c *config.Config) {
-				if c.StartedDeploymentID != 55 || c.DeploymentID != 55 || c.FinishedState != "failure" {
-					t.Errorf("started %d id %d finished %q", c.StartedDeploymentID, c.DeploymentID, c.FinishedState)
-				}
+			want: func(c *config.Config) {
+				c.Stage = config.StagePost
+				c.StartedDeploymentID = 55
+				c.DeploymentID, c.DeploymentIDFrom = 55, "the deployment this step started"
+				c.FinishedState = config.StateFailure
 			}},
-		{name: "required contexts: list and star", event: "push", inputs: map[string]string{"environment": "e", "required-contexts": "ci/test, lint\nbuild"},
-			check: func(t *testing.T, c *config.Config) {
-				if d := cmp.Diff(&[]string{"ci/test", "lint", "build"}, c.RequiredContexts); d != "" {
-					t.Error(d)
-				}
+		{name: "required contexts: list and star", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging", "required-contexts": "ci/test, lint\nbuild"},
+			want: func(c *config.Config) { c.RequiredContexts = &[]string{"ci/test", "lint", "build"} }},
+		{name: "required contexts star is GitHub's default", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging", "required-contexts": "*"},
+			// nil: send nothing, every context is a gate.
+			want: func(c *config.Config) { c.RequiredContexts = nil }},
+		{name: "YAML booleans", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging", "auto-merge": "True", "production-environment": "FALSE", "auto-finish": "false"},
+			want: func(c *config.Config) {
+				c.AutoMerge = true
+				c.Production = new(bool)
+				c.AutoFinish = false
 			}},
-		{name: "required contexts star is GitHub's default", event: "push", inputs: map[string]string{"environment": "e", "required-contexts": "*"},
-			check: func(t *testing.T, c *config.Config) {
-				if c.RequiredContexts != nil {
-					t.Errorf("got %v, want nil (send nothing)", *c.RequiredContexts)
-				}
-			}},
-		{name: "YAML booleans", event: "push", inputs: map[string]string{"environment": "e", "auto-merge": "True", "production-environment": "FALSE", "auto-finish": "false"},
-			check: func(t *testing.T, c *config.Config) {
-				if !c.AutoMerge || c.Production == nil || *c.Production || c.AutoFinish {
-					t.Errorf("auto-merge %v production %v auto-finish %v", c.AutoMerge, c.Production, c.AutoFinish)
-				}
-			}},
-		{name: "GHES API and server URLs", event: "push", inputs: map[string]string{"environment": "e"},
+		{name: "GHES API and server URLs", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging"},
 			extra: []string{"GITHUB_API_URL", "https://ghe.example.com/api/v3/", "GITHUB_SERVER_URL", "https://ghe.example.com"},
-			check: func(t *testing.T, c *config.Config) {
-				if c.APIURL != "https://ghe.example.com/api/v3" || !strings.HasPrefix(c.LogURL, "https://ghe.example.com/octo-org/") {
-					t.Errorf("api %q log %q", c.APIURL, c.LogURL)
-				}
+			want: func(c *config.Config) {
+				c.APIURL = "https://ghe.example.com/api/v3"
+				c.GraphQLURL = "https://ghe.example.com/api/graphql"
+				c.ServerURL = "https://ghe.example.com"
+				c.LogURL = "https://ghe.example.com/octo-org/hello-world/actions/runs/99/attempts/2"
 			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			stage := config.StageMain
-			for _, e := range tt.extra {
-				if strings.HasPrefix(e, "STATE_") {
-					stage = config.StagePost
-				}
-			}
-			c, err := load(t, stage, env(tt.event, tt.inputs, tt.extra...))
+			got, err := load(t, tt.stage, env(tt.event, tt.inputs, tt.extra...))
 			if err != nil {
 				t.Fatal(err)
 			}
-			tt.check(t, c)
+			want := pushToStaging()
+			tt.want(want)
+			if d := cmp.Diff(want, got, ignoreOnLoad); d != "" {
+				t.Errorf("Load (-want +got):\n%s", d)
+			}
 		})
 	}
 }
@@ -213,8 +244,14 @@ func TestPostDropsABadURLWithAWarning(t *testing.T) {
 	if err != nil {
 		t.Fatalf("post refused a bad URL: %v", err)
 	}
-	if c.EnvironmentURL != "" || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], `input "environment-url"`) {
-		t.Errorf("url %q warnings %q", c.EnvironmentURL, c.Warnings)
+	if c.EnvironmentURL != "" {
+		t.Errorf("environment-url %q, want it dropped", c.EnvironmentURL)
+	}
+	if len(c.Warnings) != 1 {
+		t.Fatalf("warnings %q, want one", c.Warnings)
+	}
+	if !strings.Contains(c.Warnings[0], `input "environment-url"`) {
+		t.Errorf("warning %q does not name the input", c.Warnings[0])
 	}
 }
 
@@ -233,8 +270,25 @@ func TestFinalState(t *testing.T) {
 	for _, tt := range tests {
 		c := &config.Config{State: tt.state, JobStatus: tt.job, CancelledState: tt.cancelled}
 		got, err := c.FinalState()
-		if got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
-			t.Errorf("FinalState(%+v) = %q, %v; want %q, %q", tt, got, err, tt.want, tt.wantErr)
+		if got != tt.want {
+			t.Errorf("FinalState(%+v) = %q, want %q", tt, got, tt.want)
 		}
+		checkErr(t, fmt.Sprintf("FinalState(%+v)", tt), err, tt.wantErr)
+	}
+}
+
+// checkErr fails t unless err is nil when want is "", or has want in its
+// message; what names the call in the failure.
+func checkErr(t *testing.T, what string, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "":
+		if err != nil {
+			t.Errorf("%s: error %v, want none", what, err)
+		}
+	case err == nil:
+		t.Errorf("%s: no error, want one with %q", what, want)
+	case !strings.Contains(err.Error(), want):
+		t.Errorf("%s: error %q, want one with %q", what, err, want)
 	}
 }

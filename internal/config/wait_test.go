@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -34,8 +33,11 @@ func TestLoadWait(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Ref != tt.wantRef || c.Environment != tt.inputs["environment"] {
-				t.Errorf("ref %q, environment %q; want %q, %q", c.Ref, c.Environment, tt.wantRef, tt.inputs["environment"])
+			if c.Ref != tt.wantRef {
+				t.Errorf("ref %q, want %q", c.Ref, tt.wantRef)
+			}
+			if c.Environment != tt.inputs["environment"] {
+				t.Errorf("environment %q, want %q as given", c.Environment, tt.inputs["environment"])
 			}
 			if d := cmp.Diff(tt.want, c.Wait); d != "" {
 				t.Errorf("wait (-want +got):\n%s", d)
@@ -47,7 +49,5 @@ func TestLoadWait(t *testing.T) {
 func TestLoadWaitRefusesDeploymentID(t *testing.T) {
 	t.Parallel()
 	_, err := load(t, config.StageMain, env("push", map[string]string{"step": "wait", "environment": "preview", "deployment-id": "7"}))
-	if err == nil || !strings.Contains(err.Error(), `input "deployment-id" has the value "7": is not for step: wait`) {
-		t.Errorf("err = %v", err)
-	}
+	checkErr(t, "Load", err, `input "deployment-id" has the value "7": is not for step: wait`)
 }
