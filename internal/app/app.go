@@ -110,6 +110,29 @@ func Run(ctx context.Context, e Env) (code int) {
 		report.BadInputs(a, stage, err)
 		return 1
 	}
+	ctx, p, cancel := bounds(ctx, e, cfg)
+	defer cancel()
+	c, err := newClient(a, e, cfg, p)
+	if err != nil {
+		report.Errorf(a, "%s", err)
+		return 1
+	}
+	for _, w := range cfg.Warnings {
+		report.Warningf(a, "%s", w)
+	}
+	deployment = cfg.DeploymentID
+	res, err := dispatch(ctx, c, cfg)
+	if res != nil && res.DeploymentID != 0 {
+		deployment = res.DeploymentID
+	}
+	return exitCode(a, cfg, res, err)
+}
+
+// bounds is the retry policy and the time the step may take: a cancelled
+// job's post stage gets the shorter policy and bound; a wait its timeout
+// and a margin; a teardown no bound (pacing thousands of writes to
+// GitHub's limits takes as long as it takes).
+func bounds(ctx context.Context, e Env, cfg *config.Config) (context.Context, githubapi.Policy, context.CancelFunc) {
 	p := githubapi.DefaultPolicy()
 	if e.Policy != nil {
 		p = *e.Policy
@@ -121,13 +144,16 @@ func Run(ctx context.Context, e Env) (code int) {
 	if cfg.Stage == config.StagePost && cfg.JobStatus == "cancelled" {
 		p, timeout = p.Cancelled(), CancelledTimeout
 	}
-	if cfg.Stage == config.StagePost || !cfg.Step.IsTeardown() {
-		// Teardown has no such bound: pacing thousands of writes to
-		// GitHub's limits takes as long as it takes.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+	if cfg.Stage == config.StageMain && cfg.Step.IsTeardown() {
+		return ctx, p, func() {}
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, p, cancel
+}
+
+// newClient is the lifecycle client for cfg: REST and GraphQL over one
+// guarded, retrying, paced transport.
+func newClient(a *githubactions.Action, e Env, cfg *config.Config, p githubapi.Policy) (*lifecycle.Client, error) {
 	log := func(format string, args ...any) { report.Logf(a, format, args...) }
 	pacer := e.Pacer
 	if pacer == nil {
@@ -141,39 +167,32 @@ func Run(ctx context.Context, e Env) (code int) {
 	}
 	gh, err := githubapi.New(cfg.Token, cfg.APIURL, opts)
 	if err != nil {
-		report.Errorf(a, "%s", err)
-		return 1
+		return nil, err
 	}
 	gql, err := githubapi.NewGraphQL(gh, cfg.GraphQLURL)
 	if err != nil {
-		report.Errorf(a, "%s", err)
-		return 1
+		return nil, err
 	}
 	gql.Policy = p
-	c := &lifecycle.Client{GH: gh, GQL: gql, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log, Now: p.Now,
-		Room: func() lifecycle.Room { return lifecycle.Room{Writes: pacer.Room(), Requests: limits.Remaining()} }}
-	for _, w := range cfg.Warnings {
-		report.Warningf(a, "%s", w)
+	return &lifecycle.Client{GH: gh, GQL: gql, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log, Now: p.Now,
+		Room: func() lifecycle.Room { return lifecycle.Room{Writes: pacer.Room(), Requests: limits.Remaining()} }}, nil
+}
+
+// exitCode reports the step's result or its failure and is its exit code.
+// A step returns what it did with its error; report writes that part
+// (report.Failed, report.LeftUndone). A wait that could not read has no
+// URL for the next steps: on-api-error does not turn it into a success.
+func exitCode(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) int {
+	switch {
+	case err == nil:
+		report.Succeeded(a, cfg, res)
+		return 0
+	case cfg.OnAPIError == "warn" && cfg.Step != config.StepWait:
+		report.LeftUndone(a, cfg, res, err)
+		return 0
 	}
-	deployment = cfg.DeploymentID
-	res, err := dispatch(ctx, c, cfg)
-	if res != nil && res.DeploymentID != 0 {
-		deployment = res.DeploymentID
-	}
-	if err != nil {
-		// A step returns what it did with its error; report writes that
-		// part (report.Failed, report.LeftUndone).
-		// A wait that could not read has no URL for the next steps:
-		// on-api-error does not turn it into a success.
-		if cfg.OnAPIError == "warn" && cfg.Step != config.StepWait {
-			report.LeftUndone(a, cfg, res, err)
-			return 0
-		}
-		report.Failed(a, cfg, res, err)
-		return 1
-	}
-	report.Succeeded(a, cfg, res)
-	return 0
+	report.Failed(a, cfg, res, err)
+	return 1
 }
 
 func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*lifecycle.Result, error) {
