@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 )
 
@@ -34,8 +36,11 @@ func FuzzParsePayload(f *testing.F) {
 			t.Fatalf("%q: accepted payload does not marshal: %v", in, err)
 		}
 		again, err := config.ParsePayload(string(b))
-		if err != nil || len(again) != len(p) {
-			t.Fatalf("%q: round trip %s: %v", in, b, err)
+		if err != nil {
+			t.Fatalf("%q: the payload sent, %s, does not parse back: %v", in, b, err)
+		}
+		if d := cmp.Diff(p, again); d != "" {
+			t.Fatalf("%q: round trip through %s (-accepted +parsed back):\n%s", in, b, d)
 		}
 	})
 }
@@ -53,8 +58,15 @@ func FuzzParseContexts(f *testing.F) {
 			t.Fatalf("%q: all and %v", in, list)
 		}
 		for _, c := range list {
-			if c == "" || c == "*" || c != strings.TrimSpace(c) || strings.ContainsAny(c, ",\n") {
-				t.Fatalf("%q: bad context %q in %q", in, c, list)
+			switch {
+			case c == "":
+				t.Fatalf("%q: an empty context in %q", in, list)
+			case c == "*":
+				t.Fatalf("%q: * as a context name in %q", in, list)
+			case c != strings.TrimSpace(c):
+				t.Fatalf("%q: context %q not trimmed", in, c)
+			case strings.ContainsAny(c, ",\n"):
+				t.Fatalf("%q: context %q holds a separator", in, c)
 			}
 		}
 	})
@@ -83,9 +95,20 @@ func FuzzInputs(f *testing.F) {
 			}
 			return
 		}
-		if !slices.Contains(config.Steps, string(c.Step)) || !slices.Contains([]string{"queued", "pending", "in_progress"}, c.InitialState) ||
-			(c.State != "" && !slices.Contains(config.States, c.State)) || c.DeploymentID < 0 || c.KeepLatest < 0 {
-			t.Fatalf("accepted an invalid config: %+v", c)
+		if !slices.Contains(config.Steps, string(c.Step)) {
+			t.Errorf("accepted step %q", c.Step)
+		}
+		if !slices.Contains([]string{"queued", "pending", "in_progress"}, c.InitialState) {
+			t.Errorf("accepted initial-state %q", c.InitialState)
+		}
+		if c.State != "" && !slices.Contains(config.States, c.State) {
+			t.Errorf("accepted state %q", c.State)
+		}
+		if c.DeploymentID < 0 {
+			t.Errorf("accepted deployment-id %d", c.DeploymentID)
+		}
+		if c.KeepLatest < 0 {
+			t.Errorf("accepted keep-latest %d", c.KeepLatest)
 		}
 	})
 }
@@ -111,8 +134,11 @@ func FuzzParseAge(f *testing.F) {
 			}
 			return
 		}
-		if (in == "") != (d == 0) || d < 0 || d > config.MaxAge {
-			t.Fatalf("%q accepted as %v", in, d)
+		if (in == "") != (d == 0) {
+			t.Fatalf("%q accepted as %v: only an empty age is 0", in, d)
+		}
+		if d < 0 || d > config.MaxAge {
+			t.Fatalf("%q accepted as %v, outside 0 to MaxAge", in, d)
 		}
 	})
 }

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 )
@@ -52,14 +56,34 @@ func TestParseAge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := config.ParseAge(tt.in)
-		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("ParseAge(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		if got != tt.want {
+			t.Errorf("ParseAge(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseAge(%q): error %v, want an error: %v", tt.in, err, tt.wantErr)
 		}
 		if got < 0 || got > config.MaxAge {
 			t.Errorf("ParseAge(%q) = %v, outside 0 to MaxAge", tt.in, got)
 		}
 	}
 }
+
+// inputsOf are the inputs errs name, in order.
+func inputsOf(errs []*config.InputError) []string {
+	var out []string
+	for _, e := range errs {
+		out = append(out, e.Input)
+	}
+	return out
+}
+
+// prEvent is what Load tells of the event's pull request.
+type prEvent struct {
+	PullRequest        int
+	IsPullRequestEvent bool
+}
+
+func prEventOf(c *config.Config) prEvent { return prEvent{c.PullRequest, c.IsPullRequestEvent} }
 
 // inputErrors are the errors Load returned, each an *InputError.
 func inputErrors(t *testing.T, err error) []*config.InputError {
@@ -110,9 +134,10 @@ func TestSweepOlderThan(t *testing.T) {
 				}
 				return
 			}
-			if len(errs) != 1 || errs[0].Input != "older-than" || !strings.Contains(errs[0].Error(), tt.wantErr) {
-				t.Fatalf("errors %q, want exactly one naming older-than with %q", err, tt.wantErr)
+			if d := cmp.Diff([]string{"older-than"}, inputsOf(errs)); d != "" {
+				t.Fatalf("inputs the errors name (-want +got):\n%s\nerrors: %v", d, err)
 			}
+			checkErr(t, "Load", err, tt.wantErr)
 		})
 	}
 }
@@ -138,22 +163,24 @@ func TestSweepMax(t *testing.T) {
 		{"fifty", 0},
 		{"99999999999999999999", 0},
 	}
-	if config.DefaultSweepMax != 50 || config.SweepMaxLimit != 10000 {
-		t.Fatalf("bounds %d and %d, want 50 and 10000", config.DefaultSweepMax, config.SweepMaxLimit)
+	if d := cmp.Diff([2]int{50, 10000}, [2]int{config.DefaultSweepMax, config.SweepMaxLimit}); d != "" {
+		t.Fatalf("DefaultSweepMax and SweepMaxLimit (-want +got):\n%s", d)
 	}
 	for _, tt := range tests {
 		c, err := load(t, config.StageMain, env("push", map[string]string{"step": "sweep", "environments": "pr-*", "max-environments": tt.in}))
 		if tt.want != 0 {
-			if err != nil || c.Sweep.Max != tt.want {
-				t.Errorf("max-environments %q: Max %v, %v; want %d", tt.in, c, err, tt.want)
+			if err != nil {
+				t.Errorf("max-environments %q refused: %v", tt.in, err)
+			} else if c.Sweep.Max != tt.want {
+				t.Errorf("max-environments %q: Max %d, want %d", tt.in, c.Sweep.Max, tt.want)
 			}
 			continue
 		}
 		errs := inputErrors(t, err)
-		if len(errs) != 1 || errs[0].Input != "max-environments" ||
-			!strings.Contains(err.Error(), "takes a whole number from 1 to 10000, the most environments one sweep deletes or deactivates; default 50") {
-			t.Errorf("max-environments %q: errors %v, want exactly one naming the input", tt.in, err)
+		if d := cmp.Diff([]string{"max-environments"}, inputsOf(errs)); d != "" {
+			t.Errorf("max-environments %q: inputs the errors name (-want +got):\n%s", tt.in, d)
 		}
+		checkErr(t, "max-environments "+strconv.Quote(tt.in), err, "takes a whole number from 1 to 10000, the most environments one sweep deletes or deactivates; default 50")
 	}
 }
 
@@ -238,8 +265,8 @@ func TestWorkflowRunRecordsThisRepositorysPullRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.PullRequest != tt.want || !c.IsPullRequestEvent {
-				t.Errorf("PullRequest %d, IsPullRequestEvent %v; want %d, true", c.PullRequest, c.IsPullRequestEvent, tt.want)
+			if d := cmp.Diff(prEvent{tt.want, true}, prEventOf(c)); d != "" {
+				t.Errorf("pull request (-want +got):\n%s", d)
 			}
 			if c.Ref != "cccccccccccccccccccccccccccccccccccccc03" {
 				t.Errorf("ref %q, want the run's head_sha", c.Ref)
@@ -254,8 +281,11 @@ func TestWorkflowRunOfAPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.PullRequest != 0 || c.IsPullRequestEvent || c.Ref != "cccccccccccccccccccccccccccccccccccccc03" {
-		t.Errorf("PullRequest %d IsPullRequestEvent %v ref %q", c.PullRequest, c.IsPullRequestEvent, c.Ref)
+	if d := cmp.Diff(prEvent{}, prEventOf(c)); d != "" {
+		t.Errorf("pull request (-want +got):\n%s", d)
+	}
+	if c.Ref != "cccccccccccccccccccccccccccccccccccccc03" {
+		t.Errorf("ref %q, want the run's head_sha", c.Ref)
 	}
 }
 
@@ -268,8 +298,8 @@ func TestPullRequestEventKeepsItsNumber(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.PullRequest != 42 || !c.IsPullRequestEvent {
-			t.Errorf("%s: PullRequest %d IsPullRequestEvent %v", event, c.PullRequest, c.IsPullRequestEvent)
+		if d := cmp.Diff(prEvent{42, true}, prEventOf(c)); d != "" {
+			t.Errorf("%s: pull request (-want +got):\n%s", event, d)
 		}
 	}
 }
@@ -334,6 +364,9 @@ func TestMatchPattern(t *testing.T) {
 	}
 }
 
+// hex16 is a nonce: 16 lower-case hex characters.
+var hex16 = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
 func TestRunNonce(t *testing.T) {
 	t.Parallel()
 	inputs := map[string]string{"environment": "staging"}
@@ -346,7 +379,7 @@ func TestRunNonce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []string{a.Run.Nonce, b.Run.Nonce} {
-		if len(n) != 16 || strings.Trim(n, "0123456789abcdef") != "" {
+		if !hex16.MatchString(n) {
 			t.Errorf("nonce %q, want 16 hex characters", n)
 		}
 	}
