@@ -35,7 +35,7 @@ import (
 
 // requireDocker skips the test without a Docker engine, except in CI,
 // where .ci/run starts one and its absence is a failure.
-func requireDocker(t *testing.T) {
+func requireDocker(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -86,7 +87,7 @@ func TestNativeActionYMLLints(t *testing.T) {
 
 // requireNode skips the test without node on PATH, except in CI, where
 // its absence is a failure.
-func requireNode(t *testing.T) {
+func requireNode(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		msg := fmt.Sprintf("node is not on PATH (%v): the native entry's tests need node 18 or later", err)
@@ -99,7 +100,7 @@ func requireNode(t *testing.T) {
 
 // hostPlatform is the release's <os>-<arch>/deployment-action[.exe] for
 // this machine.
-func hostPlatform(t *testing.T) string {
+func hostPlatform(t testing.TB) string {
 	t.Helper()
 	o := map[string]string{"linux": "linux", "darwin": "darwin", "windows": "windows"}[runtime.GOOS]
 	a := map[string]string{"amd64": "x64", "arm64": "arm64"}[runtime.GOARCH]
@@ -121,7 +122,7 @@ var nativeBin struct {
 
 // nativeBinary is the release binary (static, as the release builds it),
 // built once into binDir.
-func nativeBinary(t *testing.T) string {
+func nativeBinary(t testing.TB) string {
 	t.Helper()
 	nativeBin.once.Do(func() {
 		nativeBin.path = filepath.Join(binDir, "native-deployment-action")
@@ -140,7 +141,7 @@ func nativeBinary(t *testing.T) string {
 // nativeDir lays out a release's native/ in a temporary directory: the
 // checkout's action.yml and scripts, and bin (the binary under
 // hostPlatform with its SHA256SUMS line) when bin is not "".
-func nativeDir(t *testing.T, bin string) string {
+func nativeDir(t testing.TB, bin string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "native")
 	for _, f := range []string{"action.yml", "main.js", "post.js", "launch.js"} {
@@ -182,7 +183,7 @@ func nativeDir(t *testing.T, bin string) string {
 // newNativeJob is a push job running the native entry in dir through real
 // node, against a validating fake GitHub served through wrap (nil: as it
 // is).
-func newNativeJob(t *testing.T, dir string, wrap func(http.Handler) http.Handler, extra ...string) (*runnersim.Job, *fakegithub.Fake, *httptest.Server) {
+func newNativeJob(t testing.TB, dir string, wrap func(http.Handler) http.Handler, extra ...string) (*runnersim.Job, *fakegithub.Fake, *httptest.Server) {
 	t.Helper()
 	requireNode(t)
 	f := fgtest.NewFake(t, "")
@@ -448,5 +449,46 @@ func TestNativeLauncherPassesTheStageAndTheExitCode(t *testing.T) {
 				t.Errorf("exit %d, stdout %q; want %d, %q", r.ExitCode, r.Stdout, tt.wantCode, want)
 			}
 		})
+	}
+}
+
+// TestNativePostVerifiesOnlyAChangedBinary: main verifies the binary and
+// records what it verified in GITHUB_STATE; the post stage hashes it
+// again only when the file changed since, and refuses a changed one.
+func TestNativePostVerifiesOnlyAChangedBinary(t *testing.T) {
+	t.Parallel()
+	dir := nativeDir(t, nativeBinary(t))
+	job, f, _ := newNativeJob(t, dir, nil)
+	main := run(t, job, startStep)
+	if main.ExitCode != 0 {
+		t.Fatalf("main exited %d:\n%s%s", main.ExitCode, main.Stdout, main.Stderr)
+	}
+	stamp := main.State["native_verified"]
+	sum := regexp.MustCompile(`^[0-9a-f]{64}:`).FindString(stamp)
+	if sum == "" {
+		t.Fatalf("main recorded no verified checksum in its state: %v", main.State)
+	}
+	// The binary replaced with another of the same size: the post stage
+	// must notice and refuse it.
+	bin := filepath.Join(dir, "bin", filepath.FromSlash(hostPlatform(t)))
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)-1] ^= 0xff
+	if err := os.WriteFile(bin+".new", data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(bin+".new", bin); err != nil {
+		t.Fatal(err)
+	}
+	// job.Post, not post: the launcher refuses before the binary masks the
+	// token, which post checks for.
+	posts, err := job.Post(context.Background())
+	if err != nil || len(posts) != 1 || posts[0].ExitCode != 1 || !strings.Contains(posts[0].Stdout, "checksum mismatch") {
+		t.Fatalf("post with a changed binary: %+v", posts)
+	}
+	if n := f.Count(""); n != 2 {
+		t.Errorf("%d API calls, want start's 2 only", n)
 	}
 }

@@ -75,8 +75,10 @@ type Fake struct {
 	// OnUnrouted, when set, is told of a request no endpoint of the fake
 	// serves (it gets 404): a test fails on it.
 	OnUnrouted func(r *http.Request)
-	// Latency delays every answer.
-	Latency time.Duration
+	// Latency delays every answer; WriteLatency, when set, delays the
+	// answers to writes (REST POST, PATCH, PUT, DELETE) instead, as
+	// GitHub's writes take longer than its reads.
+	Latency, WriteLatency time.Duration
 	// Now is the fake's clock (time.Now when nil): rate limit windows and
 	// reset times use it.
 	Now func() time.Time
@@ -170,11 +172,15 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.inflight--
 		f.mu.Unlock()
 	}()
-	if f.Latency > 0 {
+	latency := f.Latency
+	if f.WriteLatency > 0 && method != "GRAPHQL" && method != http.MethodGet && method != http.MethodHead {
+		latency = f.WriteLatency
+	}
+	if latency > 0 {
 		if f.Sleep != nil {
-			f.Sleep(f.Latency)
+			f.Sleep(latency)
 		} else {
-			time.Sleep(f.Latency)
+			time.Sleep(latency)
 		}
 	}
 	if r.URL.Path == f.GraphQLPath() {
