@@ -27,12 +27,19 @@ func TestNewUsesTheAPIRootAsItIs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c, err := githubapi.New("t", tt.in, githubapi.Options{})
-		if err != nil || c.BaseURL.String() != tt.want {
-			t.Errorf("New(%q): base %v, %v; want %s", tt.in, c.BaseURL, err, tt.want)
+		if err != nil {
+			t.Errorf("New(%q): %v", tt.in, err)
+			continue
+		}
+		if got := c.BaseURL.String(); got != tt.want {
+			t.Errorf("New(%q): base %s, want %s", tt.in, got, tt.want)
 		}
 	}
 	for _, bad := range []string{"", "api.github.com", "ftp://x"} {
-		if _, err := githubapi.New("t", bad, githubapi.Options{}); err == nil || !strings.Contains(err.Error(), "GITHUB_API_URL") {
+		_, err := githubapi.New("t", bad, githubapi.Options{})
+		if err == nil {
+			t.Errorf("New(%q) accepted it, want an error naming GITHUB_API_URL", bad)
+		} else if !strings.Contains(err.Error(), "GITHUB_API_URL") {
 			t.Errorf("New(%q) = %v, want an error naming GITHUB_API_URL", bad, err)
 		}
 	}
@@ -99,8 +106,12 @@ func TestNoMoreThanEightRequestsInFlight(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if m := f.MaxInFlight(); m > githubapi.MaxInFlight || m < 2 {
-		t.Errorf("%d requests in flight at once, want between 2 and %d", m, githubapi.MaxInFlight)
+	m := f.MaxInFlight()
+	if m > githubapi.MaxInFlight {
+		t.Errorf("%d requests in flight at once, want at most %d", m, githubapi.MaxInFlight)
+	}
+	if m < 2 {
+		t.Errorf("%d request in flight at once: the test did not send them concurrently", m)
 	}
 }
 
@@ -141,8 +152,11 @@ func TestExplain(t *testing.T) {
 			}
 		}
 		// The cause stays: a caller can still tell a 404 from a 403.
-		if want := githubapi.StatusCode(tt.err); githubapi.StatusCode(explained) != want || !errors.Is(explained, tt.err) {
-			t.Errorf("%s: the explained error lost its cause (status %d, want %d)", tt.name, githubapi.StatusCode(explained), want)
+		if got, want := githubapi.StatusCode(explained), githubapi.StatusCode(tt.err); got != want {
+			t.Errorf("%s: the explained error has status %d, want its cause's %d", tt.name, got, want)
+		}
+		if !errors.Is(explained, tt.err) {
+			t.Errorf("%s: the explained error %v does not wrap its cause", tt.name, explained)
 		}
 	}
 	if githubapi.Explain(write, nil) != nil {

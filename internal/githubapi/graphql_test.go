@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 )
 
@@ -77,7 +79,7 @@ func newGQL(t *testing.T, answer gqlAnswer, tweak func(*githubapi.Policy)) *gqlS
 	t.Helper()
 	s := &gqlServer{clock: newGQLClock()}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/graphql" {
+		if got := r.Method + " " + r.URL.Path; got != "POST /graphql" {
 			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusTeapot)
 			return
 		}
@@ -141,6 +143,28 @@ type prs struct {
 			Number int `json:"number"`
 		} `json:"pr5"`
 	} `json:"repository"`
+}
+
+// prNumbers are the numbers out decoded for pr4 and pr5, 0 for null.
+func prNumbers(out prs) [2]int {
+	var n [2]int
+	if pr := out.Repository.PR4; pr != nil {
+		n[0] = pr.Number
+	}
+	if pr := out.Repository.PR5; pr != nil {
+		n[1] = pr.Number
+	}
+	return n
+}
+
+// gqlErrorType is the Type of the *GraphQLError in err's chain, or
+// "(no *GraphQLError)".
+func gqlErrorType(err error) string {
+	var ge *githubapi.GraphQLError
+	if !errors.As(err, &ge) {
+		return "(no *GraphQLError)"
+	}
+	return ge.Type
 }
 
 const (
@@ -215,18 +239,16 @@ func TestQueryPartialAndNotFound(t *testing.T) {
 						t.Errorf("error %q does not contain %q", err, w)
 					}
 				}
-				var ge *githubapi.GraphQLError
-				if tt.wantType != "" && (!errors.As(err, &ge) || ge.Type != tt.wantType) {
-					t.Errorf("error %#v is not a *GraphQLError of type %s", err, tt.wantType)
+				if got := gqlErrorType(err); tt.wantType != "" && got != tt.wantType {
+					t.Errorf("GraphQL error type %s, want %s (error %#v)", got, tt.wantType, err)
 				}
 			}
 			// Query fails on any error, NOT_FOUND included.
 			err = s.gql.Query(context.Background(), "query{...}", nil, &out)
 			switch {
 			case len(tt.queryErr) > 0:
-				var ge *githubapi.GraphQLError
-				if !errors.As(err, &ge) || ge.Type != "NOT_FOUND" {
-					t.Fatalf("Query = %v, want a *GraphQLError of type NOT_FOUND", err)
+				if got := gqlErrorType(err); got != "NOT_FOUND" {
+					t.Fatalf("Query = %v: GraphQL error type %s, want NOT_FOUND", err, got)
 				}
 				for _, w := range tt.queryErr {
 					if !strings.Contains(err.Error(), w) {
@@ -260,19 +282,34 @@ func TestGraphQLErrorsAreBounded(t *testing.T) {
 	var out prs
 	_, err := s.gql.QueryPartial(context.Background(), "query{...}", nil, &out)
 	var ge *githubapi.GraphQLError
-	if !errors.As(err, &ge) || ge.Type != "FORBIDDEN" {
-		t.Fatalf("QueryPartial = %v, want a *GraphQLError of type FORBIDDEN", err)
+	if !errors.As(err, &ge) {
+		t.Fatalf("QueryPartial = %v, want a *GraphQLError", err)
 	}
-	if len(ge.Messages) > 5 || ge.More != 50-len(ge.Messages) {
-		t.Errorf("%d messages and %d more, want at most 5 and the rest counted", len(ge.Messages), ge.More)
+	if ge.Type != "FORBIDDEN" {
+		t.Errorf("type %s, want FORBIDDEN", ge.Type)
+	}
+	if len(ge.Messages) > 5 {
+		t.Errorf("%d messages, want at most 5", len(ge.Messages))
+	}
+	if ge.More != 50-len(ge.Messages) {
+		t.Errorf("%d more, want the other %d of the 50 counted", ge.More, 50-len(ge.Messages))
 	}
 	for _, m := range ge.Messages {
 		if len(m) > 210 {
 			t.Errorf("a message of %d bytes, want about 200 at most", len(m))
 		}
 	}
-	if msg := err.Error(); len(msg) > 2000 || strings.Contains(msg, "\n") || !strings.Contains(msg, "no 0 ") || !strings.Contains(msg, "45 more") {
-		t.Errorf("error of %d bytes: %.300q", len(msg), msg)
+	msg := err.Error()
+	if len(msg) > 2000 {
+		t.Errorf("error of %d bytes, want at most 2000: %.300q", len(msg), msg)
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error has a line break: %.300q", msg)
+	}
+	for _, w := range []string{"no 0 ", "45 more"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error does not contain %q: %.300q", w, msg)
+		}
 	}
 }
 
@@ -325,8 +362,8 @@ func TestGraphQLRateLimits(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Query: %v", err)
 				}
-				if out.Repository.PR4 == nil || out.Repository.PR4.Number != 4 {
-					t.Errorf("data not decoded after the wait: %+v", out)
+				if got := prNumbers(out); got[0] != 4 {
+					t.Errorf("pr4 decoded after the wait as %d, want 4 (pr4, pr5: %v)", got[0], got)
 				}
 			} else {
 				if err == nil {
@@ -338,9 +375,11 @@ func TestGraphQLRateLimits(t *testing.T) {
 					}
 				}
 				var rl *githubapi.GraphQLRateLimitError
-				var ge *githubapi.GraphQLError
-				if !errors.As(err, &rl) || !errors.As(err, &ge) || ge.Type != "RATE_LIMITED" {
-					t.Errorf("error %#v is not a *GraphQLRateLimitError wrapping a RATE_LIMITED *GraphQLError", err)
+				if !errors.As(err, &rl) {
+					t.Errorf("error %#v is not a *GraphQLRateLimitError", err)
+				}
+				if got := gqlErrorType(err); got != "RATE_LIMITED" {
+					t.Errorf("GraphQL error type %s, want RATE_LIMITED", got)
 				}
 			}
 			if n := s.requests(); n != tt.requests {
@@ -391,8 +430,8 @@ func TestGraphQLTransientFailures(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Query: %v", err)
 				}
-				if out.Repository.PR4 == nil || out.Repository.PR4.Number != 4 || out.Repository.PR5 == nil || out.Repository.PR5.Number != 5 {
-					t.Errorf("wrong data: %+v", out)
+				if d := cmp.Diff([2]int{4, 5}, prNumbers(out)); d != "" {
+					t.Errorf("pr4, pr5 numbers (-want +got; 0: null):\n%s", d)
 				}
 			} else {
 				if err == nil {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
@@ -76,12 +78,15 @@ func FuzzLog(f *testing.F) {
 		if cmds := runnersim.ParseCommands(buf.String()); len(cmds) != 0 {
 			t.Fatalf("log lines of %q hold workflow commands: %+v", value, cmds)
 		}
-		for _, annotate := range []func(*githubactions.Action, string, ...any){Errorf, Warningf, Debugf} {
+		for _, an := range []struct {
+			command  string
+			annotate func(*githubactions.Action, string, ...any)
+		}{{"error", Errorf}, {"warning", Warningf}, {"debug", Debugf}} {
 			buf.Reset()
-			annotate(a, "%s", value)
-			cmds := runnersim.ParseCommands(buf.String())
-			if len(cmds) != 1 || cmds[0].Legacy || cmds[0].Data != Neutralize(value) {
-				t.Fatalf("annotation of %q parsed as %+v", value, cmds)
+			an.annotate(a, "%s", value)
+			want := []runnersim.Command{{Name: an.command, Data: Neutralize(value)}}
+			if d := cmp.Diff(want, runnersim.ParseCommands(buf.String()), cmpopts.EquateEmpty()); d != "" {
+				t.Fatalf("%s annotation of %q: commands the runner reads (-want +got):\n%s", an.command, value, d)
 			}
 		}
 	})
