@@ -60,7 +60,7 @@ func TestDockerfile(t *testing.T) {
 	if path.Dir(a.Runs.Entrypoint) != path.Dir(a.Runs.PostEntrypoint) {
 		t.Errorf("entrypoint and post-entrypoint in different folders: %s, %s", a.Runs.Entrypoint, a.Runs.PostEntrypoint)
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-o /out/" + main, "ln -s " + main + " /out/" + post,
+	for _, want := range []string{"CGO_ENABLED=0", "-tags release", "-trimpath", "-s -w", "-o /out/" + main, "ln -s " + main + " /out/" + post,
 		"COPY --from=build /out/ " + path.Dir(a.Runs.Entrypoint) + "/", "ca-certificates.crt", "mkdir -m 1777 /out-tmp", "COPY --from=build /out-tmp/ /tmp/"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Dockerfile lacks %q", want)

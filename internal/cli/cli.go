@@ -11,7 +11,6 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo"
 )
 
 // Main runs the binary with its arguments and environment and returns the
@@ -20,7 +19,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if len(args) > 1 {
 		switch args[1] {
 		case "demo":
-			return demo.Run(ctx, stdout, actionYAML)
+			return runDemo(ctx, stdout, actionYAML)
 		case "-h", "--help", "help":
 			return help(stdout, actionYAML)
 		}
