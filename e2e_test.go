@@ -15,8 +15,8 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/release"
 )
 

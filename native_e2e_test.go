@@ -24,8 +24,8 @@ import (
 	"github.com/rhysd/actionlint"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 

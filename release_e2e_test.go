@@ -17,8 +17,8 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/release"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )

@@ -16,8 +16,8 @@ import (
 	"strings"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 )
 
 // Repo, SHA and Token are the demo's repository, commit and

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 )

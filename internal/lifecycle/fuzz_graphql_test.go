@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 )
 

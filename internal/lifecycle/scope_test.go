@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )

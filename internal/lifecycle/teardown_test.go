@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )

@@ -13,7 +13,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/openapicheck"
 )

@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/demo/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 )
 
 // A deploy platform's status carries the preview's URL and its log: the
