@@ -193,7 +193,11 @@ func pullReleaseImage(t *testing.T, a *runnersim.Action) string {
 			return
 		}
 		res, _ := releaseUnderTest(t)
-		exec.Command("docker", "rmi", "--force", res.ImageTag, image).Run()
+		rmi := []string{"rmi", "--force", image}
+		for _, p := range res.Platforms {
+			rmi = append(rmi, p.Tag)
+		}
+		exec.Command("docker", rmi...).Run()
 		if exec.Command("docker", "image", "inspect", image).Run() == nil {
 			pulled.err = &os.PathError{Op: "docker rmi", Path: image, Err: os.ErrExist}
 			return
@@ -278,24 +282,106 @@ func lifecycle(t *testing.T, a *runnersim.Action, launch runnersim.Launcher, set
 }
 
 // TestReleaseImageFromTheRegistry runs the release's root action.yml: its
-// image pulled by digest from the registry, each stage a docker run as the
-// runner's.
+// image pulled by digest from the registry (the index's: this engine, an
+// amd64 one, takes its linux/amd64 image), each stage a docker run as the
+// runner's. The index names linux/amd64 and linux/arm64, and the arm64
+// image holds the linux-arm64 binary.
 func TestReleaseImageFromTheRegistry(t *testing.T) {
 	t.Parallel()
-	_, dir := releaseUnderTest(t)
+	res, dir := releaseUnderTest(t)
 	a := loadReleaseAction(t, filepath.Join(dir, "action.yml"))
 	image := pullReleaseImage(t, a)
-	t.Run("layout", func(t *testing.T) { checkReleaseImageLayout(t, a, image, dir) })
+	manifests := checkReleaseIndex(t, res, image)
+	t.Run("layout", func(t *testing.T) {
+		checkReleaseImageLayout(t, a, image, "linux/amd64", filepath.Join(dir, "native/bin/linux-x64/deployment-action"))
+	})
+	t.Run("arm64 layout", func(t *testing.T) {
+		// By the arm64 manifest's own digest (pulling the index's digest
+		// for arm64 would move that reference off the amd64 image the
+		// lifecycle runs). Created and exported, never started.
+		repo, _, _ := strings.Cut(image, "@")
+		arm := repo + "@" + manifests["linux/arm64"]
+		if out, err := exec.Command("docker", "pull", "--platform", "linux/arm64", arm).CombinedOutput(); err != nil {
+			t.Fatalf("docker pull --platform linux/arm64 %s: %v\n%s", arm, err, out)
+		}
+		t.Cleanup(func() { exec.Command("docker", "rmi", "--force", arm).Run() })
+		checkReleaseImageLayout(t, a, arm, "linux/arm64", filepath.Join(dir, "native/bin/linux-arm64/deployment-action"))
+	})
 	lifecycle(t, a, inDocker(image), nil)
 }
 
+// checkReleaseIndex reads the index action.yml pins from the registry: a
+// Docker manifest list, served under the pinned digest and the version's
+// tag, naming linux/amd64 and linux/arm64 by the digests the release
+// pushed; the image pulled by the index's digest (image) is its amd64 one
+// (the config its amd64 manifest names). It returns the manifests' digests
+// by platform.
+func checkReleaseIndex(t *testing.T, res *release.Result, image string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	hostName, digest, _ := strings.Cut(image, "@")
+	host, name, _ := strings.Cut(hostName, "/")
+	reg := release.Registry{Host: host, Insecure: res.Insecure}
+	if digest != res.Digest || host != res.Registry {
+		t.Fatalf("action.yml's image %s, the release's digest %s on %s", image, res.Digest, res.Registry)
+	}
+	m, err := reg.Manifest(ctx, name, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byTag, err := reg.Manifest(ctx, name, res.Version); err != nil || byTag.Digest != digest {
+		t.Errorf("the tag %s serves %v (%v), want the index %s", res.Version, byTag, err, digest)
+	}
+	if m.Digest != digest || m.MediaType != release.MediaTypeDockerList {
+		t.Errorf("the registry serves %s, %s for %s; want a Docker manifest list", m.Digest, m.MediaType, digest)
+	}
+	ix, err := release.ParseIndex(m.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	var platforms []string
+	for _, d := range ix.Manifests {
+		if d.Platform == nil || d.MediaType != release.MediaTypeDockerManifest {
+			t.Errorf("index entry %+v", d)
+			continue
+		}
+		platforms = append(platforms, d.Platform.String())
+		got[d.Platform.String()] = d.Digest
+	}
+	if want := []string{"linux/amd64", "linux/arm64"}; !slices.Equal(platforms, want) {
+		t.Errorf("the index names %q, want %q", platforms, want)
+	}
+	for _, p := range res.Platforms {
+		if got[p.Platform] != p.Digest {
+			t.Errorf("the index names %s for %s, the release pushed %s", got[p.Platform], p.Platform, p.Digest)
+		}
+	}
+	amd, err := reg.Manifest(ctx, name, got["linux/amd64"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var config struct {
+		Config struct {
+			Digest string `json:"digest"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(amd.Body, &config); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", image).Output(); err != nil || strings.TrimSpace(string(id)) != config.Config.Digest {
+		t.Errorf("the image pulled by the index's digest is %q (%v), the index's amd64 image %s", id, err, config.Config.Digest)
+	}
+	return got
+}
+
 // checkReleaseImageLayout exports the image's file system: the binary
-// (the release's linux-x64 one) under the entrypoint and, as a symlink,
-// the post-entrypoint name, the CA bundle, an empty /tmp with mode 1777,
-// nothing else; and the image's ENTRYPOINT is action.yml's.
-func checkReleaseImageLayout(t *testing.T, a *runnersim.Action, image, dir string) {
+// (the release's bin for the platform) under the entrypoint and, as a
+// symlink, the post-entrypoint name, the CA bundle, an empty /tmp with
+// mode 1777, nothing else; and the image's ENTRYPOINT is action.yml's.
+func checkReleaseImageLayout(t *testing.T, a *runnersim.Action, image, platform, bin string) {
 	out, err := exec.Command("docker", "image", "inspect", "--format", "{{json .Config.Entrypoint}} {{.Config.User}}|{{.Os}}/{{.Architecture}}", image).Output()
-	if want := `["` + a.Runs.Entrypoint + `"] |linux/amd64`; err != nil || strings.TrimSpace(string(out)) != want {
+	if want := `["` + a.Runs.Entrypoint + `"] |` + platform; err != nil || strings.TrimSpace(string(out)) != want {
 		t.Errorf("image config %q (%v), want %q", out, err, want)
 	}
 	id, err := exec.Command("docker", "create", image).Output()
@@ -309,7 +395,7 @@ func checkReleaseImageLayout(t *testing.T, a *runnersim.Action, image, dir strin
 	if err := export.Start(); err != nil {
 		t.Fatal(err)
 	}
-	want, _, _ := release.FileSHA256(filepath.Join(dir, "native/bin/linux-x64/deployment-action"))
+	want, _, _ := release.FileSHA256(bin)
 	seen := map[string]string{}
 	tr := tar.NewReader(pipe)
 	for {
@@ -334,7 +420,7 @@ func checkReleaseImageLayout(t *testing.T, a *runnersim.Action, image, dir strin
 			seen[name] = "file"
 			if name == a.Runs.Entrypoint {
 				if got := sha256Hex(data); got != want {
-					t.Errorf("%s in the image has sha256 %s, native/bin/linux-x64 %s", name, got, want)
+					t.Errorf("%s in the image has sha256 %s, %s %s", name, got, bin, want)
 				}
 			}
 		}

@@ -103,10 +103,22 @@ func (d Docker) run(ctx context.Context, args ...string) (string, error) {
 	return out.String(), nil
 }
 
-// Build builds the context in dir as tag, for platform (linux/amd64).
+// Build builds the context in dir as tag, for platform (linux/amd64,
+// linux/arm64), and checks that the image's config says that platform: the
+// classic builder runs no step of a FROM scratch, COPY-only Dockerfile, so
+// it builds any platform's image on any engine, no emulation needed.
 func (d Docker) Build(ctx context.Context, dir, tag, platform string) error {
-	_, err := d.run(ctx, "build", "--quiet", "--platform", platform, "-t", tag, dir)
-	return err
+	if _, err := d.run(ctx, "build", "--quiet", "--platform", platform, "-t", tag, dir); err != nil {
+		return err
+	}
+	out, err := d.run(ctx, "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", tag)
+	if err != nil {
+		return err
+	}
+	if got := strings.TrimSpace(out); got != platform {
+		return fmt.Errorf("docker build --platform %s made an image for %s (%s)", platform, got, tag)
+	}
+	return nil
 }
 
 // Push pushes tag and returns the manifest digest docker reports

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -35,20 +37,66 @@ type Registry struct {
 	Client         *http.Client
 }
 
+// Manifest is a manifest as the registry served it.
+type Manifest struct {
+	MediaType string // Content-Type, else the body's mediaType
+	Digest    string // sha256 of Body
+	Body      []byte
+}
+
 // ManifestDigest fetches the manifest of name at reference (a tag or a
 // digest) and returns the SHA-256 of the bytes served, after checking
 // that the registry's Docker-Content-Digest header names the same.
 func (r Registry) ManifestDigest(ctx context.Context, name, reference string) (string, error) {
+	m, err := r.Manifest(ctx, name, reference)
+	if err != nil {
+		return "", err
+	}
+	return m.Digest, nil
+}
+
+func (r Registry) manifestURL(name, reference string) string {
 	scheme := "https"
 	if r.Insecure {
 		scheme = "http"
 	}
-	u := fmt.Sprintf("%s://%s/v2/%s/manifests/%s", scheme, r.Host, name, reference)
+	return fmt.Sprintf("%s://%s/v2/%s/manifests/%s", scheme, r.Host, name, reference)
+}
+
+// do sends the request newReq makes; on a 401 it asks the challenge's
+// token endpoint for a token (for scope, when set, instead of the
+// challenge's: a push needs pull,push) and sends it again with it.
+func (r Registry) do(ctx context.Context, scope string, newReq func(token string) (*http.Request, error)) (*http.Response, error) {
 	client := r.Client
 	if client == nil {
 		client = http.DefaultClient
 	}
-	get := func(token string) (*http.Response, error) {
+	req, err := newReq("")
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	challenge := resp.Header.Get("WWW-Authenticate")
+	resp.Body.Close()
+	token, err := r.token(ctx, client, challenge, scope)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
+	}
+	if req, err = newReq(token); err != nil {
+		return nil, err
+	}
+	return client.Do(req)
+}
+
+// Manifest fetches the manifest of name at reference (a tag or a digest):
+// the bytes served, their SHA-256, which the registry's
+// Docker-Content-Digest header must name, and the media type.
+func (r Registry) Manifest(ctx context.Context, name, reference string) (*Manifest, error) {
+	u := r.manifestURL(name, reference)
+	resp, err := r.do(ctx, "", func(token string) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return nil, err
@@ -57,49 +105,93 @@ func (r Registry) ManifestDigest(ctx context.Context, name, reference string) (s
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
-		return client.Do(req)
-	}
-	resp, err := get("")
+		return req, nil
+	})
 	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode == http.StatusUnauthorized {
-		challenge := resp.Header.Get("WWW-Authenticate")
-		resp.Body.Close()
-		token, err := r.token(ctx, client, challenge)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", u, err)
-		}
-		if resp, err = get(token); err != nil {
-			return "", err
-		}
+		return nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s: %.300s", u, resp.Status, body)
+		return nil, fmt.Errorf("GET %s: %s: %.300s", u, resp.Status, body)
 	}
-	sum := sha256.Sum256(body)
-	digest := "sha256:" + hex.EncodeToString(sum[:])
+	m := &Manifest{Digest: sha256Digest(body), Body: body}
+	if h := resp.Header.Get("Docker-Content-Digest"); h != "" && h != m.Digest {
+		return nil, fmt.Errorf("GET %s: Docker-Content-Digest %s, but the manifest served hashes to %s", u, h, m.Digest)
+	}
+	if strings.HasPrefix(reference, "sha256:") && reference != m.Digest {
+		return nil, fmt.Errorf("GET %s: the manifest served hashes to %s", u, m.Digest)
+	}
+	m.MediaType, _, _ = strings.Cut(resp.Header.Get("Content-Type"), ";")
+	var typed struct {
+		MediaType string `json:"mediaType"`
+	}
+	if json.Unmarshal(body, &typed) == nil && typed.MediaType != "" {
+		if m.MediaType != typed.MediaType && slices.Contains(manifestTypes, m.MediaType) {
+			return nil, fmt.Errorf("GET %s: Content-Type %s, but the manifest says %s", u, m.MediaType, typed.MediaType)
+		}
+		m.MediaType = typed.MediaType
+	}
+	if !slices.Contains(manifestTypes, m.MediaType) {
+		return nil, fmt.Errorf("GET %s: media type %q", u, m.MediaType)
+	}
+	return m, nil
+}
+
+// PutManifest uploads body, of mediaType, as the manifest of name at
+// reference (a tag) and returns its digest, the SHA-256 of body, after
+// checking that the registry's Docker-Content-Digest says the same. The
+// manifests an index names must be in the repository already.
+func (r Registry) PutManifest(ctx context.Context, name, reference, mediaType string, body []byte) (string, error) {
+	u := r.manifestURL(name, reference)
+	resp, err := r.do(ctx, "repository:"+name+":pull,push", func(token string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", mediaType)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return req, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("PUT %s: %s: %.300s", u, resp.Status, msg)
+	}
+	digest := sha256Digest(body)
 	if h := resp.Header.Get("Docker-Content-Digest"); h != "" && h != digest {
-		return "", fmt.Errorf("GET %s: Docker-Content-Digest %s, but the manifest served hashes to %s", u, h, digest)
+		return "", fmt.Errorf("PUT %s: Docker-Content-Digest %s, but the manifest sent hashes to %s", u, h, digest)
 	}
 	return digest, nil
 }
 
+func sha256Digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 var challengeParam = regexp.MustCompile(`(\w+)="([^"]*)"`)
 
-// token answers a Bearer challenge (realm, service, scope) at its realm.
-func (r Registry) token(ctx context.Context, client *http.Client, challenge string) (string, error) {
+// token answers a Bearer challenge (realm, service, scope) at its realm,
+// for scope instead of the challenge's when scope is set.
+func (r Registry) token(ctx context.Context, client *http.Client, challenge, scope string) (string, error) {
 	if !strings.HasPrefix(strings.ToLower(challenge), "bearer ") {
 		return "", fmt.Errorf("401 with challenge %q: want Bearer", challenge)
 	}
 	params := map[string]string{}
 	for _, m := range challengeParam.FindAllStringSubmatch(challenge, -1) {
 		params[m[1]] = m[2]
+	}
+	if scope != "" {
+		params["scope"] = scope
 	}
 	realm, err := url.Parse(params["realm"])
 	if err != nil || realm.Scheme == "" {

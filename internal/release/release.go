@@ -1,6 +1,7 @@
 package release
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -37,17 +38,20 @@ type Options struct {
 
 // Result is what a release made; Out/release.json holds it.
 type Result struct {
-	Version     string   `json:"version"`
-	MainCommit  string   `json:"main_commit"`
-	Commit      string   `json:"commit,omitempty"` // the release commit (with -push)
-	ImageTag    string   `json:"image_tag"`
-	Digest      string   `json:"digest,omitempty"`
-	Image       string   `json:"image,omitempty"` // docker://REGISTRY/IMAGE@sha256:…, action.yml's runs.image
-	Registry    string   `json:"registry"`
-	Insecure    bool     `json:"insecure_registry"`
-	TarballSize int64    `json:"tarball_size,omitempty"`
-	Files       []string `json:"files,omitempty"`
-	Binaries    []struct {
+	Version    string `json:"version"`
+	MainCommit string `json:"main_commit"`
+	Commit     string `json:"commit,omitempty"` // the release commit (with -push)
+	ImageTag   string `json:"image_tag"`
+	Digest     string `json:"digest,omitempty"` // the index's
+	// IndexMediaType is the index's media type (a Docker manifest list).
+	IndexMediaType string          `json:"index_media_type,omitempty"`
+	Platforms      []PlatformImage `json:"platforms"`       // the images the index names
+	Image          string          `json:"image,omitempty"` // docker://REGISTRY/IMAGE@sha256:…, action.yml's runs.image
+	Registry       string          `json:"registry"`
+	Insecure       bool            `json:"insecure_registry"`
+	TarballSize    int64           `json:"tarball_size,omitempty"`
+	Files          []string        `json:"files,omitempty"`
+	Binaries       []struct {
 		Path   string `json:"path"` // relative to native/bin
 		Size   int64  `json:"size"`
 		SHA256 string `json:"sha256"`
@@ -55,9 +59,22 @@ type Result struct {
 	BuildSeconds float64 `json:"build_seconds"`
 }
 
+// PlatformImage is the image of one platform: its local tag
+// (REGISTRY/IMAGE:<version>-<arch>, also pushed) and, with Push, its
+// manifest as the index names it.
+type PlatformImage struct {
+	Platform  string `json:"platform"` // linux/amd64
+	Tag       string `json:"tag"`
+	Digest    string `json:"digest,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+}
+
 // Run makes a release: it exports main's commit into Out/src, builds the
-// binaries into Out/bin, the image from Out/image, and with Push pushes it,
-// checks the digest the registry serves, lays out Out/tree and commits it.
+// binaries into Out/bin, an image for each of ImageTargets from
+// Out/image/<os>-<arch>, and with Push pushes them, pushes the index of
+// the two (Out/image/index.json), checks the digests the registry serves,
+// lays out Out/tree (action.yml pinning the index) and commits it.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
@@ -130,55 +147,93 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.BuildSeconds = time.Since(start).Seconds()
 	o.Log("built %d targets in %.1fs", len(bins), res.BuildSeconds)
-	var linux string
+	binaries := map[Target]string{}
 	for _, b := range bins {
 		res.Binaries = append(res.Binaries, struct {
 			Path   string `json:"path"`
 			Size   int64  `json:"size"`
 			SHA256 string `json:"sha256"`
 		}{b.Target.Rel(), b.Size, b.SHA256})
-		if b.Target == (Target{"linux", "amd64"}) {
-			linux = b.Path
+		binaries[b.Target] = b.Path
+	}
+	for _, tg := range ImageTargets {
+		if binaries[tg] == "" {
+			return nil, fmt.Errorf("the targets have no %s, which the image needs", tg)
 		}
 	}
-	if linux == "" {
-		return nil, fmt.Errorf("the targets have no linux/amd64, which the image needs")
-	}
 
+	// An image for each of ImageTargets, each tagged <version>-<arch>;
+	// with Push, an index of them tagged <version>.
 	layout := ImageLayout{Entrypoint: a.Runs.Entrypoint, PostEntrypoint: a.Runs.PostEntrypoint}
 	labels := map[string]string{"org.opencontainers.image.version": o.Version, "org.opencontainers.image.revision": res.MainCommit}
 	if o.SourceURL != "" {
 		labels["org.opencontainers.image.source"] = o.SourceURL
 	}
-	imgDir := filepath.Join(out, "image")
-	if err := layout.WriteContext(imgDir, linux, o.CABundle, labels); err != nil {
-		return nil, err
+	for _, tg := range ImageTargets {
+		imgDir := filepath.Join(out, "image", tg.Dir())
+		if err := layout.WriteContext(imgDir, binaries[tg], o.CABundle, labels); err != nil {
+			return nil, err
+		}
+		p := PlatformImage{Platform: tg.String(), Tag: res.ImageTag + "-" + tg.GOARCH}
+		if err := o.Docker.Build(ctx, imgDir, p.Tag, p.Platform); err != nil {
+			return nil, err
+		}
+		o.Log("image %s built for %s", p.Tag, p.Platform)
+		res.Platforms = append(res.Platforms, p)
 	}
-	if err := o.Docker.Build(ctx, imgDir, res.ImageTag, "linux/amd64"); err != nil {
-		return nil, err
-	}
-	o.Log("image %s built", res.ImageTag)
 	if !o.Push {
 		return res, writeResult(out, res)
 	}
 
-	pushed, err := o.Docker.Push(ctx, res.ImageTag)
+	reg := Registry{Host: o.Registry, Insecure: insecure, User: o.RegistryUser, Password: o.RegistryPassword}
+	var manifests []Descriptor
+	for i, tg := range ImageTargets {
+		p := &res.Platforms[i]
+		pushed, err := o.Docker.Push(ctx, p.Tag)
+		if err != nil {
+			return nil, err
+		}
+		_, tag := splitTag(p.Tag)
+		var m *Manifest
+		for _, ref := range []string{tag, pushed} {
+			if m, err = reg.Manifest(ctx, o.Image, ref); err != nil {
+				return nil, fmt.Errorf("reading the pushed manifest back: %w", err)
+			}
+			if m.Digest != pushed {
+				return nil, fmt.Errorf("docker push reported %s, the registry serves %s for %s", pushed, m.Digest, ref)
+			}
+		}
+		d, err := imageManifest(m, Platform{OS: tg.GOOS, Architecture: tg.GOARCH})
+		if err != nil {
+			return nil, err
+		}
+		p.Digest, p.MediaType, p.Size = d.Digest, d.MediaType, d.Size
+		manifests = append(manifests, d)
+		o.Log("pushed %s: %s", p.Tag, d.Digest)
+	}
+	indexType, index, err := BuildIndex(manifests)
 	if err != nil {
 		return nil, err
 	}
-	reg := Registry{Host: o.Registry, Insecure: insecure, User: o.RegistryUser, Password: o.RegistryPassword}
+	pushed, err := reg.PutManifest(ctx, o.Image, o.Version, indexType, index)
+	if err != nil {
+		return nil, fmt.Errorf("pushing the index: %w", err)
+	}
 	for _, ref := range []string{o.Version, pushed} {
-		served, err := reg.ManifestDigest(ctx, o.Image, ref)
+		m, err := reg.Manifest(ctx, o.Image, ref)
 		if err != nil {
-			return nil, fmt.Errorf("reading the pushed manifest back: %w", err)
+			return nil, fmt.Errorf("reading the pushed index back: %w", err)
 		}
-		if served != pushed {
-			return nil, fmt.Errorf("docker push reported %s, the registry serves %s for %s", pushed, served, ref)
+		if m.Digest != pushed || m.MediaType != indexType || !bytes.Equal(m.Body, index) {
+			return nil, fmt.Errorf("pushed the index %s (%s), the registry serves %s (%s) for %s", pushed, indexType, m.Digest, m.MediaType, ref)
 		}
 	}
-	res.Digest = pushed
+	if err := os.WriteFile(filepath.Join(out, "image", "index.json"), index, 0o644); err != nil {
+		return nil, err
+	}
+	res.Digest, res.IndexMediaType = pushed, indexType
 	res.Image = "docker://" + o.Registry + "/" + o.Image + "@" + pushed
-	o.Log("pushed %s; the registry serves that digest", res.Image)
+	o.Log("pushed the index %s; the registry serves that digest", res.Image)
 
 	rewritten, err := RewriteImage(actionSrc, res.Image)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -434,5 +435,142 @@ func TestBuildIsReproducible(t *testing.T) {
 		if err != nil || !strings.HasPrefix(string(out), "deployment-action 1.2.3:") {
 			t.Errorf("--help: %v\n%.200s", err, out)
 		}
+	}
+}
+
+// TestBuildIndex: the release's index is a Docker manifest list naming the
+// linux/amd64 and linux/arm64 manifests, by the digests and sizes pushed,
+// in that order; its digest is the SHA-256 of the bytes returned.
+func TestBuildIndex(t *testing.T) {
+	t.Parallel()
+	amd, arm := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
+	var in []Descriptor
+	for i, tg := range ImageTargets {
+		in = append(in, Descriptor{MediaType: MediaTypeDockerManifest, Digest: []string{amd, arm}[i], Size: int64(500 + i),
+			Platform: &Platform{OS: tg.GOOS, Architecture: tg.GOARCH}})
+	}
+	mt, body, err := BuildIndex(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mt != "application/vnd.docker.distribution.manifest.list.v2+json" {
+		t.Errorf("media type %s", mt)
+	}
+	ix, err := ParseIndex(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.MediaType != mt || ix.SchemaVersion != 2 || len(ix.Manifests) != 2 {
+		t.Fatalf("index %s", body)
+	}
+	want := []struct{ platform, digest string }{{"linux/amd64", amd}, {"linux/arm64", arm}}
+	for i, w := range want {
+		m := ix.Manifests[i]
+		if m.Platform == nil || m.Platform.String() != w.platform || m.Digest != w.digest || m.Size != int64(500+i) ||
+			m.MediaType != "application/vnd.docker.distribution.manifest.v2+json" {
+			t.Errorf("manifest %d: %+v %v, want %s %s", i, m, m.Platform, w.platform, w.digest)
+		}
+	}
+	// The same manifests give the same bytes.
+	if _, again, _ := BuildIndex(in); !bytes.Equal(again, body) {
+		t.Error("BuildIndex is not deterministic")
+	}
+	// OCI manifests give an OCI index.
+	oci := slices.Clone(in)
+	for i := range oci {
+		oci[i].MediaType = MediaTypeOCIManifest
+	}
+	if mt, _, err := BuildIndex(oci); err != nil || mt != MediaTypeOCIIndex {
+		t.Errorf("OCI manifests: %s, %v", mt, err)
+	}
+	for name, bad := range map[string]func([]Descriptor){
+		"no platform":      func(d []Descriptor) { d[1].Platform = nil },
+		"the same twice":   func(d []Descriptor) { d[1].Platform = d[0].Platform },
+		"mixed types":      func(d []Descriptor) { d[1].MediaType = MediaTypeOCIManifest },
+		"an index in it":   func(d []Descriptor) { d[1].MediaType = MediaTypeDockerList },
+		"a short digest":   func(d []Descriptor) { d[1].Digest = "sha256:abc" },
+		"no size":          func(d []Descriptor) { d[1].Size = 0 },
+		"no architecture:": func(d []Descriptor) { d[1].Platform = &Platform{OS: "linux"} },
+	} {
+		d := slices.Clone(in)
+		bad(d)
+		if _, _, err := BuildIndex(d); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, _, err := BuildIndex(nil); err == nil {
+		t.Error("no manifests: no error")
+	}
+}
+
+// TestImageManifest: what docker push sent is the image manifest itself
+// (the classic image store), or an index whose manifest for the platform
+// is taken (the containerd image store).
+func TestImageManifest(t *testing.T) {
+	t.Parallel()
+	arm64 := Platform{OS: "linux", Architecture: "arm64"}
+	body := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}`)
+	d, err := imageManifest(&Manifest{MediaType: MediaTypeDockerManifest, Digest: sha256Digest(body), Body: body}, arm64)
+	if err != nil || d.Digest != sha256Digest(body) || d.Size != int64(len(body)) || d.MediaType != MediaTypeDockerManifest || *d.Platform != arm64 {
+		t.Errorf("a manifest: %+v, %v", d, err)
+	}
+	child := "sha256:" + strings.Repeat("c", 64)
+	ix := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` +
+		`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"` + child + `","size":42,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},` +
+		`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:` + strings.Repeat("d", 64) + `","size":9,"platform":{"architecture":"unknown","os":"unknown"}}]}`)
+	d, err = imageManifest(&Manifest{MediaType: MediaTypeOCIIndex, Digest: sha256Digest(ix), Body: ix}, arm64)
+	if err != nil || d.Digest != child || d.Size != 42 || d.MediaType != MediaTypeOCIManifest || *d.Platform != arm64 {
+		t.Errorf("an index: %+v, %v", d, err)
+	}
+	if _, err := imageManifest(&Manifest{MediaType: MediaTypeOCIIndex, Digest: sha256Digest(ix), Body: ix}, Platform{OS: "linux", Architecture: "amd64"}); err == nil {
+		t.Error("an index without the platform: no error")
+	}
+}
+
+// TestPutManifest: the index is PUT with its media type, with a token for
+// pull,push (not the challenge's pull), and its digest is the SHA-256 of
+// the bytes sent, which the registry's Docker-Content-Digest must name.
+func TestPutManifest(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}`)
+	var header string
+	var got []byte
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		if u, p, _ := r.BasicAuth(); r.URL.Query().Get("scope") != "repository:o/r:pull,push" || u != "actor" || p != "secret" {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		w.Write([]byte(`{"token":"P"}`))
+	})
+	mux.HandleFunc("PUT /v2/o/r/manifests/1.2.3", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer P" {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="reg",scope="repository:o/r:pull"`, srv.URL))
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if r.Header.Get("Content-Type") != MediaTypeDockerList {
+			http.Error(w, "content type", http.StatusBadRequest)
+			return
+		}
+		got, _ = io.ReadAll(r.Body)
+		w.Header().Set("Docker-Content-Digest", header)
+		w.WriteHeader(http.StatusCreated)
+	})
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+	r := Registry{Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true, User: "actor", Password: "secret"}
+	header = sha256Digest(body)
+	if d, err := r.PutManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err != nil || d != header || !bytes.Equal(got, body) {
+		t.Errorf("PutManifest = %s, %v; sent %s; want %s", d, err, got, header)
+	}
+	header = digest
+	if _, err := r.PutManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err == nil {
+		t.Error("a Docker-Content-Digest that is not the manifest's: no error")
+	}
+	r.Password = "wrong"
+	if _, err := r.PutManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err == nil {
+		t.Error("a refused token: no error")
 	}
 }

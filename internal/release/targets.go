@@ -1,8 +1,8 @@
 // Package release builds a release of the action: the binary for every
 // platform the native entry supports, its SHA256SUMS, the container image
-// (FROM scratch, around the linux x64 binary), and a release commit whose
-// action.yml points at the image by digest and whose native/bin holds the
-// binaries. cmd/release is its command line; RELEASE.md describes the flow.
+// (FROM scratch, for linux/amd64 and linux/arm64 around those binaries, and
+// the index of the two), and a release commit whose action.yml points at the
+// index by digest and whose native/bin holds the binaries. cmd/release is its command line; RELEASE.md describes the flow.
 package release
 
 import (

@@ -1,6 +1,7 @@
 // Command release builds a release of the action (internal/release):
-// the six native binaries and SHA256SUMS, the image FROM scratch, and with
-// -push the image in the registry and the release commit. RELEASE.md
+// the six native binaries and SHA256SUMS, the linux/amd64 and linux/arm64
+// images FROM scratch, and with -push the images and their index in the
+// registry and the release commit (action.yml pins the index's digest). RELEASE.md
 // describes it.
 //
 //	go run ./internal/release/cmd/release -version 1.2.3 -registry ghcr.io \
@@ -58,9 +59,12 @@ func main() {
 	}
 	fmt.Printf("build time  %.1f s for %d targets\n", res.BuildSeconds, len(res.Binaries))
 	fmt.Printf("main commit %s\n", res.MainCommit)
-	fmt.Printf("image tag   %s\n", res.ImageTag)
+	for _, p := range res.Platforms {
+		fmt.Printf("image       %-12s %s %s\n", p.Platform, p.Tag, p.Digest)
+	}
+	fmt.Printf("index tag   %s\n", res.ImageTag)
 	if o.Push {
-		fmt.Printf("digest      %s\n", res.Digest)
+		fmt.Printf("digest      %s (the index, %s)\n", res.Digest, res.IndexMediaType)
 		fmt.Printf("image       %s\n", res.Image)
 		fmt.Printf("commit      %s\n", res.Commit)
 		fmt.Printf("tarball     %d bytes (git archive --format=tar.gz %.12s)\n", res.TarballSize, res.Commit)
