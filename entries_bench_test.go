@@ -62,12 +62,13 @@ func BenchmarkEntries(b *testing.B) {
 		}},
 		{"container-pulled", func(b *testing.B) (*runnersim.Job, *fakegithub.Fake, func()) {
 			requireDocker(b)
-			image, tag := releasedImage(b)
+			image, tags := releasedImage(b)
 			job, f, _ := newJob(b, "push", inDocker(image))
-			// Before each job: the image gone, as on a runner that has
-			// not pulled it; the runner pulls it by digest first.
+			// Before each job: the image gone (by its digest and every tag
+			// the release gave it), as on a runner that has not pulled it;
+			// the runner pulls it by digest first.
 			return job, f, func() {
-				_ = exec.Command("docker", "rmi", "--force", tag, image).Run()
+				_ = exec.Command("docker", append([]string{"rmi", "--force", image}, tags...)...).Run()
 				if out, err := exec.Command("docker", "pull", image).CombinedOutput(); err != nil {
 					b.Fatalf("docker pull %s: %v\n%s", image, err, out)
 				}
@@ -143,9 +144,10 @@ func releaseBinary(bin string) runnersim.Launcher {
 	}
 }
 
-// releasedImage is the release's image by digest and its tag, from
+// releasedImage is the release's image by digest (its index) and the tags
+// the release gave it and its platforms' images, from
 // DEPLOYMENT_ACTION_RELEASE_DIR (skipped without it).
-func releasedImage(b *testing.B) (image, tag string) {
+func releasedImage(b *testing.B) (image string, tags []string) {
 	dir := os.Getenv(releaseDirEnv)
 	if dir == "" {
 		b.Skip(releaseDirEnv + " is not set: .ci/run makes a release against a local registry and sets it")
@@ -158,7 +160,11 @@ func releasedImage(b *testing.B) (image, tag string) {
 	if !ok {
 		b.Fatalf("the release's image %q is not docker://…", res.Image)
 	}
-	return image, res.ImageTag
+	tags = []string{res.ImageTag}
+	for _, p := range res.Platforms {
+		tags = append(tags, p.Tag)
+	}
+	return image, tags
 }
 
 // BenchmarkContainerNetwork measures what the runner's job network adds
