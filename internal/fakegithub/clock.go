@@ -10,9 +10,10 @@ import (
 // retries and rate limits run at once. The fake GitHub and the action's
 // retry policy share one Clock.
 type Clock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept time.Duration
+	mu     sync.Mutex
+	t      time.Time
+	slept  time.Duration
+	sleeps int
 }
 
 // NewClock returns a clock at a fixed time.
@@ -32,8 +33,18 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	c.sleeps++
+	c.mu.Unlock()
 	c.Advance(d)
 	return nil
+}
+
+// Sleeps counts the Sleep calls, those of no time included.
+func (c *Clock) Sleeps() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sleeps
 }
 
 // Advance moves the clock forward by d.

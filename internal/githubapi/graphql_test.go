@@ -14,46 +14,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 )
 
-// gqlClock is a fake clock: Sleep advances it at once and counts.
-type gqlClock struct {
-	mu     sync.Mutex
-	t      time.Time
-	slept  time.Duration
-	sleeps int
-}
+// gqlClock is the fake GitHub's clock: Sleep advances it at once and
+// counts.
+type gqlClock = fakegithub.Clock
 
-func newGQLClock() *gqlClock {
-	return &gqlClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *gqlClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *gqlClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps++
-	if d > 0 {
-		c.t = c.t.Add(d)
-		c.slept += d
-	}
-	return nil
-}
-
-func (c *gqlClock) Slept() (time.Duration, int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.slept, c.sleeps
-}
+func newGQLClock() *gqlClock { return fakegithub.NewClock() }
 
 // gqlAnswer is what the test server answers to its nth request (from 1).
 type gqlAnswer func(n int, clock *gqlClock) (status int, header map[string]string, body string)
@@ -385,7 +354,7 @@ func TestGraphQLRateLimits(t *testing.T) {
 			if n := s.requests(); n != tt.requests {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
-			if slept, _ := s.clock.Slept(); slept < tt.minSlept || slept > tt.maxSlept {
+			if slept := s.clock.Slept(); slept < tt.minSlept || slept > tt.maxSlept {
 				t.Errorf("slept %s, want between %s and %s", slept, tt.minSlept, tt.maxSlept)
 			}
 		})
@@ -446,7 +415,7 @@ func TestGraphQLTransientFailures(t *testing.T) {
 			if n := s.requests(); n != tt.requests {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
-			if _, sleeps := s.clock.Slept(); tt.sleeps >= 0 && sleeps != tt.sleeps {
+			if sleeps := s.clock.Sleeps(); tt.sleeps >= 0 && sleeps != tt.sleeps {
 				t.Errorf("%d waits, want %d", sleeps, tt.sleeps)
 			}
 		})

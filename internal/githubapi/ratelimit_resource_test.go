@@ -50,7 +50,7 @@ func TestRateLimitsAreCountedByResource(t *testing.T) {
 	if _, _, err := gh.Repositories.ListDeployments(context.Background(), "octo-org", "hello-world", nil); err != nil {
 		t.Fatalf("a REST call after GraphQL's limit ran out: %v", err)
 	}
-	if slept, _ := clock.Slept(); slept != 0 {
+	if slept := clock.Slept(); slept != 0 {
 		t.Errorf("waited %s", slept)
 	}
 	// The next GraphQL query is the one held back.
