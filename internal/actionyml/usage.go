@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// UsageGroups are action.yml's inputs by the steps that read them, the
+// usageGroups are action.yml's inputs by the steps that read them, the
 // plumbing last: the README's usage block lists them in this order.
-var UsageGroups = []struct {
+var usageGroups = []struct {
 	Title  string
 	Inputs []string
 }{
@@ -23,7 +23,7 @@ var UsageGroups = []struct {
 }
 
 // Usage is the README's usage block: a step with every input, grouped by
-// UsageGroups, each with its description and default as comments and its
+// usageGroups, each with its description and default as comments and its
 // default as the value. uses is the action's reference. An input missing
 // from the groups, or a group naming an input action.yml lacks, is an
 // error: the block lists every input once.
@@ -31,7 +31,7 @@ func (a *Action) Usage(uses string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "- uses: %s\n  with:\n", uses)
 	seen := map[string]bool{}
-	for i, g := range UsageGroups {
+	for i, g := range usageGroups {
 		if i > 0 {
 			b.WriteString("\n")
 		}
@@ -39,10 +39,10 @@ func (a *Action) Usage(uses string) (string, error) {
 		for _, name := range g.Inputs {
 			in, ok := a.Inputs[name]
 			if !ok {
-				return "", fmt.Errorf("UsageGroups names input %q, which action.yml does not declare", name)
+				return "", fmt.Errorf("usageGroups names input %q, which action.yml does not declare", name)
 			}
 			if seen[name] {
-				return "", fmt.Errorf("UsageGroups names input %q twice", name)
+				return "", fmt.Errorf("usageGroups names input %q twice", name)
 			}
 			seen[name] = true
 			for _, line := range wrap(strings.TrimSpace(in.Description), 72) {
@@ -64,7 +64,7 @@ func (a *Action) Usage(uses string) (string, error) {
 	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
-		return "", fmt.Errorf("inputs %s are in no group of UsageGroups (internal/actionyml/usage.go)", strings.Join(missing, ", "))
+		return "", fmt.Errorf("inputs %s are in no group of usageGroups (internal/actionyml/usage.go)", strings.Join(missing, ", "))
 	}
 	return b.String(), nil
 }

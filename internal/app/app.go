@@ -24,19 +24,19 @@ import (
 // Version is the action's version, set at build time.
 var Version = "dev"
 
-// StepTimeout bounds a start, finish, status or post stage, so that a
+// stepTimeout bounds a start, finish, status or post stage, so that a
 // deployment step never hangs the job.
-const StepTimeout = 10 * time.Minute
+const stepTimeout = 10 * time.Minute
 
-// WaitMargin is what a wait's step timeout allows beyond the wait's own
+// waitMargin is what a wait's step timeout allows beyond the wait's own
 // timeout: its last poll, with the retries and rate-limit waits of one
 // request (githubapi's policy: 30 s of retries, a minute for a reset).
-const WaitMargin = 3 * time.Minute
+const waitMargin = 3 * time.Minute
 
-// CancelledTimeout bounds the post stage of a cancelled job: it must end
+// cancelledTimeout bounds the post stage of a cancelled job: it must end
 // well inside the runner's cancel window (5 minutes by default, shared by
 // every post step).
-const CancelledTimeout = 90 * time.Second
+const cancelledTimeout = 90 * time.Second
 
 // Env is what a stage runs with: the process's arguments, environment and
 // standard output, and in tests the transport and retry policy.
@@ -137,12 +137,12 @@ func bounds(ctx context.Context, e Env, cfg *config.Config) (context.Context, gi
 	if e.Policy != nil {
 		p = *e.Policy
 	}
-	timeout := StepTimeout
+	timeout := stepTimeout
 	if cfg.Stage == config.StageMain && cfg.Step == config.StepWait {
-		timeout = cfg.Wait.Timeout + WaitMargin
+		timeout = cfg.Wait.Timeout + waitMargin
 	}
 	if cfg.Stage == config.StagePost && cfg.JobStatus == "cancelled" {
-		p, timeout = p.Cancelled(), CancelledTimeout
+		p, timeout = p.Cancelled(), cancelledTimeout
 	}
 	if cfg.Stage == config.StageMain && cfg.Step.IsTeardown() {
 		return ctx, p, func() {}

@@ -228,17 +228,17 @@ func (e *InputError) Error() string {
 	return fmt.Sprintf("input %q has the value %s: %s", e.Input, Quote(e.Value), e.Want)
 }
 
-// MaxQuoted is how much of a value an error message quotes.
-const MaxQuoted = 80
+// maxQuoted is how much of a value an error message quotes.
+const maxQuoted = 80
 
-// Quote is v quoted for a message, shortened to MaxQuoted characters with
+// Quote is v quoted for a message, shortened to maxQuoted characters with
 // its full length said: a 100 KB payload is not echoed whole.
 func Quote(v string) string {
 	r := []rune(v)
-	if len(r) <= MaxQuoted {
+	if len(r) <= maxQuoted {
 		return strconv.Quote(v)
 	}
-	return fmt.Sprintf("%s… (%d characters in all)", strconv.Quote(string(r[:MaxQuoted])), len(r))
+	return fmt.Sprintf("%s… (%d characters in all)", strconv.Quote(string(r[:maxQuoted])), len(r))
 }
 
 // FinalState is the state a finish gives the deployment: the `state` input
@@ -375,7 +375,7 @@ func readInputs(r *reader, c *Config) {
 	case ScopeTask, ScopePullRequest:
 		c.AutoInactive, c.AutoInactiveScope = true, v
 	default:
-		c.AutoInactive, _ = ParseBool(v, true)
+		c.AutoInactive, _ = parseBool(v, true)
 	}
 	c.OnAPIError = r.oneOf("on-api-error", "fail", []string{"fail", "warn"})
 	c.AutoFinish = r.boolean("auto-finish", true)

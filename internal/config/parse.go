@@ -52,20 +52,20 @@ var repoPart = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
 func (r *reader) repository(name, def string) (string, string) {
 	v := r.str(name, def)
 	owner, repo, ok := strings.Cut(v, "/")
-	if !ok || !ValidRepoPart(owner) || !ValidRepoPart(repo) {
+	if !ok || !validRepoPart(owner) || !validRepoPart(repo) {
 		r.fail(&InputError{Input: name, Value: v, Want: "takes owner/name with letters, digits, ., - and _ (not . or ..), e.g. octocat/hello-world; the default is the workflow's repository"})
 		return "", ""
 	}
 	return owner, repo
 }
 
-// ValidRepoPart reports whether s can be an owner or a repository name.
-func ValidRepoPart(s string) bool {
+// validRepoPart reports whether s can be an owner or a repository name.
+func validRepoPart(s string) bool {
 	return repoPart.MatchString(s) && s != "." && s != ".."
 }
 
-// MaxEnvironment is the longest environment name GitHub accepts.
-const MaxEnvironment = 255
+// maxEnvironment is the longest environment name GitHub accepts.
+const maxEnvironment = 255
 
 // environment reads an environment name. It becomes one path segment of
 // delete-env's request, escaped; a dot segment (. or ..) would climb out of
@@ -88,8 +88,8 @@ func CheckEnvironment(v string) error {
 	switch {
 	case strings.TrimSpace(v) == "." || strings.TrimSpace(v) == "..":
 		return errors.New("not . or .. (a dot segment would climb out of the request path)")
-	case utf8.RuneCountInString(v) > MaxEnvironment:
-		return fmt.Errorf("at most %d characters", MaxEnvironment)
+	case utf8.RuneCountInString(v) > maxEnvironment:
+		return fmt.Errorf("at most %d characters", maxEnvironment)
 	case !utf8.ValidString(v):
 		return errors.New("valid UTF-8")
 	case strings.IndexFunc(v, unicode.IsControl) >= 0:
@@ -254,16 +254,16 @@ func isLink(v string) bool {
 // boolean parses a YAML 1.2 core schema boolean (true, True, TRUE, false, …).
 func (r *reader) boolean(name string, def bool) bool {
 	v := r.a.GetInput(name)
-	b, err := ParseBool(v, def)
+	b, err := parseBool(v, def)
 	if err != nil {
 		r.fail(&InputError{Input: name, Value: v, Want: "takes true or false"})
 	}
 	return b
 }
 
-// ParseBool parses a boolean input the way YAML 1.2's core schema writes
+// parseBool parses a boolean input the way YAML 1.2's core schema writes
 // booleans; the empty string is def.
-func ParseBool(v string, def bool) (bool, error) {
+func parseBool(v string, def bool) (bool, error) {
 	switch strings.TrimSpace(v) {
 	case "":
 		return def, nil

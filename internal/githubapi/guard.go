@@ -20,9 +20,9 @@ import (
 // an error, not an out-of-memory.
 const MaxAnswer = 8 << 20
 
-// MaxRedirects bounds the redirects one request follows (GitHub answers
+// maxRedirects bounds the redirects one request follows (GitHub answers
 // 301 and 307 for renamed repositories, once).
-const MaxRedirects = 5
+const maxRedirects = 5
 
 // ErrAnswerTooLarge is an answer body longer than MaxAnswer.
 var ErrAnswerTooLarge = fmt.Errorf("GitHub's answer is larger than %d MiB", MaxAnswer>>20)
@@ -80,8 +80,8 @@ func checkRedirect(api *url.URL, log func(string, ...any)) func(*http.Request, [
 			return &OffLimitsError{Method: from.Method, URL: from.URL.EscapedPath(),
 				Why: fmt.Sprintf("GitHub redirected it to another host, %s; the action follows redirects on %s only, so the token is not sent there", hostOf(req.URL), hostOf(api))}
 		}
-		if len(via) > MaxRedirects {
-			return &OffLimitsError{Method: from.Method, URL: from.URL.EscapedPath(), Why: fmt.Sprintf("more than %d redirects", MaxRedirects)}
+		if len(via) > maxRedirects {
+			return &OffLimitsError{Method: from.Method, URL: from.URL.EscapedPath(), Why: fmt.Sprintf("more than %d redirects", maxRedirects)}
 		}
 		if log != nil {
 			log("GitHub redirected %s %s to %s", from.Method, from.URL.EscapedPath(), req.URL.EscapedPath())

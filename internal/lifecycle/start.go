@@ -147,17 +147,17 @@ func (c *Client) findOwnDeployment(ctx context.Context, cfg *config.Config) (*gi
 	return nil, nil
 }
 
-// DuplicatePause is how long start waits, after a create it had to send
+// duplicatePause is how long start waits, after a create it had to send
 // more than once, before it looks for a duplicate that an earlier send
 // made on GitHub's side after all.
-const DuplicatePause = 5 * time.Second
+const duplicatePause = 5 * time.Second
 
 // retireDuplicates finds the deployments other than keep that carry this
 // step's run marker, left by a create whose answer was lost but which
 // GitHub still carried out, and marks them inactive and deletes them. What
 // it cannot clean up is a warning naming the deployment.
 func (c *Client) retireDuplicates(ctx context.Context, cfg *config.Config, keep int64, res *Result) {
-	if err := c.Policy.Sleep(ctx, DuplicatePause); err != nil {
+	if err := c.Policy.Sleep(ctx, duplicatePause); err != nil {
 		return
 	}
 	list, _, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, &github.DeploymentsListOptions{

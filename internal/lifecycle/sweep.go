@@ -30,9 +30,9 @@ const (
 	DecisionFailed     = "failed"
 )
 
-// DefaultMaxEnvironments is how many environments one sweep tears down at
+// defaultMaxEnvironments is how many environments one sweep tears down at
 // most when max-environments is not set.
-const DefaultMaxEnvironments = 50
+const defaultMaxEnvironments = 50
 
 // SweepCandidate is one environment whose name matched, and what the sweep
 // decided about it and why.
@@ -116,7 +116,7 @@ func maxEnvironments(cfg *config.Config) int {
 	if cfg.Sweep.Max > 0 {
 		return cfg.Sweep.Max
 	}
-	return DefaultMaxEnvironments
+	return defaultMaxEnvironments
 }
 
 // Sweep finds and tears down stale environments, at most
@@ -139,7 +139,7 @@ func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 	sw := p.sweep
 	kept := 0
 	for _, cand := range sw.Candidates {
-		if cand.Teardown != nil && cand.Teardown.EnvironmentNote == NoteNoAdmin {
+		if cand.Teardown != nil && cand.Teardown.EnvironmentNote == noteNoAdmin {
 			kept++
 		}
 	}
@@ -304,7 +304,7 @@ func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPla
 				}
 				return nil
 			}
-			if td.EnvironmentNote != NoteNoAdmin { // one warning for all of those, in Sweep
+			if td.EnvironmentNote != noteNoAdmin { // one warning for all of those, in Sweep
 				res.Warnings = append(res.Warnings, td.Warnings...)
 			}
 			return nil

@@ -201,9 +201,9 @@ func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list
 	return err
 }
 
-// NoteNoAdmin is the note of an environment kept because the token may not
+// noteNoAdmin is the note of an environment kept because the token may not
 // delete environments.
-const NoteNoAdmin = "the token may not delete environments"
+const noteNoAdmin = "the token may not delete environments"
 
 // deleteEnvironment deletes the environment. A 403 (the token lacks
 // administration: write, which GITHUB_TOKEN never has) is a warning; a 404
@@ -224,7 +224,7 @@ func (c *Client) deleteEnvironment(ctx context.Context, cfg *config.Config, env 
 		td.EnvironmentNote = "it does not exist"
 		return nil
 	case githubapi.StatusCode(err) == http.StatusForbidden:
-		td.EnvironmentNote = NoteNoAdmin
+		td.EnvironmentNote = noteNoAdmin
 		td.Warnings = append(td.Warnings, fmt.Sprintf("environment %q was not deleted: deleting an environment needs a token with `administration: write` on the repository (a GitHub App installation token or a fine-grained personal access token); the workflow's GITHUB_TOKEN can never have it. Its deployments were deleted.", env))
 		return nil
 	}

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Module is the action's module path; the version is set in its app package.
-const Module = "github.com/deploy-lifecycle/deployment-action"
+// module is the action's module path; the version is set in its app package.
+const module = "github.com/deploy-lifecycle/deployment-action"
 
 // Binary is one built binary.
 type Binary struct {
@@ -24,14 +24,14 @@ type Binary struct {
 // LDFlags are the linker flags of a release build: stripped, no build ID
 // (the same source gives the same bytes) and the version.
 func LDFlags(version string) string {
-	return "-s -w -buildid= -X " + Module + "/internal/app.Version=" + version
+	return "-s -w -buildid= -X " + module + "/internal/app.Version=" + version
 }
 
-// BuildArgs are `go build`'s arguments for the binary at out. The release
+// buildArgs are `go build`'s arguments for the binary at out. The release
 // tag leaves the demo out (its fake GitHub, the runner emulation and
 // actionlint's expression parser): 12% of the binary, which every user job
 // downloads, six times over, with the release commit.
-func BuildArgs(version, out string) []string {
+func buildArgs(version, out string) []string {
 	return []string{"build", "-tags", "release", "-trimpath", "-buildvcs=false", "-ldflags", LDFlags(version), "-o", out, "."}
 }
 
@@ -57,7 +57,7 @@ func BuildOne(ctx context.Context, src, version string, t Target, out string) (B
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return Binary{}, err
 	}
-	cmd := exec.CommandContext(ctx, "go", BuildArgs(version, out)...)
+	cmd := exec.CommandContext(ctx, "go", buildArgs(version, out)...)
 	cmd.Dir, cmd.Env = src, buildEnv(t)
 	if o, err := cmd.CombinedOutput(); err != nil {
 		return Binary{}, fmt.Errorf("go build for %s: %v\n%s", t, err, o)

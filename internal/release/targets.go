@@ -39,20 +39,20 @@ func (t Target) Arch() string {
 // Dir is the target's folder under native/bin: <os>-<arch>, e.g. linux-x64.
 func (t Target) Dir() string { return t.GOOS + "-" + t.Arch() }
 
-// BinName is the binary's file name: deployment-action, with .exe on Windows.
-func (t Target) BinName() string {
+// binName is the binary's file name: deployment-action, with .exe on Windows.
+func (t Target) binName() string {
 	if t.GOOS == "windows" {
-		return BinaryName + ".exe"
+		return binaryName + ".exe"
 	}
-	return BinaryName
+	return binaryName
 }
 
 // Rel is the binary's path relative to native/bin, as SHA256SUMS names it.
-func (t Target) Rel() string { return path.Join(t.Dir(), t.BinName()) }
+func (t Target) Rel() string { return path.Join(t.Dir(), t.binName()) }
 
 func (t Target) String() string { return t.GOOS + "/" + t.GOARCH }
 
-// BinaryName is the binary's name (the main stage's entrypoint name).
-const BinaryName = "deployment-action"
+// binaryName is the binary's name (the main stage's entrypoint name).
+const binaryName = "deployment-action"
 
 var versionRE = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)

@@ -128,8 +128,8 @@ func row(b *strings.Builder, k, v string) {
 	}
 }
 
-// MaxValue is how many characters of one value the summary shows.
-const MaxValue = 200
+// maxValue is how many characters of one value the summary shows.
+const maxValue = 200
 
 // cell is a value as a code span inside a table cell.
 func cell(s string) string { return code(s, true) }
@@ -142,8 +142,8 @@ func code(s string, inTable bool) string {
 	if s == "" {
 		return ""
 	}
-	if r := []rune(s); len(r) > MaxValue {
-		s = string(r[:MaxValue]) + "…"
+	if r := []rune(s); len(r) > maxValue {
+		s = string(r[:maxValue]) + "…"
 	}
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' || unicode.IsControl(r) {
