@@ -47,16 +47,17 @@ func StatusCode(err error) int {
 	return 0
 }
 
-// Error is an API call's failure explained for the user. It keeps the
-// cause, so StatusCode and errors.As still see GitHub's answer.
-type Error struct {
+// ExplainedError is an API call's failure explained for the user (what
+// Explain returns). It keeps the cause, so StatusCode and errors.As still
+// see GitHub's answer.
+type ExplainedError struct {
 	Msg   string
 	Cause error
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *ExplainedError) Error() string { return e.Msg }
 
-func (e *Error) Unwrap() error { return e.Cause }
+func (e *ExplainedError) Unwrap() error { return e.Cause }
 
 // Explain turns an error from call c into one that says what went wrong
 // and what to change. It is the one place that knows GitHub's refusals.
@@ -65,12 +66,12 @@ func Explain(c Call, err error) error {
 	if err == nil {
 		return nil
 	}
-	var already *Error
+	var already *ExplainedError
 	if errors.As(err, &already) && already == err {
 		return err
 	}
 	wrap := func(format string, args ...any) error {
-		return &Error{Msg: fmt.Sprintf(format, args...), Cause: err}
+		return &ExplainedError{Msg: fmt.Sprintf(format, args...), Cause: err}
 	}
 	var rle *RateLimitError
 	if errors.As(err, &rle) {
