@@ -188,30 +188,8 @@ func (c *Client) planSweep(ctx context.Context, cfg *config.Config) (*sweepPlan,
 			matched = append(matched, e)
 		}
 	}
-	// Environment names are not case sensitive on GitHub: deployments are
-	// grouped by EnvironmentKey.
-	for batch := range slices.Chunk(matched, 100) {
-		names := make([]string, len(batch))
-		inBatch := map[string]bool{}
-		for i, e := range batch {
-			names[i] = e.Name
-			inBatch[config.EnvironmentKey(e.Name)] = true
-		}
-		l, err := c.queryDeployments(ctx, withPullRequests, names)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range l.all {
-			key := config.EnvironmentKey(d.Environment)
-			if !inBatch[key] {
-				p.warnings = append(p.warnings, foreignWarning(d, strings.Join(names, ", ")))
-				continue
-			}
-			e := p.byEnv[key]
-			e.all = append(e.all, d)
-			e.truncated = l.truncated
-			p.byEnv[key] = e
-		}
+	if err := c.readDeployments(ctx, matched, p); err != nil {
+		return nil, err
 	}
 	facts.PullRequests, err = c.pullRequestStates(ctx, cfg, p.byEnv)
 	if err != nil {
@@ -228,8 +206,45 @@ func (c *Client) planSweep(ctx context.Context, cfg *config.Config) (*sweepPlan,
 	}
 	// The longest stale first: a run stopped by a limit has done those.
 	slices.SortStableFunc(p.sweep.Candidates, func(a, b SweepCandidate) int { return a.Newest.Compare(b.Newest) })
-	// The blast-radius bound: what is past it waits for the next run.
-	limit, stale := maxEnvironments(cfg), 0
+	p.bound(maxEnvironments(cfg))
+	return p, nil
+}
+
+// readDeployments reads the deployments of the matched environments, 100
+// environments a query, into p.byEnv. Environment names are not case
+// sensitive on GitHub: deployments are grouped by EnvironmentKey, and one
+// of an environment not in the batch is dropped with a warning.
+func (c *Client) readDeployments(ctx context.Context, matched []environment, p *sweepPlan) error {
+	for batch := range slices.Chunk(matched, 100) {
+		names := make([]string, len(batch))
+		inBatch := map[string]bool{}
+		for i, e := range batch {
+			names[i] = e.Name
+			inBatch[config.EnvironmentKey(e.Name)] = true
+		}
+		l, err := c.queryDeployments(ctx, withPullRequests, names)
+		if err != nil {
+			return err
+		}
+		for _, d := range l.all {
+			key := config.EnvironmentKey(d.Environment)
+			if !inBatch[key] {
+				p.warnings = append(p.warnings, foreignWarning(d, strings.Join(names, ", ")))
+				continue
+			}
+			e := p.byEnv[key]
+			e.all = append(e.all, d)
+			e.truncated = l.truncated
+			p.byEnv[key] = e
+		}
+	}
+	return nil
+}
+
+// bound is the blast-radius bound: past limit stale environments, the
+// rest are left for the next run.
+func (p *sweepPlan) bound(limit int) {
+	stale := 0
 	for i := range p.sweep.Candidates {
 		cand := &p.sweep.Candidates[i]
 		if cand.Decision != DecisionSwept {
@@ -241,7 +256,6 @@ func (c *Client) planSweep(ctx context.Context, cfg *config.Config) (*sweepPlan,
 			p.bounded = fmt.Sprintf("max-environments is %d (raise it to sweep more in one run)", limit)
 		}
 	}
-	return p, nil
 }
 
 // applySweep tears down the plan's stale environments a few at a time,
