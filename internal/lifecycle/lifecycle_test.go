@@ -48,18 +48,39 @@ func TestStartCreatesAndMarksInProgress(t *testing.T) {
 		t.Errorf("create deployment body (-want +got):\n%s", d)
 	}
 	st := body(t, reqs[1])
-	if st["state"] != "in_progress" || st["log_url"] != c.LogURL || st["description"] != "Release 1.2.3" {
-		t.Errorf("status body %v", st)
+	if st["state"] != "in_progress" {
+		t.Errorf("status body state %v, want in_progress: %v", st["state"], st)
+	}
+	if st["log_url"] != c.LogURL {
+		t.Errorf("status body log_url %v, want %q: %v", st["log_url"], c.LogURL, st)
+	}
+	if st["description"] != "Release 1.2.3" {
+		t.Errorf("status body description %v, want %q: %v", st["description"], "Release 1.2.3", st)
 	}
 	if _, ok := st["environment_url"]; ok {
 		t.Errorf("in_progress status carries environment_url: %v", st)
 	}
 	ds := e.repo.Deployments()
-	if len(ds) != 1 || ds[0].State() != "in_progress" || ds[0].ID != res.DeploymentID {
-		t.Fatalf("deployments %+v, result %+v", ds, res)
+	if len(ds) != 1 {
+		t.Fatalf("%d deployments, want 1: %+v", len(ds), ds)
 	}
-	if res.State != "in_progress" || res.Environment != "staging" || res.StatusID == 0 || !strings.HasSuffix(res.DeploymentURL, "/deployments/1001") {
-		t.Errorf("result %+v", res)
+	if got := ds[0].State(); got != "in_progress" {
+		t.Fatalf("deployment state %q, want in_progress", got)
+	}
+	if ds[0].ID != res.DeploymentID {
+		t.Fatalf("deployment id %d, result's %d", ds[0].ID, res.DeploymentID)
+	}
+	if res.State != "in_progress" {
+		t.Errorf("result state %q, want in_progress", res.State)
+	}
+	if res.Environment != "staging" {
+		t.Errorf("result environment %q, want staging", res.Environment)
+	}
+	if res.StatusID == 0 {
+		t.Errorf("result has no status id: %+v", res)
+	}
+	if !strings.HasSuffix(res.DeploymentURL, "/deployments/1001") {
+		t.Errorf("result deployment url %q, want it to end in /deployments/1001", res.DeploymentURL)
 	}
 }
 
@@ -77,8 +98,16 @@ func TestStartAdoptsAnExistingDeployment(t *testing.T) {
 	if n := e.fake.Count(""); n != 1 {
 		t.Errorf("adopting made %d calls, want 1", n)
 	}
-	if !res.Adopted || res.Environment != "production" || res.State != "in_progress" {
-		t.Errorf("result %+v", res)
+	got := struct {
+		Adopted            bool
+		Environment, State string
+	}{res.Adopted, res.Environment, res.State}
+	want := struct {
+		Adopted            bool
+		Environment, State string
+	}{true, "production", "in_progress"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("result (-want +got):\n%s", d)
 	}
 	if got := states(t, e.repo)[ids[0]]; !cmp.Equal(got, []string{"in_progress", "queued"}) {
 		t.Errorf("states %v", got)
@@ -193,8 +222,13 @@ func TestFinish(t *testing.T) {
 				t.Errorf("finish made %d calls, want 1", n)
 			}
 			d := e.repo.Deployments()[0]
-			if d.State() != tt.want || d.EnvironmentURL != tt.wantURL || res.State != tt.want || res.EnvironmentURL != tt.wantURL {
-				t.Errorf("deployment %+v result %+v; want %s with url %q", d, res, tt.want, tt.wantURL)
+			type outcome struct{ State, EnvironmentURL string }
+			want := outcome{tt.want, tt.wantURL}
+			if diff := cmp.Diff(want, outcome{d.State(), d.EnvironmentURL}); diff != "" {
+				t.Errorf("deployment (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(want, outcome{res.State, res.EnvironmentURL}); diff != "" {
+				t.Errorf("result (-want +got):\n%s", diff)
 			}
 			b := body(t, e.fake.Requests()[0])
 			if _, ok := b["auto_inactive"]; ok != (tt.want == "success") {
@@ -234,8 +268,11 @@ func TestSetStatusMakesExactlyOneCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := e.fake.Count(""); n != 1 || res.State != "queued" {
-		t.Errorf("%d calls, state %q; want 1 call and queued", n, res.State)
+	if n := e.fake.Count(""); n != 1 {
+		t.Errorf("%d calls, want 1", n)
+	}
+	if res.State != "queued" {
+		t.Errorf("state %q, want queued", res.State)
 	}
 }
 
@@ -263,8 +300,11 @@ func TestLongDescriptionIsShortenedWithAWarning(t *testing.T) {
 	if n := len([]rune(d.Description)); n != lifecycle.MaxDescription {
 		t.Errorf("status description has %d characters, want %d", n, lifecycle.MaxDescription)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "140") {
-		t.Errorf("warnings %v", res.Warnings)
+	if len(res.Warnings) != 1 {
+		t.Fatalf("%d warnings, want 1: %v", len(res.Warnings), res.Warnings)
+	}
+	if !strings.Contains(res.Warnings[0], "140") {
+		t.Errorf("warning %q does not name the limit 140", res.Warnings[0])
 	}
 }
 
@@ -289,8 +329,11 @@ func TestPostSkipsWithoutACall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(res.Skipped, tt.want) || e.fake.Count("") != 0 {
-				t.Errorf("skipped %q after %d calls; want %q and none", res.Skipped, e.fake.Count(""), tt.want)
+			if !strings.Contains(res.Skipped, tt.want) {
+				t.Errorf("skipped %q, want it to contain %q", res.Skipped, tt.want)
+			}
+			if n := e.fake.Count(""); n != 0 {
+				t.Errorf("skipping made %d calls, want none", n)
 			}
 		})
 	}
@@ -307,8 +350,14 @@ func TestPostFinishesFromTheJobStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One read (did another tool finish it?) and the final status.
-	if res.State != "failure" || e.fake.Count("") != 2 || e.fake.Count("POST") != 1 {
-		t.Errorf("state %q after %d calls", res.State, e.fake.Count(""))
+	if res.State != "failure" {
+		t.Errorf("state %q, want failure", res.State)
+	}
+	if n := e.fake.Count(""); n != 2 {
+		t.Errorf("%d calls, want 2", n)
+	}
+	if n := e.fake.Count("POST"); n != 1 {
+		t.Errorf("%d writes, want 1", n)
 	}
 }
 
@@ -323,8 +372,17 @@ func TestPostLeavesWhatAnotherToolFinished(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Skipped == "" || res.State != final || e.fake.Count("POST") != 0 || e.fake.Count("") != 1 {
-			t.Errorf("%s: %+v after %d calls, want it left with one read", final, res, e.fake.Count(""))
+		if res.Skipped == "" {
+			t.Errorf("%s: not skipped: %+v", final, res)
+		}
+		if res.State != final {
+			t.Errorf("%s: state %q, want %q", final, res.State, final)
+		}
+		if n := e.fake.Count("POST"); n != 0 {
+			t.Errorf("%s: %d writes, want none", final, n)
+		}
+		if n := e.fake.Count(""); n != 1 {
+			t.Errorf("%s: %d calls, want one read", final, n)
 		}
 	}
 }

@@ -48,8 +48,11 @@ func TestDeactivateEnvAtScale(t *testing.T) {
 	if got := e.fake.Count("POST"); got != notInactive {
 		t.Errorf("%d writes, want %d (one per deployment not already inactive)", got, notInactive)
 	}
-	if len(res.Teardown.Deactivated) != notInactive || res.Teardown.Seen != 250 {
-		t.Errorf("deactivated %d of %d seen", len(res.Teardown.Deactivated), res.Teardown.Seen)
+	if n := len(res.Teardown.Deactivated); n != notInactive {
+		t.Errorf("deactivated %d, want %d", n, notInactive)
+	}
+	if res.Teardown.Seen != 250 {
+		t.Errorf("seen %d, want 250", res.Teardown.Seen)
 	}
 	st := states(t, e.repo)
 	for _, id := range ids {
@@ -57,8 +60,8 @@ func TestDeactivateEnvAtScale(t *testing.T) {
 			t.Fatalf("deployment %d is %v", id, st[id])
 		}
 	}
-	if st[others[0]][0] != "success" || st[others[1]][0] != "in_progress" {
-		t.Errorf("other environments touched: %v %v", st[others[0]], st[others[1]])
+	if d := cmp.Diff([]string{"success", "in_progress"}, []string{st[others[0]][0], st[others[1]][0]}); d != "" {
+		t.Errorf("other environments touched: latest states (-want +got):\n%s", d)
 	}
 	if m := e.fake.MaxInFlight(); m > 8 {
 		t.Errorf("%d requests in flight at once, want at most 8", m)
@@ -145,18 +148,27 @@ func TestDeleteEnv(t *testing.T) {
 			if len(td.Deleted) != tt.seed-tt.keepLatest {
 				t.Errorf("deleted %d, want %d", len(td.Deleted), tt.seed-tt.keepLatest)
 			}
-			if td.EnvironmentDeleted != tt.wantEnv || e.repo.HasEnvironment(tt.env) == tt.wantEnv && tt.seed > 0 {
-				t.Errorf("environment deleted %v (exists %v), want %v", td.EnvironmentDeleted, e.repo.HasEnvironment(tt.env), tt.wantEnv)
+			if td.EnvironmentDeleted != tt.wantEnv {
+				t.Errorf("environment deleted %v, want %v", td.EnvironmentDeleted, tt.wantEnv)
+			}
+			if exists := e.repo.HasEnvironment(tt.env); tt.seed > 0 && exists == tt.wantEnv {
+				t.Errorf("environment exists %v after the teardown, want %v", exists, !tt.wantEnv)
 			}
 			if tt.wantNote == "dry run" {
-				if !td.WouldDeleteEnvironment || td.EnvironmentDeleted {
-					t.Errorf("dry run: would delete %t, deleted %t", td.WouldDeleteEnvironment, td.EnvironmentDeleted)
+				if !td.WouldDeleteEnvironment {
+					t.Error("dry run: would not delete the environment, want it would")
+				}
+				if td.EnvironmentDeleted {
+					t.Error("dry run: deleted the environment")
 				}
 			} else if !strings.Contains(td.EnvironmentNote, tt.wantNote) {
 				t.Errorf("note %q, want %q", td.EnvironmentNote, tt.wantNote)
 			}
-			if got := strings.Join(res.Warnings, "\n"); (tt.wantWarn == "") != (got == "") || !strings.Contains(got, tt.wantWarn) {
-				t.Errorf("warnings %q, want %q", got, tt.wantWarn)
+			switch got := strings.Join(res.Warnings, "\n"); {
+			case tt.wantWarn == "" && got != "":
+				t.Errorf("warnings %q, want none", got)
+			case !strings.Contains(got, tt.wantWarn):
+				t.Errorf("warnings %q, want one containing %q", got, tt.wantWarn)
 			}
 			for _, r := range e.fake.Requests() {
 				if strings.Contains(r.Path, "/environments/") && strings.Contains(tt.env, "/") && !strings.Contains(r.Path, "feature%2Flogin") {
@@ -178,8 +190,8 @@ func TestTeardownOfOneRef(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := states(t, e.repo)
-	if st[ids[0]][0] != "inactive" || st[ids[1]][0] != "success" {
-		t.Errorf("states %v", st)
+	if d := cmp.Diff([]string{"inactive", "success"}, []string{st[ids[0]][0], st[ids[1]][0]}); d != "" {
+		t.Errorf("latest states (-want +got):\n%s\nall states: %v", d, st)
 	}
 }
 
@@ -220,11 +232,13 @@ func TestTransientSuccessRetiresEarlierPreviews(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := states(t, e.repo)
-	if st[ids[0]][0] != "inactive" || st[ids[1]][0] != "failure" || st[ids[2]][0] != "success" {
-		t.Errorf("states %v", st)
+	if d := cmp.Diff([]string{"inactive", "failure", "success"}, []string{st[ids[0]][0], st[ids[1]][0], st[ids[2]][0]}); d != "" {
+		t.Errorf("latest states (-want +got):\n%s\nall states: %v", d, st)
 	}
-	if res.Teardown == nil || len(res.Teardown.Deactivated) != 1 {
-		t.Errorf("teardown %+v", res.Teardown)
+	if res.Teardown == nil {
+		t.Error("no teardown result")
+	} else if n := len(res.Teardown.Deactivated); n != 1 {
+		t.Errorf("deactivated %d, want 1: %+v", n, res.Teardown)
 	}
 	// auto-inactive false leaves them alone.
 	e2 := setup(t, fgtest.Token)
@@ -233,8 +247,11 @@ func TestTransientSuccessRetiresEarlierPreviews(t *testing.T) {
 	if _, err := lifecycle.Finish(context.Background(), e2.c, c); err != nil {
 		t.Fatal(err)
 	}
-	if n := e2.fake.Count(""); n != 1 || states(t, e2.repo)[ids[0]][0] != "success" {
-		t.Errorf("auto-inactive false: %d calls, states %v", n, states(t, e2.repo))
+	if n := e2.fake.Count(""); n != 1 {
+		t.Errorf("auto-inactive false: %d calls, want 1", n)
+	}
+	if st := states(t, e2.repo); st[ids[0]][0] != "success" {
+		t.Errorf("auto-inactive false: deployment %d is %v, want it left success", ids[0], st[ids[0]])
 	}
 }
 

@@ -105,11 +105,18 @@ func TestWaitForAPreviewThatSucceeds(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("result (-want +got):\n%s", d)
 	}
-	if n := e.fake.Count("GRAPHQL"); n != 6 || e.fake.Count("") != 6 {
-		t.Errorf("%d GraphQL queries of %d requests, want 6 reads and nothing else", n, e.fake.Count(""))
+	if n := e.fake.Count("GRAPHQL"); n != 6 {
+		t.Errorf("%d GraphQL queries, want 6 reads", n)
 	}
-	if got, want := e.clock.Slept(), sleptBefore(6); got != want || res.Wait.Waited != want {
-		t.Errorf("slept %s (waited %s), want %s", got, res.Wait.Waited, want)
+	if n := e.fake.Count(""); n != 6 {
+		t.Errorf("%d requests, want the 6 reads and nothing else", n)
+	}
+	wantSlept := sleptBefore(6)
+	if got := e.clock.Slept(); got != wantSlept {
+		t.Errorf("slept %s, want %s", got, wantSlept)
+	}
+	if got := res.Wait.Waited; got != wantSlept {
+		t.Errorf("result waited %s, want %s", got, wantSlept)
 	}
 	if len(logs) < 4 {
 		t.Errorf("logged %d lines, want one a change of state", len(logs))
@@ -124,8 +131,13 @@ func TestWaitFailsWhenThePreviewFails(t *testing.T) {
 	afterAnswer(e, map[int]func(){2: func() { e.repo.AddStatusWithURLs(id, "failure", "", "https://vercel.com/octo/hello-world/8") }})
 	res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview", "vercel[bot]"))
 	wantErrContaining(t, err, "deployment "+itoa(id)+" of Preview by vercel[bot] is failure at 12:00:12 UTC, not success", "its log: https://vercel.com/octo/hello-world/8")
-	if res == nil || res.State != "failure" || res.DeploymentID != id || res.Wait.Reads != 3 {
-		t.Errorf("result %+v", res)
+	if res == nil {
+		t.Fatal("no result")
+	}
+	got := []any{res.State, res.DeploymentID, res.Wait.Reads}
+	want := []any{"failure", id, 3}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("result state, deployment id, reads (-want +got):\n%s", d)
 	}
 }
 
@@ -138,8 +150,13 @@ func TestWaitForFinalReturnsOnFailure(t *testing.T) {
 	c := waitCfg("Preview", "vercel")
 	c.Wait.For = config.WaitForFinal
 	res, err := lifecycle.Wait(context.Background(), e.c, c)
-	if err != nil || res.State != "failure" || res.DeploymentID != id || res.Wait.Reads != 2 {
-		t.Errorf("got %+v, %v; want failure of %d after 2 reads", res, err, id)
+	if err != nil {
+		t.Fatalf("err = %v, want the failure as the answer", err)
+	}
+	got := []any{res.State, res.DeploymentID, res.Wait.Reads}
+	want := []any{"failure", id, 2}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("result state, deployment id, reads (-want +got):\n%s", d)
 	}
 }
 
@@ -160,8 +177,10 @@ func TestWaitIgnoresOtherCreatorsAndMatchesPatternsInAnyCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.DeploymentID != id || res.Environment != "Preview/PR-7" || res.EnvironmentURL != previewURL || res.Wait.Reads != 3 {
-		t.Errorf("got deployment %d of %q (%s) after %d reads, want %d, not one of %v", res.DeploymentID, res.Environment, res.EnvironmentURL, res.Wait.Reads, id, others)
+	got := []any{res.DeploymentID, res.Environment, res.EnvironmentURL, res.Wait.Reads}
+	want := []any{id, "Preview/PR-7", previewURL, 3}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("deployment id, environment, url, reads (-want +got), not one of %v:\n%s", others, d)
 	}
 }
 
@@ -175,11 +194,21 @@ func TestWaitTimesOutSayingWhatItSawLast(t *testing.T) {
 		res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("preview", "vercel[bot]"))
 		wantErrContaining(t, err, "timed out after 10m0s waiting for a deployment of preview at 1f2e3d4 by vercel[bot] (24 reads): deployment "+itoa(id)+" of Preview by vercel[bot] was in_progress at 12:10:00 UTC")
 		// The documented cost of a 10-minute wait, on the fake clock.
-		if n := e.fake.Count("GRAPHQL"); n != lifecycle.WaitReads(10*time.Minute) || n != 24 || e.fake.Count("") != n {
-			t.Errorf("%d GraphQL queries of %d requests, want 24", n, e.fake.Count(""))
+		n := e.fake.Count("GRAPHQL")
+		if want := lifecycle.WaitReads(10 * time.Minute); n != want {
+			t.Errorf("%d GraphQL queries, WaitReads(10m) says %d", n, want)
 		}
-		if e.clock.Slept() != 10*time.Minute || res.State != "in_progress" {
-			t.Errorf("slept %s, state %q", e.clock.Slept(), res.State)
+		if n != 24 {
+			t.Errorf("%d GraphQL queries, want 24", n)
+		}
+		if all := e.fake.Count(""); all != n {
+			t.Errorf("%d requests, want only the %d GraphQL queries", all, n)
+		}
+		if got := e.clock.Slept(); got != 10*time.Minute {
+			t.Errorf("slept %s, want 10m0s", got)
+		}
+		if res.State != "in_progress" {
+			t.Errorf("state %q, want in_progress", res.State)
 		}
 	})
 	t.Run("only another creator's", func(t *testing.T) {
@@ -190,8 +219,11 @@ func TestWaitTimesOutSayingWhatItSawLast(t *testing.T) {
 		c.Wait.Timeout = time.Minute
 		res, err := lifecycle.Wait(context.Background(), e.c, c)
 		wantErrContaining(t, err, "(6 reads): the newest deployments held none at 12:01:00 UTC; there were some by netlify[bot], which the creator input leaves out")
-		if res.DeploymentID != 0 || res.Wait.Creator != "" {
-			t.Errorf("result %+v", res)
+		if res.DeploymentID != 0 {
+			t.Errorf("result deployment id %d, want none", res.DeploymentID)
+		}
+		if res.Wait.Creator != "" {
+			t.Errorf("result creator %q, want none", res.Wait.Creator)
 		}
 	})
 }
@@ -208,8 +240,11 @@ func TestWaitStopsWhenCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if n := e.fake.Count(""); n != 3 || e.clock.Slept() > sleptBefore(3) {
-		t.Errorf("%d requests, slept %s after the cancellation", n, e.clock.Slept())
+	if n := e.fake.Count(""); n != 3 {
+		t.Errorf("%d requests, want 3 (none after the cancellation)", n)
+	}
+	if got, limit := e.clock.Slept(), sleptBefore(3); got > limit {
+		t.Errorf("slept %s, want at most %s (no sleep after the cancellation)", got, limit)
 	}
 }
 
@@ -238,8 +273,11 @@ func TestWaitStepOutputs(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}
-	if code != 0 || e.fake.Count("") != 1 {
-		t.Errorf("exit %d after %d requests:\n%s", code, e.fake.Count(""), out)
+	if code != 0 {
+		t.Errorf("exit %d, want 0:\n%s", code, out)
+	}
+	if n := e.fake.Count(""); n != 1 {
+		t.Errorf("%d requests, want 1", n)
 	}
 }
 
@@ -264,8 +302,11 @@ func TestWaitBadInputsSendNothing(t *testing.T) {
 			t.Parallel()
 			e := setup(t, fgtest.Token)
 			code, out := runWait(t, e, tt.inputs)
-			if code != 1 || e.fake.Count("") != 0 {
-				t.Errorf("exit %d after %d requests, want 1 after none", code, e.fake.Count(""))
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if n := e.fake.Count(""); n != 0 {
+				t.Errorf("%d requests, want none", n)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
