@@ -40,8 +40,11 @@ func BenchmarkTeardown(b *testing.B) {
 				b.StartTimer()
 				res, err := lifecycle.Teardown(context.Background(), e.c, c)
 				b.StopTimer()
-				if err != nil || len(res.Teardown.Deactivated) != 50 {
-					b.Fatalf("%v %+v", err, res)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n := len(res.Teardown.Deactivated); n != 50 {
+					b.Fatalf("deactivated %d, want 50: %+v", n, res)
 				}
 				reads += e.fake.Reads()
 				writes += e.fake.Count("POST")
@@ -80,8 +83,14 @@ func BenchmarkPostTransient(b *testing.B) {
 		b.StartTimer()
 		res, err := lifecycle.Post(context.Background(), e.c, c)
 		b.StopTimer()
-		if err != nil || res.Teardown == nil || len(res.Teardown.Deactivated) != 20 {
-			b.Fatalf("%v %+v", err, res)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Teardown == nil {
+			b.Fatalf("no teardown: %+v", res)
+		}
+		if n := len(res.Teardown.Deactivated); n != 20 {
+			b.Fatalf("deactivated %d, want 20: %+v", n, res)
 		}
 		reads += e.fake.Reads()
 		writes += e.fake.Count("POST")
@@ -122,8 +131,11 @@ func BenchmarkSweep(b *testing.B) {
 		c.Sweep.Max = 300 // raised on purpose: a repository full of leftovers
 		res, err := lifecycle.Sweep(context.Background(), e.c, c)
 		b.StopTimer()
-		if err != nil || res.Sweep.Count(lifecycle.DecisionSwept) != 300 {
-			b.Fatalf("%v %+v", err, res)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := res.Sweep.Count(lifecycle.DecisionSwept); n != 300 {
+			b.Fatalf("swept %d, want 300: %+v", n, res)
 		}
 		reads += e.fake.Reads()
 		writes += e.fake.Count("POST")

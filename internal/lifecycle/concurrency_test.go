@@ -30,8 +30,11 @@ func TestAMatrixLegNeverAdoptsAnotherLegsDeployment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.DeploymentID == first.DeploymentID || len(second.Recovered) != 0 {
+	if second.DeploymentID == first.DeploymentID {
 		t.Errorf("leg 1 adopted leg 0's deployment %d: %+v", first.DeploymentID, second)
+	}
+	if len(second.Recovered) != 0 {
+		t.Errorf("leg 1 recovered %v, want nothing (leg 0's deployment is not its own)", second.Recovered)
 	}
 	if n := len(e.repo.Deployments()); n != 2 {
 		t.Errorf("%d deployments, want one per leg", n)

@@ -192,8 +192,11 @@ func TestIdempotentReadsAreRetriedAfterFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			// the GraphQL listing (retried: a query is a read) + one write
-			if n := e.fake.Count(""); n != tt.calls+1 || len(res.Teardown.Deactivated) != 1 {
-				t.Errorf("%d calls, deactivated %v", n, res.Teardown.Deactivated)
+			if n := e.fake.Count(""); n != tt.calls+1 {
+				t.Errorf("%d calls, want %d", n, tt.calls+1)
+			}
+			if got := res.Teardown.Deactivated; len(got) != 1 {
+				t.Errorf("deactivated %v, want one", got)
 			}
 		})
 	}

@@ -160,8 +160,11 @@ func TestStaleRule(t *testing.T) {
 			env := environment{Name: r.env, Rules: r.rules, RulesKnown: !r.rulesGone}
 			facts := sweepFacts{Repository: thisRepo, DefaultBranch: "main", DefaultHead: defaultHead, PullRequests: r.states}
 			got := judge(cfg, env, listing{all: []deployment{d}}, facts, now)
-			if got.Decision != r.want || !strings.Contains(got.Reason, r.why) {
-				t.Errorf("%s: %q, want %s: …%s…", r.env, got.Decision+": "+got.Reason, r.want, r.why)
+			if got.Decision != r.want {
+				t.Errorf("%s: decision %s (%s), want %s", r.env, got.Decision, got.Reason, r.want)
+			}
+			if !strings.Contains(got.Reason, r.why) {
+				t.Errorf("%s: reason %q, want …%s…", r.env, got.Reason, r.why)
 			}
 		})
 	}
@@ -174,14 +177,20 @@ func TestStaleRuleWithoutADefaultBranch(t *testing.T) {
 	cfg := &config.Config{Sweep: config.Sweep{Patterns: []string{"*"}, PullRequestClosed: true}}
 	d := deployment{ID: 1, Environment: "preview-x", RefName: "feature-x", RefPrefix: "refs/heads/", SHA: headSHA, Created: time.Now(), PullRequests: []pullRequest{pr(9, "MERGED", thisRepo)}}
 	got := judge(cfg, environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo}, time.Now())
-	if got.Decision != DecisionKept || !strings.Contains(got.Reason, "unknown default branch") {
-		t.Errorf("%s: %s", got.Decision, got.Reason)
+	if got.Decision != DecisionKept {
+		t.Errorf("unknown default branch: decision %s (%s), want %s", got.Decision, got.Reason, DecisionKept)
+	}
+	if !strings.Contains(got.Reason, "unknown default branch") {
+		t.Errorf("reason %q, want it to name the unknown default branch", got.Reason)
 	}
 	// More pull requests than were read: one of the others may be open.
 	d.PullRequestsTruncated = true
 	got = judge(cfg, environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo, DefaultBranch: "main"}, time.Now())
-	if got.Decision != DecisionKept || !strings.Contains(got.Reason, "more pull requests than were read") {
-		t.Errorf("%s: %s", got.Decision, got.Reason)
+	if got.Decision != DecisionKept {
+		t.Errorf("truncated pull requests: decision %s (%s), want %s", got.Decision, got.Reason, DecisionKept)
+	}
+	if !strings.Contains(got.Reason, "more pull requests than were read") {
+		t.Errorf("reason %q, want it to say there were more pull requests than were read", got.Reason)
 	}
 }
 

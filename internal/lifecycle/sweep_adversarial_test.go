@@ -37,8 +37,11 @@ func TestProbeForkPullRequestWithSameBranchName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := probeDecision(t, res, "staging"); c.Decision != lifecycle.DecisionKept || !e.repo.HasEnvironment("staging") {
-		t.Errorf("staging %s (%s): a fork's closed pull request swept this repository's branch", c.Decision, c.Reason)
+	if c := probeDecision(t, res, "staging"); c.Decision != lifecycle.DecisionKept {
+		t.Errorf("staging %s (%s), want kept: a fork's closed pull request swept this repository's branch", c.Decision, c.Reason)
+	}
+	if !e.repo.HasEnvironment("staging") {
+		t.Error("environment staging is gone: a fork's closed pull request swept this repository's branch")
 	}
 }
 
@@ -73,8 +76,11 @@ func TestProbeSHADeploymentOfDefaultBranchHeadPR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := probeDecision(t, res, "staging"); c.Decision != lifecycle.DecisionKept || !e.repo.HasEnvironment("staging") {
-		t.Errorf("staging %s (%s): a SHA deployment of the default branch was swept by a main → release pull request", c.Decision, c.Reason)
+	if c := probeDecision(t, res, "staging"); c.Decision != lifecycle.DecisionKept {
+		t.Errorf("staging %s (%s), want kept: a SHA deployment of the default branch was swept by a main → release pull request", c.Decision, c.Reason)
+	}
+	if !e.repo.HasEnvironment("staging") {
+		t.Error("environment staging is gone: a SHA deployment of the default branch was swept by a main → release pull request")
 	}
 }
 
@@ -91,8 +97,11 @@ func TestProbeForkPullRequestHeadedAtDefaultBranchCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := probeDecision(t, res, "staging"); c.Decision != lifecycle.DecisionKept || !e.repo.HasEnvironment("staging") {
-		t.Errorf("staging %s (%s): a fork's closed pull request at main's commit swept it", c.Decision, c.Reason)
+	if c := probeDecision(t, res, "staging"); c.Decision != lifecycle.DecisionKept {
+		t.Errorf("staging %s (%s), want kept: a fork's closed pull request at main's commit swept it", c.Decision, c.Reason)
+	}
+	if !e.repo.HasEnvironment("staging") {
+		t.Error("environment staging is gone: a fork's closed pull request at main's commit swept it")
 	}
 }
 
@@ -123,8 +132,11 @@ func TestProbeEnvironmentListedTwiceWithDifferentRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := probeDecision(t, res, "PR-5"); c.Decision != lifecycle.DecisionKept || !e.repo.HasEnvironment("pr-5") {
-		t.Errorf("PR-5 %s (%s): listed protected on the second page, swept by a wildcard", c.Decision, c.Reason)
+	if c := probeDecision(t, res, "PR-5"); c.Decision != lifecycle.DecisionKept {
+		t.Errorf("PR-5 %s (%s), want kept: listed protected on the second page, swept by a wildcard", c.Decision, c.Reason)
+	}
+	if !e.repo.HasEnvironment("pr-5") {
+		t.Error("environment pr-5 is gone: listed protected on the second page, swept by a wildcard")
 	}
 }
 

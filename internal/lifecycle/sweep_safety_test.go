@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
@@ -108,8 +110,12 @@ func TestSweepKeepsWhatNamesAnUnknownPullRequest(t *testing.T) {
 			t.Errorf("%s: %q, want %q…", env, got[env], want)
 		}
 	}
-	if e.repo.HasEnvironment("pr-7") || !e.repo.HasEnvironment("pr-404") || !e.repo.HasEnvironment("pr-huge") {
-		t.Error("the wrong environments are gone")
+	exists := map[string]bool{}
+	for _, env := range []string{"pr-7", "pr-404", "pr-huge"} {
+		exists[env] = e.repo.HasEnvironment(env)
+	}
+	if d := cmp.Diff(map[string]bool{"pr-7": false, "pr-404": true, "pr-huge": true}, exists); d != "" {
+		t.Errorf("the wrong environments are gone: exists (-want +got):\n%s", d)
 	}
 }
 
@@ -165,8 +171,16 @@ func TestSweepKeepsProtectedEnvironmentsFromWildcards(t *testing.T) {
 			if c.Decision != tt.want {
 				t.Errorf("%s: %s (%s)", c.Environment, c.Decision, c.Reason)
 			}
-			if tt.want == "kept" && (!strings.Contains(c.Reason, "protected (required reviewers, wait timer)") || !e.repo.HasEnvironment("pr-5") || writes(e.fake) != 0) {
-				t.Errorf("reason %q, %d writes", c.Reason, writes(e.fake))
+			if tt.want == "kept" {
+				if !strings.Contains(c.Reason, "protected (required reviewers, wait timer)") {
+					t.Errorf("reason %q, want it to name the protection (required reviewers, wait timer)", c.Reason)
+				}
+				if !e.repo.HasEnvironment("pr-5") {
+					t.Error("kept environment pr-5 is gone")
+				}
+				if n := writes(e.fake); n != 0 {
+					t.Errorf("%d writes, want none", n)
+				}
 			}
 		})
 	}
@@ -194,16 +208,19 @@ func TestSweepIgnoresTheCaseOfNames(t *testing.T) {
 	for _, c := range res.Sweep.Candidates {
 		d[strings.ToLower(c.Environment)] = c.Decision
 	}
-	if d["pr-7"] != "swept" || d["production"] != "kept" {
-		t.Errorf("decisions %v", d)
+	if diff := cmp.Diff(map[string]string{"pr-7": "swept", "production": "kept"}, d); diff != "" {
+		t.Errorf("decisions (-want +got):\n%s", diff)
 	}
 	for _, v := range e.repo.Deployments() {
 		if strings.EqualFold(v.Environment, "pr-7") {
 			t.Errorf("deployment %d of %s is left", v.ID, v.Environment)
 		}
 	}
-	if e.repo.HasEnvironment("pr-7") || !e.repo.HasEnvironment("production") {
-		t.Error("pr-7 is left, or production is gone")
+	if e.repo.HasEnvironment("pr-7") {
+		t.Error("pr-7 is left")
+	}
+	if !e.repo.HasEnvironment("production") {
+		t.Error("production is gone")
 	}
 }
 
@@ -230,8 +247,14 @@ func TestSweepTearsDownAtMostMaxEnvironments(t *testing.T) {
 			if dry {
 				done = lifecycle.DecisionWouldSweep
 			}
-			if res.Sweep.Count(done) != 2 || res.Sweep.Count(lifecycle.DecisionLeft) != 3 || !strings.Contains(res.Sweep.Stopped, "max-environments is 2") {
-				t.Errorf("%d %s, %d left, stopped %q", res.Sweep.Count(done), done, res.Sweep.Count(lifecycle.DecisionLeft), res.Sweep.Stopped)
+			if n := res.Sweep.Count(done); n != 2 {
+				t.Errorf("%d %s, want 2", n, done)
+			}
+			if n := res.Sweep.Count(lifecycle.DecisionLeft); n != 3 {
+				t.Errorf("%d left, want 3", n)
+			}
+			if !strings.Contains(res.Sweep.Stopped, "max-environments is 2") {
+				t.Errorf("stopped %q, want it to name max-environments is 2", res.Sweep.Stopped)
 			}
 			if !strings.Contains(strings.Join(res.Warnings, "\n"), "3 stale environments are left for the next run") {
 				t.Errorf("warnings %q", res.Warnings)
@@ -242,8 +265,15 @@ func TestSweepTearsDownAtMostMaxEnvironments(t *testing.T) {
 					gone++
 				}
 			}
-			if want := map[bool]int{false: 2, true: 0}[dry]; gone != want || (!dry && (e.repo.HasEnvironment("pr-1") || e.repo.HasEnvironment("pr-2"))) {
-				t.Errorf("%d environments gone, want %d, the oldest", gone, want)
+			if want := map[bool]int{false: 2, true: 0}[dry]; gone != want {
+				t.Errorf("%d environments gone, want %d", gone, want)
+			}
+			if !dry {
+				for _, env := range []string{"pr-1", "pr-2"} {
+					if e.repo.HasEnvironment(env) {
+						t.Errorf("%s is left; want the oldest gone", env)
+					}
+				}
 			}
 		})
 	}
@@ -268,8 +298,17 @@ func TestSweepDryRunSaysWhatItWouldDo(t *testing.T) {
 			continue
 		}
 		td := cand.Teardown
-		if td == nil || len(td.Deactivated) != 1 || len(td.Deleted) != 2 || !td.WouldDeleteEnvironment || td.EnvironmentDeleted {
-			t.Errorf("pr-1 would be %+v, want 1 deactivated, 2 deleted, the environment deleted", td)
+		if td == nil {
+			t.Errorf("pr-1 has no teardown, want 1 deactivated, 2 deleted, the environment deleted")
+			continue
+		}
+		type plan struct {
+			Deactivated, Deleted                       int
+			WouldDeleteEnvironment, EnvironmentDeleted bool
+		}
+		got := plan{len(td.Deactivated), len(td.Deleted), td.WouldDeleteEnvironment, td.EnvironmentDeleted}
+		if d := cmp.Diff(plan{1, 2, true, false}, got); d != "" {
+			t.Errorf("pr-1 would be (-want +got):\n%s", d)
 		}
 	}
 }
@@ -431,8 +470,11 @@ func TestSweepListingWithCursorsThatGoRound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Sweep.Candidates) != 1 || res.Sweep.Count(lifecycle.DecisionSwept) != 1 {
-		t.Errorf("candidates %+v", res.Sweep.Candidates)
+	if n := len(res.Sweep.Candidates); n != 1 {
+		t.Errorf("%d candidates, want 1: %+v", n, res.Sweep.Candidates)
+	}
+	if n := res.Sweep.Count(lifecycle.DecisionSwept); n != 1 {
+		t.Errorf("swept %d, want 1: %+v", n, res.Sweep.Candidates)
 	}
 	// environments: 3 pages (first, A, B); deployments: 3; pull requests: 1.
 	if got := e.fake.Count("GRAPHQL"); got > 7 {
@@ -464,8 +506,12 @@ func TestSweepKeepsWhatHasNoAge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := res.Sweep.Candidates[0]; d.Decision != lifecycle.DecisionKept || !strings.Contains(d.Reason, "age is unknown") {
-		t.Errorf("%s: %s", d.Decision, d.Reason)
+	d := res.Sweep.Candidates[0]
+	if d.Decision != lifecycle.DecisionKept {
+		t.Errorf("decision %s (%s), want %s", d.Decision, d.Reason, lifecycle.DecisionKept)
+	}
+	if !strings.Contains(d.Reason, "age is unknown") {
+		t.Errorf("reason %q, want it to say the age is unknown", d.Reason)
 	}
 	if !e.repo.HasEnvironment("pr-4") {
 		t.Error("pr-4 is gone")
@@ -629,8 +675,13 @@ func TestTheRealDeployer(t *testing.T) {
 			var p struct {
 				M lifecycle.Marker `json:"deployment_action"`
 			}
-			if err := json.Unmarshal(b, &p); err != nil || p.M.Deployer != tt.deployer || p.M.StartedBy != tt.startedBy || p.M.Branch != "feature-x" {
-				t.Errorf("marker %s", b)
+			if err := json.Unmarshal(b, &p); err != nil {
+				t.Fatalf("marker %s: %v", b, err)
+			}
+			type who struct{ Deployer, StartedBy, Branch string }
+			want := who{tt.deployer, tt.startedBy, "feature-x"}
+			if diff := cmp.Diff(want, who{p.M.Deployer, p.M.StartedBy, p.M.Branch}); diff != "" {
+				t.Errorf("marker %s (-want +got):\n%s", b, diff)
 			}
 		})
 	}

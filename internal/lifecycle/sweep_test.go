@@ -158,20 +158,35 @@ func TestSweepStopsBeforeALimitAndGoesOnNextTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res.Sweep.Count(lifecycle.DecisionSwept); got != 4 || res.Sweep.Count(lifecycle.DecisionLeft) != 6 || res.Sweep.Stopped == "" {
-		t.Errorf("swept %d, left %d, stopped %q", got, res.Sweep.Count(lifecycle.DecisionLeft), res.Sweep.Stopped)
+	if got := res.Sweep.Count(lifecycle.DecisionSwept); got != 4 {
+		t.Errorf("swept %d, want 4", got)
+	}
+	if got := res.Sweep.Count(lifecycle.DecisionLeft); got != 6 {
+		t.Errorf("left %d, want 6", got)
+	}
+	if res.Sweep.Stopped == "" {
+		t.Error("the sweep did not say why it stopped")
 	}
 	if !strings.Contains(strings.Join(res.Warnings, "\n"), "6 stale environments are left for the next run") {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 	// The oldest went first; the next run, with room, goes on.
-	if e.repo.HasEnvironment("pr-1") || !e.repo.HasEnvironment("pr-10") {
-		t.Error("the sweep did not take the oldest first")
+	if e.repo.HasEnvironment("pr-1") {
+		t.Error("the sweep did not take the oldest first: pr-1 is still there")
+	}
+	if !e.repo.HasEnvironment("pr-10") {
+		t.Error("the sweep did not take the oldest first: pr-10 is gone")
 	}
 	left = 100
 	res, err = lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
-	if err != nil || res.Sweep.Count(lifecycle.DecisionSwept) != 6 || res.Sweep.Stopped != "" {
-		t.Fatalf("second run: %v %+v", err, res.Sweep)
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if got := res.Sweep.Count(lifecycle.DecisionSwept); got != 6 {
+		t.Fatalf("second run swept %d, want 6: %+v", got, res.Sweep)
+	}
+	if res.Sweep.Stopped != "" {
+		t.Fatalf("second run stopped: %q", res.Sweep.Stopped)
 	}
 }
 
@@ -183,8 +198,11 @@ func TestSweepStopsBeforeTheTokensRateLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Sweep.Stopped == "" || !strings.Contains(res.Sweep.Stopped, "REST rate limit") || e.fake.Count("DELETE") != 0 {
-		t.Errorf("stopped %q after %d deletes", res.Sweep.Stopped, e.fake.Count("DELETE"))
+	if !strings.Contains(res.Sweep.Stopped, "REST rate limit") {
+		t.Errorf("stopped %q, want a stop naming the REST rate limit", res.Sweep.Stopped)
+	}
+	if n := e.fake.Count("DELETE"); n != 0 {
+		t.Errorf("%d deletes, want none", n)
 	}
 }
 
@@ -196,11 +214,16 @@ func TestSweepWithoutAdminWarnsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "2 swept environments were not deleted themselves") {
-		t.Errorf("warnings %q", res.Warnings)
+	if len(res.Warnings) != 1 {
+		t.Errorf("%d warnings, want 1: %q", len(res.Warnings), res.Warnings)
+	} else if !strings.Contains(res.Warnings[0], "2 swept environments were not deleted themselves") {
+		t.Errorf("warning %q, want it to say 2 swept environments were not deleted themselves", res.Warnings[0])
 	}
-	if !e.repo.HasEnvironment("pr-1") || len(e.repo.Deployments()) != 4 {
-		t.Errorf("environment pr-1 gone, or %d deployments left, want 4", len(e.repo.Deployments()))
+	if !e.repo.HasEnvironment("pr-1") {
+		t.Error("environment pr-1 gone")
+	}
+	if n := len(e.repo.Deployments()); n != 4 {
+		t.Errorf("%d deployments left, want 4", n)
 	}
 }
 
@@ -213,8 +236,14 @@ func TestSweepStopsAtTheFirstFailure(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "sweeping environment") || !strings.Contains(err.Error(), "403") {
 		t.Fatalf("err %v", err)
 	}
-	if res == nil || res.Sweep.Count(lifecycle.DecisionFailed) == 0 || res.Sweep.Stopped == "" {
-		t.Fatalf("result %+v", res)
+	if res == nil {
+		t.Fatal("no result")
+	}
+	if res.Sweep.Count(lifecycle.DecisionFailed) == 0 {
+		t.Fatalf("no candidate failed: %+v", res.Sweep)
+	}
+	if res.Sweep.Stopped == "" {
+		t.Fatalf("the sweep did not say why it stopped: %+v", res.Sweep)
 	}
 	if n := e.fake.Count("DELETE"); n > 4*2 {
 		t.Errorf("%d deletes tried after a refusal", n)
