@@ -90,8 +90,12 @@ func TestFaultClasses(t *testing.T) {
 				t.Errorf("waited %s, want between %s and %s", took, tt.minWait, tt.maxWait)
 			}
 			ds := f.AddRepo(fgtest.Repo).Deployments()
-			if tt.wantExit == 0 && (len(ds) != 1 || ds[0].State() != "success") {
-				t.Errorf("deployments %+v, want exactly one, success", ds)
+			if tt.wantExit == 0 {
+				if len(ds) != 1 {
+					t.Errorf("%d deployments, want exactly one: %+v", len(ds), ds)
+				} else if got := ds[0].State(); got != "success" {
+					t.Errorf("deployment state %q, want success", got)
+				}
 			}
 		})
 	}
@@ -106,16 +110,22 @@ func TestPostFinishesADeploymentWhoseStartFailedHalfway(t *testing.T) {
 	job.Launch, _ = inProcessOnAFakeClock(f)
 	f.Inject(&fakegithub.Fault{Method: "POST", Path: "/statuses", Times: 5, Status: 500})
 	main := run(t, job, startStep)
-	if main.ExitCode != 1 || main.State["deployment_id"] != "1001" {
-		t.Fatalf("main: exit %d state %v\n%s", main.ExitCode, main.State, main.Stdout)
+	if main.ExitCode != 1 {
+		t.Fatalf("main: exit %d, want 1\n%s", main.ExitCode, main.Stdout)
+	}
+	if got := main.State["deployment_id"]; got != "1001" {
+		t.Fatalf("main: state deployment_id %q, want 1001: %v", got, main.State)
 	}
 	posts := post(t, job)
 	if posts[0].ExitCode != 0 {
 		t.Fatalf("post: %s", posts[0].Stdout)
 	}
 	ds := f.AddRepo(fgtest.Repo).Deployments()
-	if len(ds) != 1 || ds[0].State() != "failure" {
-		t.Errorf("deployments %+v, want one, failure", ds)
+	if len(ds) != 1 {
+		t.Fatalf("%d deployments, want one: %+v", len(ds), ds)
+	}
+	if got := ds[0].State(); got != "failure" {
+		t.Errorf("deployment state %q, want failure", got)
 	}
 }
 
@@ -128,8 +138,17 @@ func TestTheRealBinaryRecoversALostCreate(t *testing.T) {
 	main := run(t, job, startStep)
 	posts := post(t, job)
 	ds := f.AddRepo(fgtest.Repo).Deployments()
-	if main.ExitCode != 0 || posts[0].ExitCode != 0 || len(ds) != 1 || ds[0].State() != "success" {
-		t.Errorf("main %d, post %d, deployments %+v\n%s", main.ExitCode, posts[0].ExitCode, ds, main.Stdout)
+	if main.ExitCode != 0 {
+		t.Errorf("main exit %d, want 0\n%s", main.ExitCode, main.Stdout)
+	}
+	if posts[0].ExitCode != 0 {
+		t.Errorf("post exit %d, want 0\n%s", posts[0].ExitCode, posts[0].Stdout)
+	}
+	if len(ds) != 1 {
+		t.Fatalf("%d deployments, want 1: %+v", len(ds), ds)
+	}
+	if got := ds[0].State(); got != "success" {
+		t.Errorf("deployment state %q, want success", got)
 	}
 }
 
@@ -150,11 +169,17 @@ func TestTheRealBinaryKeepsTheTokenOffOtherHosts(t *testing.T) {
 		Header: map[string]string{"Location": other + "/repos/octo-org/hello-world/deployments"}})
 	main := run(t, job, startStep)
 	errs := strings.Join(main.Annotations("error"), "\n")
-	if main.ExitCode != 1 || !strings.Contains(errs, "another host, "+other) {
-		t.Errorf("exit %d, errors %q", main.ExitCode, errs)
+	if main.ExitCode != 1 {
+		t.Errorf("exit %d, want 1", main.ExitCode)
 	}
-	if n := f.Count("POST"); n != 1 || reached.Load() != 0 {
-		t.Errorf("%d creates sent, %d requests to the other host; want 1 and none", n, reached.Load())
+	if !strings.Contains(errs, "another host, "+other) {
+		t.Errorf("errors %q, want one naming another host, %s", errs, other)
+	}
+	if n := f.Count("POST"); n != 1 {
+		t.Errorf("%d creates sent, want 1", n)
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("%d requests to the other host, want none", n)
 	}
 	if strings.Count(main.Stdout, fgtest.Token) > 1 {
 		t.Errorf("the token is printed:\n%s", main.Stdout)

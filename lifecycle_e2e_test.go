@@ -39,8 +39,14 @@ func TestOneStepLifecycleOnPush(t *testing.T) {
 				t.Fatalf("main exited %d:\n%s", main.ExitCode, main.Stdout)
 			}
 			id := main.Outputs["deployment-id"]
-			if main.State["deployment_id"] != id || job.Env()["DEPLOYMENT_ACTION_DEPLOYMENT_ID"] != id || id == "" {
-				t.Errorf("id %q, state %v, env %v", id, main.State, job.Env())
+			if id == "" {
+				t.Errorf("no deployment-id output: %v", main.Outputs)
+			}
+			if got := main.State["deployment_id"]; got != id {
+				t.Errorf("state deployment_id %q, want the output %q: %v", got, id, main.State)
+			}
+			if got := job.Env()["DEPLOYMENT_ACTION_DEPLOYMENT_ID"]; got != id {
+				t.Errorf("env DEPLOYMENT_ACTION_DEPLOYMENT_ID %q, want the output %q", got, id)
 			}
 			switch tt.outcome {
 			case "success":
@@ -51,22 +57,32 @@ func TestOneStepLifecycleOnPush(t *testing.T) {
 				job.Cancel()
 			}
 			posts := post(t, job)
-			if len(posts) != 1 || posts[0].ExitCode != 0 {
-				t.Fatalf("post: %+v", posts)
+			if len(posts) != 1 {
+				t.Fatalf("%d post stages, want 1: %+v", len(posts), posts)
+			}
+			if posts[0].ExitCode != 0 {
+				t.Fatalf("post exit %d, want 0: %+v", posts[0].ExitCode, posts[0])
 			}
 			ds := f.AddRepo(fgtest.Repo).Deployments()
 			if len(ds) != 1 {
 				t.Fatalf("deployments %+v", ds)
 			}
 			d := ds[0]
-			if d.SHA != fgtest.SHA || d.Environment != "staging" || d.Transient {
-				t.Errorf("deployment %+v", d)
+			type made struct {
+				SHA, Environment string
+				Transient        bool
+			}
+			if diff := cmp.Diff(made{fgtest.SHA, "staging", false}, made{d.SHA, d.Environment, d.Transient}); diff != "" {
+				t.Errorf("deployment (-want +got):\n%s", diff)
 			}
 			if d := cmp.Diff([]string{tt.wantState, "in_progress"}, d.States); d != "" {
 				t.Errorf("statuses (-want +got):\n%s", d)
 			}
-			if d.EnvironmentURL != tt.wantURL || d.LogURL != "https://github.com/octo-org/hello-world/actions/runs/314/attempts/1" {
-				t.Errorf("environment url %q log url %q", d.EnvironmentURL, d.LogURL)
+			if d.EnvironmentURL != tt.wantURL {
+				t.Errorf("environment url %q, want %q", d.EnvironmentURL, tt.wantURL)
+			}
+			if want := "https://github.com/octo-org/hello-world/actions/runs/314/attempts/1"; d.LogURL != want {
+				t.Errorf("log url %q, want %q", d.LogURL, want)
 			}
 			// start: create and in_progress; post: the latest status
 			// (has another tool finished it?) and the final one.
@@ -95,8 +111,17 @@ func TestPullRequestDeploysTheHeadCommitToATransientEnvironment(t *testing.T) {
 	run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "pr-${{ github.event.number }}"}})
 	post(t, job)
 	ds := f.AddRepo(fgtest.Repo).Deployments()
-	if len(ds) != 1 || ds[0].SHA != "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1" || !ds[0].Transient || ds[0].Environment != "pr-42" || ds[0].State() != "success" {
-		t.Errorf("deployments %+v", ds)
+	if len(ds) != 1 {
+		t.Fatalf("%d deployments, want 1: %+v", len(ds), ds)
+	}
+	type made struct {
+		SHA                string
+		Transient          bool
+		Environment, State string
+	}
+	want := made{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", true, "pr-42", "success"}
+	if d := cmp.Diff(want, made{ds[0].SHA, ds[0].Transient, ds[0].Environment, ds[0].State()}); d != "" {
+		t.Errorf("deployment (-want +got):\n%s", d)
 	}
 }
 
@@ -106,14 +131,20 @@ func TestDeploymentEventIsAdopted(t *testing.T) {
 	repo := f.AddRepo(fgtest.Repo)
 	repo.Seed(fakegithub.Seed{ID: 4242, Environment: "production", Production: true})
 	main := run(t, job, runnersim.Step{ID: "start"})
-	if main.ExitCode != 0 || main.Outputs["deployment-id"] != "4242" || main.Outputs["environment"] != "production" {
-		t.Fatalf("main exit %d outputs %v\n%s", main.ExitCode, main.Outputs, main.Stdout)
+	if main.ExitCode != 0 {
+		t.Fatalf("main exit %d, want 0\n%s", main.ExitCode, main.Stdout)
+	}
+	if d := cmp.Diff(map[string]string{"deployment-id": "4242", "environment": "production"}, map[string]string{"deployment-id": main.Outputs["deployment-id"], "environment": main.Outputs["environment"]}); d != "" {
+		t.Fatalf("main outputs (-want +got):\n%s", d)
 	}
 	job.Fail()
 	post(t, job)
 	ds := repo.Deployments()
-	if len(ds) != 1 || !cmp.Equal(ds[0].States, []string{"failure", "in_progress"}) {
-		t.Errorf("deployments %+v", ds)
+	if len(ds) != 1 {
+		t.Fatalf("%d deployments, want 1: %+v", len(ds), ds)
+	}
+	if d := cmp.Diff([]string{"failure", "in_progress"}, ds[0].States); d != "" {
+		t.Errorf("statuses (-want +got):\n%s", d)
 	}
 	if n := f.Count(""); n != 3 {
 		t.Errorf("%d API calls, want 3: in_progress, then post's read and final status (adopting creates nothing)", n)
@@ -126,16 +157,22 @@ func TestTwoStepStyleFinishesOnceAndPostLeavesItAlone(t *testing.T) {
 	run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "auto-finish": "false"}})
 	job.Fail()
 	fin := run(t, job, runnersim.Step{ID: "finish", With: map[string]string{"step": "finish", "environment-url": "https://x.example.com"}})
-	if fin.ExitCode != 0 || fin.Outputs["state"] != "failure" {
-		t.Fatalf("finish: exit %d outputs %v\n%s", fin.ExitCode, fin.Outputs, fin.Stdout)
+	if fin.ExitCode != 0 {
+		t.Fatalf("finish: exit %d, want 0\n%s", fin.ExitCode, fin.Stdout)
+	}
+	if got := fin.Outputs["state"]; got != "failure" {
+		t.Fatalf("finish: state output %q, want failure: %v", got, fin.Outputs)
 	}
 	before := f.Count("")
 	posts := post(t, job)
 	if f.Count("") != before {
 		t.Errorf("post stages made %d calls, want none", f.Count("")-before)
 	}
-	if len(posts) != 2 || !strings.Contains(posts[1].Stdout, "auto-finish is false") {
-		t.Errorf("post logs: %+v", posts)
+	if len(posts) != 2 {
+		t.Fatalf("%d post stages, want 2: %+v", len(posts), posts)
+	}
+	if !strings.Contains(posts[1].Stdout, "auto-finish is false") {
+		t.Errorf("second post stage does not say auto-finish is false:\n%s", posts[1].Stdout)
 	}
 }
 
@@ -146,8 +183,11 @@ func TestFinishStepIsSeenByPostWithAutoFinishOn(t *testing.T) {
 	run(t, job, runnersim.Step{ID: "done", With: map[string]string{"step": "finish", "state": "success"}})
 	before := f.Count("")
 	posts := post(t, job)
-	if f.Count("") != before || !strings.Contains(posts[1].Stdout, "already marked") {
-		t.Errorf("post made %d calls:\n%s", f.Count("")-before, posts[1].Stdout)
+	if n := f.Count("") - before; n != 0 {
+		t.Errorf("post made %d calls, want none", n)
+	}
+	if !strings.Contains(posts[1].Stdout, "already marked") {
+		t.Errorf("post does not say the deployment is already marked:\n%s", posts[1].Stdout)
 	}
 }
 
@@ -207,13 +247,25 @@ func TestGitHubEnterpriseServerAPIRoot(t *testing.T) {
 	}
 	post(t, job)
 	ds := f.AddRepo(fgtest.Repo).Deployments()
-	if len(ds) != 1 || ds[0].State() != "success" || !strings.HasPrefix(ds[0].LogURL, "https://ghe.example.com/octo-org/hello-world/actions/runs/314") {
-		t.Errorf("deployments %+v", ds)
+	if len(ds) != 1 {
+		t.Fatalf("%d deployments, want 1: %+v", len(ds), ds)
+	}
+	if got := ds[0].State(); got != "success" {
+		t.Errorf("deployment state %q, want success", got)
+	}
+	if want := "https://ghe.example.com/octo-org/hello-world/actions/runs/314"; !strings.HasPrefix(ds[0].LogURL, want) {
+		t.Errorf("log url %q, want it to start with %q", ds[0].LogURL, want)
 	}
 	// Reads go to GHES's GraphQL endpoint, /api/graphql, outside /api/v3.
 	td := run(t, job, runnersim.Step{ID: "down", With: map[string]string{"step": "deactivate-env", "environment": "staging"}})
-	if td.ExitCode != 0 || td.Outputs["deactivated"] != "1" || f.Count("GRAPHQL") != 1 {
-		t.Errorf("deactivate-env on GHES: exit %d outputs %v, %d GraphQL queries\n%s", td.ExitCode, td.Outputs, f.Count("GRAPHQL"), td.Stdout)
+	if td.ExitCode != 0 {
+		t.Errorf("deactivate-env on GHES: exit %d, want 0\n%s", td.ExitCode, td.Stdout)
+	}
+	if got := td.Outputs["deactivated"]; got != "1" {
+		t.Errorf("deactivate-env on GHES: deactivated output %q, want 1: %v", got, td.Outputs)
+	}
+	if n := f.Count("GRAPHQL"); n != 1 {
+		t.Errorf("deactivate-env on GHES: %d GraphQL queries, want 1", n)
 	}
 	for _, r := range f.Requests() {
 		if r.Method == "GRAPHQL" && r.Path != "/api/graphql" {
@@ -236,11 +288,17 @@ func TestPostLeavesADeploymentAnotherToolFinished(t *testing.T) {
 	}
 	before := f.Count("")
 	posts := post(t, job)
-	if n := f.Count("") - before; n != 1 || f.Count("POST") != 2 {
-		t.Errorf("post made %d calls (%d writes in all), want the one read", n, f.Count("POST"))
+	if n := f.Count("") - before; n != 1 {
+		t.Errorf("post made %d calls, want the one read", n)
 	}
-	if ds := repo.Deployments(); ds[0].State() != "failure" || !strings.Contains(posts[0].Stdout, "already failure") {
-		t.Errorf("deployment %v; post:\n%s", ds[0].States, posts[0].Stdout)
+	if n := f.Count("POST"); n != 2 {
+		t.Errorf("%d writes in all, want 2 (post wrote nothing)", n)
+	}
+	if ds := repo.Deployments(); ds[0].State() != "failure" {
+		t.Errorf("deployment %v, want it left failure", ds[0].States)
+	}
+	if !strings.Contains(posts[0].Stdout, "already failure") {
+		t.Errorf("post does not say the deployment is already failure:\n%s", posts[0].Stdout)
 	}
 }
 
@@ -258,8 +316,15 @@ func TestWorkflowRunDeploysTheRunsCommit(t *testing.T) {
 		}
 		ds := f.AddRepo(fgtest.Repo).Deployments()
 		head := job.Event["workflow_run"].(map[string]any)["head_sha"]
-		if len(ds) != 1 || ds[0].SHA != head || ds[0].Transient != (trigger == "pull_request") {
-			t.Errorf("%s: deployment %+v, want head_sha %v, transient %t", trigger, ds, head, trigger == "pull_request")
+		if len(ds) != 1 {
+			t.Errorf("%s: %d deployments, want 1: %+v", trigger, len(ds), ds)
+			continue
+		}
+		if ds[0].SHA != head {
+			t.Errorf("%s: deployment of %s, want head_sha %v", trigger, ds[0].SHA, head)
+		}
+		if want := trigger == "pull_request"; ds[0].Transient != want {
+			t.Errorf("%s: transient %t, want %t", trigger, ds[0].Transient, want)
 		}
 	}
 }
@@ -290,15 +355,25 @@ func TestPostIfSkipsThePostContainerWithoutAStart(t *testing.T) {
 	job, f, _ := newJob(t, "push", inProcess)
 	f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{ID: 777, Environment: "qa", States: []string{"in_progress"}})
 	run(t, job, runnersim.Step{ID: "status", With: map[string]string{"step": "status", "state": "queued", "deployment-id": "777"}})
-	if posts := post(t, job); len(posts) != 1 || !posts[0].Skipped {
-		t.Errorf("without a start: %+v", posts)
+	if posts := post(t, job); len(posts) != 1 {
+		t.Errorf("without a start: %d post stages, want 1: %+v", len(posts), posts)
+	} else if !posts[0].Skipped {
+		t.Errorf("without a start: post not skipped: %+v", posts[0])
 	}
 	job, _, _ = newJob(t, "push", inProcess)
 	run(t, job, startStep)
 	run(t, job, runnersim.Step{ID: "status", With: map[string]string{"step": "status", "state": "in_progress"}})
 	posts := post(t, job)
-	if len(posts) != 2 || posts[0].Skipped || posts[1].Skipped || !strings.Contains(posts[0].Stdout, "the main stage started no deployment") {
-		t.Errorf("with a start: %+v", posts)
+	if len(posts) != 2 {
+		t.Fatalf("with a start: %d post stages, want 2: %+v", len(posts), posts)
+	}
+	for i, p := range posts {
+		if p.Skipped {
+			t.Errorf("with a start: post stage %d skipped: %+v", i, p)
+		}
+	}
+	if !strings.Contains(posts[0].Stdout, "the main stage started no deployment") {
+		t.Errorf("with a start: first post stage does not say the main stage started no deployment:\n%s", posts[0].Stdout)
 	}
 }
 
@@ -314,8 +389,14 @@ func TestTheReadmesEnvRecipe(t *testing.T) {
 	}
 	posts := post(t, job)
 	ds := f.AddRepo(fgtest.Repo).Deployments()
-	if len(ds) != 1 || ds[0].State() != "success" || ds[0].EnvironmentURL != "https://staging.example.com" {
-		t.Errorf("deployments %+v; post:\n%s", ds, posts[0].Stdout)
+	if len(ds) != 1 {
+		t.Fatalf("%d deployments, want 1: %+v; post:\n%s", len(ds), ds, posts[0].Stdout)
+	}
+	if got := ds[0].State(); got != "success" {
+		t.Errorf("deployment state %q, want success; post:\n%s", got, posts[0].Stdout)
+	}
+	if got := ds[0].EnvironmentURL; got != "https://staging.example.com" {
+		t.Errorf("environment url %q, want https://staging.example.com", got)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
@@ -33,8 +35,11 @@ func TestPullRequestPushedThreeTimesLeavesOnePreviewActive(t *testing.T) {
 	for _, d := range f.AddRepo(fgtest.Repo).Deployments() {
 		if d.State() != "inactive" {
 			active++
-			if fmt.Sprint(d.ID) != last || d.State() != "success" {
+			if fmt.Sprint(d.ID) != last {
 				t.Errorf("deployment %d is %s; only the last, %s, should be active", d.ID, d.State(), last)
+			}
+			if d.State() != "success" {
+				t.Errorf("active deployment %d is %s, want success", d.ID, d.State())
 			}
 		}
 	}
@@ -65,12 +70,19 @@ func TestDeleteEnvOnPullRequestClosed(t *testing.T) {
 				}
 			}
 			ds := repo.Deployments()
-			if len(ds) != 1 || ds[0].Environment != "staging" {
-				t.Errorf("left: %+v", ds)
+			if len(ds) != 1 {
+				t.Errorf("%d deployments left, want 1: %+v", len(ds), ds)
+			} else if ds[0].Environment != "staging" {
+				t.Errorf("left a deployment of %q, want staging's", ds[0].Environment)
 			}
 			warns := r.Annotations("warning")
-			if admin != (len(warns) == 0) || !admin && !strings.Contains(warns[0], "administration: write") {
-				t.Errorf("warnings %q", warns)
+			switch {
+			case admin && len(warns) != 0:
+				t.Errorf("warnings %q, want none with administration: write", warns)
+			case !admin && len(warns) == 0:
+				t.Error("no warning, want one naming administration: write")
+			case !admin && !strings.Contains(warns[0], "administration: write"):
+				t.Errorf("warnings %q, want the first to name administration: write", warns)
 			}
 			if !strings.Contains(r.Summary, "Teardown of `pr-42`") {
 				t.Errorf("summary:\n%s", r.Summary)
@@ -105,8 +117,12 @@ func TestNightlySweep(t *testing.T) {
 			t.Errorf("output %s=%q, want %q", k, r.Outputs[k], v)
 		}
 	}
-	if repo.HasEnvironment("pr-7") || !repo.HasEnvironment("pr-8") || !repo.HasEnvironment("staging") {
-		t.Error("the wrong environments were swept")
+	exists := map[string]bool{}
+	for _, env := range []string{"pr-7", "pr-8", "staging"} {
+		exists[env] = repo.HasEnvironment(env)
+	}
+	if d := cmp.Diff(map[string]bool{"pr-7": false, "pr-8": true, "staging": true}, exists); d != "" {
+		t.Errorf("the wrong environments were swept: exists (-want +got):\n%s", d)
 	}
 	for _, w := range []string{"| `pr-7` | swept | `pull request #7 merged` |", "| `pr-8` | kept | `pull request #8 is open` |", "| `@vercel[bot]` |"} {
 		if !strings.Contains(r.Summary, w) {
@@ -134,8 +150,11 @@ func TestNightlySweepDryRun(t *testing.T) {
 	if r.Outputs["swept"] != want {
 		t.Errorf("swept=%s, want %s", r.Outputs["swept"], want)
 	}
-	if n := f.Count("POST") + f.Count("DELETE"); n != 0 || !repo.HasEnvironment("pr-7") {
+	if n := f.Count("POST") + f.Count("DELETE"); n != 0 {
 		t.Errorf("a dry run wrote %d times", n)
+	}
+	if !repo.HasEnvironment("pr-7") {
+		t.Error("a dry run deleted pr-7")
 	}
 	if !strings.Contains(r.Summary, "environment would be deleted") {
 		t.Errorf("summary:\n%s", r.Summary)
