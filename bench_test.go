@@ -38,8 +38,11 @@ func BenchmarkLifecycle(b *testing.B) {
 				}
 				job.SetOutput("deploy", "url", "https://staging.example.com")
 				posts, err := job.Post(context.Background())
-				if err != nil || posts[0].ExitCode != 0 {
+				if err != nil {
 					b.Fatalf("post: %v", err)
+				}
+				if posts[0].ExitCode != 0 {
+					b.Fatalf("post: exit %d, want 0\n%s", posts[0].ExitCode, posts[0].Stdout)
 				}
 				b.StopTimer()
 				calls += f.Count("")

@@ -245,9 +245,17 @@ func TestImageRunsTheLifecycleAsTheRunnerStartsIt(t *testing.T) {
 			t.Parallel()
 			job, f, _ := newJob(t, "push", inDocker(image))
 			main := run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "environment-url": "${{ env.DEPLOY_URL }}"}})
-			if main.ExitCode != 0 || main.Outputs["deployment-id"] != "1001" || main.State["deployment_id"] != "1001" ||
-				!strings.Contains(main.Summary, "Deployment to `staging`") {
-				t.Fatalf("main: exit %d outputs %v state %v\n%s%s", main.ExitCode, main.Outputs, main.State, main.Stdout, main.Stderr)
+			if main.ExitCode != 0 {
+				t.Fatalf("main: exit %d, want 0\n%s%s", main.ExitCode, main.Stdout, main.Stderr)
+			}
+			if got := main.Outputs["deployment-id"]; got != "1001" {
+				t.Fatalf("main: deployment-id output %q, want 1001: %v", got, main.Outputs)
+			}
+			if got := main.State["deployment_id"]; got != "1001" {
+				t.Fatalf("main: state deployment_id %q, want 1001: %v", got, main.State)
+			}
+			if !strings.Contains(main.Summary, "Deployment to `staging`") {
+				t.Fatalf("main: summary has no \"Deployment to `staging`\":\n%s", main.Summary)
 			}
 			switch tt.outcome {
 			case "success":
@@ -260,12 +268,21 @@ func TestImageRunsTheLifecycleAsTheRunnerStartsIt(t *testing.T) {
 				job.Cancel()
 			}
 			posts := post(t, job)
-			if len(posts) != 1 || posts[0].Skipped || posts[0].ExitCode != 0 {
-				t.Fatalf("post: %+v", posts)
+			if len(posts) != 1 {
+				t.Fatalf("%d post stages, want 1: %+v", len(posts), posts)
+			}
+			if posts[0].Skipped {
+				t.Fatalf("post skipped: %+v", posts[0])
+			}
+			if posts[0].ExitCode != 0 {
+				t.Fatalf("post exit %d, want 0: %+v", posts[0].ExitCode, posts[0])
 			}
 			ds := f.AddRepo(fgtest.Repo).Deployments()
-			if len(ds) != 1 || ds[0].State() != tt.want {
-				t.Errorf("deployments %+v, want one, %s", ds, tt.want)
+			if len(ds) != 1 {
+				t.Fatalf("%d deployments, want one: %+v", len(ds), ds)
+			}
+			if got := ds[0].State(); got != tt.want {
+				t.Errorf("deployment state %q, want %s", got, tt.want)
 			}
 			if tt.outcome == "success" && ds[0].EnvironmentURL != "https://staging.example.com" {
 				t.Errorf("environment url %q", ds[0].EnvironmentURL)
@@ -321,8 +338,11 @@ func TestImageHasNoDemo(t *testing.T) {
 	image, _ := buildImages(t)
 	out, err := exec.Command("docker", "run", "--rm", image, "demo").CombinedOutput()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !bytes.Contains(out, []byte("go run . demo")) {
-		t.Errorf("docker run %s demo: %v\n%s", image, err, out)
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Errorf("docker run %s demo: %v, want exit status 2\n%s", image, err, out)
+	}
+	if !bytes.Contains(out, []byte("go run . demo")) {
+		t.Errorf("docker run %s demo does not point to go run . demo:\n%s", image, out)
 	}
 	if images.size > 10<<20 {
 		t.Errorf("image is %d bytes, over 10 MiB", images.size)

@@ -25,8 +25,11 @@ func TestDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := loadAction()
-	if a.Runs.Using != "docker" || a.Runs.Image != "Dockerfile" {
-		t.Errorf("action.yml runs: using %q image %q, want docker and Dockerfile", a.Runs.Using, a.Runs.Image)
+	if a.Runs.Using != "docker" {
+		t.Errorf("action.yml runs.using %q, want docker", a.Runs.Using)
+	}
+	if a.Runs.Image != "Dockerfile" {
+		t.Errorf("action.yml runs.image %q, want Dockerfile", a.Runs.Image)
 	}
 	var froms []string
 	var all strings.Builder

@@ -159,8 +159,11 @@ func checkLog(t *testing.T, r *runnersim.StepRun) {
 	if lines[0] != "::add-mask::"+fgtest.Token {
 		t.Errorf("%s stage: first line %q, want the token's mask", r.Stage, lines[0])
 	}
-	if strings.Count(r.Stdout, fgtest.Token) != 1 || strings.Contains(r.Summary, fgtest.Token) {
-		t.Errorf("%s stage shows the token:\n%s", r.Stage, r.Stdout)
+	if n := strings.Count(r.Stdout, fgtest.Token); n != 1 {
+		t.Errorf("%s stage shows the token %d times, want once (in its mask):\n%s", r.Stage, n, r.Stdout)
+	}
+	if strings.Contains(r.Summary, fgtest.Token) {
+		t.Errorf("%s stage's summary shows the token:\n%s", r.Stage, r.Summary)
 	}
 	for k, v := range r.Outputs {
 		if strings.Contains(v, fgtest.Token) {

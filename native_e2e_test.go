@@ -238,12 +238,24 @@ func TestNativeLifecycle(t *testing.T) {
 			if main.ExitCode != 0 {
 				t.Fatalf("main exited %d:\n%s%s", main.ExitCode, main.Stdout, main.Stderr)
 			}
-			if main.Environ["RUNNER_OS"] != runnersim.HostOS() || !strings.HasPrefix(main.Environ["GITHUB_OUTPUT"], job.Layout().FileCommands) {
-				t.Errorf("node ran with RUNNER_OS %q GITHUB_OUTPUT %q", main.Environ["RUNNER_OS"], main.Environ["GITHUB_OUTPUT"])
+			if got, want := main.Environ["RUNNER_OS"], runnersim.HostOS(); got != want {
+				t.Errorf("node ran with RUNNER_OS %q, want %q", got, want)
+			}
+			if got, dir := main.Environ["GITHUB_OUTPUT"], job.Layout().FileCommands; !strings.HasPrefix(got, dir) {
+				t.Errorf("node ran with GITHUB_OUTPUT %q, want it under %q", got, dir)
 			}
 			id := main.Outputs["deployment-id"]
-			if id == "" || main.State["deployment_id"] != id || job.Env()["DEPLOYMENT_ACTION_DEPLOYMENT_ID"] != id || main.Outputs["state"] != "in_progress" {
-				t.Errorf("outputs %v, state %v, env %v", main.Outputs, main.State, job.Env())
+			if id == "" {
+				t.Errorf("no deployment-id output: %v", main.Outputs)
+			}
+			if got := main.State["deployment_id"]; got != id {
+				t.Errorf("state deployment_id %q, want the output %q: %v", got, id, main.State)
+			}
+			if got := job.Env()["DEPLOYMENT_ACTION_DEPLOYMENT_ID"]; got != id {
+				t.Errorf("env DEPLOYMENT_ACTION_DEPLOYMENT_ID %q, want the output %q", got, id)
+			}
+			if got := main.Outputs["state"]; got != "in_progress" {
+				t.Errorf("state output %q, want in_progress: %v", got, main.Outputs)
 			}
 			switch tt.outcome {
 			case "success":
@@ -254,8 +266,14 @@ func TestNativeLifecycle(t *testing.T) {
 				job.Cancel()
 			}
 			posts := post(t, job)
-			if len(posts) != 1 || posts[0].Skipped || posts[0].ExitCode != 0 {
-				t.Fatalf("post: %+v", posts)
+			if len(posts) != 1 {
+				t.Fatalf("%d post stages, want 1: %+v", len(posts), posts)
+			}
+			if posts[0].Skipped {
+				t.Fatalf("post skipped: %+v", posts[0])
+			}
+			if posts[0].ExitCode != 0 {
+				t.Fatalf("post exit %d, want 0: %+v", posts[0].ExitCode, posts[0])
 			}
 			if strings.Contains(posts[0].Stdout, "main stage started no deployment") {
 				t.Errorf("the post stage ran as main or found no start:\n%s", posts[0].Stdout)
@@ -283,11 +301,19 @@ func TestNativeStartThatFailsHasNoPost(t *testing.T) {
 	t.Parallel()
 	job, f, _ := newNativeJob(t, nativeDir(t, nativeBinary(t)), nil)
 	main := run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "initial-state": "bogus"}})
-	if main.ExitCode != 1 || len(main.Annotations("error")) == 0 || job.Status != "failure" {
-		t.Errorf("main: exit %d, job %s\n%s", main.ExitCode, job.Status, main.Stdout)
+	if main.ExitCode != 1 {
+		t.Errorf("main: exit %d, want 1\n%s", main.ExitCode, main.Stdout)
 	}
-	if posts := post(t, job); len(posts) != 1 || !posts[0].Skipped {
-		t.Errorf("posts %+v", posts)
+	if len(main.Annotations("error")) == 0 {
+		t.Errorf("main: no ::error:: annotation\n%s", main.Stdout)
+	}
+	if job.Status != "failure" {
+		t.Errorf("job %s, want failure", job.Status)
+	}
+	if posts := post(t, job); len(posts) != 1 {
+		t.Errorf("%d post stages, want 1: %+v", len(posts), posts)
+	} else if !posts[0].Skipped {
+		t.Errorf("post not skipped: %+v", posts[0])
 	}
 	if n := f.Count(""); n != 0 {
 		t.Errorf("%d API calls, want none", n)
@@ -348,8 +374,14 @@ func TestNativeLauncherRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			line, ok := strings.CutSuffix(r.Stdout, "\n")
-			if r.ExitCode != 1 || !ok || strings.Contains(line, "\n") || !strings.HasPrefix(line, "::error::") || r.Stderr != "" {
-				t.Fatalf("exit %d, stdout %q, stderr %q: want exit 1 and one ::error:: line", r.ExitCode, r.Stdout, r.Stderr)
+			if r.ExitCode != 1 {
+				t.Fatalf("exit %d, want 1; stdout %q, stderr %q", r.ExitCode, r.Stdout, r.Stderr)
+			}
+			if !ok || strings.Contains(line, "\n") || !strings.HasPrefix(line, "::error::") {
+				t.Fatalf("stdout %q, want one ::error:: line", r.Stdout)
+			}
+			if r.Stderr != "" {
+				t.Fatalf("stderr %q, want none", r.Stderr)
 			}
 			if !strings.Contains(line, tt.want) || strings.Count(line, "; ") < 1 {
 				t.Errorf("error %q, want it to say %q; and what to do", line, tt.want)
@@ -407,8 +439,11 @@ func TestNativeSIGTERMReachesTheBinary(t *testing.T) {
 	}
 	errs := r.Annotations("error")
 	t.Logf("after SIGTERM: exit %d, errors %q", r.ExitCode, errs)
-	if r.ExitCode != 1 || len(errs) == 0 || strings.Contains(strings.Join(errs, "\n"), "native entry") {
-		t.Errorf("exit %d, errors %q: want the binary's own error and exit code 1\n%s%s", r.ExitCode, errs, r.Stdout, r.Stderr)
+	if r.ExitCode != 1 {
+		t.Errorf("exit %d, want the binary's own exit code 1\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if len(errs) == 0 || strings.Contains(strings.Join(errs, "\n"), "native entry") {
+		t.Errorf("errors %q: want the binary's own error, not the native entry's", errs)
 	}
 	if n := f.Count(""); n != 0 {
 		t.Errorf("the fake acted on %d requests, want none (the create was held)", n)
@@ -445,8 +480,11 @@ func TestNativeLauncherPassesTheStageAndTheExitCode(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := "stage=main input=staging cwd=" + job.Layout().Workspace + "\n"
-			if r.ExitCode != tt.wantCode || r.Stdout != want {
-				t.Errorf("exit %d, stdout %q; want %d, %q", r.ExitCode, r.Stdout, tt.wantCode, want)
+			if r.ExitCode != tt.wantCode {
+				t.Errorf("exit %d, want %d", r.ExitCode, tt.wantCode)
+			}
+			if d := cmp.Diff(want, r.Stdout); d != "" {
+				t.Errorf("stdout (-want +got):\n%s", d)
 			}
 		})
 	}
@@ -485,8 +523,17 @@ func TestNativePostVerifiesOnlyAChangedBinary(t *testing.T) {
 	// job.Post, not post: the launcher refuses before the binary masks the
 	// token, which post checks for.
 	posts, err := job.Post(context.Background())
-	if err != nil || len(posts) != 1 || posts[0].ExitCode != 1 || !strings.Contains(posts[0].Stdout, "checksum mismatch") {
-		t.Fatalf("post with a changed binary: %+v", posts)
+	if err != nil {
+		t.Fatalf("post with a changed binary: %v", err)
+	}
+	if len(posts) != 1 {
+		t.Fatalf("post with a changed binary: %d post stages, want 1: %+v", len(posts), posts)
+	}
+	if posts[0].ExitCode != 1 {
+		t.Fatalf("post with a changed binary: exit %d, want 1\n%s", posts[0].ExitCode, posts[0].Stdout)
+	}
+	if !strings.Contains(posts[0].Stdout, "checksum mismatch") {
+		t.Fatalf("post with a changed binary does not say checksum mismatch:\n%s", posts[0].Stdout)
 	}
 	if n := f.Count(""); n != 2 {
 		t.Errorf("%d API calls, want start's 2 only", n)

@@ -253,8 +253,14 @@ func lifecycle(t *testing.T, a *runnersim.Action, launch runnersim.Launcher, set
 				setup(job)
 			}
 			main := run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "environment-url": "${{ env.DEPLOY_URL }}"}})
-			if main.ExitCode != 0 || main.Outputs["deployment-id"] != "1001" || main.State["deployment_id"] != "1001" {
-				t.Fatalf("main: exit %d outputs %v state %v\n%s%s", main.ExitCode, main.Outputs, main.State, main.Stdout, main.Stderr)
+			if main.ExitCode != 0 {
+				t.Fatalf("main: exit %d, want 0\n%s%s", main.ExitCode, main.Stdout, main.Stderr)
+			}
+			if got := main.Outputs["deployment-id"]; got != "1001" {
+				t.Fatalf("main: deployment-id output %q, want 1001: %v", got, main.Outputs)
+			}
+			if got := main.State["deployment_id"]; got != "1001" {
+				t.Fatalf("main: state deployment_id %q, want 1001: %v", got, main.State)
 			}
 			switch tt.outcome {
 			case "success":
@@ -267,12 +273,21 @@ func lifecycle(t *testing.T, a *runnersim.Action, launch runnersim.Launcher, set
 				job.Cancel()
 			}
 			posts := post(t, job)
-			if len(posts) != 1 || posts[0].Skipped || posts[0].ExitCode != 0 {
-				t.Fatalf("post: %+v", posts)
+			if len(posts) != 1 {
+				t.Fatalf("%d post stages, want 1: %+v", len(posts), posts)
+			}
+			if posts[0].Skipped {
+				t.Fatalf("post skipped: %+v", posts[0])
+			}
+			if posts[0].ExitCode != 0 {
+				t.Fatalf("post exit %d, want 0: %+v", posts[0].ExitCode, posts[0])
 			}
 			ds := f.AddRepo(fgtest.Repo).Deployments()
-			if len(ds) != 1 || ds[0].State() != tt.want {
-				t.Errorf("deployments %+v, want one, %s", ds, tt.want)
+			if len(ds) != 1 {
+				t.Fatalf("%d deployments, want one: %+v", len(ds), ds)
+			}
+			if got := ds[0].State(); got != tt.want {
+				t.Errorf("deployment state %q, want %s", got, tt.want)
 			}
 			if tt.outcome == "success" && ds[0].EnvironmentURL != "https://staging.example.com" {
 				t.Errorf("environment url %q", ds[0].EnvironmentURL)
@@ -322,8 +337,11 @@ func checkReleaseIndex(t *testing.T, res *release.Result, image string) map[stri
 	hostName, digest, _ := strings.Cut(image, "@")
 	host, name, _ := strings.Cut(hostName, "/")
 	reg := release.Registry{Host: host, Insecure: res.Insecure}
-	if digest != res.Digest || host != res.Registry {
-		t.Fatalf("action.yml's image %s, the release's digest %s on %s", image, res.Digest, res.Registry)
+	if digest != res.Digest {
+		t.Fatalf("action.yml's image %s has digest %s, the release's is %s", image, digest, res.Digest)
+	}
+	if host != res.Registry {
+		t.Fatalf("action.yml's image %s is on %s, the release's on %s", image, host, res.Registry)
 	}
 	m, err := reg.Manifest(ctx, name, digest)
 	if err != nil {
@@ -332,8 +350,11 @@ func checkReleaseIndex(t *testing.T, res *release.Result, image string) map[stri
 	if byTag, err := reg.Manifest(ctx, name, res.Version); err != nil || byTag.Digest != digest {
 		t.Errorf("the tag %s serves %v (%v), want the index %s", res.Version, byTag, err, digest)
 	}
-	if m.Digest != digest || m.MediaType != release.MediaTypeDockerList {
-		t.Errorf("the registry serves %s, %s for %s; want a Docker manifest list", m.Digest, m.MediaType, digest)
+	if m.Digest != digest {
+		t.Errorf("the registry serves %s for %s", m.Digest, digest)
+	}
+	if m.MediaType != release.MediaTypeDockerList {
+		t.Errorf("the registry serves %s for %s; want a Docker manifest list, %s", m.MediaType, digest, release.MediaTypeDockerList)
 	}
 	ix, err := release.ParseIndex(m.Body)
 	if err != nil {
@@ -490,8 +511,14 @@ func TestReleaseNativeEntry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.ExitCode != 1 || !strings.Contains(strings.Join(r.Annotations("error"), "\n"), "checksum mismatch") || f2.Count("") != 0 {
-			t.Errorf("tampered binary: exit %d, %d requests\n%s%s", r.ExitCode, f2.Count(""), r.Stdout, r.Stderr)
+		if r.ExitCode != 1 {
+			t.Errorf("tampered binary: exit %d, want 1\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+		}
+		if errs := r.Annotations("error"); !strings.Contains(strings.Join(errs, "\n"), "checksum mismatch") {
+			t.Errorf("tampered binary: errors %q, want a checksum mismatch", errs)
+		}
+		if n := f2.Count(""); n != 0 {
+			t.Errorf("tampered binary: %d requests, want none", n)
 		}
 	})
 }
