@@ -54,13 +54,15 @@ function fail(message) {
 // platform is <os>-<arch> and the binary's name, for env.
 function platform(env) {
   let o, a, seen;
+  // own keys only: RUNNER_OS=constructor must not find Object's
+  const own = (table, key) => (Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined);
   if (env.RUNNER_OS) {
-    o = OSES[env.RUNNER_OS];
-    a = ARCHES[env.RUNNER_ARCH];
+    o = own(OSES, env.RUNNER_OS);
+    a = own(ARCHES, env.RUNNER_ARCH);
     seen = `RUNNER_OS=${env.RUNNER_OS} RUNNER_ARCH=${env.RUNNER_ARCH || ''}`;
   } else {
-    o = PLATFORMS[process.platform];
-    a = NODE_ARCHES[process.arch];
+    o = own(PLATFORMS, process.platform);
+    a = own(NODE_ARCHES, process.arch);
     seen = `platform ${process.platform} ${process.arch}`;
   }
   if (!o || !a) {

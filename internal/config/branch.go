@@ -30,8 +30,10 @@ func branchOf(a *githubactions.Action, c *Config, ev map[string]any) string {
 		ref, _ := head["ref"].(string)
 		return ref
 	case "workflow_run":
+		// head_branch is the pull request's head on a pull request's run;
+		// on a push's it may be a tag's name: then no branch is told.
 		wr, _ := ev["workflow_run"].(map[string]any)
-		if !sameRepo(wr["head_repository"], c.Run.Repository) {
+		if e, _ := wr["event"].(string); (e != "pull_request" && e != "pull_request_target") || !sameRepo(wr["head_repository"], c.Run.Repository) {
 			return ""
 		}
 		ref, _ := wr["head_branch"].(string)

@@ -27,9 +27,11 @@ func TestBranchOf(t *testing.T) {
 		{"pull request from a fork", "pull_request_target", "", "refs/heads/main",
 			map[string]any{"pull_request": map[string]any{"head": map[string]any{"ref": "feature-x", "repo": fork}}}, ""},
 		{"workflow_run of this repository", "workflow_run", "", "refs/heads/main",
-			map[string]any{"workflow_run": map[string]any{"head_branch": "feature-y", "head_repository": ours}}, "feature-y"},
+			map[string]any{"workflow_run": map[string]any{"event": "pull_request", "head_branch": "feature-y", "head_repository": ours}}, "feature-y"},
+		{"workflow_run of a push (head_branch may be a tag)", "workflow_run", "", "refs/heads/main",
+			map[string]any{"workflow_run": map[string]any{"event": "push", "head_branch": "v1.2.0", "head_repository": ours}}, ""},
 		{"workflow_run of a fork", "workflow_run", "", "refs/heads/main",
-			map[string]any{"workflow_run": map[string]any{"head_branch": "feature-y", "head_repository": fork}}, ""},
+			map[string]any{"workflow_run": map[string]any{"event": "pull_request", "head_branch": "feature-y", "head_repository": fork}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

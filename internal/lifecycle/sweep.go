@@ -516,27 +516,72 @@ func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
 // REST keeps as it was given tells them apart (a SHA, or a name that no
 // longer exists as a branch or a tag). Anything unknown keeps.
 func branchVerdict(d deployment, f sweepFacts) (gone bool, why string) {
+	what, refs, why := refsOf(d, f.RESTRefs)
+	if refs == nil {
+		return false, why
+	}
+	return refGone(f, what, refs...)
+}
+
+// refsOf is what branch-deleted checks for d: the qualified refs that must
+// all be gone for the ref d was made from to be gone, and what to call it
+// in a reason. refs is nil, with why, when that cannot be told. A branch
+// the marker names is gone only when no tag of that name is there either
+// (a run could have taken a tag for a branch); another tool's ref is
+// looked up only when it is a branch or tag name git allows.
+func refsOf(d deployment, restRefs map[int64]string) (what string, refs []string, why string) {
 	m, st := d.marker()
 	switch {
 	case st == markerBad:
-		return false, "its newest deployment's run marker cannot be read: its branch is unknown"
+		return "", nil, "its newest deployment's run marker cannot be read: its branch is unknown"
 	case st == markerOK && m.Branch == "":
-		return false, "its newest deployment was made from no branch this action could name (a tag, a SHA, or a fork's branch)"
+		return "", nil, "its newest deployment was made from no branch this action could name (a tag, a SHA, or a fork's branch)"
+	case st == markerOK && !isRefName(m.Branch):
+		return "", nil, fmt.Sprintf("its newest deployment's run marker names %s, which is no branch name: whether it exists is unknown", config.Quote(m.Branch))
 	case st == markerOK:
-		return refGone(f, "branch "+config.Quote(m.Branch), "refs/heads/"+m.Branch)
+		return "branch " + config.Quote(m.Branch), []string{"refs/heads/" + m.Branch, "refs/tags/" + m.Branch}, ""
 	case d.RefName != "":
-		return false, fmt.Sprintf("its newest deployment's ref %s exists", config.Quote(d.RefName))
+		return "", nil, fmt.Sprintf("its newest deployment's ref %s exists", config.Quote(d.RefName))
 	}
-	ref, known := f.RESTRefs[d.ID]
+	ref, known := restRefs[d.ID]
 	switch {
 	case !known || ref == "":
-		return false, "whether its newest deployment's ref still exists is unknown"
+		return "", nil, "whether its newest deployment's ref still exists is unknown"
 	case isSHA(ref):
-		return false, "its newest deployment was made of a commit, not a branch"
+		return "", nil, "its newest deployment was made of a commit, not a branch"
 	case strings.HasPrefix(ref, "refs/heads/") || strings.HasPrefix(ref, "refs/tags/"):
-		return refGone(f, "ref "+config.Quote(ref), ref)
+		if !isRefName(strings.TrimPrefix(strings.TrimPrefix(ref, "refs/heads/"), "refs/tags/")) {
+			break
+		}
+		return "ref " + config.Quote(ref), []string{ref}, ""
+	case strings.HasPrefix(ref, "refs/") || !isRefName(ref):
+		// refs/pull/N/merge and the like are no branch or tag; a name git
+		// does not allow is no ref at all.
+	default:
+		return "ref " + config.Quote(ref), []string{"refs/heads/" + ref, "refs/tags/" + ref}, ""
 	}
-	return refGone(f, "ref "+config.Quote(ref), "refs/heads/"+ref, "refs/tags/"+ref)
+	return "", nil, fmt.Sprintf("its newest deployment's ref %s is no branch or tag: whether it still exists is unknown", config.Quote(ref))
+}
+
+// isRefName reports whether name is a branch or tag name git allows
+// (git check-ref-format's rules, for a name under refs/heads/ or refs/tags/).
+func isRefName(name string) bool {
+	if name == "" || len(name) > 255 || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "/") ||
+		strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".") || strings.HasSuffix(name, ".lock") ||
+		strings.Contains(name, "..") || strings.Contains(name, "@{") || strings.Contains(name, "//") || name == "@" {
+		return false
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(" ~^:?*[\\", r) {
+			return false
+		}
+	}
+	for _, part := range strings.Split(name, "/") {
+		if strings.HasPrefix(part, ".") {
+			return false
+		}
+	}
+	return true
 }
 
 // refGone says whether none of refs exists, as what (a branch or a ref).
@@ -778,13 +823,6 @@ const maxRESTRefReads = 100
 func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *sweepFacts) error {
 	f.Refs, f.RESTRefs = map[string]bool{}, map[int64]string{}
 	var wanted []string
-	want := func(refs ...string) {
-		for _, r := range refs {
-			if !slices.Contains(wanted, r) && len(r) < 300 {
-				wanted = append(wanted, r)
-			}
-		}
-	}
 	reads := 0
 	for _, key := range slices.Sorted(maps.Keys(byEnv)) {
 		l := byEnv[key]
@@ -792,24 +830,18 @@ func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *swe
 			continue
 		}
 		d := l.all[0]
-		m, st := d.marker()
-		switch {
-		case st == markerOK && m.Branch != "":
-			want("refs/heads/" + m.Branch)
-		case st == markerNone && d.RefName == "" && reads < maxRESTRefReads:
+		if _, st := d.marker(); st == markerNone && d.RefName == "" && reads < maxRESTRefReads {
 			reads++
 			rd, _, err := c.GH.Repositories.GetDeployment(ctx, c.Owner, c.Repo, d.ID)
 			if err != nil || rd.GetID() != d.ID {
 				continue // unknown: kept
 			}
-			ref := rd.GetRef()
-			f.RESTRefs[d.ID] = ref
-			switch {
-			case ref == "" || isSHA(ref):
-			case strings.HasPrefix(ref, "refs/heads/") || strings.HasPrefix(ref, "refs/tags/"):
-				want(ref)
-			default:
-				want("refs/heads/"+ref, "refs/tags/"+ref)
+			f.RESTRefs[d.ID] = rd.GetRef()
+		}
+		_, refs, _ := refsOf(d, f.RESTRefs)
+		for _, r := range refs {
+			if !slices.Contains(wanted, r) {
+				wanted = append(wanted, r)
 			}
 		}
 	}
@@ -823,24 +855,36 @@ func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *swe
 		}
 		q.WriteString(") { repository(owner: $owner, name: $name) {")
 		for i, r := range batch {
-			fmt.Fprintf(&q, " r%d: ref(qualifiedName: $r%d) { name }", i, i)
+			fmt.Fprintf(&q, " r%d: ref(qualifiedName: $r%d) { prefix name }", i, i)
 			vars[fmt.Sprintf("r%d", i)] = r
 		}
 		q.WriteString(" } }")
 		var data struct {
 			Repository map[string]*struct {
-				Name string `json:"name"`
+				Prefix string `json:"prefix"`
+				Name   string `json:"name"`
 			} `json:"repository"`
 		}
-		if _, err := c.GQL.QueryPartial(ctx, q.String(), vars, &data); err != nil {
+		notFound, err := c.GQL.QueryPartial(ctx, q.String(), vars, &data)
+		if err != nil {
 			return githubapi.Explain(call, err)
 		}
-		if data.Repository == nil {
-			continue // unknown: kept
+		// An answer that names another ref than its alias asked for is
+		// not believed: the whole batch stays unknown. A null that came
+		// with an error is unknown too.
+		believed := data.Repository != nil
+		for i, r := range batch {
+			if v := data.Repository[fmt.Sprintf("r%d", i)]; v != nil && v.Prefix+v.Name != r {
+				believed = false
+			}
+		}
+		if !believed {
+			continue
 		}
 		for i, r := range batch {
-			v, present := data.Repository[fmt.Sprintf("r%d", i)]
-			if present {
+			alias := fmt.Sprintf("r%d", i)
+			v, present := data.Repository[alias]
+			if present && !slices.Contains(notFound, "repository."+alias) {
 				f.Refs[r] = v != nil
 			}
 		}

@@ -208,6 +208,11 @@ func (c *Client) pollWait(ctx context.Context, w *WaitResult) (*waitNode, error)
 		return nil, githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
 	}
 	w.Ignored = nil
+	// The newest matching deployment, by id (ids grow with creation;
+	// createdAt has one-second steps, and the answer's order is not
+	// trusted): an older one's success must not stand for a newer one
+	// still in progress.
+	var newest *waitNode
 	for _, n := range data.Repository.Deployments.Nodes {
 		if n == nil || n.DatabaseID <= 0 || n.Environment == nil || !envMatches(w.Pattern, *n.Environment) || !waitRefMatches(w.Ref, n) {
 			continue
@@ -218,9 +223,11 @@ func (c *Client) pollWait(ctx context.Context, w *WaitResult) (*waitNode, error)
 			}
 			continue
 		}
-		return n, nil
+		if newest == nil || n.DatabaseID > newest.DatabaseID {
+			newest = n
+		}
 	}
-	return nil, nil
+	return newest, nil
 }
 
 func (r *Result) seen(n *waitNode) {
