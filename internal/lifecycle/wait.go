@@ -252,34 +252,14 @@ func envMatches(pattern, env string) bool {
 	return config.SameEnvironment(pattern, env)
 }
 
-// waitRefMatches tells whether ref (a branch or tag name, refs/heads/…,
-// refs/tags/…, or a full or short commit SHA) names what n was made of.
-// GraphQL's Ref.name has no refs/ prefix and Ref is null for a deployment
-// made of a SHA; a SHA matches n's commit.
+// waitRefMatches tells whether ref names what n was made of, as a
+// teardown's ref does (refMatches).
 func waitRefMatches(ref string, n *waitNode) bool {
-	ref = strings.TrimSpace(ref)
-	name, prefix := ref, ""
-	for _, p := range []string{"refs/heads/", "refs/tags/"} {
-		if s, ok := strings.CutPrefix(ref, p); ok {
-			name, prefix = s, p
-		}
+	d := deployment{SHA: n.CommitOid}
+	if n.Ref != nil {
+		d.RefName, d.RefPrefix = n.Ref.Name, n.Ref.Prefix
 	}
-	if name == "" {
-		return false
-	}
-	if n.Ref != nil && n.Ref.Name == name && (prefix == "" || n.Ref.Prefix == "" || n.Ref.Prefix == prefix) {
-		return true
-	}
-	return prefix == "" && isCommit(name) && n.CommitOid != "" && strings.HasPrefix(strings.ToLower(n.CommitOid), strings.ToLower(name))
-}
-
-// isCommit tells whether s may be a commit SHA, full or short (7 to 40
-// hex digits).
-func isCommit(s string) bool {
-	if len(s) < 7 || len(s) > 40 {
-		return false
-	}
-	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
+	return refMatches(ref, d)
 }
 
 // creatorMatches tells whether n was made by one of creators (anyone when
@@ -384,7 +364,7 @@ func clock(t time.Time) string { return t.UTC().Format("15:04:05") + " UTC" }
 
 // shortCommit is ref, a full SHA shortened to 7 characters.
 func shortCommit(ref string) string {
-	if len(ref) == 40 && isCommit(ref) {
+	if len(ref) == 40 && isSHA(ref) {
 		return ref[:7]
 	}
 	return ref
