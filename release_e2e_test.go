@@ -255,46 +255,7 @@ func lifecycle(t *testing.T, a *runnersim.Action, launch runnersim.Launcher, set
 			if setup != nil {
 				setup(job)
 			}
-			main := run(t, job, runnersim.Step{ID: "start", With: map[string]string{"environment": "staging", "environment-url": "${{ env.DEPLOY_URL }}"}})
-			if main.ExitCode != 0 {
-				t.Fatalf("main: exit %d, want 0\n%s%s", main.ExitCode, main.Stdout, main.Stderr)
-			}
-			if got := main.Outputs["deployment-id"]; got != "1001" {
-				t.Fatalf("main: deployment-id output %q, want 1001: %v", got, main.Outputs)
-			}
-			if got := main.State["deployment_id"]; got != "1001" {
-				t.Fatalf("main: state deployment_id %q, want 1001: %v", got, main.State)
-			}
-			switch tt.outcome {
-			case "success":
-				if err := job.RunScript("deploy", nil, map[string]string{"DEPLOY_URL": "https://staging.example.com"}); err != nil {
-					t.Fatal(err)
-				}
-			case "failure":
-				job.Fail()
-			case "cancelled":
-				job.Cancel()
-			}
-			posts := post(t, job)
-			if len(posts) != 1 {
-				t.Fatalf("%d post stages, want 1: %+v", len(posts), posts)
-			}
-			if posts[0].Skipped {
-				t.Fatalf("post skipped: %+v", posts[0])
-			}
-			if posts[0].ExitCode != 0 {
-				t.Fatalf("post exit %d, want 0: %+v", posts[0].ExitCode, posts[0])
-			}
-			ds := f.AddRepo(fgtest.Repo).Deployments()
-			if len(ds) != 1 {
-				t.Fatalf("%d deployments, want one: %+v", len(ds), ds)
-			}
-			if got := ds[0].State(); got != tt.want {
-				t.Errorf("deployment state %q, want %s", got, tt.want)
-			}
-			if tt.outcome == "success" && ds[0].EnvironmentURL != "https://staging.example.com" {
-				t.Errorf("environment url %q", ds[0].EnvironmentURL)
-			}
+			startAndFinish(t, job, f, tt.outcome, tt.want)
 		})
 	}
 }
