@@ -1,0 +1,311 @@
+package lifecycle
+
+// The stale rule: judge decides whether a candidate environment is stale,
+// by the rules sweep was given (pull-request-closed, branch-deleted,
+// older-than), and keeps it, saying why, whenever it cannot tell.
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+)
+
+// exactlyNamed tells whether one of patterns is env's name itself, not a
+// wildcard (ignoring case, as GitHub does).
+func exactlyNamed(patterns []string, env string) bool {
+	return slices.ContainsFunc(patterns, func(p string) bool {
+		return !config.IsWildcard(p) && config.SameEnvironment(strings.TrimSpace(p), strings.TrimSpace(env))
+	})
+}
+
+// judge decides about one candidate: kept (and why), or swept (and why).
+// Production and protected environments are a wildcard's never; the pull
+// request rule judges only deployments made for a pull request; an
+// unknown age or pull request never makes an environment stale.
+func judge(cfg *config.Config, env environment, l listing, f sweepFacts, now time.Time) SweepCandidate {
+	c := SweepCandidate{Environment: env.Name, Decision: DecisionKept, Deployments: len(l.all)}
+	production := config.IsProduction(env.Name)
+	for _, d := range l.all {
+		// A marker that cannot be read may have said production.
+		if m, st := d.marker(); st == markerBad || (st == markerOK && m.Production) {
+			production = true
+		}
+	}
+	exact := exactlyNamed(cfg.Sweep.Patterns, env.Name)
+	switch {
+	case production && !exact:
+		c.Reason = "a production environment: a wildcard never sweeps one; name it exactly to sweep it"
+		return c
+	case !env.RulesKnown && !exact:
+		c.Reason = "GitHub did not say whether it has protection rules: a wildcard never sweeps a protected environment; name it exactly to sweep it"
+		return c
+	case len(env.Rules) > 0 && !exact:
+		c.Reason = "protected (" + strings.ToLower(strings.ReplaceAll(strings.Join(env.Rules, ", "), "_", " ")) + "): a wildcard never sweeps a protected environment; name it exactly to sweep it"
+		return c
+	case len(l.all) == 0:
+		c.Reason = "no deployments to judge by"
+		return c
+	}
+	newest := l.all[0]
+	c.Newest = newest.Created
+	c.Deployer = newest.Creator
+	if m, st := newest.marker(); st == markerOK && config.IsLogin(m.Deployer) {
+		c.Deployer = m.Deployer
+	}
+	var stale, fresh []string
+	if cfg.Sweep.PullRequestClosed {
+		v, why := pullRequestVerdict(newest, f)
+		if v == prClosed {
+			stale = append(stale, why)
+		} else {
+			fresh = append(fresh, why)
+		}
+	}
+	if cfg.Sweep.BranchDeleted {
+		if gone, why := branchVerdict(newest, f); gone {
+			stale = append(stale, why)
+		} else {
+			fresh = append(fresh, why)
+		}
+	}
+	if cfg.Sweep.OlderThan > 0 {
+		switch age := now.Sub(newest.Created); {
+		case newest.Created.IsZero():
+			fresh = append(fresh, "GitHub did not say when its newest deployment was made: its age is unknown")
+		case age > cfg.Sweep.OlderThan:
+			stale = append(stale, fmt.Sprintf("newest deployment %s old (older-than %s)", roundAge(age), roundAge(cfg.Sweep.OlderThan)))
+		default:
+			fresh = append(fresh, fmt.Sprintf("newest deployment %s old", roundAge(max(age, 0))))
+		}
+	}
+	switch {
+	case len(stale) > 0:
+		c.Decision, c.Reason = DecisionSwept, strings.Join(stale, "; ")
+	case len(fresh) > 0:
+		c.Reason = strings.Join(fresh, "; ")
+	default:
+		c.Reason = "no rule finds it stale"
+	}
+	return c
+}
+
+// prVerdict is what the pull request rule finds of a deployment.
+type prVerdict int
+
+const (
+	// prNone: not made for a pull request; the rule leaves it alone.
+	prNone prVerdict = iota
+	// prOpen: made for a pull request still open.
+	prOpen
+	// prClosed: made for pull requests all closed or merged: stale.
+	prClosed
+	// prUnknown: it cannot be told; kept.
+	prUnknown
+)
+
+// pullRequestVerdict tells whether d was made for pull requests that are
+// all closed or merged, and says why.
+//
+// A run marker written by this action is authoritative: it names the pull
+// request the deployment was made for, or none. For another tool's
+// deployment, a pull request of the deployment's commit counts only when
+// the deployment was made from its head and nothing else could have made
+// it: the pull request is this repository's, its head branch is not the
+// default branch, and either the deployment's ref is that head branch (a
+// branch of this repository, not a tag, and the pull request not a
+// fork's), or the deployment was made of a SHA that is the pull request's
+// head commit (and neither the commit it was merged as nor the default
+// branch's head). A commit merely contained in a merged pull request, as
+// every default-branch commit is, is not enough; a fork's pull request at
+// a SHA cannot be told from this repository's own commits, and is kept.
+func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
+	m, st := d.marker()
+	switch st {
+	case markerBad:
+		return prUnknown, "its newest deployment's run marker cannot be read: whether it was made for a pull request is unknown"
+	case markerOK:
+		n := m.PullRequest
+		if n == 0 {
+			return prNone, "its newest deployment was made for no pull request (this action's run marker says so)"
+		}
+		state, known := f.PullRequests[n]
+		if !known || n < 0 || n > math.MaxInt32 {
+			return prUnknown, fmt.Sprintf("pull request #%d of its newest deployment's run marker could not be found on GitHub: its state is unknown", n)
+		}
+		return verdictOf([]pullRequest{{Number: n, State: state}})
+	}
+	ref := shortRef(d.RefName)
+	if ref != "" && f.DefaultBranch != "" && ref == f.DefaultBranch {
+		return prNone, fmt.Sprintf("its newest deployment was made from the default branch %s, not for a pull request", config.Quote(ref))
+	}
+	if ref == "" && d.SHA != "" && f.DefaultHead != "" && strings.EqualFold(d.SHA, f.DefaultHead) {
+		return prNone, "its newest deployment was made of the default branch's head commit, not for a pull request"
+	}
+	ours := func(r *struct {
+		NameWithOwner string `json:"nameWithOwner"`
+	}) bool {
+		return r != nil && strings.EqualFold(r.NameWithOwner, f.Repository)
+	}
+	var counted []pullRequest
+	var contained, unsure []string
+	for _, p := range d.PullRequests {
+		if !ours(p.BaseRepository) {
+			continue // another repository's pull request
+		}
+		num := fmt.Sprintf("#%d", p.Number)
+		switch {
+		case ref != "":
+			// A branch of this repository: a fork's head branch is not
+			// one, whatever its name, and a tag is not a branch.
+			if p.HeadRefName != ref || !ours(p.HeadRepository) {
+				contained = append(contained, num)
+			} else if d.RefPrefix != "refs/heads/" || f.DefaultBranch == "" {
+				unsure = append(unsure, num)
+			} else {
+				counted = append(counted, p)
+			}
+		case d.SHA != "":
+			switch {
+			case !strings.EqualFold(p.HeadRefOid, d.SHA) || (p.MergeCommit != nil && strings.EqualFold(p.MergeCommit.Oid, d.SHA)):
+				contained = append(contained, num)
+			case f.DefaultBranch == "" || p.HeadRefName == f.DefaultBranch || !ours(p.HeadRepository):
+				unsure = append(unsure, num)
+			default:
+				counted = append(counted, p)
+			}
+		}
+	}
+	switch {
+	case len(unsure) > 0:
+		return prUnknown, "whether its newest deployment was made for pull request " + strings.Join(unsure, ", ") + " cannot be told (a fork's or the default branch's head, a tag, or an unknown default branch)"
+	case len(counted) > 0 && d.PullRequestsTruncated:
+		return prUnknown, "its newest deployment's commit is in more pull requests than were read: whether all of them are closed cannot be told"
+	case len(counted) > 0:
+		return verdictOf(counted)
+	case len(contained) > 0:
+		return prNone, "its newest deployment's commit is in pull request " + strings.Join(contained, ", ") + ", but was not deployed from its head: not made for a pull request"
+	}
+	return prNone, "its newest deployment belongs to no pull request"
+}
+
+// branchVerdict tells whether the branch d was made from is gone, and
+// says why. This action's run marker names the branch; for another tool's
+// deployment, GraphQL's ref is there while its ref exists, and is null
+// both for a deployment made of a SHA and once its ref is gone: the ref
+// REST keeps as it was given tells them apart (a SHA, or a name that no
+// longer exists as a branch or a tag). Anything unknown keeps.
+func branchVerdict(d deployment, f sweepFacts) (gone bool, why string) {
+	what, refs, why := refsOf(d, f.RESTRefs)
+	if refs == nil {
+		return false, why
+	}
+	return refGone(f, what, refs...)
+}
+
+// refsOf is what branch-deleted checks for d: the qualified refs that must
+// all be gone for the ref d was made from to be gone, and what to call it
+// in a reason. refs is nil, with why, when that cannot be told. A branch
+// the marker names is gone only when no tag of that name is there either
+// (a run could have taken a tag for a branch); another tool's ref is
+// looked up only when it is a branch or tag name git allows.
+func refsOf(d deployment, restRefs map[int64]string) (what string, refs []string, why string) {
+	m, st := d.marker()
+	switch {
+	case st == markerBad:
+		return "", nil, "its newest deployment's run marker cannot be read: its branch is unknown"
+	case st == markerOK && m.Branch == "":
+		return "", nil, "its newest deployment was made from no branch this action could name (a tag, a SHA, or a fork's branch)"
+	case st == markerOK && !isRefName(m.Branch):
+		return "", nil, fmt.Sprintf("its newest deployment's run marker names %s, which is no branch name: whether it exists is unknown", config.Quote(m.Branch))
+	case st == markerOK:
+		return "branch " + config.Quote(m.Branch), []string{"refs/heads/" + m.Branch, "refs/tags/" + m.Branch}, ""
+	case d.RefName != "":
+		return "", nil, fmt.Sprintf("its newest deployment's ref %s exists", config.Quote(d.RefName))
+	}
+	ref, known := restRefs[d.ID]
+	switch {
+	case !known || ref == "":
+		return "", nil, "whether its newest deployment's ref still exists is unknown"
+	case isSHA(ref):
+		return "", nil, "its newest deployment was made of a commit, not a branch"
+	case strings.HasPrefix(ref, "refs/heads/") || strings.HasPrefix(ref, "refs/tags/"):
+		if !isRefName(strings.TrimPrefix(strings.TrimPrefix(ref, "refs/heads/"), "refs/tags/")) {
+			break
+		}
+		return "ref " + config.Quote(ref), []string{ref}, ""
+	case strings.HasPrefix(ref, "refs/") || !isRefName(ref):
+		// refs/pull/N/merge and the like are no branch or tag; a name git
+		// does not allow is no ref at all.
+	default:
+		return "ref " + config.Quote(ref), []string{"refs/heads/" + ref, "refs/tags/" + ref}, ""
+	}
+	return "", nil, fmt.Sprintf("its newest deployment's ref %s is no branch or tag: whether it still exists is unknown", config.Quote(ref))
+}
+
+// isRefName reports whether name is a branch or tag name git allows
+// (git check-ref-format's rules, for a name under refs/heads/ or refs/tags/).
+func isRefName(name string) bool {
+	if name == "" || len(name) > 255 || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "/") ||
+		strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".") || strings.HasSuffix(name, ".lock") ||
+		strings.Contains(name, "..") || strings.Contains(name, "@{") || strings.Contains(name, "//") || name == "@" {
+		return false
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(" ~^:?*[\\", r) {
+			return false
+		}
+	}
+	for _, part := range strings.Split(name, "/") {
+		if strings.HasPrefix(part, ".") {
+			return false
+		}
+	}
+	return true
+}
+
+// refGone says whether none of refs exists, as what (a branch or a ref).
+func refGone(f sweepFacts, what string, refs ...string) (bool, string) {
+	for _, r := range refs {
+		exists, known := f.Refs[r]
+		if !known {
+			return false, "whether " + what + " exists is unknown"
+		}
+		if exists {
+			return false, what + " exists"
+		}
+	}
+	return true, what + " was deleted"
+}
+
+// verdictOf is the verdict on pull requests a deployment was made for.
+func verdictOf(prs []pullRequest) (prVerdict, string) {
+	var open, closed, unknown []string
+	for _, p := range prs {
+		switch p.State {
+		case "CLOSED", "MERGED":
+			closed = append(closed, fmt.Sprintf("#%d %s", p.Number, strings.ToLower(p.State)))
+		case "OPEN":
+			open = append(open, fmt.Sprintf("#%d", p.Number))
+		default:
+			unknown = append(unknown, fmt.Sprintf("#%d", p.Number))
+		}
+	}
+	switch {
+	case len(open) > 0:
+		return prOpen, "pull request " + strings.Join(open, ", ") + " is open"
+	case len(unknown) > 0:
+		return prUnknown, "the state of pull request " + strings.Join(unknown, ", ") + " is unknown"
+	}
+	return prClosed, "pull request " + strings.Join(closed, ", ")
+}
+
+func roundAge(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
+	return d.Round(time.Minute).String()
+}

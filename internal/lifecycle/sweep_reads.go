@@ -1,0 +1,241 @@
+package lifecycle
+
+// The reads a sweep makes besides the deployments: the environments and
+// the default branch, the states of the pull requests run markers name,
+// and whether the refs branch-deleted checks still exist.
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+)
+
+const environmentsQuery = `query($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    nameWithOwner
+    defaultBranchRef { name target { oid } }
+    environments(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { name protectionRules(first: 10) { totalCount nodes { type } } }
+    }
+  }
+}`
+
+// listEnvironments lists the repository's environments, 100 a query,
+// with their protection rules, and reads the default branch. A name twice
+// (in any case) is one environment; a name that could not be one (a dot
+// segment, control characters) is left alone with a warning.
+func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sweepFacts, truncated bool, warnings []string, err error) {
+	call := githubapi.Call{Op: "list environments", Target: fmt.Sprintf("the environments of %s/%s", c.Owner, c.Repo)}
+	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
+	f.Repository = c.Owner + "/" + c.Repo
+	seen := map[string]int{}
+	truncated, err = c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
+		var data struct {
+			Repository *struct {
+				DefaultBranchRef *struct {
+					Name   string `json:"name"`
+					Target *struct {
+						Oid string `json:"oid"`
+					} `json:"target"`
+				} `json:"defaultBranchRef"`
+				Environments struct {
+					PageInfo pageInfo `json:"pageInfo"`
+					Nodes    []*struct {
+						Name            string `json:"name"`
+						ProtectionRules *struct {
+							TotalCount int `json:"totalCount"`
+							Nodes      []*struct {
+								Type string `json:"type"`
+							} `json:"nodes"`
+						} `json:"protectionRules"`
+					} `json:"nodes"`
+				} `json:"environments"`
+			} `json:"repository"`
+		}
+		if err := c.GQL.Query(ctx, environmentsQuery, vars, &data); err != nil {
+			return pageInfo{}, err
+		}
+		if data.Repository == nil || data.Repository.Environments.Nodes == nil {
+			return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of environments"}
+		}
+		if b := data.Repository.DefaultBranchRef; b != nil && f.DefaultBranch == "" {
+			f.DefaultBranch = b.Name
+			if b.Target != nil {
+				f.DefaultHead = b.Target.Oid
+			}
+		}
+		for _, n := range data.Repository.Environments.Nodes {
+			if n == nil || n.Name == "" {
+				continue
+			}
+			if err := config.CheckEnvironment(n.Name); err != nil {
+				warnings = append(warnings, fmt.Sprintf("GitHub listed an environment named %s, which cannot be an environment's name (%s); it was left alone", config.Quote(n.Name), err))
+				continue
+			}
+			e := environment{Name: n.Name}
+			if pr := n.ProtectionRules; pr != nil {
+				e.RulesKnown = true
+				for _, r := range pr.Nodes {
+					if r != nil && r.Type != "" && len(e.Rules) < 10 {
+						e.Rules = append(e.Rules, r.Type)
+					}
+				}
+				if len(e.Rules) == 0 && pr.TotalCount > 0 {
+					e.Rules = []string{fmt.Sprintf("%d rules", pr.TotalCount)}
+				}
+			}
+			// A name listed twice (in any case) is one environment: what
+			// either listing says protects it.
+			key := config.EnvironmentKey(n.Name)
+			if i, dup := seen[key]; dup {
+				envs[i].RulesKnown = envs[i].RulesKnown && e.RulesKnown
+				for _, r := range e.Rules {
+					if !slices.Contains(envs[i].Rules, r) && len(envs[i].Rules) < 10 {
+						envs[i].Rules = append(envs[i].Rules, r)
+					}
+				}
+				continue
+			}
+			seen[key] = len(envs)
+			envs = append(envs, e)
+		}
+		return data.Repository.Environments.PageInfo, nil
+	})
+	if err != nil {
+		return nil, f, false, nil, githubapi.Explain(call, err)
+	}
+	return envs, f, truncated, warnings, nil
+}
+
+// pullRequestStates reads the states of the pull requests the run markers
+// of the newest deployments name, 50 a query. A pull request GitHub cannot
+// resolve (NOT_FOUND: a stale or forged marker), or a number GraphQL's Int
+// cannot hold, is missing from the map: unknown, and its environment is
+// kept.
+func (c *Client) pullRequestStates(ctx context.Context, cfg *config.Config, byEnv map[string]listing) (map[int]string, error) {
+	states := map[int]string{}
+	if !cfg.Sweep.PullRequestClosed {
+		return states, nil
+	}
+	var wanted []int
+	for _, l := range byEnv {
+		if len(l.all) == 0 {
+			continue
+		}
+		if m, st := l.all[0].marker(); st == markerOK && m.PullRequest > 0 && m.PullRequest <= math.MaxInt32 && !slices.Contains(wanted, m.PullRequest) {
+			wanted = append(wanted, m.PullRequest)
+		}
+	}
+	call := githubapi.Call{Op: "read pull requests", Target: fmt.Sprintf("pull requests of %s/%s", c.Owner, c.Repo)}
+	slices.Sort(wanted)
+	for batch := range slices.Chunk(wanted, 50) {
+		var q strings.Builder
+		q.WriteString("query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {")
+		for _, n := range batch {
+			fmt.Fprintf(&q, " pr%d: pullRequest(number: %d) { number state }", n, n)
+		}
+		q.WriteString(" } }")
+		var data struct {
+			Repository map[string]*pullRequest `json:"repository"`
+		}
+		// A pull request GitHub cannot resolve is null with a NOT_FOUND
+		// error: the rest of the answer is good.
+		if _, err := c.GQL.QueryPartial(ctx, q.String(), map[string]any{"owner": c.Owner, "name": c.Repo}, &data); err != nil {
+			return nil, githubapi.Explain(call, err)
+		}
+		for _, n := range batch {
+			if p := data.Repository[fmt.Sprintf("pr%d", n)]; p != nil && p.Number == n {
+				states[n] = p.State
+			}
+		}
+	}
+	return states, nil
+}
+
+// maxRESTRefReads bounds the REST reads a sweep makes for the refs of
+// other tools' deployments whose GraphQL ref is null: the rest are unknown
+// and kept.
+const maxRESTRefReads = 100
+
+// refStates reads what branch-deleted needs: the refs REST gives the
+// newest deployments whose GraphQL ref is null (one REST read each, at
+// most maxRESTRefReads), then whether each branch or tag they name exists,
+// 50 a query. A ref GitHub does not answer for stays unknown.
+func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *sweepFacts) error {
+	f.Refs, f.RESTRefs = map[string]bool{}, map[int64]string{}
+	var wanted []string
+	reads := 0
+	for _, key := range slices.Sorted(maps.Keys(byEnv)) {
+		l := byEnv[key]
+		if len(l.all) == 0 {
+			continue
+		}
+		d := l.all[0]
+		if _, st := d.marker(); st == markerNone && d.RefName == "" && reads < maxRESTRefReads {
+			reads++
+			rd, _, err := c.GH.Repositories.GetDeployment(ctx, c.Owner, c.Repo, d.ID)
+			if err != nil || rd.GetID() != d.ID {
+				continue // unknown: kept
+			}
+			f.RESTRefs[d.ID] = rd.GetRef()
+		}
+		_, refs, _ := refsOf(d, f.RESTRefs)
+		for _, r := range refs {
+			if !slices.Contains(wanted, r) {
+				wanted = append(wanted, r)
+			}
+		}
+	}
+	call := githubapi.Call{Op: "read refs", Target: fmt.Sprintf("branches and tags of %s/%s", c.Owner, c.Repo)}
+	for batch := range slices.Chunk(wanted, 50) {
+		var q strings.Builder
+		vars := map[string]any{"owner": c.Owner, "name": c.Repo}
+		q.WriteString("query($owner: String!, $name: String!")
+		for i := range batch {
+			fmt.Fprintf(&q, ", $r%d: String!", i)
+		}
+		q.WriteString(") { repository(owner: $owner, name: $name) {")
+		for i, r := range batch {
+			fmt.Fprintf(&q, " r%d: ref(qualifiedName: $r%d) { prefix name }", i, i)
+			vars[fmt.Sprintf("r%d", i)] = r
+		}
+		q.WriteString(" } }")
+		var data struct {
+			Repository map[string]*struct {
+				Prefix string `json:"prefix"`
+				Name   string `json:"name"`
+			} `json:"repository"`
+		}
+		notFound, err := c.GQL.QueryPartial(ctx, q.String(), vars, &data)
+		if err != nil {
+			return githubapi.Explain(call, err)
+		}
+		// An answer that names another ref than its alias asked for is
+		// not believed: the whole batch stays unknown. A null that came
+		// with an error is unknown too.
+		believed := data.Repository != nil
+		for i, r := range batch {
+			if v := data.Repository[fmt.Sprintf("r%d", i)]; v != nil && v.Prefix+v.Name != r {
+				believed = false
+			}
+		}
+		if !believed {
+			continue
+		}
+		for i, r := range batch {
+			alias := fmt.Sprintf("r%d", i)
+			v, present := data.Repository[alias]
+			if present && !slices.Contains(notFound, "repository."+alias) {
+				f.Refs[r] = v != nil
+			}
+		}
+	}
+	return nil
+}
