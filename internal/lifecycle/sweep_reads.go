@@ -27,6 +27,33 @@ const environmentsQuery = `query($owner: String!, $name: String!, $after: String
   }
 }`
 
+// environmentsAnswer is GitHub's answer to environmentsQuery.
+type environmentsAnswer struct {
+	Repository *struct {
+		DefaultBranchRef *struct {
+			Name   string `json:"name"`
+			Target *struct {
+				Oid string `json:"oid"`
+			} `json:"target"`
+		} `json:"defaultBranchRef"`
+		Environments struct {
+			PageInfo pageInfo           `json:"pageInfo"`
+			Nodes    []*environmentNode `json:"nodes"`
+		} `json:"environments"`
+	} `json:"repository"`
+}
+
+// environmentNode is one environment in environmentsAnswer.
+type environmentNode struct {
+	Name            string `json:"name"`
+	ProtectionRules *struct {
+		TotalCount int `json:"totalCount"`
+		Nodes      []*struct {
+			Type string `json:"type"`
+		} `json:"nodes"`
+	} `json:"protectionRules"`
+}
+
 // listEnvironments lists the repository's environments, 100 a query,
 // with their protection rules, and reads the default branch. A name twice
 // (in any case) is one environment; a name that could not be one (a dot
@@ -35,30 +62,9 @@ func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sw
 	call := githubapi.Call{Op: "list environments", Target: fmt.Sprintf("the environments of %s/%s", c.Owner, c.Repo)}
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
 	f.Repository = c.Owner + "/" + c.Repo
-	seen := map[string]int{}
+	list := environmentList{seen: map[string]int{}}
 	truncated, err = c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
-		var data struct {
-			Repository *struct {
-				DefaultBranchRef *struct {
-					Name   string `json:"name"`
-					Target *struct {
-						Oid string `json:"oid"`
-					} `json:"target"`
-				} `json:"defaultBranchRef"`
-				Environments struct {
-					PageInfo pageInfo `json:"pageInfo"`
-					Nodes    []*struct {
-						Name            string `json:"name"`
-						ProtectionRules *struct {
-							TotalCount int `json:"totalCount"`
-							Nodes      []*struct {
-								Type string `json:"type"`
-							} `json:"nodes"`
-						} `json:"protectionRules"`
-					} `json:"nodes"`
-				} `json:"environments"`
-			} `json:"repository"`
-		}
+		var data environmentsAnswer
 		if err := c.GQL.Query(ctx, environmentsQuery, vars, &data); err != nil {
 			return pageInfo{}, err
 		}
@@ -71,47 +77,74 @@ func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sw
 				f.DefaultHead = b.Target.Oid
 			}
 		}
-		for _, n := range data.Repository.Environments.Nodes {
-			if n == nil || n.Name == "" {
-				continue
-			}
-			if err := config.CheckEnvironment(n.Name); err != nil {
-				warnings = append(warnings, fmt.Sprintf("GitHub listed an environment named %s, which cannot be an environment's name (%s); it was left alone", config.Quote(n.Name), err))
-				continue
-			}
-			e := environment{Name: n.Name}
-			if pr := n.ProtectionRules; pr != nil {
-				e.RulesKnown = true
-				for _, r := range pr.Nodes {
-					if r != nil && r.Type != "" && len(e.Rules) < 10 {
-						e.Rules = append(e.Rules, r.Type)
-					}
-				}
-				if len(e.Rules) == 0 && pr.TotalCount > 0 {
-					e.Rules = []string{fmt.Sprintf("%d rules", pr.TotalCount)}
-				}
-			}
-			// A name listed twice (in any case) is one environment: what
-			// either listing says protects it.
-			key := config.EnvironmentKey(n.Name)
-			if i, dup := seen[key]; dup {
-				envs[i].RulesKnown = envs[i].RulesKnown && e.RulesKnown
-				for _, r := range e.Rules {
-					if !slices.Contains(envs[i].Rules, r) && len(envs[i].Rules) < 10 {
-						envs[i].Rules = append(envs[i].Rules, r)
-					}
-				}
-				continue
-			}
-			seen[key] = len(envs)
-			envs = append(envs, e)
-		}
+		list.addPage(data.Repository.Environments.Nodes)
 		return data.Repository.Environments.PageInfo, nil
 	})
 	if err != nil {
 		return nil, f, false, nil, githubapi.Explain(call, err)
 	}
-	return envs, f, truncated, warnings, nil
+	return list.envs, f, truncated, list.warnings, nil
+}
+
+// environmentList gathers the environments listEnvironments reads, page
+// by page, each name (in any case) once, and the warnings about names it
+// left alone.
+type environmentList struct {
+	envs []environment
+	// seen is the index in envs of each EnvironmentKey.
+	seen     map[string]int
+	warnings []string
+}
+
+// addPage adds the environments of one page of the listing. A name that
+// could not be an environment's is left alone with a warning.
+func (l *environmentList) addPage(nodes []*environmentNode) {
+	for _, n := range nodes {
+		if n == nil || n.Name == "" {
+			continue
+		}
+		if err := config.CheckEnvironment(n.Name); err != nil {
+			l.warnings = append(l.warnings, fmt.Sprintf("GitHub listed an environment named %s, which cannot be an environment's name (%s); it was left alone", config.Quote(n.Name), err))
+			continue
+		}
+		l.add(n.environment())
+	}
+}
+
+// environment is the environment n names, with the types of its
+// protection rules (at most 10; their count when GitHub named none), and
+// RulesKnown false when GitHub did not say.
+func (n *environmentNode) environment() environment {
+	e := environment{Name: n.Name}
+	if pr := n.ProtectionRules; pr != nil {
+		e.RulesKnown = true
+		for _, r := range pr.Nodes {
+			if r != nil && r.Type != "" && len(e.Rules) < 10 {
+				e.Rules = append(e.Rules, r.Type)
+			}
+		}
+		if len(e.Rules) == 0 && pr.TotalCount > 0 {
+			e.Rules = []string{fmt.Sprintf("%d rules", pr.TotalCount)}
+		}
+	}
+	return e
+}
+
+// add adds e to the list. A name listed twice (in any case) is one
+// environment: what either listing says protects it.
+func (l *environmentList) add(e environment) {
+	key := config.EnvironmentKey(e.Name)
+	if i, dup := l.seen[key]; dup {
+		l.envs[i].RulesKnown = l.envs[i].RulesKnown && e.RulesKnown
+		for _, r := range e.Rules {
+			if !slices.Contains(l.envs[i].Rules, r) && len(l.envs[i].Rules) < 10 {
+				l.envs[i].Rules = append(l.envs[i].Rules, r)
+			}
+		}
+		return
+	}
+	l.seen[key] = len(l.envs)
+	l.envs = append(l.envs, e)
 }
 
 // pullRequestStates reads the states of the pull requests the run markers
