@@ -203,6 +203,22 @@ const maxRESTRefReads = 100
 // 50 a query. A ref GitHub does not answer for stays unknown.
 func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *sweepFacts) error {
 	f.Refs, f.RESTRefs = map[string]bool{}, map[int64]string{}
+	wanted := c.refsToCheck(ctx, byEnv, f.RESTRefs)
+	call := githubapi.Call{Op: "read refs", Target: fmt.Sprintf("branches and tags of %s/%s", c.Owner, c.Repo)}
+	for batch := range slices.Chunk(wanted, 50) {
+		if err := c.readRefs(ctx, batch, f.Refs); err != nil {
+			return githubapi.Explain(call, err)
+		}
+	}
+	return nil
+}
+
+// refsToCheck is the refs branch-deleted checks for the newest deployment
+// of each environment in byEnv (by key, in order), each once. For one of
+// another tool's whose GraphQL ref is null it first reads the ref REST
+// gives it into restRefs, at most maxRESTRefReads of them; one whose REST
+// read fails is left out: unknown, and kept.
+func (c *Client) refsToCheck(ctx context.Context, byEnv map[string]listing, restRefs map[int64]string) []string {
 	var wanted []string
 	reads := 0
 	for _, key := range slices.Sorted(maps.Keys(byEnv)) {
@@ -217,58 +233,72 @@ func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *swe
 			if err != nil || rd.GetID() != d.ID {
 				continue // unknown: kept
 			}
-			f.RESTRefs[d.ID] = rd.GetRef()
+			restRefs[d.ID] = rd.GetRef()
 		}
-		_, refs, _ := refsOf(d, f.RESTRefs)
+		_, refs, _ := refsOf(d, restRefs)
 		for _, r := range refs {
 			if !slices.Contains(wanted, r) {
 				wanted = append(wanted, r)
 			}
 		}
 	}
-	call := githubapi.Call{Op: "read refs", Target: fmt.Sprintf("branches and tags of %s/%s", c.Owner, c.Repo)}
-	for batch := range slices.Chunk(wanted, 50) {
-		var q strings.Builder
-		vars := map[string]any{"owner": c.Owner, "name": c.Repo}
-		q.WriteString("query($owner: String!, $name: String!")
-		for i := range batch {
-			fmt.Fprintf(&q, ", $r%d: String!", i)
+	return wanted
+}
+
+// refNode is what GitHub answers for a ref that exists.
+type refNode struct {
+	Prefix string `json:"prefix"`
+	Name   string `json:"name"`
+}
+
+// readRefs reads in one query whether each ref of batch exists, into
+// refs. A ref GitHub does not answer for, or answers for with a null and
+// an error, stays out of refs: unknown.
+func (c *Client) readRefs(ctx context.Context, batch []string, refs map[string]bool) error {
+	q, vars := c.refsQuery(batch)
+	var data struct {
+		Repository map[string]*refNode `json:"repository"`
+	}
+	notFound, err := c.GQL.QueryPartial(ctx, q, vars, &data)
+	if err != nil {
+		return err
+	}
+	// An answer that names another ref than its alias asked for is
+	// not believed: the whole batch stays unknown. A null that came
+	// with an error is unknown too.
+	believed := data.Repository != nil
+	for i, r := range batch {
+		if v := data.Repository[fmt.Sprintf("r%d", i)]; v != nil && v.Prefix+v.Name != r {
+			believed = false
 		}
-		q.WriteString(") { repository(owner: $owner, name: $name) {")
-		for i, r := range batch {
-			fmt.Fprintf(&q, " r%d: ref(qualifiedName: $r%d) { prefix name }", i, i)
-			vars[fmt.Sprintf("r%d", i)] = r
-		}
-		q.WriteString(" } }")
-		var data struct {
-			Repository map[string]*struct {
-				Prefix string `json:"prefix"`
-				Name   string `json:"name"`
-			} `json:"repository"`
-		}
-		notFound, err := c.GQL.QueryPartial(ctx, q.String(), vars, &data)
-		if err != nil {
-			return githubapi.Explain(call, err)
-		}
-		// An answer that names another ref than its alias asked for is
-		// not believed: the whole batch stays unknown. A null that came
-		// with an error is unknown too.
-		believed := data.Repository != nil
-		for i, r := range batch {
-			if v := data.Repository[fmt.Sprintf("r%d", i)]; v != nil && v.Prefix+v.Name != r {
-				believed = false
-			}
-		}
-		if !believed {
-			continue
-		}
-		for i, r := range batch {
-			alias := fmt.Sprintf("r%d", i)
-			v, present := data.Repository[alias]
-			if present && !slices.Contains(notFound, "repository."+alias) {
-				f.Refs[r] = v != nil
-			}
+	}
+	if !believed {
+		return nil
+	}
+	for i, r := range batch {
+		alias := fmt.Sprintf("r%d", i)
+		v, present := data.Repository[alias]
+		if present && !slices.Contains(notFound, "repository."+alias) {
+			refs[r] = v != nil
 		}
 	}
 	return nil
+}
+
+// refsQuery is the query that asks whether each ref of batch exists, the
+// i-th as alias ri, and its variables.
+func (c *Client) refsQuery(batch []string) (string, map[string]any) {
+	var q strings.Builder
+	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
+	q.WriteString("query($owner: String!, $name: String!")
+	for i := range batch {
+		fmt.Fprintf(&q, ", $r%d: String!", i)
+	}
+	q.WriteString(") { repository(owner: $owner, name: $name) {")
+	for i, r := range batch {
+		fmt.Fprintf(&q, " r%d: ref(qualifiedName: $r%d) { prefix name }", i, i)
+		vars[fmt.Sprintf("r%d", i)] = r
+	}
+	q.WriteString(" } }")
+	return q.String(), vars
 }
