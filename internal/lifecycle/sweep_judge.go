@@ -128,16 +128,28 @@ func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
 	case markerBad:
 		return prUnknown, "its newest deployment's run marker cannot be read: whether it was made for a pull request is unknown"
 	case markerOK:
-		n := m.PullRequest
-		if n == 0 {
-			return prNone, "its newest deployment was made for no pull request (this action's run marker says so)"
-		}
-		state, known := f.PullRequests[n]
-		if !known || n < 0 || n > math.MaxInt32 {
-			return prUnknown, fmt.Sprintf("pull request #%d of its newest deployment's run marker could not be found on GitHub: its state is unknown", n)
-		}
-		return verdictOf([]pullRequest{{Number: n, State: state}})
+		return markedVerdict(m.PullRequest, f)
 	}
+	return commitVerdict(d, f)
+}
+
+// markedVerdict is the verdict on pull request n, the one this action's
+// run marker names (0: none).
+func markedVerdict(n int, f sweepFacts) (prVerdict, string) {
+	if n == 0 {
+		return prNone, "its newest deployment was made for no pull request (this action's run marker says so)"
+	}
+	state, known := f.PullRequests[n]
+	if !known || n < 0 || n > math.MaxInt32 {
+		return prUnknown, fmt.Sprintf("pull request #%d of its newest deployment's run marker could not be found on GitHub: its state is unknown", n)
+	}
+	return verdictOf([]pullRequest{{Number: n, State: state}})
+}
+
+// commitVerdict is the verdict on another tool's deployment d, by the pull
+// requests of its commit: only those it was made from the head of count,
+// and one it cannot tell about makes the verdict prUnknown.
+func commitVerdict(d deployment, f sweepFacts) (prVerdict, string) {
 	ref := shortRef(d.RefName)
 	if ref != "" && f.DefaultBranch != "" && ref == f.DefaultBranch {
 		return prNone, fmt.Sprintf("its newest deployment was made from the default branch %s, not for a pull request", config.Quote(ref))
@@ -145,13 +157,31 @@ func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
 	if ref == "" && d.SHA != "" && f.DefaultHead != "" && strings.EqualFold(d.SHA, f.DefaultHead) {
 		return prNone, "its newest deployment was made of the default branch's head commit, not for a pull request"
 	}
+	counted, contained, unsure := classifyPullRequests(d, ref, f)
+	switch {
+	case len(unsure) > 0:
+		return prUnknown, "whether its newest deployment was made for pull request " + strings.Join(unsure, ", ") + " cannot be told (a fork's or the default branch's head, a tag, or an unknown default branch)"
+	case len(counted) > 0 && d.PullRequestsTruncated:
+		return prUnknown, "its newest deployment's commit is in more pull requests than were read: whether all of them are closed cannot be told"
+	case len(counted) > 0:
+		return verdictOf(counted)
+	case len(contained) > 0:
+		return prNone, "its newest deployment's commit is in pull request " + strings.Join(contained, ", ") + ", but was not deployed from its head: not made for a pull request"
+	}
+	return prNone, "its newest deployment belongs to no pull request"
+}
+
+// classifyPullRequests sorts out the pull requests of d's commit that are
+// this repository's (ref is d's branch or tag name, "" for a SHA):
+// counted, those d was made from the head of; contained, those d's commit
+// is merely in; unsure, those it cannot be told of (the last two by
+// number).
+func classifyPullRequests(d deployment, ref string, f sweepFacts) (counted []pullRequest, contained, unsure []string) {
 	ours := func(r *struct {
 		NameWithOwner string `json:"nameWithOwner"`
 	}) bool {
 		return r != nil && strings.EqualFold(r.NameWithOwner, f.Repository)
 	}
-	var counted []pullRequest
-	var contained, unsure []string
 	for _, p := range d.PullRequests {
 		if !ours(p.BaseRepository) {
 			continue // another repository's pull request
@@ -179,17 +209,7 @@ func pullRequestVerdict(d deployment, f sweepFacts) (prVerdict, string) {
 			}
 		}
 	}
-	switch {
-	case len(unsure) > 0:
-		return prUnknown, "whether its newest deployment was made for pull request " + strings.Join(unsure, ", ") + " cannot be told (a fork's or the default branch's head, a tag, or an unknown default branch)"
-	case len(counted) > 0 && d.PullRequestsTruncated:
-		return prUnknown, "its newest deployment's commit is in more pull requests than were read: whether all of them are closed cannot be told"
-	case len(counted) > 0:
-		return verdictOf(counted)
-	case len(contained) > 0:
-		return prNone, "its newest deployment's commit is in pull request " + strings.Join(contained, ", ") + ", but was not deployed from its head: not made for a pull request"
-	}
-	return prNone, "its newest deployment belongs to no pull request"
+	return counted, contained, unsure
 }
 
 // branchVerdict tells whether the branch d was made from is gone, and
