@@ -28,60 +28,14 @@ func exactlyNamed(patterns []string, env string) bool {
 // unknown age or pull request never makes an environment stale.
 func judge(cfg *config.Config, env environment, l listing, f sweepFacts, now time.Time) SweepCandidate {
 	c := SweepCandidate{Environment: env.Name, Decision: DecisionKept, Deployments: len(l.all)}
-	production := config.IsProduction(env.Name)
-	for _, d := range l.all {
-		// A marker that cannot be read may have said production.
-		if m, st := d.marker(); st == markerBad || (st == markerOK && m.Production) {
-			production = true
-		}
-	}
-	exact := exactlyNamed(cfg.Sweep.Patterns, env.Name)
-	switch {
-	case production && !exact:
-		c.Reason = "a production environment: a wildcard never sweeps one; name it exactly to sweep it"
-		return c
-	case !env.RulesKnown && !exact:
-		c.Reason = "GitHub did not say whether it has protection rules: a wildcard never sweeps a protected environment; name it exactly to sweep it"
-		return c
-	case len(env.Rules) > 0 && !exact:
-		c.Reason = "protected (" + strings.ToLower(strings.ReplaceAll(strings.Join(env.Rules, ", "), "_", " ")) + "): a wildcard never sweeps a protected environment; name it exactly to sweep it"
-		return c
-	case len(l.all) == 0:
-		c.Reason = "no deployments to judge by"
+	if why := keptUnjudged(cfg.Sweep.Patterns, env, l); why != "" {
+		c.Reason = why
 		return c
 	}
 	newest := l.all[0]
 	c.Newest = newest.Created
-	c.Deployer = newest.Creator
-	if m, st := newest.marker(); st == markerOK && config.IsLogin(m.Deployer) {
-		c.Deployer = m.Deployer
-	}
-	var stale, fresh []string
-	if cfg.Sweep.PullRequestClosed {
-		v, why := pullRequestVerdict(newest, f)
-		if v == prClosed {
-			stale = append(stale, why)
-		} else {
-			fresh = append(fresh, why)
-		}
-	}
-	if cfg.Sweep.BranchDeleted {
-		if gone, why := branchVerdict(newest, f); gone {
-			stale = append(stale, why)
-		} else {
-			fresh = append(fresh, why)
-		}
-	}
-	if cfg.Sweep.OlderThan > 0 {
-		switch age := now.Sub(newest.Created); {
-		case newest.Created.IsZero():
-			fresh = append(fresh, "GitHub did not say when its newest deployment was made: its age is unknown")
-		case age > cfg.Sweep.OlderThan:
-			stale = append(stale, fmt.Sprintf("newest deployment %s old (older-than %s)", roundAge(age), roundAge(cfg.Sweep.OlderThan)))
-		default:
-			fresh = append(fresh, fmt.Sprintf("newest deployment %s old", roundAge(max(age, 0))))
-		}
-	}
+	c.Deployer = deployerOf(newest)
+	stale, fresh := staleRules(cfg.Sweep, newest, f, now)
 	switch {
 	case len(stale) > 0:
 		c.Decision, c.Reason = DecisionSwept, strings.Join(stale, "; ")
@@ -91,6 +45,79 @@ func judge(cfg *config.Config, env environment, l listing, f sweepFacts, now tim
 		c.Reason = "no rule finds it stale"
 	}
 	return c
+}
+
+// keptUnjudged says why env is kept before any rule judges it ("" when it
+// is not): a production or protected environment (or one whose protection
+// GitHub did not say) that no pattern names exactly, or one with no
+// deployments.
+func keptUnjudged(patterns []string, env environment, l listing) string {
+	production := config.IsProduction(env.Name)
+	for _, d := range l.all {
+		// A marker that cannot be read may have said production.
+		if m, st := d.marker(); st == markerBad || (st == markerOK && m.Production) {
+			production = true
+		}
+	}
+	exact := exactlyNamed(patterns, env.Name)
+	switch {
+	case production && !exact:
+		return "a production environment: a wildcard never sweeps one; name it exactly to sweep it"
+	case !env.RulesKnown && !exact:
+		return "GitHub did not say whether it has protection rules: a wildcard never sweeps a protected environment; name it exactly to sweep it"
+	case len(env.Rules) > 0 && !exact:
+		return "protected (" + strings.ToLower(strings.ReplaceAll(strings.Join(env.Rules, ", "), "_", " ")) + "): a wildcard never sweeps a protected environment; name it exactly to sweep it"
+	case len(l.all) == 0:
+		return "no deployments to judge by"
+	}
+	return ""
+}
+
+// deployerOf is who made d: the person this action's run marker names,
+// else GitHub's creator.
+func deployerOf(d deployment) string {
+	if m, st := d.marker(); st == markerOK && config.IsLogin(m.Deployer) {
+		return m.Deployer
+	}
+	return d.Creator
+}
+
+// staleRules judges newest, an environment's newest deployment, by each
+// rule s turns on (pull-request-closed, branch-deleted, older-than, in
+// that order): why it is stale by those that find it so, and why it is
+// not by the others.
+func staleRules(s config.Sweep, newest deployment, f sweepFacts, now time.Time) (stale, fresh []string) {
+	add := func(isStale bool, why string) {
+		if isStale {
+			stale = append(stale, why)
+		} else {
+			fresh = append(fresh, why)
+		}
+	}
+	if s.PullRequestClosed {
+		v, why := pullRequestVerdict(newest, f)
+		add(v == prClosed, why)
+	}
+	if s.BranchDeleted {
+		add(branchVerdict(newest, f))
+	}
+	if s.OlderThan > 0 {
+		add(ageVerdict(newest.Created, s.OlderThan, now))
+	}
+	return stale, fresh
+}
+
+// ageVerdict tells whether a deployment made at created is older than
+// olderThan, and says why. An unknown (zero) time is never old.
+func ageVerdict(created time.Time, olderThan time.Duration, now time.Time) (old bool, why string) {
+	switch age := now.Sub(created); {
+	case created.IsZero():
+		return false, "GitHub did not say when its newest deployment was made: its age is unknown"
+	case age > olderThan:
+		return true, fmt.Sprintf("newest deployment %s old (older-than %s)", roundAge(age), roundAge(olderThan))
+	default:
+		return false, fmt.Sprintf("newest deployment %s old", roundAge(max(age, 0)))
+	}
 }
 
 // prVerdict is what the pull request rule finds of a deployment.
@@ -323,6 +350,8 @@ func verdictOf(prs []pullRequest) (prVerdict, string) {
 	return prClosed, "pull request " + strings.Join(closed, ", ")
 }
 
+// roundAge is d as a reason says it: in whole days from two days up, else
+// to the minute.
 func roundAge(d time.Duration) string {
 	if d >= 48*time.Hour {
 		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
