@@ -263,11 +263,7 @@ func (p *sweepPlan) bound(limit int) {
 // environment starts after it.
 func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPlan, res *Result) error {
 	sw := p.sweep
-	var (
-		mu       sync.Mutex
-		reserved Room
-		failed   error
-	)
+	run := &sweepRun{sw: sw, res: res, overLimits: c.overLimits}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(sweepParallel)
 	for i := range sw.Candidates {
@@ -284,41 +280,12 @@ func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPla
 			continue
 		}
 		need := c.needs(cfg, l)
-		mu.Lock()
-		why := ""
-		if sw.Stopped == "" {
-			why = c.overLimits(need, reserved)
-		}
-		if sw.Stopped != "" || why != "" {
-			if sw.Stopped == "" {
-				sw.Stopped = why
-			}
-			cand.Decision = DecisionLeft
-			mu.Unlock()
+		if !run.admit(cand, need) {
 			continue
 		}
-		reserved.Writes += need.Writes
-		reserved.Requests += need.Requests
-		mu.Unlock()
 		g.Go(func() error {
 			td, err := c.teardownEnvironment(gctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
-			mu.Lock()
-			defer mu.Unlock()
-			reserved.Writes -= need.Writes
-			reserved.Requests -= need.Requests
-			cand.Teardown = td
-			if err != nil {
-				// What failed after the retries would fail again.
-				cand.Decision, cand.Reason = DecisionFailed, err.Error()
-				if failed == nil {
-					failed = fmt.Errorf("sweeping environment %s: %w", config.Quote(cand.Environment), err)
-					sw.Stopped = "sweeping an environment failed"
-				}
-				return nil
-			}
-			if td.EnvironmentNote != noteNoAdmin { // one warning for all of those, in Sweep
-				res.Warnings = append(res.Warnings, td.Warnings...)
-			}
+			run.done(cand, need, td, err)
 			return nil
 		})
 	}
@@ -326,7 +293,65 @@ func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPla
 	if sw.Stopped == "" {
 		sw.Stopped = p.bounded
 	}
-	return failed
+	return run.failed
+}
+
+// sweepRun is what the teardowns applySweep runs at once share, under mu:
+// the result, the room held back for those under way, and the first
+// failure.
+type sweepRun struct {
+	mu       sync.Mutex
+	sw       *SweepResult
+	res      *Result
+	reserved Room
+	failed   error
+	// overLimits says why need, with reserved held back, would run past a
+	// limit ("" when it would not).
+	overLimits func(need, reserved Room) string
+}
+
+// admit tells whether cand's teardown, which needs need, may start, and
+// holds need back for it when it may. After a stop, or when need would run
+// past a limit (which stops the sweep), cand is left for the next run.
+func (r *sweepRun) admit(cand *SweepCandidate, need Room) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	why := ""
+	if r.sw.Stopped == "" {
+		why = r.overLimits(need, r.reserved)
+	}
+	if r.sw.Stopped != "" || why != "" {
+		if r.sw.Stopped == "" {
+			r.sw.Stopped = why
+		}
+		cand.Decision = DecisionLeft
+		return false
+	}
+	r.reserved.Writes += need.Writes
+	r.reserved.Requests += need.Requests
+	return true
+}
+
+// done records cand's teardown td and gives back the need held for it.
+// A failure fails cand, and the first one stops the sweep.
+func (r *sweepRun) done(cand *SweepCandidate, need Room, td *TeardownResult, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reserved.Writes -= need.Writes
+	r.reserved.Requests -= need.Requests
+	cand.Teardown = td
+	if err != nil {
+		// What failed after the retries would fail again.
+		cand.Decision, cand.Reason = DecisionFailed, err.Error()
+		if r.failed == nil {
+			r.failed = fmt.Errorf("sweeping environment %s: %w", config.Quote(cand.Environment), err)
+			r.sw.Stopped = "sweeping an environment failed"
+		}
+		return
+	}
+	if td.EnvironmentNote != noteNoAdmin { // one warning for all of those, in Sweep
+		r.res.Warnings = append(r.res.Warnings, td.Warnings...)
+	}
 }
 
 // sweepParallel is how many environments a sweep tears down at once.
