@@ -572,105 +572,146 @@ func walkFit(v any, t reflect.Type, path, names []string, found func(misfit) boo
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	miss := func(problem string) bool {
-		return found(misfit{path: slices.Clone(path), names: slices.Clone(names), problem: problem})
-	}
+	w := fitWalk{path: path, names: names, found: found}
 	if t == jsonNumber {
 		return true
 	}
 	pt := reflect.PointerTo(t)
 	if pt.Implements(jsonUnmarshaler) || pt.Implements(textUnmarshaler) {
-		if !pt.Implements(jsonUnmarshaler) {
-			if _, ok := v.(string); !ok {
-				return miss("holds " + words(v) + " where a string belongs")
-			}
-		}
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return true
-		}
-		if json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
-			return miss("holds " + words(v) + " that does not read as " + typeWords(t))
-		}
-		return true
+		return w.unmarshaler(v, t, pt)
 	}
 	switch t.Kind() {
 	case reflect.Interface:
 		return true
 	case reflect.Struct:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return miss("holds " + words(v) + " where an object belongs")
-		}
-		fields := structFields(t)
-		for _, k := range sortedKeys(obj) {
-			f, ok := fieldFor(fields, k)
-			if !ok {
-				continue
-			}
-			if !walkFit(obj[k], f.typ, append(path, k), append(names, k), found) {
-				return false
-			}
-		}
-		return true
+		return w.object(v, t)
 	case reflect.Map:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return miss("holds " + words(v) + " where an object belongs")
-		}
-		for _, k := range sortedKeys(obj) {
-			if !walkFit(obj[k], t.Elem(), append(path, k), names, found) {
-				return false
-			}
-		}
-		return true
+		return w.mapOf(v, t)
 	case reflect.Slice, reflect.Array:
-		if _, ok := v.(string); ok && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
-			return true // []byte reads base64, left to the decoder
-		}
-		arr, ok := v.([]any)
-		if !ok {
-			return miss("holds " + words(v) + " where an array belongs")
-		}
-		for i, x := range arr {
-			if t.Kind() == reflect.Array && i >= t.Len() {
-				break
-			}
-			if !walkFit(x, t.Elem(), append(path, strconv.Itoa(i)), names, found) {
-				return false
-			}
-		}
-		return true
+		return w.list(v, t)
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			return miss("holds " + words(v) + " where a string belongs")
+			return w.miss("holds " + words(v) + " where a string belongs")
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			return miss("holds " + words(v) + " where true or false belongs")
+			return w.miss("holds " + words(v) + " where true or false belongs")
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
 		reflect.Float32, reflect.Float64:
-		n, ok := v.(json.Number)
+		return w.number(v, t)
+	}
+	return true
+}
+
+// fitWalk is where walkFit is in data: the path to the value it looks at
+// (names and list indices), the names alone, and whom to tell of a misfit.
+type fitWalk struct {
+	path, names []string
+	found       func(misfit) bool
+}
+
+// miss tells found of a misfit at w's place, and reports whether to go on.
+func (w fitWalk) miss(problem string) bool {
+	return w.found(misfit{path: slices.Clone(w.path), names: slices.Clone(w.names), problem: problem})
+}
+
+// unmarshaler checks v against t, whose pointer pt decodes itself: a
+// text unmarshaler wants a string, and either must take v.
+func (w fitWalk) unmarshaler(v any, t, pt reflect.Type) bool {
+	if !pt.Implements(jsonUnmarshaler) {
+		if _, ok := v.(string); !ok {
+			return w.miss("holds " + words(v) + " where a string belongs")
+		}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return true
+	}
+	if json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
+		return w.miss("holds " + words(v) + " that does not read as " + typeWords(t))
+	}
+	return true
+}
+
+// object checks v against struct type t: an object whose keys that name
+// a field of t fit that field (other keys the decoder ignores).
+func (w fitWalk) object(v any, t reflect.Type) bool {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return w.miss("holds " + words(v) + " where an object belongs")
+	}
+	fields := structFields(t)
+	for _, k := range sortedKeys(obj) {
+		f, ok := fieldFor(fields, k)
 		if !ok {
-			return miss("holds " + words(v) + " where a number belongs")
+			continue
 		}
-		var err error
-		switch t.Kind() {
-		case reflect.Float32, reflect.Float64:
-			_, err = strconv.ParseFloat(string(n), t.Bits())
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			_, err = strconv.ParseInt(string(n), 10, t.Bits())
-		default:
-			_, err = strconv.ParseUint(string(n), 10, t.Bits())
+		if !walkFit(obj[k], f.typ, append(w.path, k), append(w.names, k), w.found) {
+			return false
 		}
-		if err != nil {
-			if strings.ContainsAny(string(n), ".eE") && t.Kind() != reflect.Float32 && t.Kind() != reflect.Float64 {
-				return miss("holds the number " + bound(string(n), 40) + " where a whole number belongs")
-			}
-			return miss("holds the number " + bound(string(n), 40) + ", out of range there")
+	}
+	return true
+}
+
+// mapOf checks v against map type t: an object whose every value fits
+// t's element type.
+func (w fitWalk) mapOf(v any, t reflect.Type) bool {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return w.miss("holds " + words(v) + " where an object belongs")
+	}
+	for _, k := range sortedKeys(obj) {
+		if !walkFit(obj[k], t.Elem(), append(w.path, k), w.names, w.found) {
+			return false
 		}
+	}
+	return true
+}
+
+// list checks v against slice or array type t: an array whose elements
+// fit t's element type (those past an array's length the decoder drops),
+// or a string for a []byte.
+func (w fitWalk) list(v any, t reflect.Type) bool {
+	if _, ok := v.(string); ok && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+		return true // []byte reads base64, left to the decoder
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return w.miss("holds " + words(v) + " where an array belongs")
+	}
+	for i, x := range arr {
+		if t.Kind() == reflect.Array && i >= t.Len() {
+			break
+		}
+		if !walkFit(x, t.Elem(), append(w.path, strconv.Itoa(i)), w.names, w.found) {
+			return false
+		}
+	}
+	return true
+}
+
+// number checks v against numeric type t: a number that t can hold.
+func (w fitWalk) number(v any, t reflect.Type) bool {
+	n, ok := v.(json.Number)
+	if !ok {
+		return w.miss("holds " + words(v) + " where a number belongs")
+	}
+	var err error
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		_, err = strconv.ParseFloat(string(n), t.Bits())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		_, err = strconv.ParseInt(string(n), 10, t.Bits())
+	default:
+		_, err = strconv.ParseUint(string(n), 10, t.Bits())
+	}
+	if err != nil {
+		if strings.ContainsAny(string(n), ".eE") && t.Kind() != reflect.Float32 && t.Kind() != reflect.Float64 {
+			return w.miss("holds the number " + bound(string(n), 40) + " where a whole number belongs")
+		}
+		return w.miss("holds the number " + bound(string(n), 40) + ", out of range there")
 	}
 	return true
 }
