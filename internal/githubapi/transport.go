@@ -34,76 +34,120 @@ type Transport struct {
 	exhausted map[string]time.Time
 }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper: it sends req until an answer
+// or a failure that retrying cannot change, until the tries or the time
+// budget are used up, or until req's context ends.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	p := t.Policy
 	if err := t.waitForReset(ctx, resourceOf(req)); err != nil {
 		return nil, err
 	}
-	start := p.Now()
+	start := t.Policy.Now()
 	tries, limitWaits := 0, 0
-	var last error
 	for {
-		if createsContent(req) && t.Pacer != nil {
-			if err := t.Pacer.Wait(ctx); err != nil {
-				return nil, err
-			}
-		}
 		tries++
-		// Only a request on the wire holds one of the MaxInFlight slots:
-		// one waiting for the pacer or a back-off does not.
-		if err := t.acquire(ctx); err != nil {
-			return nil, err
-		}
-		began := p.Now()
-		resp, err := t.try(req)
-		t.release()
-		t.debug(req, resp, err, p.Now().Sub(began))
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		resp, err, stop := t.attempt(ctx, req)
+		if stop != nil {
+			return nil, stop
 		}
 		if err == nil {
-			t.Limits.note(resp.Header.Get)
-			wait, limited, lerr := t.rateLimitWait(resp)
+			waited, lerr := t.waitOutLimit(ctx, req, resp, &limitWaits)
 			if lerr != nil {
 				return nil, lerr
 			}
-			if limited {
-				limitWaits++
-				if limitWaits > p.MaxLimitWaits {
-					return nil, fmt.Errorf("%s %s: still rate limited after %d waits", req.Method, req.URL.Path, p.MaxLimitWaits)
-				}
-				tries--
-				t.logf("GitHub's rate limit: waiting %s before %s %s", wait.Round(time.Second), req.Method, req.URL.Path)
-				if err := p.Sleep(ctx, wait); err != nil {
-					return nil, err
-				}
+			if waited {
+				tries-- // GitHub did not act on it: the try does not count
 				continue
 			}
-			if resp.StatusCode < 500 || !idempotent(req) {
-				t.noteLastRequest(req, resp)
-				return resp, nil
-			}
-			last = fmt.Errorf("GitHub answered %s", describe(resp))
-		} else {
-			// A refused request, a certificate that does not verify or a
-			// host that does not exist fails the same way every time; a
-			// write that may have reached GitHub is the caller's to check.
-			if Permanent(err) || (!idempotent(req) && !notSent(err)) {
-				return nil, err
-			}
-			last = err
 		}
-		wait := p.Backoff(tries)
-		if tries >= p.Tries || p.Now().Sub(start)+wait > p.Budget {
-			return nil, &ExhaustedError{Method: req.Method, Path: req.URL.Path, Tries: tries, Last: last}
+		last, retry := t.retryable(req, resp, err)
+		if !retry {
+			return resp, err
 		}
-		t.logf("%s %s failed (%v); try %d of %d in %s", req.Method, req.URL.Path, last, tries+1, p.Tries, wait.Round(time.Millisecond))
-		if err := p.Sleep(ctx, wait); err != nil {
+		if err := t.backOff(ctx, req, start, tries, last); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// attempt sends req once: a write when the pacer lets it go, and only
+// while it holds one of the MaxInFlight slots (a request waiting for the
+// pacer or a back-off holds none). stop is an error that ends RoundTrip
+// at once: ctx ended, or the wait for the pacer or a slot failed.
+// Otherwise resp and err are the try's answer or its failure.
+func (t *Transport) attempt(ctx context.Context, req *http.Request) (resp *http.Response, err, stop error) {
+	if createsContent(req) && t.Pacer != nil {
+		if err := t.Pacer.Wait(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := t.acquire(ctx); err != nil {
+		return nil, nil, err
+	}
+	began := t.Policy.Now()
+	resp, err = t.try(req)
+	t.release()
+	t.debug(req, resp, err, t.Policy.Now().Sub(began))
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	return resp, err, nil
+}
+
+// waitOutLimit notes the rate limit resp reports and, when resp says the
+// request was rate limited, waits until it may be sent again, counting
+// the wait in *waits. It reports whether it waited. It fails when the
+// limit cannot be waited out, after more than MaxLimitWaits waits, or
+// when ctx ends.
+func (t *Transport) waitOutLimit(ctx context.Context, req *http.Request, resp *http.Response, waits *int) (bool, error) {
+	t.Limits.note(resp.Header.Get)
+	wait, limited, err := t.rateLimitWait(resp)
+	if err != nil || !limited {
+		return false, err
+	}
+	*waits++
+	if *waits > t.Policy.MaxLimitWaits {
+		return false, fmt.Errorf("%s %s: still rate limited after %d waits", req.Method, req.URL.Path, t.Policy.MaxLimitWaits)
+	}
+	t.logf("GitHub's rate limit: waiting %s before %s %s", wait.Round(time.Second), req.Method, req.URL.Path)
+	if err := t.Policy.Sleep(ctx, wait); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// retryable reports whether req may be sent again after one try's answer
+// resp or failure err, and what made the try fail (last). An answer below
+// 500, or any answer to a request that is not idempotent, is the caller's;
+// so is a failure that retrying cannot fix, and one of a write that may
+// have reached GitHub: the caller checks whether GitHub acted.
+func (t *Transport) retryable(req *http.Request, resp *http.Response, err error) (last error, retry bool) {
+	if err == nil {
+		if resp.StatusCode < 500 || !idempotent(req) {
+			t.noteLastRequest(req, resp)
+			return nil, false
+		}
+		return fmt.Errorf("GitHub answered %s", describe(resp)), true
+	}
+	// A refused request, a certificate that does not verify or a host
+	// that does not exist fails the same way every time.
+	if Permanent(err) || (!idempotent(req) && !notSent(err)) {
+		return err, false
+	}
+	return err, true
+}
+
+// backOff waits before the try after try number tries, which failed with
+// last, or fails with an ExhaustedError when the tries, or the time budget
+// counted from start, do not allow another.
+func (t *Transport) backOff(ctx context.Context, req *http.Request, start time.Time, tries int, last error) error {
+	p := t.Policy
+	wait := p.Backoff(tries)
+	if tries >= p.Tries || p.Now().Sub(start)+wait > p.Budget {
+		return &ExhaustedError{Method: req.Method, Path: req.URL.Path, Tries: tries, Last: last}
+	}
+	t.logf("%s %s failed (%v); try %d of %d in %s", req.Method, req.URL.Path, last, tries+1, p.Tries, wait.Round(time.Millisecond))
+	return p.Sleep(ctx, wait)
 }
 
 // try sends req once, bounded by the per-try timeout. The timeout stays in
