@@ -47,17 +47,17 @@ func StatusCode(err error) int {
 	return 0
 }
 
-// ExplainedError is an API call's failure explained for the user (what
+// explainedError is an API call's failure explained for the user (what
 // Explain returns). It keeps the cause, so StatusCode and errors.As still
 // see GitHub's answer.
-type ExplainedError struct {
+type explainedError struct {
 	Msg   string
 	Cause error
 }
 
-func (e *ExplainedError) Error() string { return e.Msg }
+func (e *explainedError) Error() string { return e.Msg }
 
-func (e *ExplainedError) Unwrap() error { return e.Cause }
+func (e *explainedError) Unwrap() error { return e.Cause }
 
 // Explain turns an error from call c into one that says what went wrong
 // and what to change. It is the one place that knows GitHub's refusals.
@@ -66,7 +66,7 @@ func Explain(c Call, err error) error {
 	if err == nil {
 		return nil
 	}
-	var already *ExplainedError
+	var already *explainedError
 	if errors.As(err, &already) && already == err {
 		return err
 	}
@@ -74,7 +74,7 @@ func Explain(c Call, err error) error {
 	if why == "" {
 		why = failure(err)
 	}
-	return &ExplainedError{Msg: c.Op + ": " + why, Cause: err}
+	return &explainedError{Msg: c.Op + ": " + why, Cause: err}
 }
 
 // refusal says what GitHub's answer in err means for call c, and what to

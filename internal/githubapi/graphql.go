@@ -105,7 +105,7 @@ type GraphQLRateLimitError struct {
 	// RetryAfter is GitHub's retry-after, when that is what was too long.
 	RetryAfter time.Duration
 	// Waits is set when the action gave up after that many waits.
-	Waits int
+	waits int
 	Cause *GraphQLError
 }
 
@@ -113,8 +113,8 @@ func (e *GraphQLRateLimitError) Error() string {
 	const points = "GraphQL points are counted apart from the REST rate limit (GITHUB_TOKEN has 1,000 GraphQL points an hour per repository)"
 	var s string
 	switch {
-	case e.Waits > 0:
-		s = fmt.Sprintf("GitHub's GraphQL rate limit for this token is still used up after %d waits", e.Waits)
+	case e.waits > 0:
+		s = fmt.Sprintf("GitHub's GraphQL rate limit for this token is still used up after %d waits", e.waits)
 	case e.RetryAfter > 0:
 		s = fmt.Sprintf("GitHub's GraphQL rate limit asks to wait %s before trying again, longer than the action waits", e.RetryAfter)
 	default:
@@ -242,7 +242,7 @@ func (g *GraphQL) query(ctx context.Context, query string, variables map[string]
 			}
 			limitWaits++
 			if limitWaits > p.MaxLimitWaits {
-				return nil, nil, &GraphQLRateLimitError{Waits: p.MaxLimitWaits, Cause: cause}
+				return nil, nil, &GraphQLRateLimitError{waits: p.MaxLimitWaits, Cause: cause}
 			}
 			tries--
 			g.logf("GitHub's GraphQL rate limit: waiting %s before POST %s", wait.Round(time.Second), path)
@@ -413,8 +413,8 @@ func joinPath(path []json.RawMessage) string {
 // limitWait is how long to wait out a RATE_LIMITED answer, by GitHub's
 // rules: retry-after when it is there; else until x-ratelimit-reset (unix
 // seconds), or data's rateLimit.resetAt when the query asked for it; else
-// SecondaryDefault. A reset later than MaxResetWait, or a retry-after
-// longer than MaxRetryAfter, is an error at once: waiting would hang the
+// secondaryDefault. A reset later than maxResetWait, or a retry-after
+// longer than maxRetryAfter, is an error at once: waiting would hang the
 // job.
 func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause *GraphQLError) (time.Duration, error) {
 	now := p.Now()
@@ -422,7 +422,7 @@ func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause
 	var wait time.Duration
 	if known {
 		wait = reset.Sub(now) + time.Second
-		if wait > p.MaxResetWait {
+		if wait > p.maxResetWait {
 			return 0, &GraphQLRateLimitError{Reset: reset, Cause: cause}
 		}
 		// A reset already past (a clock behind GitHub's) still waits a
@@ -432,7 +432,7 @@ func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause
 	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
 		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
 			d := time.Duration(s) * time.Second
-			if s > int(p.MaxRetryAfter/time.Second) {
+			if s > int(p.maxRetryAfter/time.Second) {
 				e := &GraphQLRateLimitError{RetryAfter: d, Cause: cause}
 				if known {
 					e.Reset = reset
@@ -443,7 +443,7 @@ func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause
 		}
 	}
 	if !known {
-		return p.SecondaryDefault, nil
+		return p.secondaryDefault, nil
 	}
 	return wait, nil
 }
@@ -475,12 +475,12 @@ func (g *GraphQL) resetOf(p Policy, h http.Header, data json.RawMessage) (time.T
 	return time.Time{}, false
 }
 
-// transportOf finds the action's Transport under the guard and the token,
+// transportOf finds the action's transport under the guard and the token,
 // or nil.
-func transportOf(rt http.RoundTripper) *Transport {
+func transportOf(rt http.RoundTripper) *transport {
 	for range 8 {
 		switch t := rt.(type) {
-		case *Transport:
+		case *transport:
 			return t
 		case *guard:
 			rt = t.next

@@ -9,13 +9,13 @@ import (
 	"time"
 )
 
-// Transport is the one place that retries and waits. It retries idempotent
+// transport is the one place that retries and waits. It retries idempotent
 // requests after 5xx answers, dropped connections and timeouts; it waits
 // out secondary rate limits for every request (GitHub did not act on a
 // rate-limited request); it never retries 401, 404, 409, 422 or a 403 that
 // is not a rate limit. A POST that may have reached GitHub is not retried
 // here: the caller checks whether GitHub acted before it sends it again.
-type Transport struct {
+type transport struct {
 	Base   http.RoundTripper
 	Policy Policy
 	Pacer  *Pacer
@@ -37,7 +37,7 @@ type Transport struct {
 // RoundTrip implements http.RoundTripper: it sends req until an answer
 // or a failure that retrying cannot change, until the tries or the time
 // budget are used up, or until req's context ends.
-func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if err := t.waitForReset(ctx, resourceOf(req)); err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // pacer or a back-off holds none). stop is an error that ends RoundTrip
 // at once: ctx ended, or the wait for the pacer or a slot failed.
 // Otherwise resp and err are the try's answer or its failure.
-func (t *Transport) attempt(ctx context.Context, req *http.Request) (resp *http.Response, err, stop error) {
+func (t *transport) attempt(ctx context.Context, req *http.Request) (resp *http.Response, err, stop error) {
 	if createsContent(req) && t.Pacer != nil {
 		if err := t.Pacer.Wait(ctx); err != nil {
 			return nil, nil, err
@@ -99,7 +99,7 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request) (resp *http.
 // the wait in *waits. It reports whether it waited. It fails when the
 // limit cannot be waited out, after more than MaxLimitWaits waits, or
 // when ctx ends.
-func (t *Transport) waitOutLimit(ctx context.Context, req *http.Request, resp *http.Response, waits *int) (bool, error) {
+func (t *transport) waitOutLimit(ctx context.Context, req *http.Request, resp *http.Response, waits *int) (bool, error) {
 	t.Limits.note(resp.Header.Get)
 	wait, limited, err := t.rateLimitWait(resp)
 	if err != nil || !limited {
@@ -121,7 +121,7 @@ func (t *Transport) waitOutLimit(ctx context.Context, req *http.Request, resp *h
 // 500, or any answer to a request that is not idempotent, is the caller's;
 // so is a failure that retrying cannot fix, and one of a write that may
 // have reached GitHub: the caller checks whether GitHub acted.
-func (t *Transport) retryable(req *http.Request, resp *http.Response, err error) (last error, retry bool) {
+func (t *transport) retryable(req *http.Request, resp *http.Response, err error) (last error, retry bool) {
 	if err == nil {
 		if resp.StatusCode < 500 || !idempotent(req) {
 			t.noteLastRequest(req, resp)
@@ -140,7 +140,7 @@ func (t *Transport) retryable(req *http.Request, resp *http.Response, err error)
 // backOff waits before the try after try number tries, which failed with
 // last, or fails with an ExhaustedError when the tries, or the time budget
 // counted from start, do not allow another.
-func (t *Transport) backOff(ctx context.Context, req *http.Request, start time.Time, tries int, last error) error {
+func (t *transport) backOff(ctx context.Context, req *http.Request, start time.Time, tries int, last error) error {
 	p := t.Policy
 	wait := p.Backoff(tries)
 	if tries >= p.Tries || p.Now().Sub(start)+wait > p.Budget {
@@ -152,7 +152,7 @@ func (t *Transport) backOff(ctx context.Context, req *http.Request, start time.T
 
 // try sends req once, bounded by the per-try timeout. The timeout stays in
 // force until the body is closed.
-func (t *Transport) try(req *http.Request) (*http.Response, error) {
+func (t *transport) try(req *http.Request) (*http.Response, error) {
 	r := req
 	if req.GetBody != nil {
 		body, err := req.GetBody()
@@ -172,7 +172,7 @@ func (t *Transport) try(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (t *Transport) acquire(ctx context.Context) error {
+func (t *transport) acquire(ctx context.Context) error {
 	if t.slots == nil {
 		return nil
 	}
@@ -184,13 +184,13 @@ func (t *Transport) acquire(ctx context.Context) error {
 	}
 }
 
-func (t *Transport) release() {
+func (t *transport) release() {
 	if t.slots != nil {
 		<-t.slots
 	}
 }
 
-func (t *Transport) debug(req *http.Request, resp *http.Response, err error, took time.Duration) {
+func (t *transport) debug(req *http.Request, resp *http.Response, err error, took time.Duration) {
 	if t.Debug == nil {
 		return
 	}
@@ -207,16 +207,16 @@ func (t *Transport) debug(req *http.Request, resp *http.Response, err error, too
 	t.Debug("%s %s?%s: %s in %s", req.Method, req.URL.Path, req.URL.RawQuery, answer, took.Round(time.Millisecond))
 }
 
-func (t *Transport) logf(format string, args ...any) {
+func (t *transport) logf(format string, args ...any) {
 	if t.Log != nil {
 		t.Log(format, args...)
 	}
 }
 
-// NewTransport returns a Transport that lets at most MaxInFlight requests
+// newTransport returns a transport that lets at most MaxInFlight requests
 // be in flight at once.
-func NewTransport(base http.RoundTripper, p Policy, pacer *Pacer, log func(string, ...any)) *Transport {
-	return &Transport{Base: base, Policy: p, Pacer: pacer, Log: log, slots: make(chan struct{}, MaxInFlight)}
+func newTransport(base http.RoundTripper, p Policy, pacer *Pacer, log func(string, ...any)) *transport {
+	return &transport{Base: base, Policy: p, Pacer: pacer, Log: log, slots: make(chan struct{}, MaxInFlight)}
 }
 
 type cancelOnClose struct {
