@@ -15,9 +15,9 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
-// GraphQLPath is where the fake serves GitHub's GraphQL API: /graphql on
+// graphQLPath is where the fake serves GitHub's GraphQL API: /graphql on
 // github.com and GHE.com, /api/graphql on GHES (Prefix /api/v3).
-func (f *Fake) GraphQLPath() string {
+func (f *Fake) graphQLPath() string {
 	if strings.HasSuffix(f.Prefix, "/v3") {
 		return strings.TrimSuffix(f.Prefix, "/v3") + "/graphql"
 	}

@@ -166,7 +166,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 	}()
 	f.delay(method)
-	if r.URL.Path == f.GraphQLPath() {
+	if r.URL.Path == f.graphQLPath() {
 		if !f.authorize(w, r) {
 			return
 		}
@@ -185,7 +185,7 @@ func (f *Fake) record(r *http.Request, path string, body []byte) (method string)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	method = r.Method
-	if r.URL.Path == f.GraphQLPath() && method == http.MethodPost {
+	if r.URL.Path == f.graphQLPath() && method == http.MethodPost {
 		method = "GRAPHQL"
 	}
 	f.requests = append(f.requests, Request{Method: method, Path: path, Query: r.URL.RawQuery, Body: string(body)})
@@ -286,7 +286,7 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusUnauthorized, "Bad credentials")
 		return false
 	}
-	write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != f.GraphQLPath()
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != f.graphQLPath()
 	admin := r.Method == http.MethodDelete && strings.Contains(r.URL.EscapedPath(), "/environments/")
 	switch {
 	case admin && !t.Admin:

@@ -17,8 +17,8 @@ import (
 // src/Runner.Sdk/ProcessInvoker.cs, CancelAndKillProcessTree): SIGINT,
 // then SIGTERM after 7.5 s, then a kill after 2.5 s more.
 const (
-	SIGINTGrace  = 7500 * time.Millisecond
-	SIGTERMGrace = 2500 * time.Millisecond
+	sigintGrace  = 7500 * time.Millisecond
+	sigtermGrace = 2500 * time.Millisecond
 )
 
 // Node starts a node action's stage as actions/runner's
@@ -26,15 +26,15 @@ const (
 // workspace, with the runner's own environment overlaid by the step's
 // (host paths, nothing translated), and on cancellation the signals of
 // ProcessInvoker.cs sent to the node process alone (killProcessOnCancel is
-// false for node): SIGINT, SIGTERM after SIGINTGrace, a kill after
-// SIGTERMGrace, which kills node only, not what it started.
+// false for node): SIGINT, SIGTERM after sigintGrace, a kill after
+// sigtermGrace, which kills node only, not what it started.
 type Node struct {
 	// Path is node (default: "node" looked up on PATH).
 	Path string
 	// Base is the runner's own environment, under the step's (default:
 	// PATH and HOME of this process).
 	Base map[string]string
-	// INTGrace and TERMGrace replace SIGINTGrace and SIGTERMGrace.
+	// INTGrace and TERMGrace replace sigintGrace and sigtermGrace.
 	INTGrace, TERMGrace time.Duration
 	// Started, when set, is told the node process once it runs (tests
 	// signal it).
@@ -137,10 +137,10 @@ func (n Node) stopOnCancel(ctx context.Context, p *os.Process, done <-chan struc
 	}
 	intGrace, termGrace := n.INTGrace, n.TERMGrace
 	if intGrace == 0 {
-		intGrace = SIGINTGrace
+		intGrace = sigintGrace
 	}
 	if termGrace == 0 {
-		termGrace = SIGTERMGrace
+		termGrace = sigtermGrace
 	}
 	for _, s := range []struct {
 		sig   os.Signal
