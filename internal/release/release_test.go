@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTargets(t *testing.T) {
@@ -387,55 +388,105 @@ func TestManifestDigest(t *testing.T) {
 	}
 }
 
-// TestBuildIsReproducible builds linux/amd64 twice, into two directories,
-// the second time with a fresh build cache and environment that would
-// change the output if the build let it in (GOFLAGS, GOAMD64): the bytes
-// are the same. The binary is static and reports the version.
+// releaseDirEnv names the release program's -out directory; .ci/run makes
+// a release against a local registry and sets it (release_e2e_test.go, in
+// the root package, reads the same variable).
+const releaseDirEnv = "DEPLOYMENT_ACTION_RELEASE_DIR"
+
+// TestBuildIsReproducible builds linux/amd64 from the release's main
+// commit, exported anew into a directory of another name and depth than
+// the release's src/, with a cold build cache and an environment that
+// would change the output if the build let it in (GOFLAGS, GOAMD64,
+// CGO_ENABLED): the bytes are those the release shipped, as its bin/,
+// SHA256SUMS and release.json name them. The binary is static and reports
+// the release's version. It needs a release (DEPLOYMENT_ACTION_RELEASE_DIR):
+// it skips without one, except in CI, where .ci/run makes one.
 func TestBuildIsReproducible(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary twice, once with a cold cache")
+		t.Skip("builds the binary with a cold cache")
 	}
-	// Two copies of the committed source (the checkout may hold work in
-	// progress), in directories of different names and depths.
-	g := Git{Dir: "../.."}
-	head, err := g.RevParse(context.Background(), "HEAD")
+	out := os.Getenv(releaseDirEnv)
+	if out == "" {
+		msg := releaseDirEnv + " is not set: .ci/run makes a release and sets it; or make one (a Docker engine builds its images; -push is not needed):\n" +
+			"\tgo run ./internal/release/cmd/release -version 0.0.0-dev -registry 127.0.0.1:5000 -image o/r -out /tmp/release\n" +
+			"\t" + releaseDirEnv + "=/tmp/release go test -run BuildIsReproducible ./internal/release/"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	res, err := ReadResult(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srcA, srcB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "elsewhere", "b")
-	for _, d := range []string{srcA, srcB} {
-		if err := g.Export(context.Background(), head, d); err != nil {
-			t.Fatal(err)
-		}
-	}
 	tg := Target{"linux", "amd64"}
-	a, err := BuildOne(context.Background(), srcA, "1.2.3", tg, filepath.Join(t.TempDir(), "one", "deployment-action"))
-	if err != nil {
+	shipped := shippedSHA256(t, out, res, tg)
+	// The committed source (not the release's src/, which could have been
+	// changed since), elsewhere.
+	releaseSrc := filepath.Join(out, "src")
+	src := filepath.Join(t.TempDir(), "elsewhere")
+	for strings.Count(src, string(filepath.Separator)) <= strings.Count(releaseSrc, string(filepath.Separator)) {
+		src = filepath.Join(src, "deeper")
+	}
+	src = filepath.Join(src, "b")
+	if err := (Git{Dir: "../.."}).Export(context.Background(), res.MainCommit, src); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("GOCACHE", t.TempDir())
 	t.Setenv("GOFLAGS", "-gcflags=all=-N")
 	t.Setenv("GOAMD64", "v3")
 	t.Setenv("CGO_ENABLED", "1")
-	b, err := BuildOne(context.Background(), srcB, "1.2.3", tg, filepath.Join(t.TempDir(), "elsewhere", "two", "deployment-action"))
+	start := time.Now()
+	b, err := BuildOne(context.Background(), src, res.Version, tg, filepath.Join(t.TempDir(), "elsewhere", "two", "deployment-action"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.SHA256 != b.SHA256 || a.Size != b.Size {
-		t.Errorf("two builds differ: %s (%d bytes) and %s (%d bytes)", a.SHA256, a.Size, b.SHA256, b.Size)
+	t.Logf("cold build of %s in %s", tg, time.Since(start).Round(100*time.Millisecond))
+	if b.SHA256 != shipped {
+		t.Errorf("the build from %.12s in %s is %s (%d bytes), the release shipped %s", res.MainCommit, src, b.SHA256, b.Size, shipped)
 	}
-	data, _ := os.ReadFile(a.Path)
-	for _, p := range []string{srcA, srcB} {
+	data, _ := os.ReadFile(b.Path)
+	for _, p := range []string{releaseSrc, src} {
 		if bytes.Contains(data, []byte(p)) {
 			t.Errorf("the binary holds the source path %s", p)
 		}
 	}
 	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
-		out, err := exec.Command(a.Path, "--help").CombinedOutput()
-		if err != nil || !strings.HasPrefix(string(out), "deployment-action 1.2.3:") {
+		out, err := exec.Command(b.Path, "--help").CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "deployment-action "+res.Version+":") {
 			t.Errorf("--help: %v\n%.200s", err, out)
 		}
 	}
+}
+
+// shippedSHA256 is the SHA-256 of the release's binary for tg, in out/bin:
+// the file's, which its SHA256SUMS and release.json must both name.
+func shippedSHA256(t *testing.T, out string, res *Result, tg Target) string {
+	t.Helper()
+	bin := filepath.Join(out, "bin")
+	sum, _, err := FileSHA256(filepath.Join(bin, filepath.FromSlash(tg.Rel())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(bin, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := ParseSums(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(sums, func(s Sum) bool { return s.Path == tg.Rel() }); i < 0 || sums[i].SHA256 != sum {
+		t.Errorf("%s/SHA256SUMS does not name %s with its sha256 %s:\n%s", bin, tg.Rel(), sum, data)
+	}
+	named := false
+	for _, b := range res.Binaries {
+		named = named || b.Path == tg.Rel() && b.SHA256 == sum
+	}
+	if !named {
+		t.Errorf("%s/release.json does not name %s with its sha256 %s: %+v", out, tg.Rel(), sum, res.Binaries)
+	}
+	return sum
 }
 
 // TestBuildIndex: the release's index is a Docker manifest list naming the
