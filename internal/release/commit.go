@@ -157,7 +157,23 @@ func keepNative(rel string) bool {
 // docs, native/ (its files, not its tests), and the binaries from binDir
 // as native/bin. It returns the paths it wrote, sorted.
 func ReleaseTree(src, dst string, actionYML []byte, binDir string) ([]string, error) {
-	files := map[string]string{} // path in dst → source file ("" for action.yml)
+	files, err := releaseFiles(src, binDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, rel := range sortedKeys(files) {
+		if err := writeReleaseFile(filepath.Join(dst, filepath.FromSlash(rel)), rel, files[rel], actionYML); err != nil {
+			return nil, err
+		}
+	}
+	return sortedKeys(files), nil
+}
+
+// releaseFiles maps each path of a release commit's tree to the file it
+// comes from: the docs and native/ from src (whose native entry must be
+// complete), native/bin from binDir; action.yml maps to "" (it is given).
+func releaseFiles(src, binDir string) (map[string]string, error) {
+	files := map[string]string{}
 	for _, p := range RequiredNative {
 		if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(p))); err != nil {
 			return nil, fmt.Errorf("the release needs %s from main, and main's commit has none (%v): the native entry is native/action.yml, main.js, post.js and launch.js", p, err)
@@ -190,36 +206,34 @@ func ReleaseTree(src, dst string, actionYML []byte, binDir string) ([]string, er
 		files["native/bin/"+filepath.ToSlash(rel)] = p
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	files["action.yml"] = ""
-	for _, rel := range slices.Sorted(maps.Keys(files)) {
-		out := filepath.Join(dst, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return nil, err
+	return files, err
+}
+
+// writeReleaseFile writes the release tree's file rel at out: a copy of
+// from, or actionYML when from is "". Its mode is 755 for the binaries and
+// for what is executable in from, else 644.
+func writeReleaseFile(out, rel, from string, actionYML []byte) error {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	data, mode := actionYML, fs.FileMode(0o644)
+	if from != "" {
+		fi, err := os.Stat(from)
+		if err != nil {
+			return err
 		}
-		data, mode := actionYML, fs.FileMode(0o644)
-		if from := files[rel]; from != "" {
-			fi, err := os.Stat(from)
-			if err != nil {
-				return nil, err
-			}
-			if data, err = os.ReadFile(from); err != nil {
-				return nil, err
-			}
-			if fi.Mode()&0o111 != 0 || strings.HasPrefix(rel, "native/bin/") && rel != "native/bin/SHA256SUMS" {
-				mode = 0o755
-			}
+		if data, err = os.ReadFile(from); err != nil {
+			return err
 		}
-		if err := os.WriteFile(out, data, mode); err != nil {
-			return nil, err
-		}
-		if err := os.Chmod(out, mode); err != nil {
-			return nil, err
+		if fi.Mode()&0o111 != 0 || strings.HasPrefix(rel, "native/bin/") && rel != "native/bin/SHA256SUMS" {
+			mode = 0o755
 		}
 	}
-	return slices.Sorted(maps.Keys(files)), nil
+	if err := os.WriteFile(out, data, mode); err != nil {
+		return err
+	}
+	return os.Chmod(out, mode)
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
