@@ -35,8 +35,8 @@ func (g Git) run(ctx context.Context, env []string, stdin []byte, args ...string
 	return strings.TrimSpace(out.String()), nil
 }
 
-// RevParse resolves rev to a commit SHA.
-func (g Git) RevParse(ctx context.Context, rev string) (string, error) {
+// revParse resolves rev to a commit SHA.
+func (g Git) revParse(ctx context.Context, rev string) (string, error) {
 	return g.run(ctx, nil, nil, "rev-parse", "--verify", "--end-of-options", rev+"^{commit}")
 }
 
@@ -69,11 +69,11 @@ func (g Git) Export(ctx context.Context, commit, dir string) error {
 	return nil
 }
 
-// CommitTree commits the files in workTree, exactly those, as a commit
+// commitTree commits the files in workTree, exactly those, as a commit
 // whose parent is parent, and returns its SHA. It uses a temporary index
 // and workTree as the work tree, so the repository's checkout, index and
 // refs stay as they are; only objects are added.
-func (g Git) CommitTree(ctx context.Context, workTree, parent, message string) (string, error) {
+func (g Git) commitTree(ctx context.Context, workTree, parent, message string) (string, error) {
 	gitDir, err := g.run(ctx, nil, nil, "rev-parse", "--path-format=absolute", "--git-common-dir")
 	if err != nil {
 		return "", err
@@ -112,10 +112,10 @@ func (g Git) ListTree(ctx context.Context, commit string) (map[string]string, er
 	return files, nil
 }
 
-// TarballSize is the size of `git archive --format=tar.gz commit`: about
+// tarballSize is the size of `git archive --format=tar.gz commit`: about
 // what the runner downloads for `uses: OWNER/REPO@ref` (GitHub's tarball of
 // the ref, also gzipped tar).
-func (g Git) TarballSize(ctx context.Context, commit string) (int64, error) {
+func (g Git) tarballSize(ctx context.Context, commit string) (int64, error) {
 	cmd := exec.CommandContext(ctx, "git", "archive", "--format=tar.gz", commit)
 	cmd.Dir = g.Dir
 	var n countWriter
@@ -135,7 +135,7 @@ func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); 
 // are: the container entry's docs and the native entry, whose four files
 // must be there. (action.yml is taken too, with its image rewritten.)
 var (
-	RequiredNative = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js"}
+	requiredNative = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js"}
 	OptionalDocs   = []string{"README.md", "SECURITY.md", "LICENSE", "LICENSE.md", "LICENSE.txt"}
 )
 
@@ -152,11 +152,11 @@ func keepNative(rel string) bool {
 	return true
 }
 
-// ReleaseTree lays out a release commit's tree in dst from the source tree
+// releaseTree lays out a release commit's tree in dst from the source tree
 // src (main's commit, exported): action.yml as given (rewritten), the
 // docs, native/ (its files, not its tests), and the binaries from binDir
 // as native/bin. It returns the paths it wrote, sorted.
-func ReleaseTree(src, dst string, actionYML []byte, binDir string) ([]string, error) {
+func releaseTree(src, dst string, actionYML []byte, binDir string) ([]string, error) {
 	files, err := releaseFiles(src, binDir)
 	if err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func ReleaseTree(src, dst string, actionYML []byte, binDir string) ([]string, er
 // complete), native/bin from binDir; action.yml maps to "" (it is given).
 func releaseFiles(src, binDir string) (map[string]string, error) {
 	files := map[string]string{}
-	for _, p := range RequiredNative {
+	for _, p := range requiredNative {
 		if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(p))); err != nil {
 			return nil, fmt.Errorf("the release needs %s from main, and main's commit has none (%v): the native entry is native/action.yml, main.js, post.js and launch.js", p, err)
 		}

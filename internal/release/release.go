@@ -71,7 +71,7 @@ type PlatformImage struct {
 }
 
 // Run makes a release: it exports main's commit into Out/src, builds the
-// binaries into Out/bin, an image for each of ImageTargets from
+// binaries into Out/bin, an image for each of imageTargets from
 // Out/image/<os>-<arch>, and with Push pushes them, pushes the index of
 // the two (Out/image/index.json), checks the digests the registry serves,
 // lays out Out/tree (action.yml pinning the index) and commits it.
@@ -126,7 +126,7 @@ func newRun(o Options) (*run, error) {
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
 	}
-	if err := ValidVersion(o.Version); err != nil {
+	if err := validVersion(o.Version); err != nil {
 		return nil, err
 	}
 	if o.Registry == "" || o.Image == "" || o.Out == "" {
@@ -168,7 +168,7 @@ func newRun(o Options) (*run, error) {
 // built, when the commit lacks the native entry.
 func (r *run) exportMain(ctx context.Context) error {
 	var err error
-	if r.res.MainCommit, err = r.git.RevParse(ctx, r.o.Ref); err != nil {
+	if r.res.MainCommit, err = r.git.revParse(ctx, r.o.Ref); err != nil {
 		return err
 	}
 	r.src = filepath.Join(r.out, "src")
@@ -184,7 +184,7 @@ func (r *run) exportMain(ctx context.Context) error {
 	if r.action.Runs.Using != "docker" {
 		return fmt.Errorf("action.yml: runs.using %q, want docker", r.action.Runs.Using)
 	}
-	for _, p := range RequiredNative {
+	for _, p := range requiredNative {
 		if _, err := os.Stat(filepath.Join(r.src, filepath.FromSlash(p))); err != nil {
 			return fmt.Errorf("main's commit %.12s has no %s: a release carries the native entry (native/action.yml, main.js, post.js, launch.js)", r.res.MainCommit, p)
 		}
@@ -197,7 +197,7 @@ func (r *run) exportMain(ctx context.Context) error {
 func (r *run) buildBinaries(ctx context.Context) error {
 	start := time.Now()
 	r.binDir = filepath.Join(r.out, "bin")
-	bins, err := Build(ctx, r.src, r.o.Version, r.binDir, r.o.Targets, r.o.Log)
+	bins, err := build(ctx, r.src, r.o.Version, r.binDir, r.o.Targets, r.o.Log)
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (r *run) buildBinaries(ctx context.Context) error {
 		}{b.Target.Rel(), b.Size, b.SHA256})
 		r.binaries[b.Target] = b.Path
 	}
-	for _, tg := range ImageTargets {
+	for _, tg := range imageTargets {
 		if r.binaries[tg] == "" {
 			return fmt.Errorf("the targets have no %s, which the image needs", tg)
 		}
@@ -220,21 +220,21 @@ func (r *run) buildBinaries(ctx context.Context) error {
 	return nil
 }
 
-// buildImages builds an image for each of ImageTargets from
+// buildImages builds an image for each of imageTargets from
 // out/image/<os>-<arch>, each tagged <version>-<arch>.
 func (r *run) buildImages(ctx context.Context) error {
-	layout := ImageLayout{Entrypoint: r.action.Runs.Entrypoint, PostEntrypoint: r.action.Runs.PostEntrypoint}
+	layout := imageLayout{Entrypoint: r.action.Runs.Entrypoint, PostEntrypoint: r.action.Runs.PostEntrypoint}
 	labels := map[string]string{"org.opencontainers.image.version": r.o.Version, "org.opencontainers.image.revision": r.res.MainCommit}
 	if r.o.SourceURL != "" {
 		labels["org.opencontainers.image.source"] = r.o.SourceURL
 	}
-	for _, tg := range ImageTargets {
-		imgDir := filepath.Join(r.out, "image", tg.Dir())
-		if err := layout.WriteContext(imgDir, r.binaries[tg], r.o.CABundle, labels); err != nil {
+	for _, tg := range imageTargets {
+		imgDir := filepath.Join(r.out, "image", tg.dir())
+		if err := layout.writeContext(imgDir, r.binaries[tg], r.o.CABundle, labels); err != nil {
 			return err
 		}
 		p := PlatformImage{Platform: tg.String(), Tag: r.res.ImageTag + "-" + tg.GOARCH}
-		if err := r.o.Docker.Build(ctx, imgDir, p.Tag, p.Platform); err != nil {
+		if err := r.o.Docker.build(ctx, imgDir, p.Tag, p.Platform); err != nil {
 			return err
 		}
 		r.o.Log("image %s built for %s", p.Tag, p.Platform)
@@ -248,9 +248,9 @@ func (r *run) buildImages(ctx context.Context) error {
 // the descriptors of the images' manifests, for the index.
 func (r *run) pushImages(ctx context.Context, reg Registry) ([]Descriptor, error) {
 	var manifests []Descriptor
-	for i, tg := range ImageTargets {
+	for i, tg := range imageTargets {
 		p := &r.res.Platforms[i]
-		pushed, err := r.o.Docker.Push(ctx, p.Tag)
+		pushed, err := r.o.Docker.push(ctx, p.Tag)
 		if err != nil {
 			return nil, err
 		}
@@ -280,11 +280,11 @@ func (r *run) pushImages(ctx context.Context, reg Registry) ([]Descriptor, error
 // out/image/index.json and records its digest and the image reference
 // action.yml will pin.
 func (r *run) pushIndex(ctx context.Context, reg Registry, manifests []Descriptor) error {
-	indexType, index, err := BuildIndex(manifests)
+	indexType, index, err := buildIndex(manifests)
 	if err != nil {
 		return err
 	}
-	pushed, err := reg.PutManifest(ctx, r.o.Image, r.o.Version, indexType, index)
+	pushed, err := reg.putManifest(ctx, r.o.Image, r.o.Version, indexType, index)
 	if err != nil {
 		return fmt.Errorf("pushing the index: %w", err)
 	}
@@ -310,20 +310,20 @@ func (r *run) pushIndex(ctx context.Context, reg Registry, manifests []Descripto
 // pinning the pushed index, commits it on main's commit and measures its
 // tarball.
 func (r *run) commit(ctx context.Context) error {
-	rewritten, err := RewriteImage(r.actionSrc, r.res.Image)
+	rewritten, err := rewriteImage(r.actionSrc, r.res.Image)
 	if err != nil {
 		return err
 	}
 	tree := filepath.Join(r.out, "tree")
-	if r.res.Files, err = ReleaseTree(r.src, tree, rewritten, r.binDir); err != nil {
+	if r.res.Files, err = releaseTree(r.src, tree, rewritten, r.binDir); err != nil {
 		return err
 	}
 	msg := fmt.Sprintf("Release v%s\n\nBuilt from %s by internal/release.\nImage: %s\nNative binaries: native/bin (see SHA256SUMS)\n",
 		r.o.Version, r.res.MainCommit, r.res.Image)
-	if r.res.Commit, err = r.git.CommitTree(ctx, tree, r.res.MainCommit, msg); err != nil {
+	if r.res.Commit, err = r.git.commitTree(ctx, tree, r.res.MainCommit, msg); err != nil {
 		return err
 	}
-	r.res.TarballSize, err = r.git.TarballSize(ctx, r.res.Commit)
+	r.res.TarballSize, err = r.git.tarballSize(ctx, r.res.Commit)
 	return err
 }
 
