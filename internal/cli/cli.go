@@ -24,7 +24,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 			return help(stdout, actionYAML)
 		}
 		if strings.HasPrefix(args[1], "-") {
-			return Local(ctx, args, getenv, stdout, stderr, actionYAML)
+			return local(ctx, args, getenv, stdout, stderr, actionYAML)
 		}
 		// The runner appends runs.args to every stage; this action
 		// declares none, so any other argument is a mistake.

@@ -23,11 +23,11 @@ var contextFlags = map[string]string{
 	"run-id":     "GITHUB_RUN_ID",
 }
 
-// Local runs one step from a terminal or another CI: inputs from flags
+// local runs one step from a terminal or another CI: inputs from flags
 // (--environment staging) or INPUT_ variables, the context from flags where
 // GitHub's variables are absent, the token from --token, INPUT_TOKEN,
 // GITHUB_TOKEN or GH_TOKEN. Outputs are printed.
-func Local(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, actionYAML []byte) int {
+func local(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, actionYAML []byte) int {
 	a, err := actionyml.Parse(actionYAML)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

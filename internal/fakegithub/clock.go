@@ -36,7 +36,7 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	c.sleeps++
 	c.mu.Unlock()
-	c.Advance(d)
+	c.advance(d)
 	return nil
 }
 
@@ -47,8 +47,8 @@ func (c *Clock) Sleeps() int {
 	return c.sleeps
 }
 
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
+// advance moves the clock forward by d.
+func (c *Clock) advance(d time.Duration) {
 	if d <= 0 {
 		return
 	}
@@ -58,7 +58,7 @@ func (c *Clock) Advance(d time.Duration) {
 	c.slept += d
 }
 
-// Slept is the time all Sleep and Advance calls added up.
+// Slept is the time all Sleep and advance calls added up.
 func (c *Clock) Slept() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -15,9 +15,9 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
-// GraphQLPath is where the fake serves GitHub's GraphQL API: /graphql on
+// graphQLPath is where the fake serves GitHub's GraphQL API: /graphql on
 // github.com and GHE.com, /api/graphql on GHES (Prefix /api/v3).
-func (f *Fake) GraphQLPath() string {
+func (f *Fake) graphQLPath() string {
 	if strings.HasSuffix(f.Prefix, "/v3") {
 		return strings.TrimSuffix(f.Prefix, "/v3") + "/graphql"
 	}
@@ -204,6 +204,8 @@ func (x *executor) value(v *ast.Value) any {
 }
 
 // field resolves field f of a value of type typ, at path in the answer.
+// Its length is one switch over the schema's types, each a switch over
+// the type's fields: the fake's resolver table.
 func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any, error) {
 	if f.Name == "__typename" {
 		return typ, nil
@@ -477,24 +479,10 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 // connection pages nodes by first and after (the index of the last node
 // returned, as a cursor) and resolves a *Connection selection.
 func (x *executor) connection(f *ast.Field, nodeType string, nodes []any, path []any) (any, error) {
-	start := 0
-	if after, ok := x.arg(f, "after").(string); ok && after != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(after, "cursor:"))
-		if err != nil {
-			return nil, fmt.Errorf("invalid cursor %q", after)
-		}
-		start = n + 1
+	start, end, err := x.page(f, len(nodes))
+	if err != nil {
+		return nil, err
 	}
-	first := 100
-	if n, ok := x.arg(f, "first").(float64); ok {
-		if n < 1 || n > 100 {
-			return nil, fmt.Errorf("requesting %v records on the connection exceeds the `first` limit of 100 records", n)
-		}
-		first = int(n)
-	}
-	start = min(start, len(nodes))
-	end := min(start+first, len(nodes))
-	page := nodes[start:end]
 	out := map[string]any{}
 	for _, sel := range f.SelectionSet {
 		s, ok := sel.(*ast.Field)
@@ -509,26 +497,10 @@ func (x *executor) connection(f *ast.Field, nodeType string, nodes []any, path [
 		case "totalCount":
 			out[key] = len(nodes)
 		case "pageInfo":
-			info := map[string]any{"hasNextPage": end < len(nodes), "hasPreviousPage": start > 0,
-				"endCursor": nil, "startCursor": nil}
-			if end > start {
-				info["endCursor"] = fmt.Sprintf("cursor:%d", end-1)
-				info["startCursor"] = fmt.Sprintf("cursor:%d", start)
-			}
-			m := map[string]any{}
-			for _, ps := range s.SelectionSet {
-				if pf, ok := ps.(*ast.Field); ok {
-					k := pf.Alias
-					if k == "" {
-						k = pf.Name
-					}
-					m[k] = info[pf.Name]
-				}
-			}
-			out[key] = m
+			out[key] = pageInfo(s, start, end, len(nodes))
 		case "nodes":
-			list := make([]any, 0, len(page))
-			for i, n := range page {
+			list := make([]any, 0, end-start)
+			for i, n := range nodes[start:end] {
 				v, err := x.selection(s.SelectionSet, nodeType, n, append(slices.Clip(path), key, i))
 				if err != nil {
 					return nil, err
@@ -541,6 +513,49 @@ func (x *executor) connection(f *ast.Field, nodeType string, nodes []any, path [
 		}
 	}
 	return out, nil
+}
+
+// page is where the page that f's after and first arguments ask for
+// starts and ends in a list of n nodes.
+func (x *executor) page(f *ast.Field, n int) (start, end int, err error) {
+	if after, ok := x.arg(f, "after").(string); ok && after != "" {
+		i, err := strconv.Atoi(strings.TrimPrefix(after, "cursor:"))
+		if err != nil {
+			return 0, 0, fmt.Errorf("invalid cursor %q", after)
+		}
+		start = i + 1
+	}
+	first := 100
+	if v, ok := x.arg(f, "first").(float64); ok {
+		if v < 1 || v > 100 {
+			return 0, 0, fmt.Errorf("requesting %v records on the connection exceeds the `first` limit of 100 records", v)
+		}
+		first = int(v)
+	}
+	start = min(start, n)
+	return start, min(start+first, n), nil
+}
+
+// pageInfo resolves selection s of a connection's pageInfo, for the page
+// from start to end of total nodes.
+func pageInfo(s *ast.Field, start, end, total int) map[string]any {
+	info := map[string]any{"hasNextPage": end < total, "hasPreviousPage": start > 0,
+		"endCursor": nil, "startCursor": nil}
+	if end > start {
+		info["endCursor"] = fmt.Sprintf("cursor:%d", end-1)
+		info["startCursor"] = fmt.Sprintf("cursor:%d", start)
+	}
+	m := map[string]any{}
+	for _, ps := range s.SelectionSet {
+		if pf, ok := ps.(*ast.Field); ok {
+			k := pf.Alias
+			if k == "" {
+				k = pf.Name
+			}
+			m[k] = info[pf.Name]
+		}
+	}
+	return m
 }
 
 func (x *executor) repoOf(d *deployment) *repo {

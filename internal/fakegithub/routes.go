@@ -16,7 +16,8 @@ import (
 // routes are the endpoints the fake serves, as http.ServeMux patterns;
 // the mux gives {name} unescaped, so an environment name arrives whole
 // ("feature%2Flogin" is "feature/login"). Anything else goes to the
-// catch-all, which answers 404 and tells OnUnrouted.
+// catch-all, which answers 404 and tells OnUnrouted. Its length is the
+// route table.
 func (f *Fake) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	const repoPath = "/repos/{owner}/{repo}"
@@ -134,6 +135,9 @@ type deploymentRequest struct {
 	ProductionEnvironment *bool           `json:"production_environment"`
 }
 
+// createDeployment answers POST /deployments as GitHub does: 422 for a
+// ref it does not know, 202 when it auto-merges, 409 when a required
+// check is not success, else 201 and the new deployment.
 func (f *Fake) createDeployment(w http.ResponseWriter, r *http.Request, rp *repo, body []byte) {
 	var req deploymentRequest
 	if err := json.Unmarshal(body, &req); err != nil {
@@ -149,23 +153,7 @@ func (f *Fake) createDeployment(w http.ResponseWriter, r *http.Request, rp *repo
 		writeJSON(w, http.StatusAccepted, map[string]string{"message": "Auto-merged main into " + req.Ref + " on deployment."})
 		return
 	}
-	var failed []string
-	checks := rp.checks[sha]
-	if req.RequiredContexts == nil {
-		for c, st := range checks {
-			if st != "success" {
-				failed = append(failed, c)
-			}
-		}
-	} else {
-		for _, c := range *req.RequiredContexts {
-			if checks[c] != "success" {
-				failed = append(failed, c)
-			}
-		}
-	}
-	if len(failed) > 0 {
-		sort.Strings(failed)
+	if failed := rp.failedChecks(sha, req.RequiredContexts); len(failed) > 0 {
 		writeError(w, http.StatusConflict, "Conflict: Commit status checks failed for "+req.Ref+": "+strings.Join(failed, ", "))
 		return
 	}
@@ -174,6 +162,36 @@ func (f *Fake) createDeployment(w http.ResponseWriter, r *http.Request, rp *repo
 		env = *req.Environment
 	}
 	d := f.newDeployment(rp, req.Ref, sha, env)
+	req.apply(d)
+	writeJSON(w, http.StatusCreated, f.deploymentJSON(r, rp, d))
+}
+
+// failedChecks are the checks of commit sha that block a deployment, in
+// order: those of required that are not success, or with required nil,
+// all that are not.
+func (rp *repo) failedChecks(sha string, required *[]string) []string {
+	var failed []string
+	checks := rp.checks[sha]
+	if required == nil {
+		for c, st := range checks {
+			if st != "success" {
+				failed = append(failed, c)
+			}
+		}
+	} else {
+		for _, c := range *required {
+			if checks[c] != "success" {
+				failed = append(failed, c)
+			}
+		}
+	}
+	sort.Strings(failed)
+	return failed
+}
+
+// apply sets the fields req gives on the new deployment d; a payload
+// given as a JSON string is read as the JSON it holds.
+func (req *deploymentRequest) apply(d *deployment) {
 	if req.Task != nil {
 		d.Task = *req.Task
 	}
@@ -194,7 +212,6 @@ func (f *Fake) createDeployment(w http.ResponseWriter, r *http.Request, rp *repo
 	if req.ProductionEnvironment != nil {
 		d.Production = *req.ProductionEnvironment
 	}
-	writeJSON(w, http.StatusCreated, f.deploymentJSON(r, rp, d))
 }
 
 // listDeployments answers newest first, filtered by sha, ref, task and

@@ -153,25 +153,49 @@ func (f *Fake) now() time.Time {
 	return time.Now()
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler: it records the request, waits out
+// the latency, and serves it as GraphQL or REST.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	path := strings.TrimPrefix(r.URL.EscapedPath(), f.Prefix)
-	f.mu.Lock()
-	method := r.Method
-	if r.URL.Path == f.GraphQLPath() && method == http.MethodPost {
-		method = "GRAPHQL"
-	}
-	f.requests = append(f.requests, Request{Method: method, Path: path, Query: r.URL.RawQuery, Body: string(body)})
-	f.inflight++
-	f.maxInflight = max(f.maxInflight, f.inflight)
-	f.mu.Unlock()
+	method := f.record(r, path, body)
 	defer func() {
 		f.mu.Lock()
 		f.inflight--
 		f.mu.Unlock()
 	}()
+	f.delay(method)
+	if r.URL.Path == f.graphQLPath() {
+		if !f.authorize(w, r) {
+			return
+		}
+		if fault := f.matchFault(r.Method, path); fault != nil && fault.before(w) {
+			return
+		}
+		f.serveGraphQL(w, r, body)
+		return
+	}
+	f.serveREST(w, r, path, body)
+}
+
+// record adds the request to Requests and counts it in flight (the
+// caller counts it out). Its method is GRAPHQL for a GraphQL POST.
+func (f *Fake) record(r *http.Request, path string, body []byte) (method string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	method = r.Method
+	if r.URL.Path == f.graphQLPath() && method == http.MethodPost {
+		method = "GRAPHQL"
+	}
+	f.requests = append(f.requests, Request{Method: method, Path: path, Query: r.URL.RawQuery, Body: string(body)})
+	f.inflight++
+	f.maxInflight = max(f.maxInflight, f.inflight)
+	return method
+}
+
+// delay waits Latency, or WriteLatency for a write when that is set.
+func (f *Fake) delay(method string) {
 	latency := f.Latency
 	if f.WriteLatency > 0 && method != "GRAPHQL" && method != http.MethodGet && method != http.MethodHead {
 		latency = f.WriteLatency
@@ -183,16 +207,11 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(latency)
 		}
 	}
-	if r.URL.Path == f.GraphQLPath() {
-		if !f.authorize(w, r) {
-			return
-		}
-		if fault := f.matchFault(r.Method, path); fault != nil && fault.before(w) {
-			return
-		}
-		f.serveGraphQL(w, r, body)
-		return
-	}
+}
+
+// serveREST validates, authorizes and rate limits a REST request, applies
+// its fault, and serves it.
+func (f *Fake) serveREST(w http.ResponseWriter, r *http.Request, path string, body []byte) {
 	if f.Validate != nil {
 		if err := f.Validate(r, body); err != nil {
 			if f.OnInvalid != nil {
@@ -267,7 +286,7 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusUnauthorized, "Bad credentials")
 		return false
 	}
-	write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != f.GraphQLPath()
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != f.graphQLPath()
 	admin := r.Method == http.MethodDelete && strings.Contains(r.URL.EscapedPath(), "/environments/")
 	switch {
 	case admin && !t.Admin:

@@ -60,7 +60,7 @@ func New(token, apiURL string, o Options) (*github.Client, error) {
 	if pacer == nil {
 		pacer = NewPacer(p.Sleep, p.Now)
 	}
-	t := NewTransport(base, p, pacer, o.Log)
+	t := newTransport(base, p, pacer, o.Log)
 	t.Debug = o.Debug
 	t.Limits = o.Limits
 	// The guard sits above the token: a request to another host, or a

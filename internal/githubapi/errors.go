@@ -47,17 +47,17 @@ func StatusCode(err error) int {
 	return 0
 }
 
-// ExplainedError is an API call's failure explained for the user (what
+// explainedError is an API call's failure explained for the user (what
 // Explain returns). It keeps the cause, so StatusCode and errors.As still
 // see GitHub's answer.
-type ExplainedError struct {
+type explainedError struct {
 	Msg   string
 	Cause error
 }
 
-func (e *ExplainedError) Error() string { return e.Msg }
+func (e *explainedError) Error() string { return e.Msg }
 
-func (e *ExplainedError) Unwrap() error { return e.Cause }
+func (e *explainedError) Unwrap() error { return e.Cause }
 
 // Explain turns an error from call c into one that says what went wrong
 // and what to change. It is the one place that knows GitHub's refusals.
@@ -66,65 +66,81 @@ func Explain(c Call, err error) error {
 	if err == nil {
 		return nil
 	}
-	var already *ExplainedError
+	var already *explainedError
 	if errors.As(err, &already) && already == err {
 		return err
 	}
-	wrap := func(format string, args ...any) error {
-		return &ExplainedError{Msg: fmt.Sprintf(format, args...), Cause: err}
+	why := refusal(c, err)
+	if why == "" {
+		why = failure(err)
 	}
+	return &explainedError{Msg: c.Op + ": " + why, Cause: err}
+}
+
+// refusal says what GitHub's answer in err means for call c, and what to
+// change, for a rate limit and the statuses the action knows; it is ""
+// for the others. One switch over the statuses.
+func refusal(c Call, err error) string {
 	var rle *RateLimitError
 	if errors.As(err, &rle) {
-		return wrap("%s: %s", c.Op, rle)
+		return rle.Error()
 	}
 	msg := githubMessage(err)
 	switch StatusCode(err) {
 	case http.StatusAccepted:
-		return wrap("%s: GitHub merged the default branch into the ref instead of deploying it (202, auto-merge is on); set auto-merge: false to deploy the ref as it is, or update the branch and run again", c.Op)
+		return "GitHub merged the default branch into the ref instead of deploying it (202, auto-merge is on); set auto-merge: false to deploy the ref as it is, or update the branch and run again"
 	case http.StatusUnauthorized:
-		return wrap("%s: GitHub refused the token (401 %s): it is invalid, expired or revoked; pass a valid token in the token input (the default is ${{ github.token }})", c.Op, msg)
+		return fmt.Sprintf("GitHub refused the token (401 %s): it is invalid, expired or revoked; pass a valid token in the token input (the default is ${{ github.token }})", msg)
 	case http.StatusForbidden:
 		if c.Write {
 			perm := c.Permission
 			if perm == "" {
 				perm = "deployments: write"
 			}
-			return wrap("%s: the token may not do this (403 %s); give the job `permissions: %s` (pull requests from forks get a read-only GITHUB_TOKEN, so run deployments from pull_request_target or a workflow_run)", c.Op, msg, perm)
+			return fmt.Sprintf("the token may not do this (403 %s); give the job `permissions: %s` (pull requests from forks get a read-only GITHUB_TOKEN, so run deployments from pull_request_target or a workflow_run)", msg, perm)
 		}
-		return wrap("%s: the token may not read %s (403 %s); give the job `permissions: deployments: read` or a token with access to the repository", c.Op, c.Target, msg)
+		return fmt.Sprintf("the token may not read %s (403 %s); give the job `permissions: deployments: read` or a token with access to the repository", c.Target, msg)
 	case http.StatusNotFound:
-		return wrap("%s: %s was not found (404), or the token cannot see it; check the repository and id inputs, and that the token has access to the repository", c.Op, c.Target)
+		return fmt.Sprintf("%s was not found (404), or the token cannot see it; check the repository and id inputs, and that the token has access to the repository", c.Target)
 	case http.StatusConflict:
-		return wrap("%s: GitHub refused to deploy (409 %s): a required commit status check is not success, or the default branch could not be merged; set required-contexts to the checks that must pass (empty: none block it), or auto-merge: false", c.Op, msg)
+		return fmt.Sprintf("GitHub refused to deploy (409 %s): a required commit status check is not success, or the default branch could not be merged; set required-contexts to the checks that must pass (empty: none block it), or auto-merge: false", msg)
 	case http.StatusUnprocessableEntity:
-		return wrap("%s: GitHub refused the request as invalid (422 %s)", c.Op, msg)
+		return fmt.Sprintf("GitHub refused the request as invalid (422 %s)", msg)
 	}
+	return ""
+}
+
+// failure says what went wrong in err, which is not one of GitHub's
+// refusals: tries used up, a request the guard refused, a failure that
+// retrying cannot fix, an answer that is not one, or else Describe's
+// account.
+func failure(err error) string {
 	var ex *ExhaustedError
 	if errors.As(err, &ex) {
-		return wrap("%s: GitHub did not answer successfully after %d tries, the last time: %s; GitHub may be having an outage (https://www.githubstatus.com): re-run the job later", c.Op, ex.Tries, Describe(ex.Last))
+		return fmt.Sprintf("GitHub did not answer successfully after %d tries, the last time: %s; GitHub may be having an outage (https://www.githubstatus.com): re-run the job later", ex.Tries, Describe(ex.Last))
 	}
 	var off *OffLimitsError
 	if errors.As(err, &off) {
-		return wrap("%s: %s", c.Op, off)
+		return off.Error()
 	}
 	if Permanent(err) {
-		return wrap("%s: %s; retrying cannot help: check GITHUB_API_URL, the runner's network and its certificates", c.Op, Describe(err))
+		return Describe(err) + "; retrying cannot help: check GITHUB_API_URL, the runner's network and its certificates"
 	}
 	var bad *BadAnswerError
 	if errors.As(err, &bad) {
-		return wrap("%s: %s", c.Op, bad)
+		return bad.Error()
 	}
 	// An answer go-github could not decode: say what was wrong with it,
 	// not in Go's words.
 	var ute *json.UnmarshalTypeError
 	if errors.As(err, &ute) {
-		return wrap("%s: %s", c.Op, &BadAnswerError{What: fmt.Sprintf("field %s of the answer holds %s where %s belongs", bound(ute.Field, maxGraphQLMessageLen), valueWords(ute.Value), kindWords(ute.Type))})
+		return (&BadAnswerError{What: fmt.Sprintf("field %s of the answer holds %s where %s belongs", bound(ute.Field, maxGraphQLMessageLen), valueWords(ute.Value), kindWords(ute.Type))}).Error()
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return wrap("%s: %s", c.Op, &BadAnswerError{What: fmt.Sprintf("the answer is not JSON (at byte %d)", se.Offset)})
+		return (&BadAnswerError{What: fmt.Sprintf("the answer is not JSON (at byte %d)", se.Offset)}).Error()
 	}
-	return wrap("%s: %s", c.Op, Describe(err))
+	return Describe(err)
 }
 
 // Describe is a short account of a failed request: GitHub's status and

@@ -43,7 +43,7 @@ func MaybePerformed(err error) bool {
 		return false
 	}
 	var rl *RateLimitError
-	var ra *RetryAfterError
+	var ra *retryAfterError
 	if errors.As(err, &rl) || errors.As(err, &ra) || notSent(err) {
 		return false
 	}

@@ -105,7 +105,7 @@ type GraphQLRateLimitError struct {
 	// RetryAfter is GitHub's retry-after, when that is what was too long.
 	RetryAfter time.Duration
 	// Waits is set when the action gave up after that many waits.
-	Waits int
+	waits int
 	Cause *GraphQLError
 }
 
@@ -113,8 +113,8 @@ func (e *GraphQLRateLimitError) Error() string {
 	const points = "GraphQL points are counted apart from the REST rate limit (GITHUB_TOKEN has 1,000 GraphQL points an hour per repository)"
 	var s string
 	switch {
-	case e.Waits > 0:
-		s = fmt.Sprintf("GitHub's GraphQL rate limit for this token is still used up after %d waits", e.Waits)
+	case e.waits > 0:
+		s = fmt.Sprintf("GitHub's GraphQL rate limit for this token is still used up after %d waits", e.waits)
 	case e.RetryAfter > 0:
 		s = fmt.Sprintf("GitHub's GraphQL rate limit asks to wait %s before trying again, longer than the action waits", e.RetryAfter)
 	default:
@@ -242,7 +242,7 @@ func (g *GraphQL) query(ctx context.Context, query string, variables map[string]
 			}
 			limitWaits++
 			if limitWaits > p.MaxLimitWaits {
-				return nil, nil, &GraphQLRateLimitError{Waits: p.MaxLimitWaits, Cause: cause}
+				return nil, nil, &GraphQLRateLimitError{waits: p.MaxLimitWaits, Cause: cause}
 			}
 			tries--
 			g.logf("GitHub's GraphQL rate limit: waiting %s before POST %s", wait.Round(time.Second), path)
@@ -413,8 +413,8 @@ func joinPath(path []json.RawMessage) string {
 // limitWait is how long to wait out a RATE_LIMITED answer, by GitHub's
 // rules: retry-after when it is there; else until x-ratelimit-reset (unix
 // seconds), or data's rateLimit.resetAt when the query asked for it; else
-// SecondaryDefault. A reset later than MaxResetWait, or a retry-after
-// longer than MaxRetryAfter, is an error at once: waiting would hang the
+// secondaryDefault. A reset later than maxResetWait, or a retry-after
+// longer than maxRetryAfter, is an error at once: waiting would hang the
 // job.
 func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause *GraphQLError) (time.Duration, error) {
 	now := p.Now()
@@ -422,7 +422,7 @@ func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause
 	var wait time.Duration
 	if known {
 		wait = reset.Sub(now) + time.Second
-		if wait > p.MaxResetWait {
+		if wait > p.maxResetWait {
 			return 0, &GraphQLRateLimitError{Reset: reset, Cause: cause}
 		}
 		// A reset already past (a clock behind GitHub's) still waits a
@@ -432,7 +432,7 @@ func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause
 	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
 		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
 			d := time.Duration(s) * time.Second
-			if s > int(p.MaxRetryAfter/time.Second) {
+			if s > int(p.maxRetryAfter/time.Second) {
 				e := &GraphQLRateLimitError{RetryAfter: d, Cause: cause}
 				if known {
 					e.Reset = reset
@@ -443,7 +443,7 @@ func (g *GraphQL) limitWait(p Policy, h http.Header, data json.RawMessage, cause
 		}
 	}
 	if !known {
-		return p.SecondaryDefault, nil
+		return p.secondaryDefault, nil
 	}
 	return wait, nil
 }
@@ -475,12 +475,12 @@ func (g *GraphQL) resetOf(p Policy, h http.Header, data json.RawMessage) (time.T
 	return time.Time{}, false
 }
 
-// transportOf finds the action's Transport under the guard and the token,
+// transportOf finds the action's transport under the guard and the token,
 // or nil.
-func transportOf(rt http.RoundTripper) *Transport {
+func transportOf(rt http.RoundTripper) *transport {
 	for range 8 {
 		switch t := rt.(type) {
-		case *Transport:
+		case *transport:
 			return t
 		case *guard:
 			rt = t.next
@@ -572,105 +572,146 @@ func walkFit(v any, t reflect.Type, path, names []string, found func(misfit) boo
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	miss := func(problem string) bool {
-		return found(misfit{path: slices.Clone(path), names: slices.Clone(names), problem: problem})
-	}
+	w := fitWalk{path: path, names: names, found: found}
 	if t == jsonNumber {
 		return true
 	}
 	pt := reflect.PointerTo(t)
 	if pt.Implements(jsonUnmarshaler) || pt.Implements(textUnmarshaler) {
-		if !pt.Implements(jsonUnmarshaler) {
-			if _, ok := v.(string); !ok {
-				return miss("holds " + words(v) + " where a string belongs")
-			}
-		}
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return true
-		}
-		if json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
-			return miss("holds " + words(v) + " that does not read as " + typeWords(t))
-		}
-		return true
+		return w.unmarshaler(v, t, pt)
 	}
 	switch t.Kind() {
 	case reflect.Interface:
 		return true
 	case reflect.Struct:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return miss("holds " + words(v) + " where an object belongs")
-		}
-		fields := structFields(t)
-		for _, k := range sortedKeys(obj) {
-			f, ok := fieldFor(fields, k)
-			if !ok {
-				continue
-			}
-			if !walkFit(obj[k], f.typ, append(path, k), append(names, k), found) {
-				return false
-			}
-		}
-		return true
+		return w.object(v, t)
 	case reflect.Map:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return miss("holds " + words(v) + " where an object belongs")
-		}
-		for _, k := range sortedKeys(obj) {
-			if !walkFit(obj[k], t.Elem(), append(path, k), names, found) {
-				return false
-			}
-		}
-		return true
+		return w.mapOf(v, t)
 	case reflect.Slice, reflect.Array:
-		if _, ok := v.(string); ok && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
-			return true // []byte reads base64, left to the decoder
-		}
-		arr, ok := v.([]any)
-		if !ok {
-			return miss("holds " + words(v) + " where an array belongs")
-		}
-		for i, x := range arr {
-			if t.Kind() == reflect.Array && i >= t.Len() {
-				break
-			}
-			if !walkFit(x, t.Elem(), append(path, strconv.Itoa(i)), names, found) {
-				return false
-			}
-		}
-		return true
+		return w.list(v, t)
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			return miss("holds " + words(v) + " where a string belongs")
+			return w.miss("holds " + words(v) + " where a string belongs")
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			return miss("holds " + words(v) + " where true or false belongs")
+			return w.miss("holds " + words(v) + " where true or false belongs")
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
 		reflect.Float32, reflect.Float64:
-		n, ok := v.(json.Number)
+		return w.number(v, t)
+	}
+	return true
+}
+
+// fitWalk is where walkFit is in data: the path to the value it looks at
+// (names and list indices), the names alone, and whom to tell of a misfit.
+type fitWalk struct {
+	path, names []string
+	found       func(misfit) bool
+}
+
+// miss tells found of a misfit at w's place, and reports whether to go on.
+func (w fitWalk) miss(problem string) bool {
+	return w.found(misfit{path: slices.Clone(w.path), names: slices.Clone(w.names), problem: problem})
+}
+
+// unmarshaler checks v against t, whose pointer pt decodes itself: a
+// text unmarshaler wants a string, and either must take v.
+func (w fitWalk) unmarshaler(v any, t, pt reflect.Type) bool {
+	if !pt.Implements(jsonUnmarshaler) {
+		if _, ok := v.(string); !ok {
+			return w.miss("holds " + words(v) + " where a string belongs")
+		}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return true
+	}
+	if json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
+		return w.miss("holds " + words(v) + " that does not read as " + typeWords(t))
+	}
+	return true
+}
+
+// object checks v against struct type t: an object whose keys that name
+// a field of t fit that field (other keys the decoder ignores).
+func (w fitWalk) object(v any, t reflect.Type) bool {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return w.miss("holds " + words(v) + " where an object belongs")
+	}
+	fields := structFields(t)
+	for _, k := range sortedKeys(obj) {
+		f, ok := fieldFor(fields, k)
 		if !ok {
-			return miss("holds " + words(v) + " where a number belongs")
+			continue
 		}
-		var err error
-		switch t.Kind() {
-		case reflect.Float32, reflect.Float64:
-			_, err = strconv.ParseFloat(string(n), t.Bits())
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			_, err = strconv.ParseInt(string(n), 10, t.Bits())
-		default:
-			_, err = strconv.ParseUint(string(n), 10, t.Bits())
+		if !walkFit(obj[k], f.typ, append(w.path, k), append(w.names, k), w.found) {
+			return false
 		}
-		if err != nil {
-			if strings.ContainsAny(string(n), ".eE") && t.Kind() != reflect.Float32 && t.Kind() != reflect.Float64 {
-				return miss("holds the number " + bound(string(n), 40) + " where a whole number belongs")
-			}
-			return miss("holds the number " + bound(string(n), 40) + ", out of range there")
+	}
+	return true
+}
+
+// mapOf checks v against map type t: an object whose every value fits
+// t's element type.
+func (w fitWalk) mapOf(v any, t reflect.Type) bool {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return w.miss("holds " + words(v) + " where an object belongs")
+	}
+	for _, k := range sortedKeys(obj) {
+		if !walkFit(obj[k], t.Elem(), append(w.path, k), w.names, w.found) {
+			return false
 		}
+	}
+	return true
+}
+
+// list checks v against slice or array type t: an array whose elements
+// fit t's element type (those past an array's length the decoder drops),
+// or a string for a []byte.
+func (w fitWalk) list(v any, t reflect.Type) bool {
+	if _, ok := v.(string); ok && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+		return true // []byte reads base64, left to the decoder
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return w.miss("holds " + words(v) + " where an array belongs")
+	}
+	for i, x := range arr {
+		if t.Kind() == reflect.Array && i >= t.Len() {
+			break
+		}
+		if !walkFit(x, t.Elem(), append(w.path, strconv.Itoa(i)), w.names, w.found) {
+			return false
+		}
+	}
+	return true
+}
+
+// number checks v against numeric type t: a number that t can hold.
+func (w fitWalk) number(v any, t reflect.Type) bool {
+	n, ok := v.(json.Number)
+	if !ok {
+		return w.miss("holds " + words(v) + " where a number belongs")
+	}
+	var err error
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		_, err = strconv.ParseFloat(string(n), t.Bits())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		_, err = strconv.ParseInt(string(n), 10, t.Bits())
+	default:
+		_, err = strconv.ParseUint(string(n), 10, t.Bits())
+	}
+	if err != nil {
+		if strings.ContainsAny(string(n), ".eE") && t.Kind() != reflect.Float32 && t.Kind() != reflect.Float64 {
+			return w.miss("holds the number " + bound(string(n), 40) + " where a whole number belongs")
+		}
+		return w.miss("holds the number " + bound(string(n), 40) + ", out of range there")
 	}
 	return true
 }

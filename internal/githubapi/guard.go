@@ -33,11 +33,11 @@ var ErrAnswerTooLarge = fmt.Errorf("GitHub's answer is larger than %d MiB", MaxA
 type OffLimitsError struct {
 	Method string
 	URL    string
-	Why    string
+	why    string
 }
 
 func (e *OffLimitsError) Error() string {
-	return fmt.Sprintf("refused to send %s %s: %s", e.Method, e.URL, e.Why)
+	return fmt.Sprintf("refused to send %s %s: %s", e.Method, e.URL, e.why)
 }
 
 // BadAnswerError is a 2xx answer that is not an answer: an empty body, or
@@ -60,11 +60,11 @@ type guard struct {
 
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !sameOrigin(req.URL, g.api) {
-		return nil, &OffLimitsError{Method: req.Method, URL: hostOf(req.URL), Why: "only " + hostOf(g.api) + " (GITHUB_API_URL) is sent requests and the token"}
+		return nil, &OffLimitsError{Method: req.Method, URL: hostOf(req.URL), why: "only " + hostOf(g.api) + " (GITHUB_API_URL) is sent requests and the token"}
 	}
 	if g.scope != nil {
 		if err := g.scope.check(req.Method, g.api, req.URL); err != nil {
-			return nil, &OffLimitsError{Method: req.Method, URL: req.URL.EscapedPath(), Why: err.Error()}
+			return nil, &OffLimitsError{Method: req.Method, URL: req.URL.EscapedPath(), why: err.Error()}
 		}
 	}
 	return g.next.RoundTrip(req)
@@ -78,10 +78,10 @@ func checkRedirect(api *url.URL, log func(string, ...any)) func(*http.Request, [
 		from := via[len(via)-1]
 		if !sameOrigin(req.URL, api) {
 			return &OffLimitsError{Method: from.Method, URL: from.URL.EscapedPath(),
-				Why: fmt.Sprintf("GitHub redirected it to another host, %s; the action follows redirects on %s only, so the token is not sent there", hostOf(req.URL), hostOf(api))}
+				why: fmt.Sprintf("GitHub redirected it to another host, %s; the action follows redirects on %s only, so the token is not sent there", hostOf(req.URL), hostOf(api))}
 		}
 		if len(via) > maxRedirects {
-			return &OffLimitsError{Method: from.Method, URL: from.URL.EscapedPath(), Why: fmt.Sprintf("more than %d redirects", maxRedirects)}
+			return &OffLimitsError{Method: from.Method, URL: from.URL.EscapedPath(), why: fmt.Sprintf("more than %d redirects", maxRedirects)}
 		}
 		if log != nil {
 			log("GitHub redirected %s %s to %s", from.Method, from.URL.EscapedPath(), req.URL.EscapedPath())

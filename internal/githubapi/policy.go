@@ -22,17 +22,17 @@ type Policy struct {
 	Budget time.Duration
 	// PerTry bounds one try.
 	PerTry time.Duration
-	// MaxResetWait is the longest the action waits for an exhausted primary
+	// maxResetWait is the longest the action waits for an exhausted primary
 	// rate limit to reset; a later reset fails the request at once.
-	MaxResetWait time.Duration
+	maxResetWait time.Duration
 	// MaxLimitWaits bounds how many rate-limit waits one request may do.
 	MaxLimitWaits int
-	// SecondaryDefault is the wait after a secondary rate limit answer
+	// secondaryDefault is the wait after a secondary rate limit answer
 	// without Retry-After (GitHub: "at least one minute").
-	SecondaryDefault time.Duration
-	// MaxRetryAfter is the longest Retry-After the action waits; a longer
+	secondaryDefault time.Duration
+	// maxRetryAfter is the longest Retry-After the action waits; a longer
 	// one fails the request at once.
-	MaxRetryAfter time.Duration
+	maxRetryAfter time.Duration
 	Sleep         func(context.Context, time.Duration) error
 	Now           func() time.Time
 	Rand          func() float64
@@ -44,7 +44,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		Tries: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 8 * time.Second,
 		Budget: 30 * time.Second, PerTry: 30 * time.Second,
-		MaxResetWait: time.Minute, MaxLimitWaits: 20, SecondaryDefault: time.Minute, MaxRetryAfter: 5 * time.Minute,
+		maxResetWait: time.Minute, MaxLimitWaits: 20, secondaryDefault: time.Minute, maxRetryAfter: 5 * time.Minute,
 		Sleep: Sleep, Now: time.Now, Rand: rand.Float64,
 	}
 }
@@ -58,9 +58,9 @@ func (p Policy) Cancelled() Policy {
 	p.MaxDelay = min(p.MaxDelay, 4*time.Second)
 	p.Budget = min(p.Budget, 15*time.Second)
 	p.PerTry = min(p.PerTry, 15*time.Second)
-	p.MaxResetWait = min(p.MaxResetWait, 20*time.Second)
-	p.MaxRetryAfter = min(p.MaxRetryAfter, 20*time.Second)
-	p.SecondaryDefault = min(p.SecondaryDefault, 20*time.Second)
+	p.maxResetWait = min(p.maxResetWait, 20*time.Second)
+	p.maxRetryAfter = min(p.maxRetryAfter, 20*time.Second)
+	p.secondaryDefault = min(p.secondaryDefault, 20*time.Second)
 	p.MaxLimitWaits = min(p.MaxLimitWaits, 2)
 	return p
 }

@@ -16,8 +16,8 @@ import (
 
 // rateLimitWait tells whether resp is a rate limit answer and how long to
 // wait before trying again. An exhausted primary limit that resets later
-// than MaxResetWait is an error: waiting would hang the job.
-func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, error) {
+// than maxResetWait is an error: waiting would hang the job.
+func (t *transport) rateLimitWait(resp *http.Response) (time.Duration, bool, error) {
 	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
 		return 0, false, nil
 	}
@@ -26,8 +26,8 @@ func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 		if s, err := strconv.Atoi(strings.TrimSpace(ra)); err == nil && s >= 0 {
 			drain(resp)
 			wait := time.Duration(s) * time.Second
-			if s > int(p.MaxRetryAfter/time.Second) {
-				return 0, false, &RetryAfterError{Wait: wait}
+			if s > int(p.maxRetryAfter/time.Second) {
+				return 0, false, &retryAfterError{Wait: wait}
 			}
 			return wait, true, nil
 		}
@@ -45,7 +45,7 @@ func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if strings.Contains(strings.ToLower(string(body)), "secondary rate limit") {
-		return p.SecondaryDefault, true, nil
+		return p.secondaryDefault, true, nil
 	}
 	return 0, false, nil
 }
@@ -56,7 +56,7 @@ func (t *Transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 // or failing fast, is the transport's to decide (waitForReset).
 // The limit is the one of the answer's X-Ratelimit-Resource (core, graphql),
 // else of the request: a used-up GraphQL limit holds back no REST call.
-func (t *Transport) noteLastRequest(req *http.Request, resp *http.Response) {
+func (t *transport) noteLastRequest(req *http.Request, resp *http.Response) {
 	until, ok := exhaustedUntil(resp.Header)
 	if resp.StatusCode >= 400 || !ok {
 		return
@@ -86,15 +86,15 @@ func resourceOf(req *http.Request) string {
 
 // exhaustedFor is when the rate limit of resource resets, after an answer
 // that used its last request (zero when none did).
-func (t *Transport) exhaustedFor(resource string) time.Time {
+func (t *transport) exhaustedFor(resource string) time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.exhausted[resource]
 }
 
 // waitForReset waits for the exhausted primary rate limit of resource to
-// reset when it resets within MaxResetWait, and fails fast otherwise.
-func (t *Transport) waitForReset(ctx context.Context, resource string) error {
+// reset when it resets within maxResetWait, and fails fast otherwise.
+func (t *transport) waitForReset(ctx context.Context, resource string) error {
 	until := t.exhaustedFor(resource)
 	if until.IsZero() {
 		return nil
@@ -121,21 +121,21 @@ func exhaustedUntil(h http.Header) (time.Time, bool) {
 }
 
 // resetWait is how long to wait for the primary rate limit to reset at
-// until (0 when it has): an error when that is longer than MaxResetWait,
+// until (0 when it has): an error when that is longer than maxResetWait,
 // since waiting would hang the job.
-func (t *Transport) resetWait(until time.Time) (time.Duration, error) {
+func (t *transport) resetWait(until time.Time) (time.Duration, error) {
 	wait := until.Sub(t.Policy.Now()) + time.Second
-	if wait > t.Policy.MaxResetWait {
+	if wait > t.Policy.maxResetWait {
 		return 0, &RateLimitError{Reset: until}
 	}
 	return max(wait, 0), nil
 }
 
-// RetryAfterError is a rate limit answer whose Retry-After is longer than
+// retryAfterError is a rate limit answer whose Retry-After is longer than
 // the action waits.
-type RetryAfterError struct{ Wait time.Duration }
+type retryAfterError struct{ Wait time.Duration }
 
-func (e *RetryAfterError) Error() string {
+func (e *retryAfterError) Error() string {
 	return fmt.Sprintf("GitHub's rate limit asks to wait %s before trying again, longer than the action waits; re-run the job later", e.Wait)
 }
 

@@ -9,13 +9,13 @@ import (
 	"time"
 )
 
-// Transport is the one place that retries and waits. It retries idempotent
+// transport is the one place that retries and waits. It retries idempotent
 // requests after 5xx answers, dropped connections and timeouts; it waits
 // out secondary rate limits for every request (GitHub did not act on a
 // rate-limited request); it never retries 401, 404, 409, 422 or a 403 that
 // is not a rate limit. A POST that may have reached GitHub is not retried
 // here: the caller checks whether GitHub acted before it sends it again.
-type Transport struct {
+type transport struct {
 	Base   http.RoundTripper
 	Policy Policy
 	Pacer  *Pacer
@@ -34,81 +34,125 @@ type Transport struct {
 	exhausted map[string]time.Time
 }
 
-// RoundTrip implements http.RoundTripper.
-func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+// RoundTrip implements http.RoundTripper: it sends req until an answer
+// or a failure that retrying cannot change, until the tries or the time
+// budget are used up, or until req's context ends.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	p := t.Policy
 	if err := t.waitForReset(ctx, resourceOf(req)); err != nil {
 		return nil, err
 	}
-	start := p.Now()
+	start := t.Policy.Now()
 	tries, limitWaits := 0, 0
-	var last error
 	for {
-		if createsContent(req) && t.Pacer != nil {
-			if err := t.Pacer.Wait(ctx); err != nil {
-				return nil, err
-			}
-		}
 		tries++
-		// Only a request on the wire holds one of the MaxInFlight slots:
-		// one waiting for the pacer or a back-off does not.
-		if err := t.acquire(ctx); err != nil {
-			return nil, err
-		}
-		began := p.Now()
-		resp, err := t.try(req)
-		t.release()
-		t.debug(req, resp, err, p.Now().Sub(began))
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		resp, err, stop := t.attempt(ctx, req)
+		if stop != nil {
+			return nil, stop
 		}
 		if err == nil {
-			t.Limits.note(resp.Header.Get)
-			wait, limited, lerr := t.rateLimitWait(resp)
+			waited, lerr := t.waitOutLimit(ctx, req, resp, &limitWaits)
 			if lerr != nil {
 				return nil, lerr
 			}
-			if limited {
-				limitWaits++
-				if limitWaits > p.MaxLimitWaits {
-					return nil, fmt.Errorf("%s %s: still rate limited after %d waits", req.Method, req.URL.Path, p.MaxLimitWaits)
-				}
-				tries--
-				t.logf("GitHub's rate limit: waiting %s before %s %s", wait.Round(time.Second), req.Method, req.URL.Path)
-				if err := p.Sleep(ctx, wait); err != nil {
-					return nil, err
-				}
+			if waited {
+				tries-- // GitHub did not act on it: the try does not count
 				continue
 			}
-			if resp.StatusCode < 500 || !idempotent(req) {
-				t.noteLastRequest(req, resp)
-				return resp, nil
-			}
-			last = fmt.Errorf("GitHub answered %s", describe(resp))
-		} else {
-			// A refused request, a certificate that does not verify or a
-			// host that does not exist fails the same way every time; a
-			// write that may have reached GitHub is the caller's to check.
-			if Permanent(err) || (!idempotent(req) && !notSent(err)) {
-				return nil, err
-			}
-			last = err
 		}
-		wait := p.Backoff(tries)
-		if tries >= p.Tries || p.Now().Sub(start)+wait > p.Budget {
-			return nil, &ExhaustedError{Method: req.Method, Path: req.URL.Path, Tries: tries, Last: last}
+		last, retry := t.retryable(req, resp, err)
+		if !retry {
+			return resp, err
 		}
-		t.logf("%s %s failed (%v); try %d of %d in %s", req.Method, req.URL.Path, last, tries+1, p.Tries, wait.Round(time.Millisecond))
-		if err := p.Sleep(ctx, wait); err != nil {
+		if err := t.backOff(ctx, req, start, tries, last); err != nil {
 			return nil, err
 		}
 	}
 }
 
+// attempt sends req once: a write when the pacer lets it go, and only
+// while it holds one of the MaxInFlight slots (a request waiting for the
+// pacer or a back-off holds none). stop is an error that ends RoundTrip
+// at once: ctx ended, or the wait for the pacer or a slot failed.
+// Otherwise resp and err are the try's answer or its failure.
+func (t *transport) attempt(ctx context.Context, req *http.Request) (resp *http.Response, err, stop error) {
+	if createsContent(req) && t.Pacer != nil {
+		if err := t.Pacer.Wait(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := t.acquire(ctx); err != nil {
+		return nil, nil, err
+	}
+	began := t.Policy.Now()
+	resp, err = t.try(req)
+	t.release()
+	t.debug(req, resp, err, t.Policy.Now().Sub(began))
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	return resp, err, nil
+}
+
+// waitOutLimit notes the rate limit resp reports and, when resp says the
+// request was rate limited, waits until it may be sent again, counting
+// the wait in *waits. It reports whether it waited. It fails when the
+// limit cannot be waited out, after more than MaxLimitWaits waits, or
+// when ctx ends.
+func (t *transport) waitOutLimit(ctx context.Context, req *http.Request, resp *http.Response, waits *int) (bool, error) {
+	t.Limits.note(resp.Header.Get)
+	wait, limited, err := t.rateLimitWait(resp)
+	if err != nil || !limited {
+		return false, err
+	}
+	*waits++
+	if *waits > t.Policy.MaxLimitWaits {
+		return false, fmt.Errorf("%s %s: still rate limited after %d waits", req.Method, req.URL.Path, t.Policy.MaxLimitWaits)
+	}
+	t.logf("GitHub's rate limit: waiting %s before %s %s", wait.Round(time.Second), req.Method, req.URL.Path)
+	if err := t.Policy.Sleep(ctx, wait); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// retryable reports whether req may be sent again after one try's answer
+// resp or failure err, and what made the try fail (last). An answer below
+// 500, or any answer to a request that is not idempotent, is the caller's;
+// so is a failure that retrying cannot fix, and one of a write that may
+// have reached GitHub: the caller checks whether GitHub acted.
+func (t *transport) retryable(req *http.Request, resp *http.Response, err error) (last error, retry bool) {
+	if err == nil {
+		if resp.StatusCode < 500 || !idempotent(req) {
+			t.noteLastRequest(req, resp)
+			return nil, false
+		}
+		return fmt.Errorf("GitHub answered %s", describe(resp)), true
+	}
+	// A refused request, a certificate that does not verify or a host
+	// that does not exist fails the same way every time.
+	if Permanent(err) || (!idempotent(req) && !notSent(err)) {
+		return err, false
+	}
+	return err, true
+}
+
+// backOff waits before the try after try number tries, which failed with
+// last, or fails with an ExhaustedError when the tries, or the time budget
+// counted from start, do not allow another.
+func (t *transport) backOff(ctx context.Context, req *http.Request, start time.Time, tries int, last error) error {
+	p := t.Policy
+	wait := p.Backoff(tries)
+	if tries >= p.Tries || p.Now().Sub(start)+wait > p.Budget {
+		return &ExhaustedError{Method: req.Method, Path: req.URL.Path, Tries: tries, Last: last}
+	}
+	t.logf("%s %s failed (%v); try %d of %d in %s", req.Method, req.URL.Path, last, tries+1, p.Tries, wait.Round(time.Millisecond))
+	return p.Sleep(ctx, wait)
+}
+
 // try sends req once, bounded by the per-try timeout. The timeout stays in
 // force until the body is closed.
-func (t *Transport) try(req *http.Request) (*http.Response, error) {
+func (t *transport) try(req *http.Request) (*http.Response, error) {
 	r := req
 	if req.GetBody != nil {
 		body, err := req.GetBody()
@@ -128,7 +172,7 @@ func (t *Transport) try(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (t *Transport) acquire(ctx context.Context) error {
+func (t *transport) acquire(ctx context.Context) error {
 	if t.slots == nil {
 		return nil
 	}
@@ -140,13 +184,13 @@ func (t *Transport) acquire(ctx context.Context) error {
 	}
 }
 
-func (t *Transport) release() {
+func (t *transport) release() {
 	if t.slots != nil {
 		<-t.slots
 	}
 }
 
-func (t *Transport) debug(req *http.Request, resp *http.Response, err error, took time.Duration) {
+func (t *transport) debug(req *http.Request, resp *http.Response, err error, took time.Duration) {
 	if t.Debug == nil {
 		return
 	}
@@ -163,16 +207,16 @@ func (t *Transport) debug(req *http.Request, resp *http.Response, err error, too
 	t.Debug("%s %s?%s: %s in %s", req.Method, req.URL.Path, req.URL.RawQuery, answer, took.Round(time.Millisecond))
 }
 
-func (t *Transport) logf(format string, args ...any) {
+func (t *transport) logf(format string, args ...any) {
 	if t.Log != nil {
 		t.Log(format, args...)
 	}
 }
 
-// NewTransport returns a Transport that lets at most MaxInFlight requests
+// newTransport returns a transport that lets at most MaxInFlight requests
 // be in flight at once.
-func NewTransport(base http.RoundTripper, p Policy, pacer *Pacer, log func(string, ...any)) *Transport {
-	return &Transport{Base: base, Policy: p, Pacer: pacer, Log: log, slots: make(chan struct{}, MaxInFlight)}
+func newTransport(base http.RoundTripper, p Policy, pacer *Pacer, log func(string, ...any)) *transport {
+	return &transport{Base: base, Policy: p, Pacer: pacer, Log: log, slots: make(chan struct{}, MaxInFlight)}
 }
 
 type cancelOnClose struct {

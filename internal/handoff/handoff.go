@@ -17,9 +17,9 @@ import (
 )
 
 const (
-	// StateDeploymentID is the GITHUB_STATE name of the deployment a main
+	// stateDeploymentID is the GITHUB_STATE name of the deployment a main
 	// stage started.
-	StateDeploymentID = "deployment_id"
+	stateDeploymentID = "deployment_id"
 	// EnvDeploymentID is the GITHUB_ENV name of the deployment the job's
 	// last start created or adopted. action.yml's post-if tests it.
 	EnvDeploymentID = "DEPLOYMENT_ACTION_DEPLOYMENT_ID"
@@ -39,7 +39,7 @@ type Writer interface {
 // stage and to the job's later steps.
 func SaveStarted(w Writer, id int64) {
 	v := strconv.FormatInt(id, 10)
-	w.SaveState(StateDeploymentID, v)
+	w.SaveState(stateDeploymentID, v)
 	w.SetEnv(EnvDeploymentID, v)
 }
 
@@ -52,7 +52,7 @@ func SaveFinished(w Writer, id int64, state string) {
 // StartedByMain is the deployment this post stage's main stage started,
 // or 0: with none, the post stage has nothing to do, whatever its inputs.
 func StartedByMain(getenv func(string) string) int64 {
-	return ParseID(getenv("STATE_" + StateDeploymentID))
+	return ParseID(getenv("STATE_" + stateDeploymentID))
 }
 
 // LastStarted is the deployment the job's last start created or adopted,

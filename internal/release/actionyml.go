@@ -13,11 +13,11 @@ var (
 	topKey    = regexp.MustCompile(`^[^\s#][^:]*:`)
 )
 
-// RewriteImage returns action.yml with runs.image set to image (e.g.
+// rewriteImage returns action.yml with runs.image set to image (e.g.
 // docker://ghcr.io/o/r@sha256:…), quoted; every other byte, comments and
 // line ends included, stays as it was. There must be exactly one image:
 // key under runs:, and image must be pinned by digest.
-func RewriteImage(actionYML []byte, image string) ([]byte, error) {
+func rewriteImage(actionYML []byte, image string) ([]byte, error) {
 	if !digestRef.MatchString(image) {
 		return nil, fmt.Errorf("image %q: want docker://REGISTRY/NAME@sha256:<64 hex>", image)
 	}

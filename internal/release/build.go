@@ -13,17 +13,17 @@ import (
 // module is the action's module path; the version is set in its app package.
 const module = "github.com/deploy-lifecycle/deployment-action"
 
-// Binary is one built binary.
-type Binary struct {
+// binary is one built binary.
+type binary struct {
 	Target Target
 	Path   string // on disk
 	SHA256 string
 	Size   int64
 }
 
-// LDFlags are the linker flags of a release build: stripped, no build ID
+// ldFlags are the linker flags of a release build: stripped, no build ID
 // (the same source gives the same bytes) and the version.
-func LDFlags(version string) string {
+func ldFlags(version string) string {
 	return "-s -w -buildid= -X " + module + "/internal/app.Version=" + version
 }
 
@@ -32,7 +32,7 @@ func LDFlags(version string) string {
 // actionlint's expression parser): 12% of the binary, which every user job
 // downloads, six times over, with the release commit.
 func buildArgs(version, out string) []string {
-	return []string{"build", "-tags", "release", "-trimpath", "-buildvcs=false", "-ldflags", LDFlags(version), "-o", out, "."}
+	return []string{"build", "-tags", "release", "-trimpath", "-buildvcs=false", "-ldflags", ldFlags(version), "-o", out, "."}
 }
 
 // buildEnv is the environment of a release build: this process's (PATH,
@@ -52,34 +52,34 @@ func buildEnv(t Target) []string {
 	return append(env, "GOOS="+t.GOOS, "GOARCH="+t.GOARCH, "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
 }
 
-// BuildOne builds the main package in src for t into out.
-func BuildOne(ctx context.Context, src, version string, t Target, out string) (Binary, error) {
+// buildOne builds the main package in src for t into out.
+func buildOne(ctx context.Context, src, version string, t Target, out string) (binary, error) {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return Binary{}, err
+		return binary{}, err
 	}
 	cmd := exec.CommandContext(ctx, "go", buildArgs(version, out)...)
 	cmd.Dir, cmd.Env = src, buildEnv(t)
 	if o, err := cmd.CombinedOutput(); err != nil {
-		return Binary{}, fmt.Errorf("go build for %s: %v\n%s", t, err, o)
+		return binary{}, fmt.Errorf("go build for %s: %v\n%s", t, err, o)
 	}
 	sum, size, err := FileSHA256(out)
 	if err != nil {
-		return Binary{}, err
+		return binary{}, err
 	}
-	return Binary{Target: t, Path: out, SHA256: sum, Size: size}, nil
+	return binary{Target: t, Path: out, SHA256: sum, Size: size}, nil
 }
 
-// Build builds the main package in src for every target into
+// build builds the main package in src for every target into
 // binDir/<os>-<arch>/deployment-action[.exe] and writes binDir/SHA256SUMS.
-func Build(ctx context.Context, src, version, binDir string, targets []Target, log func(string, ...any)) ([]Binary, error) {
-	if err := ValidVersion(version); err != nil {
+func build(ctx context.Context, src, version, binDir string, targets []Target, log func(string, ...any)) ([]binary, error) {
+	if err := validVersion(version); err != nil {
 		return nil, err
 	}
-	var bins []Binary
+	var bins []binary
 	var sums []Sum
 	for _, t := range targets {
 		start := time.Now()
-		b, err := BuildOne(ctx, src, version, t, filepath.Join(binDir, filepath.FromSlash(t.Rel())))
+		b, err := buildOne(ctx, src, version, t, filepath.Join(binDir, filepath.FromSlash(t.Rel())))
 		if err != nil {
 			return nil, err
 		}
@@ -87,16 +87,16 @@ func Build(ctx context.Context, src, version, binDir string, targets []Target, l
 		bins = append(bins, b)
 		sums = append(sums, Sum{SHA256: b.SHA256, Path: t.Rel()})
 	}
-	data, err := FormatSums(sums)
+	data, err := formatSums(sums)
 	if err != nil {
 		return nil, err
 	}
 	return bins, os.WriteFile(filepath.Join(binDir, "SHA256SUMS"), data, 0o644)
 }
 
-// ValidVersion accepts X.Y.Z (with an optional -prerelease, e.g. 1.2.3-rc.1
+// validVersion accepts X.Y.Z (with an optional -prerelease, e.g. 1.2.3-rc.1
 // or 0.0.0-ci): it becomes the tag vX.Y.Z and the image tag.
-func ValidVersion(v string) error {
+func validVersion(v string) error {
 	if !versionRE.MatchString(v) {
 		return fmt.Errorf("version %q: want X.Y.Z or X.Y.Z-PRERELEASE (no leading v)", v)
 	}

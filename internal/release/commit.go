@@ -35,8 +35,8 @@ func (g Git) run(ctx context.Context, env []string, stdin []byte, args ...string
 	return strings.TrimSpace(out.String()), nil
 }
 
-// RevParse resolves rev to a commit SHA.
-func (g Git) RevParse(ctx context.Context, rev string) (string, error) {
+// revParse resolves rev to a commit SHA.
+func (g Git) revParse(ctx context.Context, rev string) (string, error) {
 	return g.run(ctx, nil, nil, "rev-parse", "--verify", "--end-of-options", rev+"^{commit}")
 }
 
@@ -69,11 +69,11 @@ func (g Git) Export(ctx context.Context, commit, dir string) error {
 	return nil
 }
 
-// CommitTree commits the files in workTree, exactly those, as a commit
+// commitTree commits the files in workTree, exactly those, as a commit
 // whose parent is parent, and returns its SHA. It uses a temporary index
 // and workTree as the work tree, so the repository's checkout, index and
 // refs stay as they are; only objects are added.
-func (g Git) CommitTree(ctx context.Context, workTree, parent, message string) (string, error) {
+func (g Git) commitTree(ctx context.Context, workTree, parent, message string) (string, error) {
 	gitDir, err := g.run(ctx, nil, nil, "rev-parse", "--path-format=absolute", "--git-common-dir")
 	if err != nil {
 		return "", err
@@ -112,10 +112,10 @@ func (g Git) ListTree(ctx context.Context, commit string) (map[string]string, er
 	return files, nil
 }
 
-// TarballSize is the size of `git archive --format=tar.gz commit`: about
+// tarballSize is the size of `git archive --format=tar.gz commit`: about
 // what the runner downloads for `uses: OWNER/REPO@ref` (GitHub's tarball of
 // the ref, also gzipped tar).
-func (g Git) TarballSize(ctx context.Context, commit string) (int64, error) {
+func (g Git) tarballSize(ctx context.Context, commit string) (int64, error) {
 	cmd := exec.CommandContext(ctx, "git", "archive", "--format=tar.gz", commit)
 	cmd.Dir = g.Dir
 	var n countWriter
@@ -135,7 +135,7 @@ func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); 
 // are: the container entry's docs and the native entry, whose four files
 // must be there. (action.yml is taken too, with its image rewritten.)
 var (
-	RequiredNative = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js"}
+	requiredNative = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js"}
 	OptionalDocs   = []string{"README.md", "SECURITY.md", "LICENSE", "LICENSE.md", "LICENSE.txt"}
 )
 
@@ -152,13 +152,29 @@ func keepNative(rel string) bool {
 	return true
 }
 
-// ReleaseTree lays out a release commit's tree in dst from the source tree
+// releaseTree lays out a release commit's tree in dst from the source tree
 // src (main's commit, exported): action.yml as given (rewritten), the
 // docs, native/ (its files, not its tests), and the binaries from binDir
 // as native/bin. It returns the paths it wrote, sorted.
-func ReleaseTree(src, dst string, actionYML []byte, binDir string) ([]string, error) {
-	files := map[string]string{} // path in dst → source file ("" for action.yml)
-	for _, p := range RequiredNative {
+func releaseTree(src, dst string, actionYML []byte, binDir string) ([]string, error) {
+	files, err := releaseFiles(src, binDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, rel := range sortedKeys(files) {
+		if err := writeReleaseFile(filepath.Join(dst, filepath.FromSlash(rel)), rel, files[rel], actionYML); err != nil {
+			return nil, err
+		}
+	}
+	return sortedKeys(files), nil
+}
+
+// releaseFiles maps each path of a release commit's tree to the file it
+// comes from: the docs and native/ from src (whose native entry must be
+// complete), native/bin from binDir; action.yml maps to "" (it is given).
+func releaseFiles(src, binDir string) (map[string]string, error) {
+	files := map[string]string{}
+	for _, p := range requiredNative {
 		if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(p))); err != nil {
 			return nil, fmt.Errorf("the release needs %s from main, and main's commit has none (%v): the native entry is native/action.yml, main.js, post.js and launch.js", p, err)
 		}
@@ -190,36 +206,34 @@ func ReleaseTree(src, dst string, actionYML []byte, binDir string) ([]string, er
 		files["native/bin/"+filepath.ToSlash(rel)] = p
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	files["action.yml"] = ""
-	for _, rel := range slices.Sorted(maps.Keys(files)) {
-		out := filepath.Join(dst, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return nil, err
+	return files, err
+}
+
+// writeReleaseFile writes the release tree's file rel at out: a copy of
+// from, or actionYML when from is "". Its mode is 755 for the binaries and
+// for what is executable in from, else 644.
+func writeReleaseFile(out, rel, from string, actionYML []byte) error {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	data, mode := actionYML, fs.FileMode(0o644)
+	if from != "" {
+		fi, err := os.Stat(from)
+		if err != nil {
+			return err
 		}
-		data, mode := actionYML, fs.FileMode(0o644)
-		if from := files[rel]; from != "" {
-			fi, err := os.Stat(from)
-			if err != nil {
-				return nil, err
-			}
-			if data, err = os.ReadFile(from); err != nil {
-				return nil, err
-			}
-			if fi.Mode()&0o111 != 0 || strings.HasPrefix(rel, "native/bin/") && rel != "native/bin/SHA256SUMS" {
-				mode = 0o755
-			}
+		if data, err = os.ReadFile(from); err != nil {
+			return err
 		}
-		if err := os.WriteFile(out, data, mode); err != nil {
-			return nil, err
-		}
-		if err := os.Chmod(out, mode); err != nil {
-			return nil, err
+		if fi.Mode()&0o111 != 0 || strings.HasPrefix(rel, "native/bin/") && rel != "native/bin/SHA256SUMS" {
+			mode = 0o755
 		}
 	}
-	return slices.Sorted(maps.Keys(files)), nil
+	if err := os.WriteFile(out, data, mode); err != nil {
+		return err
+	}
+	return os.Chmod(out, mode)
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

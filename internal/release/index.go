@@ -17,13 +17,13 @@ var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 const (
 	MediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 	MediaTypeDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
-	MediaTypeOCIManifest    = "application/vnd.oci.image.manifest.v1+json"
-	MediaTypeOCIIndex       = "application/vnd.oci.image.index.v1+json"
+	mediaTypeOCIManifest    = "application/vnd.oci.image.manifest.v1+json"
+	mediaTypeOCIIndex       = "application/vnd.oci.image.index.v1+json"
 )
 
-// ImageTargets are the platforms of the release's image, an image each
+// imageTargets are the platforms of the release's image, an image each
 // around that target's binary, in this order in the index.
-var ImageTargets = []Target{{"linux", "amd64"}, {"linux", "arm64"}}
+var imageTargets = []Target{{"linux", "amd64"}, {"linux", "arm64"}}
 
 // Platform is a descriptor's platform in an index.
 type Platform struct {
@@ -56,19 +56,19 @@ type Index struct {
 	Manifests     []Descriptor `json:"manifests"`
 }
 
-// BuildIndex returns the index of manifests, one per platform, in the
+// buildIndex returns the index of manifests, one per platform, in the
 // order given, and its media type: a Docker manifest list when they are
 // all Docker v2 manifests, an OCI index when they are all OCI manifests.
 // The bytes are what the release pushes; their SHA-256 is the digest
 // action.yml pins.
-func BuildIndex(manifests []Descriptor) (mediaType string, body []byte, err error) {
+func buildIndex(manifests []Descriptor) (mediaType string, body []byte, err error) {
 	if len(manifests) == 0 {
 		return "", nil, fmt.Errorf("an index of no manifests")
 	}
 	var platforms []string
 	for _, m := range manifests {
 		switch {
-		case m.MediaType != MediaTypeDockerManifest && m.MediaType != MediaTypeOCIManifest:
+		case m.MediaType != MediaTypeDockerManifest && m.MediaType != mediaTypeOCIManifest:
 			return "", nil, fmt.Errorf("manifest %s: media type %q, want an image manifest", m.Digest, m.MediaType)
 		case m.MediaType != manifests[0].MediaType:
 			return "", nil, fmt.Errorf("manifests of two media types, %s and %s", manifests[0].MediaType, m.MediaType)
@@ -82,8 +82,8 @@ func BuildIndex(manifests []Descriptor) (mediaType string, body []byte, err erro
 		platforms = append(platforms, m.Platform.String())
 	}
 	mediaType = MediaTypeDockerList
-	if manifests[0].MediaType == MediaTypeOCIManifest {
-		mediaType = MediaTypeOCIIndex
+	if manifests[0].MediaType == mediaTypeOCIManifest {
+		mediaType = mediaTypeOCIIndex
 	}
 	body, err = json.MarshalIndent(Index{SchemaVersion: 2, MediaType: mediaType, Manifests: manifests}, "", "  ")
 	return mediaType, body, err
@@ -95,7 +95,7 @@ func ParseIndex(body []byte) (*Index, error) {
 	if err := json.Unmarshal(body, &ix); err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	if ix.SchemaVersion != 2 || (ix.MediaType != MediaTypeDockerList && ix.MediaType != MediaTypeOCIIndex) {
+	if ix.SchemaVersion != 2 || (ix.MediaType != MediaTypeDockerList && ix.MediaType != mediaTypeOCIIndex) {
 		return nil, fmt.Errorf("index: schemaVersion %d, mediaType %q", ix.SchemaVersion, ix.MediaType)
 	}
 	return &ix, nil
@@ -106,9 +106,9 @@ func ParseIndex(body []byte) (*Index, error) {
 // one image (the containerd image store), the index's manifest for p.
 func imageManifest(m *Manifest, p Platform) (Descriptor, error) {
 	switch m.MediaType {
-	case MediaTypeDockerManifest, MediaTypeOCIManifest:
+	case MediaTypeDockerManifest, mediaTypeOCIManifest:
 		return Descriptor{MediaType: m.MediaType, Digest: m.Digest, Size: int64(len(m.Body)), Platform: &p}, nil
-	case MediaTypeDockerList, MediaTypeOCIIndex:
+	case MediaTypeDockerList, mediaTypeOCIIndex:
 		ix, err := ParseIndex(m.Body)
 		if err != nil {
 			return Descriptor{}, err
@@ -119,7 +119,7 @@ func imageManifest(m *Manifest, p Platform) (Descriptor, error) {
 				found = append(found, d)
 			}
 		}
-		if len(found) != 1 || (found[0].MediaType != MediaTypeDockerManifest && found[0].MediaType != MediaTypeOCIManifest) {
+		if len(found) != 1 || (found[0].MediaType != MediaTypeDockerManifest && found[0].MediaType != mediaTypeOCIManifest) {
 			return Descriptor{}, fmt.Errorf("the index %s docker pushed has %d image manifests for %s, want one", m.Digest, len(found), p)
 		}
 		d := found[0]

@@ -44,10 +44,10 @@ type Manifest struct {
 	Body      []byte
 }
 
-// ManifestDigest fetches the manifest of name at reference (a tag or a
+// manifestDigest fetches the manifest of name at reference (a tag or a
 // digest) and returns the SHA-256 of the bytes served, after checking
 // that the registry's Docker-Content-Digest header names the same.
-func (r Registry) ManifestDigest(ctx context.Context, name, reference string) (string, error) {
+func (r Registry) manifestDigest(ctx context.Context, name, reference string) (string, error) {
 	m, err := r.Manifest(ctx, name, reference)
 	if err != nil {
 		return "", err
@@ -141,11 +141,11 @@ func (r Registry) Manifest(ctx context.Context, name, reference string) (*Manife
 	return m, nil
 }
 
-// PutManifest uploads body, of mediaType, as the manifest of name at
+// putManifest uploads body, of mediaType, as the manifest of name at
 // reference (a tag) and returns its digest, the SHA-256 of body, after
 // checking that the registry's Docker-Content-Digest says the same. The
 // manifests an index names must be in the repository already.
-func (r Registry) PutManifest(ctx context.Context, name, reference, mediaType string, body []byte) (string, error) {
+func (r Registry) putManifest(ctx context.Context, name, reference, mediaType string, body []byte) (string, error) {
 	u := r.manifestURL(name, reference)
 	resp, err := r.do(ctx, "repository:"+name+":pull,push", func(token string) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))

@@ -71,15 +71,62 @@ type PlatformImage struct {
 }
 
 // Run makes a release: it exports main's commit into Out/src, builds the
-// binaries into Out/bin, an image for each of ImageTargets from
+// binaries into Out/bin, an image for each of imageTargets from
 // Out/image/<os>-<arch>, and with Push pushes them, pushes the index of
 // the two (Out/image/index.json), checks the digests the registry serves,
 // lays out Out/tree (action.yml pinning the index) and commits it.
 func Run(ctx context.Context, o Options) (*Result, error) {
+	r, err := newRun(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.exportMain(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.buildBinaries(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.buildImages(ctx); err != nil {
+		return nil, err
+	}
+	if !r.o.Push {
+		return r.res, writeResult(r.out, r.res)
+	}
+	reg := Registry{Host: r.o.Registry, Insecure: r.res.Insecure, User: r.o.RegistryUser, Password: r.o.RegistryPassword}
+	manifests, err := r.pushImages(ctx, reg)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.pushIndex(ctx, reg, manifests); err != nil {
+		return nil, err
+	}
+	if err := r.commit(ctx); err != nil {
+		return nil, err
+	}
+	return r.res, writeResult(r.out, r.res)
+}
+
+// run is one Run: its options, with defaults, and what each step made for
+// the next.
+type run struct {
+	o         Options
+	out       string // Out, absolute
+	git       Git
+	res       *Result
+	src       string            // out/src: main's commit
+	actionSrc []byte            // main's action.yml
+	action    *actionyml.Action // actionSrc, parsed
+	binDir    string            // out/bin
+	binaries  map[Target]string // the binaries' paths
+}
+
+// newRun checks o, fills in its defaults and checks that Out is new or
+// empty.
+func newRun(o Options) (*run, error) {
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
 	}
-	if err := ValidVersion(o.Version); err != nil {
+	if err := validVersion(o.Version); err != nil {
 		return nil, err
 	}
 	if o.Registry == "" || o.Image == "" || o.Out == "" {
@@ -111,92 +158,106 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	git := Git{Dir: o.Repo}
 	res := &Result{Version: o.Version, Registry: o.Registry, Insecure: insecure,
 		ImageTag: o.Registry + "/" + o.Image + ":" + o.Version}
-	if res.MainCommit, err = git.RevParse(ctx, o.Ref); err != nil {
-		return nil, err
+	return &run{o: o, out: out, git: Git{Dir: o.Repo}, res: res}, nil
+}
+
+// exportMain resolves Ref to main's commit, exports it into out/src and
+// reads its action.yml (a docker action); it fails, before anything is
+// built, when the commit lacks the native entry.
+func (r *run) exportMain(ctx context.Context) error {
+	var err error
+	if r.res.MainCommit, err = r.git.revParse(ctx, r.o.Ref); err != nil {
+		return err
 	}
-	src := filepath.Join(out, "src")
-	if err := git.Export(ctx, res.MainCommit, src); err != nil {
-		return nil, err
+	r.src = filepath.Join(r.out, "src")
+	if err := r.git.Export(ctx, r.res.MainCommit, r.src); err != nil {
+		return err
 	}
-	actionSrc, err := os.ReadFile(filepath.Join(src, "action.yml"))
-	if err != nil {
-		return nil, err
+	if r.actionSrc, err = os.ReadFile(filepath.Join(r.src, "action.yml")); err != nil {
+		return err
 	}
-	a, err := actionyml.Parse(actionSrc)
-	if err != nil {
-		return nil, err
+	if r.action, err = actionyml.Parse(r.actionSrc); err != nil {
+		return err
 	}
-	if a.Runs.Using != "docker" {
-		return nil, fmt.Errorf("action.yml: runs.using %q, want docker", a.Runs.Using)
+	if r.action.Runs.Using != "docker" {
+		return fmt.Errorf("action.yml: runs.using %q, want docker", r.action.Runs.Using)
 	}
-	// Fail before building when the native entry is missing.
-	for _, p := range RequiredNative {
-		if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(p))); err != nil {
-			return nil, fmt.Errorf("main's commit %.12s has no %s: a release carries the native entry (native/action.yml, main.js, post.js, launch.js)", res.MainCommit, p)
+	for _, p := range requiredNative {
+		if _, err := os.Stat(filepath.Join(r.src, filepath.FromSlash(p))); err != nil {
+			return fmt.Errorf("main's commit %.12s has no %s: a release carries the native entry (native/action.yml, main.js, post.js, launch.js)", r.res.MainCommit, p)
 		}
 	}
+	return nil
+}
 
+// buildBinaries builds the targets' binaries into out/bin, records them in
+// the result, and checks that the images' targets are among them.
+func (r *run) buildBinaries(ctx context.Context) error {
 	start := time.Now()
-	binDir := filepath.Join(out, "bin")
-	bins, err := Build(ctx, src, o.Version, binDir, o.Targets, o.Log)
+	r.binDir = filepath.Join(r.out, "bin")
+	bins, err := build(ctx, r.src, r.o.Version, r.binDir, r.o.Targets, r.o.Log)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res.BuildSeconds = time.Since(start).Seconds()
-	o.Log("built %d targets in %.1fs", len(bins), res.BuildSeconds)
-	binaries := map[Target]string{}
+	r.res.BuildSeconds = time.Since(start).Seconds()
+	r.o.Log("built %d targets in %.1fs", len(bins), r.res.BuildSeconds)
+	r.binaries = map[Target]string{}
 	for _, b := range bins {
-		res.Binaries = append(res.Binaries, struct {
+		r.res.Binaries = append(r.res.Binaries, struct {
 			Path   string `json:"path"`
 			Size   int64  `json:"size"`
 			SHA256 string `json:"sha256"`
 		}{b.Target.Rel(), b.Size, b.SHA256})
-		binaries[b.Target] = b.Path
+		r.binaries[b.Target] = b.Path
 	}
-	for _, tg := range ImageTargets {
-		if binaries[tg] == "" {
-			return nil, fmt.Errorf("the targets have no %s, which the image needs", tg)
+	for _, tg := range imageTargets {
+		if r.binaries[tg] == "" {
+			return fmt.Errorf("the targets have no %s, which the image needs", tg)
 		}
 	}
+	return nil
+}
 
-	// An image for each of ImageTargets, each tagged <version>-<arch>;
-	// with Push, an index of them tagged <version>.
-	layout := ImageLayout{Entrypoint: a.Runs.Entrypoint, PostEntrypoint: a.Runs.PostEntrypoint}
-	labels := map[string]string{"org.opencontainers.image.version": o.Version, "org.opencontainers.image.revision": res.MainCommit}
-	if o.SourceURL != "" {
-		labels["org.opencontainers.image.source"] = o.SourceURL
+// buildImages builds an image for each of imageTargets from
+// out/image/<os>-<arch>, each tagged <version>-<arch>.
+func (r *run) buildImages(ctx context.Context) error {
+	layout := imageLayout{Entrypoint: r.action.Runs.Entrypoint, PostEntrypoint: r.action.Runs.PostEntrypoint}
+	labels := map[string]string{"org.opencontainers.image.version": r.o.Version, "org.opencontainers.image.revision": r.res.MainCommit}
+	if r.o.SourceURL != "" {
+		labels["org.opencontainers.image.source"] = r.o.SourceURL
 	}
-	for _, tg := range ImageTargets {
-		imgDir := filepath.Join(out, "image", tg.Dir())
-		if err := layout.WriteContext(imgDir, binaries[tg], o.CABundle, labels); err != nil {
-			return nil, err
+	for _, tg := range imageTargets {
+		imgDir := filepath.Join(r.out, "image", tg.dir())
+		if err := layout.writeContext(imgDir, r.binaries[tg], r.o.CABundle, labels); err != nil {
+			return err
 		}
-		p := PlatformImage{Platform: tg.String(), Tag: res.ImageTag + "-" + tg.GOARCH}
-		if err := o.Docker.Build(ctx, imgDir, p.Tag, p.Platform); err != nil {
-			return nil, err
+		p := PlatformImage{Platform: tg.String(), Tag: r.res.ImageTag + "-" + tg.GOARCH}
+		if err := r.o.Docker.build(ctx, imgDir, p.Tag, p.Platform); err != nil {
+			return err
 		}
-		o.Log("image %s built for %s", p.Tag, p.Platform)
-		res.Platforms = append(res.Platforms, p)
+		r.o.Log("image %s built for %s", p.Tag, p.Platform)
+		r.res.Platforms = append(r.res.Platforms, p)
 	}
-	if !o.Push {
-		return res, writeResult(out, res)
-	}
+	return nil
+}
 
-	reg := Registry{Host: o.Registry, Insecure: insecure, User: o.RegistryUser, Password: o.RegistryPassword}
+// pushImages pushes the images buildImages made, checks that the registry
+// serves, by tag and by digest, the manifest docker pushed, and returns
+// the descriptors of the images' manifests, for the index.
+func (r *run) pushImages(ctx context.Context, reg Registry) ([]Descriptor, error) {
 	var manifests []Descriptor
-	for i, tg := range ImageTargets {
-		p := &res.Platforms[i]
-		pushed, err := o.Docker.Push(ctx, p.Tag)
+	for i, tg := range imageTargets {
+		p := &r.res.Platforms[i]
+		pushed, err := r.o.Docker.push(ctx, p.Tag)
 		if err != nil {
 			return nil, err
 		}
 		_, tag := splitTag(p.Tag)
 		var m *Manifest
 		for _, ref := range []string{tag, pushed} {
-			if m, err = reg.Manifest(ctx, o.Image, ref); err != nil {
+			if m, err = reg.Manifest(ctx, r.o.Image, ref); err != nil {
 				return nil, fmt.Errorf("reading the pushed manifest back: %w", err)
 			}
 			if m.Digest != pushed {
@@ -209,49 +270,61 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		p.Digest, p.MediaType, p.Size = d.Digest, d.MediaType, d.Size
 		manifests = append(manifests, d)
-		o.Log("pushed %s: %s", p.Tag, d.Digest)
+		r.o.Log("pushed %s: %s", p.Tag, d.Digest)
 	}
-	indexType, index, err := BuildIndex(manifests)
+	return manifests, nil
+}
+
+// pushIndex pushes the index of manifests tagged <version>, checks that
+// the registry serves its bytes by tag and by digest, writes it to
+// out/image/index.json and records its digest and the image reference
+// action.yml will pin.
+func (r *run) pushIndex(ctx context.Context, reg Registry, manifests []Descriptor) error {
+	indexType, index, err := buildIndex(manifests)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	pushed, err := reg.PutManifest(ctx, o.Image, o.Version, indexType, index)
+	pushed, err := reg.putManifest(ctx, r.o.Image, r.o.Version, indexType, index)
 	if err != nil {
-		return nil, fmt.Errorf("pushing the index: %w", err)
+		return fmt.Errorf("pushing the index: %w", err)
 	}
-	for _, ref := range []string{o.Version, pushed} {
-		m, err := reg.Manifest(ctx, o.Image, ref)
+	for _, ref := range []string{r.o.Version, pushed} {
+		m, err := reg.Manifest(ctx, r.o.Image, ref)
 		if err != nil {
-			return nil, fmt.Errorf("reading the pushed index back: %w", err)
+			return fmt.Errorf("reading the pushed index back: %w", err)
 		}
 		if m.Digest != pushed || m.MediaType != indexType || !bytes.Equal(m.Body, index) {
-			return nil, fmt.Errorf("pushed the index %s (%s), the registry serves %s (%s) for %s", pushed, indexType, m.Digest, m.MediaType, ref)
+			return fmt.Errorf("pushed the index %s (%s), the registry serves %s (%s) for %s", pushed, indexType, m.Digest, m.MediaType, ref)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(out, "image", "index.json"), index, 0o644); err != nil {
-		return nil, err
+	if err := os.WriteFile(filepath.Join(r.out, "image", "index.json"), index, 0o644); err != nil {
+		return err
 	}
-	res.Digest, res.IndexMediaType = pushed, indexType
-	res.Image = "docker://" + o.Registry + "/" + o.Image + "@" + pushed
-	o.Log("pushed the index %s; the registry serves that digest", res.Image)
+	r.res.Digest, r.res.IndexMediaType = pushed, indexType
+	r.res.Image = "docker://" + r.o.Registry + "/" + r.o.Image + "@" + pushed
+	r.o.Log("pushed the index %s; the registry serves that digest", r.res.Image)
+	return nil
+}
 
-	rewritten, err := RewriteImage(actionSrc, res.Image)
+// commit lays out the release commit's tree in out/tree, action.yml
+// pinning the pushed index, commits it on main's commit and measures its
+// tarball.
+func (r *run) commit(ctx context.Context) error {
+	rewritten, err := rewriteImage(r.actionSrc, r.res.Image)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	tree := filepath.Join(out, "tree")
-	if res.Files, err = ReleaseTree(src, tree, rewritten, binDir); err != nil {
-		return nil, err
+	tree := filepath.Join(r.out, "tree")
+	if r.res.Files, err = releaseTree(r.src, tree, rewritten, r.binDir); err != nil {
+		return err
 	}
 	msg := fmt.Sprintf("Release v%s\n\nBuilt from %s by internal/release.\nImage: %s\nNative binaries: native/bin (see SHA256SUMS)\n",
-		o.Version, res.MainCommit, res.Image)
-	if res.Commit, err = git.CommitTree(ctx, tree, res.MainCommit, msg); err != nil {
-		return nil, err
+		r.o.Version, r.res.MainCommit, r.res.Image)
+	if r.res.Commit, err = r.git.commitTree(ctx, tree, r.res.MainCommit, msg); err != nil {
+		return err
 	}
-	if res.TarballSize, err = git.TarballSize(ctx, res.Commit); err != nil {
-		return nil, err
-	}
-	return res, writeResult(out, res)
+	r.res.TarballSize, err = r.git.tarballSize(ctx, r.res.Commit)
+	return err
 }
 
 // writeResult writes out/release.json and out/release.env (NAME=value

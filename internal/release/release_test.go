@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTargets(t *testing.T) {
@@ -51,12 +52,12 @@ func TestVersion(t *testing.T) {
 	t.Parallel()
 	for v, ok := range map[string]bool{"1.2.3": true, "0.0.0-ci": true, "10.20.30-rc.1": true,
 		"v1.2.3": false, "1.2": false, "01.2.3": false, "1.2.3 ": false, "1.2.3\nx": false, "": false, "1.2.3-": false} {
-		if err := ValidVersion(v); (err == nil) != ok {
-			t.Errorf("ValidVersion(%q) = %v", v, err)
+		if err := validVersion(v); (err == nil) != ok {
+			t.Errorf("validVersion(%q) = %v", v, err)
 		}
 	}
-	if got := LDFlags("1.2.3"); got != "-s -w -buildid= -X github.com/deploy-lifecycle/deployment-action/internal/app.Version=1.2.3" {
-		t.Errorf("LDFlags = %q", got)
+	if got := ldFlags("1.2.3"); got != "-s -w -buildid= -X github.com/deploy-lifecycle/deployment-action/internal/app.Version=1.2.3" {
+		t.Errorf("ldFlags = %q", got)
 	}
 }
 
@@ -78,16 +79,16 @@ func TestSHA256SUMS(t *testing.T) {
 		{"twice", []Sum{{a, "x"}, {b, "x"}}, ""},
 		{"none", nil, ""},
 	} {
-		got, err := FormatSums(tt.in)
+		got, err := formatSums(tt.in)
 		switch {
 		case tt.want == "" && tt.in != nil && err == nil:
-			t.Errorf("%s: FormatSums = %q, want an error", tt.name, got)
+			t.Errorf("%s: formatSums = %q, want an error", tt.name, got)
 		case tt.want != "" && (err != nil || string(got) != tt.want):
-			t.Errorf("%s: FormatSums = %q, %v; want %q", tt.name, got, err, tt.want)
+			t.Errorf("%s: formatSums = %q, %v; want %q", tt.name, got, err, tt.want)
 		case tt.want != "":
 			back, err := ParseSums(got)
 			if err != nil || len(back) != len(tt.in) {
-				t.Errorf("%s: ParseSums(FormatSums) = %v, %v", tt.name, back, err)
+				t.Errorf("%s: ParseSums(formatSums) = %v, %v", tt.name, back, err)
 			}
 		}
 	}
@@ -96,7 +97,7 @@ func TestSHA256SUMS(t *testing.T) {
 			t.Errorf("ParseSums(%q) took it", bad)
 		}
 	}
-	// What sha256sum itself writes is what FormatSums writes.
+	// What sha256sum itself writes is what formatSums writes.
 	if _, err := exec.LookPath("sha256sum"); err == nil {
 		dir := t.TempDir()
 		for _, p := range []string{"linux-x64/deployment-action", "windows-x64/deployment-action.exe"} {
@@ -117,8 +118,8 @@ func TestSHA256SUMS(t *testing.T) {
 			}
 			sums = append(sums, Sum{h, p})
 		}
-		if got, _ := FormatSums(sums); !bytes.Equal(got, want) {
-			t.Errorf("FormatSums:\n%s\nsha256sum:\n%s", got, want)
+		if got, _ := formatSums(sums); !bytes.Equal(got, want) {
+			t.Errorf("formatSums:\n%s\nsha256sum:\n%s", got, want)
 		}
 	}
 }
@@ -143,7 +144,7 @@ func TestRewriteImage(t *testing.T) {
 		{"outside runs only", "image: Dockerfile\nruns:\n  using: docker\n", ""},
 		{"two", "runs:\n  image: a\n  image: b\n", ""},
 	} {
-		got, err := RewriteImage([]byte(tt.in), img)
+		got, err := rewriteImage([]byte(tt.in), img)
 		if tt.want == "" {
 			if err == nil {
 				t.Errorf("%s: got %q, want an error", tt.name, got)
@@ -155,8 +156,8 @@ func TestRewriteImage(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"docker://ghcr.io/a/b:1.2.3", "ghcr.io/a/b@" + digest, "docker://ghcr.io/A/b@" + digest, "docker://ghcr.io/a/b@" + digest + "'\n"} {
-		if _, err := RewriteImage([]byte("runs:\n  image: Dockerfile\n"), bad); err == nil {
-			t.Errorf("RewriteImage took image %q", bad)
+		if _, err := rewriteImage([]byte("runs:\n  image: Dockerfile\n"), bad); err == nil {
+			t.Errorf("rewriteImage took image %q", bad)
 		}
 	}
 }
@@ -170,7 +171,7 @@ func TestRewriteRootActionYML(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := "docker://ghcr.io/deploy-lifecycle/deployment-action@" + digest
-	got, err := RewriteImage(src, img)
+	got, err := rewriteImage(src, img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,8 +195,8 @@ func TestRewriteRootActionYML(t *testing.T) {
 
 func TestDockerfileAndContext(t *testing.T) {
 	t.Parallel()
-	l := ImageLayout{Entrypoint: "/usr/local/bin/deployment-action", PostEntrypoint: "/usr/local/bin/deployment-action-post"}
-	df := l.Dockerfile(map[string]string{"org.opencontainers.image.version": "1.2.3"})
+	l := imageLayout{Entrypoint: "/usr/local/bin/deployment-action", PostEntrypoint: "/usr/local/bin/deployment-action-post"}
+	df := l.dockerfile(map[string]string{"org.opencontainers.image.version": "1.2.3"})
 	for _, want := range []string{"FROM scratch\n", "COPY rootfs/ /\n",
 		"LABEL org.opencontainers.image.version=\"1.2.3\"\n", "ENTRYPOINT [\"/usr/local/bin/deployment-action\"]\n"} {
 		if !strings.Contains(df, want) {
@@ -212,7 +213,7 @@ func TestDockerfileAndContext(t *testing.T) {
 	os.WriteFile(bin, []byte("binary"), 0o644)
 	os.WriteFile(ca, []byte("certs"), 0o644)
 	ctx := filepath.Join(dir, "ctx")
-	if err := l.WriteContext(ctx, bin, ca, nil); err != nil {
+	if err := l.writeContext(ctx, bin, ca, nil); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(filepath.Join(ctx, "rootfs/tmp")); err != nil || fi.Mode()&os.ModePerm != 0o777 || fi.Mode()&os.ModeSticky == 0 {
@@ -227,7 +228,7 @@ func TestDockerfileAndContext(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(ctx, "rootfs/etc/ssl/certs/ca-certificates.crt")); err != nil || string(b) != "certs" {
 		t.Errorf("CA bundle %q, %v", b, err)
 	}
-	if err := (ImageLayout{Entrypoint: "/a/x", PostEntrypoint: "/b/x-post"}).WriteContext(t.TempDir(), bin, ca, nil); err == nil {
+	if err := (imageLayout{Entrypoint: "/a/x", PostEntrypoint: "/b/x-post"}).writeContext(t.TempDir(), bin, ca, nil); err == nil {
 		t.Error("entrypoints in two folders: no error")
 	}
 }
@@ -248,7 +249,7 @@ func TestReleaseTree(t *testing.T) {
 		os.MkdirAll(filepath.Join(bins, filepath.Dir(p)), 0o755)
 		os.WriteFile(filepath.Join(bins, p), []byte("new "+p), 0o644)
 	}
-	files, err := ReleaseTree(src, dst, []byte("rewritten"), bins)
+	files, err := releaseTree(src, dst, []byte("rewritten"), bins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +271,7 @@ func TestReleaseTree(t *testing.T) {
 		t.Errorf("SHA256SUMS mode %v", fi.Mode())
 	}
 	os.Remove(filepath.Join(src, "native/launch.js"))
-	if _, err := ReleaseTree(src, t.TempDir(), nil, bins); err == nil || !strings.Contains(err.Error(), "native/launch.js") {
+	if _, err := releaseTree(src, t.TempDir(), nil, bins); err == nil || !strings.Contains(err.Error(), "native/launch.js") {
 		t.Errorf("without native/launch.js: %v", err)
 	}
 }
@@ -304,7 +305,7 @@ func TestCommitTree(t *testing.T) {
 	os.WriteFile(filepath.Join(tree, "action.yml"), []byte("runs:\r\n"), 0o644)
 	os.WriteFile(filepath.Join(tree, "native/bin/linux-x64/deployment-action"), []byte("\x7fELF"), 0o755)
 	g := Git{Dir: repo, Env: []string{"GIT_AUTHOR_NAME=r", "GIT_AUTHOR_EMAIL=r@example.com", "GIT_COMMITTER_NAME=r", "GIT_COMMITTER_EMAIL=r@example.com"}}
-	commit, err := g.CommitTree(context.Background(), tree, main, "Release v1.2.3\n")
+	commit, err := g.commitTree(context.Background(), tree, main, "Release v1.2.3\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,8 +328,8 @@ func TestCommitTree(t *testing.T) {
 	if h := sh(repo, "rev-parse", "HEAD"); h != main {
 		t.Errorf("HEAD moved to %s", h)
 	}
-	if n, err := g.TarballSize(context.Background(), commit); err != nil || n <= 0 {
-		t.Errorf("TarballSize = %d, %v", n, err)
+	if n, err := g.tarballSize(context.Background(), commit); err != nil || n <= 0 {
+		t.Errorf("tarballSize = %d, %v", n, err)
 	}
 	out := t.TempDir()
 	if err := g.Export(context.Background(), main, out); err != nil {
@@ -374,68 +375,118 @@ func TestManifestDigest(t *testing.T) {
 	defer srv.Close()
 	r := Registry{Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true, User: "actor", Password: "secret"}
 	header = good
-	if d, err := r.ManifestDigest(context.Background(), "o/r", "1.2.3"); err != nil || d != good {
-		t.Errorf("ManifestDigest = %s, %v; want %s", d, err, good)
+	if d, err := r.manifestDigest(context.Background(), "o/r", "1.2.3"); err != nil || d != good {
+		t.Errorf("manifestDigest = %s, %v; want %s", d, err, good)
 	}
 	header = digest
-	if _, err := r.ManifestDigest(context.Background(), "o/r", "1.2.3"); err == nil {
+	if _, err := r.manifestDigest(context.Background(), "o/r", "1.2.3"); err == nil {
 		t.Error("a Docker-Content-Digest that is not the manifest's: no error")
 	}
 	r.Password = "wrong"
-	if _, err := r.ManifestDigest(context.Background(), "o/r", "1.2.3"); err == nil {
+	if _, err := r.manifestDigest(context.Background(), "o/r", "1.2.3"); err == nil {
 		t.Error("a refused token: no error")
 	}
 }
 
-// TestBuildIsReproducible builds linux/amd64 twice, into two directories,
-// the second time with a fresh build cache and environment that would
-// change the output if the build let it in (GOFLAGS, GOAMD64): the bytes
-// are the same. The binary is static and reports the version.
+// releaseDirEnv names the release program's -out directory; .ci/run makes
+// a release against a local registry and sets it (release_e2e_test.go, in
+// the root package, reads the same variable).
+const releaseDirEnv = "DEPLOYMENT_ACTION_RELEASE_DIR"
+
+// TestBuildIsReproducible builds linux/amd64 from the release's main
+// commit, exported anew into a directory of another name and depth than
+// the release's src/, with a cold build cache and an environment that
+// would change the output if the build let it in (GOFLAGS, GOAMD64,
+// CGO_ENABLED): the bytes are those the release shipped, as its bin/,
+// SHA256SUMS and release.json name them. The binary is static and reports
+// the release's version. It needs a release (DEPLOYMENT_ACTION_RELEASE_DIR):
+// it skips without one, except in CI, where .ci/run makes one.
 func TestBuildIsReproducible(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary twice, once with a cold cache")
+		t.Skip("builds the binary with a cold cache")
 	}
-	// Two copies of the committed source (the checkout may hold work in
-	// progress), in directories of different names and depths.
-	g := Git{Dir: "../.."}
-	head, err := g.RevParse(context.Background(), "HEAD")
+	out := os.Getenv(releaseDirEnv)
+	if out == "" {
+		msg := releaseDirEnv + " is not set: .ci/run makes a release and sets it; or make one (a Docker engine builds its images; -push is not needed):\n" +
+			"\tgo run ./internal/release/cmd/release -version 0.0.0-dev -registry 127.0.0.1:5000 -image o/r -out /tmp/release\n" +
+			"\t" + releaseDirEnv + "=/tmp/release go test -run BuildIsReproducible ./internal/release/"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	res, err := ReadResult(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srcA, srcB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "elsewhere", "b")
-	for _, d := range []string{srcA, srcB} {
-		if err := g.Export(context.Background(), head, d); err != nil {
-			t.Fatal(err)
-		}
-	}
 	tg := Target{"linux", "amd64"}
-	a, err := BuildOne(context.Background(), srcA, "1.2.3", tg, filepath.Join(t.TempDir(), "one", "deployment-action"))
-	if err != nil {
+	shipped := shippedSHA256(t, out, res, tg)
+	// The committed source (not the release's src/, which could have been
+	// changed since), elsewhere.
+	releaseSrc := filepath.Join(out, "src")
+	src := filepath.Join(t.TempDir(), "elsewhere")
+	for strings.Count(src, string(filepath.Separator)) <= strings.Count(releaseSrc, string(filepath.Separator)) {
+		src = filepath.Join(src, "deeper")
+	}
+	src = filepath.Join(src, "b")
+	if err := (Git{Dir: "../.."}).Export(context.Background(), res.MainCommit, src); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("GOCACHE", t.TempDir())
 	t.Setenv("GOFLAGS", "-gcflags=all=-N")
 	t.Setenv("GOAMD64", "v3")
 	t.Setenv("CGO_ENABLED", "1")
-	b, err := BuildOne(context.Background(), srcB, "1.2.3", tg, filepath.Join(t.TempDir(), "elsewhere", "two", "deployment-action"))
+	start := time.Now()
+	b, err := buildOne(context.Background(), src, res.Version, tg, filepath.Join(t.TempDir(), "elsewhere", "two", "deployment-action"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.SHA256 != b.SHA256 || a.Size != b.Size {
-		t.Errorf("two builds differ: %s (%d bytes) and %s (%d bytes)", a.SHA256, a.Size, b.SHA256, b.Size)
+	t.Logf("cold build of %s in %s", tg, time.Since(start).Round(100*time.Millisecond))
+	if b.SHA256 != shipped {
+		t.Errorf("the build from %.12s in %s is %s (%d bytes), the release shipped %s", res.MainCommit, src, b.SHA256, b.Size, shipped)
 	}
-	data, _ := os.ReadFile(a.Path)
-	for _, p := range []string{srcA, srcB} {
+	data, _ := os.ReadFile(b.Path)
+	for _, p := range []string{releaseSrc, src} {
 		if bytes.Contains(data, []byte(p)) {
 			t.Errorf("the binary holds the source path %s", p)
 		}
 	}
 	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {
-		out, err := exec.Command(a.Path, "--help").CombinedOutput()
-		if err != nil || !strings.HasPrefix(string(out), "deployment-action 1.2.3:") {
+		out, err := exec.Command(b.Path, "--help").CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "deployment-action "+res.Version+":") {
 			t.Errorf("--help: %v\n%.200s", err, out)
 		}
 	}
+}
+
+// shippedSHA256 is the SHA-256 of the release's binary for tg, in out/bin:
+// the file's, which its SHA256SUMS and release.json must both name.
+func shippedSHA256(t *testing.T, out string, res *Result, tg Target) string {
+	t.Helper()
+	bin := filepath.Join(out, "bin")
+	sum, _, err := FileSHA256(filepath.Join(bin, filepath.FromSlash(tg.Rel())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(bin, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := ParseSums(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(sums, func(s Sum) bool { return s.Path == tg.Rel() }); i < 0 || sums[i].SHA256 != sum {
+		t.Errorf("%s/SHA256SUMS does not name %s with its sha256 %s:\n%s", bin, tg.Rel(), sum, data)
+	}
+	named := false
+	for _, b := range res.Binaries {
+		named = named || b.Path == tg.Rel() && b.SHA256 == sum
+	}
+	if !named {
+		t.Errorf("%s/release.json does not name %s with its sha256 %s: %+v", out, tg.Rel(), sum, res.Binaries)
+	}
+	return sum
 }
 
 // TestBuildIndex: the release's index is a Docker manifest list naming the
@@ -445,11 +496,11 @@ func TestBuildIndex(t *testing.T) {
 	t.Parallel()
 	amd, arm := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
 	var in []Descriptor
-	for i, tg := range ImageTargets {
+	for i, tg := range imageTargets {
 		in = append(in, Descriptor{MediaType: MediaTypeDockerManifest, Digest: []string{amd, arm}[i], Size: int64(500 + i),
 			Platform: &Platform{OS: tg.GOOS, Architecture: tg.GOARCH}})
 	}
-	mt, body, err := BuildIndex(in)
+	mt, body, err := buildIndex(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,21 +523,21 @@ func TestBuildIndex(t *testing.T) {
 		}
 	}
 	// The same manifests give the same bytes.
-	if _, again, _ := BuildIndex(in); !bytes.Equal(again, body) {
-		t.Error("BuildIndex is not deterministic")
+	if _, again, _ := buildIndex(in); !bytes.Equal(again, body) {
+		t.Error("buildIndex is not deterministic")
 	}
 	// OCI manifests give an OCI index.
 	oci := slices.Clone(in)
 	for i := range oci {
-		oci[i].MediaType = MediaTypeOCIManifest
+		oci[i].MediaType = mediaTypeOCIManifest
 	}
-	if mt, _, err := BuildIndex(oci); err != nil || mt != MediaTypeOCIIndex {
+	if mt, _, err := buildIndex(oci); err != nil || mt != mediaTypeOCIIndex {
 		t.Errorf("OCI manifests: %s, %v", mt, err)
 	}
 	for name, bad := range map[string]func([]Descriptor){
 		"no platform":      func(d []Descriptor) { d[1].Platform = nil },
 		"the same twice":   func(d []Descriptor) { d[1].Platform = d[0].Platform },
-		"mixed types":      func(d []Descriptor) { d[1].MediaType = MediaTypeOCIManifest },
+		"mixed types":      func(d []Descriptor) { d[1].MediaType = mediaTypeOCIManifest },
 		"an index in it":   func(d []Descriptor) { d[1].MediaType = MediaTypeDockerList },
 		"a short digest":   func(d []Descriptor) { d[1].Digest = "sha256:abc" },
 		"no size":          func(d []Descriptor) { d[1].Size = 0 },
@@ -494,11 +545,11 @@ func TestBuildIndex(t *testing.T) {
 	} {
 		d := slices.Clone(in)
 		bad(d)
-		if _, _, err := BuildIndex(d); err == nil {
+		if _, _, err := buildIndex(d); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, _, err := BuildIndex(nil); err == nil {
+	if _, _, err := buildIndex(nil); err == nil {
 		t.Error("no manifests: no error")
 	}
 }
@@ -518,11 +569,11 @@ func TestImageManifest(t *testing.T) {
 	ix := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` +
 		`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"` + child + `","size":42,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},` +
 		`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:` + strings.Repeat("d", 64) + `","size":9,"platform":{"architecture":"unknown","os":"unknown"}}]}`)
-	d, err = imageManifest(&Manifest{MediaType: MediaTypeOCIIndex, Digest: sha256Digest(ix), Body: ix}, arm64)
-	if err != nil || d.Digest != child || d.Size != 42 || d.MediaType != MediaTypeOCIManifest || *d.Platform != arm64 {
+	d, err = imageManifest(&Manifest{MediaType: mediaTypeOCIIndex, Digest: sha256Digest(ix), Body: ix}, arm64)
+	if err != nil || d.Digest != child || d.Size != 42 || d.MediaType != mediaTypeOCIManifest || *d.Platform != arm64 {
 		t.Errorf("an index: %+v, %v", d, err)
 	}
-	if _, err := imageManifest(&Manifest{MediaType: MediaTypeOCIIndex, Digest: sha256Digest(ix), Body: ix}, Platform{OS: "linux", Architecture: "amd64"}); err == nil {
+	if _, err := imageManifest(&Manifest{MediaType: mediaTypeOCIIndex, Digest: sha256Digest(ix), Body: ix}, Platform{OS: "linux", Architecture: "amd64"}); err == nil {
 		t.Error("an index without the platform: no error")
 	}
 }
@@ -562,15 +613,15 @@ func TestPutManifest(t *testing.T) {
 	defer srv.Close()
 	r := Registry{Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true, User: "actor", Password: "secret"}
 	header = sha256Digest(body)
-	if d, err := r.PutManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err != nil || d != header || !bytes.Equal(got, body) {
-		t.Errorf("PutManifest = %s, %v; sent %s; want %s", d, err, got, header)
+	if d, err := r.putManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err != nil || d != header || !bytes.Equal(got, body) {
+		t.Errorf("putManifest = %s, %v; sent %s; want %s", d, err, got, header)
 	}
 	header = digest
-	if _, err := r.PutManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err == nil {
+	if _, err := r.putManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err == nil {
 		t.Error("a Docker-Content-Digest that is not the manifest's: no error")
 	}
 	r.Password = "wrong"
-	if _, err := r.PutManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err == nil {
+	if _, err := r.putManifest(context.Background(), "o/r", "1.2.3", MediaTypeDockerList, body); err == nil {
 		t.Error("a refused token: no error")
 	}
 }

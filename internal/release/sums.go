@@ -18,10 +18,10 @@ type Sum struct {
 	Path   string
 }
 
-// FormatSums renders sums in sha256sum's format (`<hex>  <path>`, two
+// formatSums renders sums in sha256sum's format (`<hex>  <path>`, two
 // spaces: text mode), sorted by path, so `sha256sum -c SHA256SUMS` checks
 // them in native/bin.
-func FormatSums(sums []Sum) ([]byte, error) {
+func formatSums(sums []Sum) ([]byte, error) {
 	sorted := slices.Clone(sums)
 	slices.SortFunc(sorted, func(a, b Sum) int { return strings.Compare(a.Path, b.Path) })
 	var b strings.Builder
@@ -40,7 +40,7 @@ func FormatSums(sums []Sum) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-// ParseSums reads SHA256SUMS as FormatSums writes it, and rejects anything
+// ParseSums reads SHA256SUMS as formatSums writes it, and rejects anything
 // else (the native launcher reads the same format).
 func ParseSums(data []byte) ([]Sum, error) {
 	var sums []Sum
@@ -58,7 +58,7 @@ func ParseSums(data []byte) ([]Sum, error) {
 		}
 		sums = append(sums, Sum{SHA256: m[1], Path: m[2]})
 	}
-	out, err := FormatSums(sums)
+	out, err := formatSums(sums)
 	if err != nil {
 		return nil, err
 	}

@@ -24,9 +24,9 @@ var Targets = []Target{
 	{"windows", "amd64"}, {"windows", "arm64"},
 }
 
-// Arch is the runner's name for the architecture (RUNNER_ARCH, lower-cased
+// arch is the runner's name for the architecture (RUNNER_ARCH, lower-cased
 // as Node's process.arch): x64 for amd64.
-func (t Target) Arch() string {
+func (t Target) arch() string {
 	switch t.GOARCH {
 	case "amd64":
 		return "x64"
@@ -36,8 +36,8 @@ func (t Target) Arch() string {
 	panic(fmt.Sprintf("release: no runner name for GOARCH %q", t.GOARCH))
 }
 
-// Dir is the target's folder under native/bin: <os>-<arch>, e.g. linux-x64.
-func (t Target) Dir() string { return t.GOOS + "-" + t.Arch() }
+// dir is the target's folder under native/bin: <os>-<arch>, e.g. linux-x64.
+func (t Target) dir() string { return t.GOOS + "-" + t.arch() }
 
 // binName is the binary's file name: deployment-action, with .exe on Windows.
 func (t Target) binName() string {
@@ -48,7 +48,7 @@ func (t Target) binName() string {
 }
 
 // Rel is the binary's path relative to native/bin, as SHA256SUMS names it.
-func (t Target) Rel() string { return path.Join(t.Dir(), t.binName()) }
+func (t Target) Rel() string { return path.Join(t.dir(), t.binName()) }
 
 func (t Target) String() string { return t.GOOS + "/" + t.GOARCH }
 

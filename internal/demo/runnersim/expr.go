@@ -62,6 +62,8 @@ func evalExpr(src string, ctx exprContext) (any, error) {
 	return eval(node, ctx)
 }
 
+// eval evaluates expression node n in ctx. Its length is one switch over
+// the node types.
 func eval(n actionlint.ExprNode, ctx exprContext) (any, error) {
 	switch n := n.(type) {
 	case *actionlint.VariableNode:

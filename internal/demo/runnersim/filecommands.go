@@ -18,22 +18,9 @@ type Pair struct{ Name, Value string }
 // before a malformed line take effect, and the error then fails the step.
 func ParseFileCommand(text string) ([]Pair, error) {
 	var out []Pair
-	i := 0
-	readLine := func() (line string, newline bool, ok bool) {
-		if i >= len(text) {
-			return "", false, false
-		}
-		start := i
-		lf := strings.IndexByte(text[i:], '\n')
-		if lf < 0 {
-			i = len(text)
-			return text[start:], false, true
-		}
-		i += lf + 1
-		return text[start : i-1], true, true
-	}
+	r := &lineReader{text: text}
 	for {
-		line, _, ok := readLine()
+		line, _, ok := r.next()
 		if !ok {
 			return out, nil
 		}
@@ -52,22 +39,9 @@ func ParseFileCommand(text string) ([]Pair, error) {
 			if key == "" || delim == "" {
 				return out, fmt.Errorf("invalid format %q: name must not be empty and delimiter must not be empty", line)
 			}
-			start, end := i, i
-			for {
-				l, nl, ok := readLine()
-				if !ok {
-					return out, fmt.Errorf("invalid value: matching delimiter not found %q", delim)
-				}
-				if l == delim {
-					break
-				}
-				if !nl {
-					return out, fmt.Errorf("invalid value: EOF marker missing new line")
-				}
-				end = i - 1
-			}
-			if end > start {
-				value = text[start:end]
+			var err error
+			if value, err = r.heredoc(delim); err != nil {
+				return out, err
 			}
 		default:
 			return out, fmt.Errorf("invalid format %q", line)
@@ -77,6 +51,52 @@ func ParseFileCommand(text string) ([]Pair, error) {
 		}
 		out = append(out, Pair{key, value})
 	}
+}
+
+// lineReader reads text a line at a time, a line ending at \n only.
+type lineReader struct {
+	text string
+	i    int // where the next line starts
+}
+
+// next is the next line, without its \n; newline says whether it had
+// one, ok whether there was a line.
+func (r *lineReader) next() (line string, newline bool, ok bool) {
+	if r.i >= len(r.text) {
+		return "", false, false
+	}
+	start := r.i
+	lf := strings.IndexByte(r.text[r.i:], '\n')
+	if lf < 0 {
+		r.i = len(r.text)
+		return r.text[start:], false, true
+	}
+	r.i += lf + 1
+	return r.text[start : r.i-1], true, true
+}
+
+// heredoc reads a NAME<<DELIMITER value: the lines up to one that is
+// delim, which each must end in a newline; the value is them without the
+// last one's newline.
+func (r *lineReader) heredoc(delim string) (string, error) {
+	start, end := r.i, r.i
+	for {
+		l, nl, ok := r.next()
+		if !ok {
+			return "", fmt.Errorf("invalid value: matching delimiter not found %q", delim)
+		}
+		if l == delim {
+			break
+		}
+		if !nl {
+			return "", fmt.Errorf("invalid value: EOF marker missing new line")
+		}
+		end = r.i - 1
+	}
+	if end > start {
+		return r.text[start:end], nil
+	}
+	return "", nil
 }
 
 // Map is the pairs as the runner ends up with them: later names win;

@@ -17,8 +17,8 @@ import (
 // src/Runner.Sdk/ProcessInvoker.cs, CancelAndKillProcessTree): SIGINT,
 // then SIGTERM after 7.5 s, then a kill after 2.5 s more.
 const (
-	SIGINTGrace  = 7500 * time.Millisecond
-	SIGTERMGrace = 2500 * time.Millisecond
+	sigintGrace  = 7500 * time.Millisecond
+	sigtermGrace = 2500 * time.Millisecond
 )
 
 // Node starts a node action's stage as actions/runner's
@@ -26,15 +26,15 @@ const (
 // workspace, with the runner's own environment overlaid by the step's
 // (host paths, nothing translated), and on cancellation the signals of
 // ProcessInvoker.cs sent to the node process alone (killProcessOnCancel is
-// false for node): SIGINT, SIGTERM after SIGINTGrace, a kill after
-// SIGTERMGrace, which kills node only, not what it started.
+// false for node): SIGINT, SIGTERM after sigintGrace, a kill after
+// sigtermGrace, which kills node only, not what it started.
 type Node struct {
 	// Path is node (default: "node" looked up on PATH).
 	Path string
 	// Base is the runner's own environment, under the step's (default:
 	// PATH and HOME of this process).
 	Base map[string]string
-	// INTGrace and TERMGrace replace SIGINTGrace and SIGTERMGrace.
+	// INTGrace and TERMGrace replace sigintGrace and sigtermGrace.
 	INTGrace, TERMGrace time.Duration
 	// Started, when set, is told the node process once it runs (tests
 	// signal it).
@@ -71,27 +71,11 @@ func HostArch() string {
 // cannot start; for a process killed by a signal, 128 + the signal, as a
 // shell reports it).
 func (n Node) Launch(ctx context.Context, l Launch) int {
-	path := n.Path
-	if path == "" {
-		path = "node"
-	}
-	bin, err := exec.LookPath(path)
+	cmd, err := n.command(l)
 	if err != nil {
 		fmt.Fprintf(l.Stderr, "runnersim: %v\n", err)
 		return 127
 	}
-	base := n.Base
-	if base == nil {
-		base = map[string]string{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME")}
-	}
-	env := maps.Clone(base)
-	maps.Copy(env, l.Env)
-	cmd := exec.Command(bin, l.Argv0)
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		cmd.Env = append(cmd.Env, k+"="+env[k])
-	}
-	cmd.Dir = l.Layout.Workspace
-	cmd.Stdout, cmd.Stderr = l.Stdout, l.Stderr
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(l.Stderr, "runnersim: start node: %v\n", err)
 		return 127
@@ -100,33 +84,7 @@ func (n Node) Launch(ctx context.Context, l Launch) int {
 		n.Started(cmd.Process)
 	}
 	done := make(chan struct{})
-	go func() {
-		select {
-		case <-done:
-			return
-		case <-ctx.Done():
-		}
-		intGrace, termGrace := n.INTGrace, n.TERMGrace
-		if intGrace == 0 {
-			intGrace = SIGINTGrace
-		}
-		if termGrace == 0 {
-			termGrace = SIGTERMGrace
-		}
-		for _, s := range []struct {
-			sig   os.Signal
-			grace time.Duration
-		}{{os.Interrupt, intGrace}, {syscall.SIGTERM, termGrace}, {os.Kill, 0}} {
-			if cmd.Process.Signal(s.sig) != nil {
-				return
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(s.grace):
-			}
-		}
-	}()
+	go n.stopOnCancel(ctx, cmd.Process, done)
 	err = cmd.Wait()
 	close(done)
 	var ee *exec.ExitError
@@ -140,4 +98,61 @@ func (n Node) Launch(ctx context.Context, l Launch) int {
 		return 127
 	}
 	return 0
+}
+
+// command is node running l.Argv0 in the workspace, with Base (or this
+// process's PATH and HOME) and l.Env, l.Env winning.
+func (n Node) command(l Launch) (*exec.Cmd, error) {
+	path := n.Path
+	if path == "" {
+		path = "node"
+	}
+	bin, err := exec.LookPath(path)
+	if err != nil {
+		return nil, err
+	}
+	base := n.Base
+	if base == nil {
+		base = map[string]string{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME")}
+	}
+	env := maps.Clone(base)
+	maps.Copy(env, l.Env)
+	cmd := exec.Command(bin, l.Argv0)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		cmd.Env = append(cmd.Env, k+"="+env[k])
+	}
+	cmd.Dir = l.Layout.Workspace
+	cmd.Stdout, cmd.Stderr = l.Stdout, l.Stderr
+	return cmd, nil
+}
+
+// stopOnCancel stops p as the runner cancels a step when ctx ends: SIGINT,
+// SIGTERM after INTGrace, SIGKILL after TERMGrace. It returns when done
+// is closed (p has ended) or p can no longer be signalled.
+func (n Node) stopOnCancel(ctx context.Context, p *os.Process, done <-chan struct{}) {
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	intGrace, termGrace := n.INTGrace, n.TERMGrace
+	if intGrace == 0 {
+		intGrace = sigintGrace
+	}
+	if termGrace == 0 {
+		termGrace = sigtermGrace
+	}
+	for _, s := range []struct {
+		sig   os.Signal
+		grace time.Duration
+	}{{os.Interrupt, intGrace}, {syscall.SIGTERM, termGrace}, {os.Kill, 0}} {
+		if p.Signal(s.sig) != nil {
+			return
+		}
+		select {
+		case <-done:
+			return
+		case <-time.After(s.grace):
+		}
+	}
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// Root is the repository's root directory.
-func Root() string {
+// root is the repository's root directory.
+func root() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
@@ -17,7 +17,7 @@ func Root() string {
 // ActionYAML is the repository's action.yml.
 func ActionYAML(t testing.TB) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(Root(), "action.yml"))
+	b, err := os.ReadFile(filepath.Join(root(), "action.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func ActionYAML(t testing.TB) []byte {
 
 // EventPath is the path of testdata/events/NAME.json.
 func EventPath(name string) string {
-	return filepath.Join(Root(), "testdata", "events", name+".json")
+	return filepath.Join(root(), "testdata", "events", name+".json")
 }
 
 // Context is the GITHUB_* context of a run of workflow "Deploy", job

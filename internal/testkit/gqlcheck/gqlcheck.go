@@ -21,17 +21,17 @@ var schema struct {
 	err  error
 }
 
-// Path is the schema's path in testdata/.
-func Path() string {
+// schemaPath is the schema's path in testdata/.
+func schemaPath() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "github.schema.graphql")
 }
 
-// Schema is GitHub's schema, loaded once. The published schema defines two
+// githubSchema is GitHub's schema, loaded once. The published schema defines two
 // fields of EnterpriseOwnerInfo twice; the second definition is dropped.
-func Schema() (*ast.Schema, error) {
+func githubSchema() (*ast.Schema, error) {
 	schema.once.Do(func() {
-		b, err := os.ReadFile(Path())
+		b, err := os.ReadFile(schemaPath())
 		if err != nil {
 			schema.err = err
 			return
@@ -65,7 +65,7 @@ func Schema() (*ast.Schema, error) {
 // Validate checks query, one operation, and its variables against the
 // schema.
 func Validate(query string, variables map[string]any) error {
-	s, err := Schema()
+	s, err := githubSchema()
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// GitHubServer is the server URL of the description's paths.
-const GitHubServer = "https://api.github.com"
+// gitHubServer is the server URL of the description's paths.
+const gitHubServer = "https://api.github.com"
 
 var (
 	once    sync.Once
@@ -31,17 +31,17 @@ var (
 	loadErr error
 )
 
-// Description is the path of the description in testdata/.
-func Description() string {
+// descriptionPath is the path of the description in testdata/.
+func descriptionPath() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "api.github.com.deployments.json")
 }
 
 func load() (routers.Router, error) {
 	once.Do(func() {
-		doc, err := openapi3.NewLoader().LoadFromFile(Description())
+		doc, err := openapi3.NewLoader().LoadFromFile(descriptionPath())
 		if err != nil {
-			loadErr = fmt.Errorf("load %s: %w", Description(), err)
+			loadErr = fmt.Errorf("load %s: %w", descriptionPath(), err)
 			return
 		}
 		router, loadErr = gorillamux.NewRouter(doc)
@@ -82,7 +82,7 @@ func ResponseValidator(prefix string) (func(*http.Request, int, http.Header, []b
 
 // githubRequest is r as sent to api.github.com, for the router.
 func githubRequest(r *http.Request, prefix string, body []byte) (*http.Request, error) {
-	u, err := url.Parse(GitHubServer)
+	u, err := url.Parse(gitHubServer)
 	if err != nil {
 		return nil, err
 	}
