@@ -195,23 +195,24 @@ func exitCode(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result
 	return 1
 }
 
+// dispatch runs the stage's step with the options it reads.
 func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*lifecycle.Result, error) {
 	if cfg.Stage == config.StagePost {
-		return lifecycle.Post(ctx, c, cfg)
+		return lifecycle.Post(ctx, c, cfg.PostOptions())
 	}
 	switch cfg.Step {
 	case config.StepStart:
-		return lifecycle.Start(ctx, c, cfg)
+		return lifecycle.Start(ctx, c, cfg.StartOptions())
 	case config.StepFinish:
-		return lifecycle.Finish(ctx, c, cfg)
+		return lifecycle.Finish(ctx, c, cfg.FinishOptions())
 	case config.StepStatus:
-		return lifecycle.SetStatus(ctx, c, cfg)
+		return lifecycle.SetStatus(ctx, c, cfg.FinishOptions())
 	case config.StepDeactivateEnv, config.StepDeleteEnv:
-		return lifecycle.Teardown(ctx, c, cfg)
+		return lifecycle.Teardown(ctx, c, cfg.TeardownOptions())
 	case config.StepSweep:
-		return lifecycle.Sweep(ctx, c, cfg)
+		return lifecycle.Sweep(ctx, c, cfg.SweepOptions())
 	case config.StepWait:
-		return lifecycle.Wait(ctx, c, cfg)
+		return lifecycle.Wait(ctx, c, cfg.WaitOptions())
 	}
 	return nil, fmt.Errorf("step %q has no implementation", cfg.Step)
 }

@@ -241,24 +241,6 @@ func Quote(v string) string {
 	return fmt.Sprintf("%s… (%d characters in all)", strconv.Quote(string(r[:maxQuoted])), len(r))
 }
 
-// FinalState is the state a finish gives the deployment: the `state` input
-// when set, else the job's outcome (`cancelled` becomes CancelledState).
-func (c *Config) FinalState() (string, error) {
-	if c.State != "" {
-		return c.State, nil
-	}
-	switch c.JobStatus {
-	case "success":
-		return StateSuccess, nil
-	case "failure":
-		return StateFailure, nil
-	case "cancelled":
-		return c.CancelledState, nil
-	}
-	return "", &InputError{Input: "job-status", Value: c.JobStatus,
-		Want: "takes success, failure or cancelled and defaults to ${{ job.status }}; leave it unset, or set `state` to say how the deployment ended"}
-}
-
 // PeopleURL is a link for people to a page of the repository on the
 // GitHub server (not the API), e.g. PeopleURL("deployments").
 func (c *Config) PeopleURL(parts ...string) string {

@@ -269,7 +269,7 @@ func TestFinalState(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := &config.Config{State: tt.state, JobStatus: tt.job, CancelledState: tt.cancelled}
-		got, err := c.FinalState()
+		got, err := c.FinishOptions().FinalState()
 		if got != tt.want {
 			t.Errorf("FinalState(%+v) = %q, want %q", tt, got, tt.want)
 		}

@@ -38,7 +38,7 @@ func BenchmarkTeardown(b *testing.B) {
 				c := cfg()
 				c.Step, c.Environment = config.StepDeactivateEnv, "pr-1"
 				b.StartTimer()
-				res, err := lifecycle.Teardown(context.Background(), e.c, c)
+				res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
 				b.StopTimer()
 				if err != nil {
 					b.Fatal(err)
@@ -81,7 +81,7 @@ func BenchmarkPostTransient(b *testing.B) {
 		c.Stage, c.Environment, c.Transient = config.StagePost, "pr-1", true
 		c.StartedDeploymentID, c.DeploymentID = ids[1000], ids[1000]
 		b.StartTimer()
-		res, err := lifecycle.Post(context.Background(), e.c, c)
+		res, err := lifecycle.Post(context.Background(), e.c, c.PostOptions())
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
@@ -129,7 +129,7 @@ func BenchmarkSweep(b *testing.B) {
 		b.StartTimer()
 		c := sweepCfg("pr-*")
 		c.Sweep.Max = 300 // raised on purpose: a repository full of leftovers
-		res, err := lifecycle.Sweep(context.Background(), e.c, c)
+		res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)

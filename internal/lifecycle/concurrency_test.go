@@ -19,14 +19,14 @@ func TestAMatrixLegNeverAdoptsAnotherLegsDeployment(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	leg0, leg1 := cfg(), cfg()
 	leg0.Run.JobIndex, leg1.Run.JobIndex = "0", "1"
-	first, err := lifecycle.Start(context.Background(), e.c, leg0)
+	first, err := lifecycle.Start(context.Background(), e.c, leg0.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Leg 1's create fails with a 502 without acting: it checks GitHub for
 	// its own deployment, finds leg 0's only, and creates its own.
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: createPath, Times: 1, Status: 502})
-	second, err := lifecycle.Start(context.Background(), e.c, leg1)
+	second, err := lifecycle.Start(context.Background(), e.c, leg1.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestConcurrentJobs(t *testing.T) {
 	finish := func(e *env, c *config.Config, id int64) error {
 		f := *c
 		f.Step, f.Stage, f.DeploymentID, f.StartedDeploymentID = config.StepFinish, config.StagePost, id, id
-		_, err := lifecycle.Post(context.Background(), e.c, &f)
+		_, err := lifecycle.Post(context.Background(), e.c, f.PostOptions())
 		return err
 	}
 	t.Run("two starts for one environment, both superseding", func(t *testing.T) {
@@ -85,8 +85,8 @@ func TestConcurrentJobs(t *testing.T) {
 			a.Run.ID, b.Run.ID = 1, 2
 			var ra, rb *lifecycle.Result
 			var ea, eb error
-			parallel(func() { ra, ea = lifecycle.Start(context.Background(), e.c, a) },
-				func() { rb, eb = lifecycle.Start(context.Background(), e.c, b) })
+			parallel(func() { ra, ea = lifecycle.Start(context.Background(), e.c, a.StartOptions()) },
+				func() { rb, eb = lifecycle.Start(context.Background(), e.c, b.StartOptions()) })
 			if ea != nil || eb != nil {
 				t.Fatalf("starts: %v, %v", ea, eb)
 			}
@@ -113,7 +113,7 @@ func TestConcurrentJobs(t *testing.T) {
 			e.fake.Latency = time.Millisecond
 			old := cfg()
 			old.Run.ID = 1
-			ro, err := lifecycle.Start(context.Background(), e.c, old)
+			ro, err := lifecycle.Start(context.Background(), e.c, old.StartOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +121,7 @@ func TestConcurrentJobs(t *testing.T) {
 			next.Supersede, next.Run.ID = true, 2
 			var rn *lifecycle.Result
 			var en, eo error
-			parallel(func() { rn, en = lifecycle.Start(context.Background(), e.c, next) },
+			parallel(func() { rn, en = lifecycle.Start(context.Background(), e.c, next.StartOptions()) },
 				func() { eo = finish(e, old, ro.DeploymentID) })
 			if en != nil || eo != nil {
 				t.Fatalf("start %v, finish %v", en, eo)
@@ -144,9 +144,9 @@ func TestConcurrentJobs(t *testing.T) {
 			start := cfg()
 			var rs *lifecycle.Result
 			var es, et error
-			parallel(func() { rs, es = lifecycle.Start(context.Background(), e.c, start) },
+			parallel(func() { rs, es = lifecycle.Start(context.Background(), e.c, start.StartOptions()) },
 				func() {
-					_, et = lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "staging"))
+					_, et = lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "staging").TeardownOptions())
 				})
 			if es != nil || et != nil {
 				t.Fatalf("start %v, teardown %v", es, et)

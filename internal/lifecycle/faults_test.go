@@ -134,9 +134,9 @@ func TestFaults(t *testing.T) {
 			}
 			var err error
 			if tt.finish {
-				_, err = lifecycle.Finish(context.Background(), e.c, c)
+				_, err = lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
 			} else {
-				_, err = lifecycle.Start(context.Background(), e.c, c)
+				_, err = lifecycle.Start(context.Background(), e.c, c.StartOptions())
 			}
 			switch {
 			case len(tt.wantErr) == 0 && err != nil:
@@ -187,7 +187,7 @@ func TestIdempotentReadsAreRetriedAfterFaults(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
 			e.fake.Inject(tt.fault)
-			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1"))
+			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +214,7 @@ func TestATryThatHangsIsTimedOutAndRetried(t *testing.T) {
 	// (a slow machine may cut off a try more, never fewer).
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/graphql", Times: 1, Delay: 600 * time.Millisecond})
 	e.fake.ResetRequests()
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1"))
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

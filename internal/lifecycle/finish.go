@@ -15,43 +15,43 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 )
 
-// Finish gives the deployment cfg.DeploymentID its final state: cfg.State,
+// Finish gives the deployment opts.DeploymentID its final state: opts.State,
 // else the job's outcome. A success carries the environment URL and
 // auto_inactive; in a transient environment it also retires the earlier
 // deployments that GitHub's auto_inactive leaves active.
-func Finish(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	state, err := cfg.FinalState()
+func Finish(ctx context.Context, c *Client, opts config.FinishOptions) (*Result, error) {
+	state, err := opts.FinalState()
 	if err != nil {
 		return nil, err
 	}
-	return c.setState(ctx, cfg, state)
+	return c.setState(ctx, opts, state)
 }
 
-// SetStatus adds a status with cfg.State to the deployment cfg.DeploymentID.
-func SetStatus(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	return c.setState(ctx, cfg, cfg.State)
+// SetStatus adds a status with opts.State to the deployment opts.DeploymentID.
+func SetStatus(ctx context.Context, c *Client, opts config.FinishOptions) (*Result, error) {
+	return c.setState(ctx, opts, opts.State)
 }
 
-func (c *Client) setState(ctx context.Context, cfg *config.Config, state string) (*Result, error) {
-	res := &Result{DeploymentID: cfg.DeploymentID, LogURL: cfg.LogURL, Ref: cfg.Ref, Deployer: cfg.Run.Deployer()}
+func (c *Client) setState(ctx context.Context, opts config.FinishOptions, state string) (*Result, error) {
+	res := &Result{DeploymentID: opts.DeploymentID, LogURL: opts.LogURL, Ref: opts.Ref, Deployer: opts.Run.Deployer()}
 	req := &github.DeploymentStatusRequest{
 		State:       github.String(state),
-		LogURL:      nonEmpty(cfg.LogURL),
-		Description: c.statusDescription(cmp.Or(cfg.Description, deployerDescription(cfg.Run)), res),
+		LogURL:      nonEmpty(opts.LogURL),
+		Description: c.statusDescription(cmp.Or(opts.Description, deployerDescription(opts.Run)), res),
 	}
 	if state == config.StateSuccess {
-		req.EnvironmentURL = nonEmpty(cfg.EnvironmentURL)
+		req.EnvironmentURL = nonEmpty(opts.EnvironmentURL)
 		// A narrower scope is the action's to apply: GitHub's would
 		// retire the other tasks' or pull requests' deployments too.
-		req.AutoInactive = github.Bool(cfg.AutoInactive && cfg.AutoInactiveScope == "")
+		req.AutoInactive = github.Bool(opts.AutoInactive && opts.AutoInactiveScope == "")
 	}
-	st, err := c.createStatus(ctx, cfg.DeploymentID, req, res)
+	st, err := c.createStatus(ctx, opts.DeploymentID, req, res)
 	if err != nil {
 		return nil, err
 	}
 	res.fromStatus(st)
-	if state == config.StateSuccess && cfg.AutoInactive {
-		td, err := retireEarlier(ctx, c, cfg, st)
+	if state == config.StateSuccess && opts.AutoInactive {
+		td, err := retireEarlier(ctx, c, opts, st)
 		if err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d is %s, but the earlier deployments it retires (transient environment, or auto-inactive scope) could not all be marked inactive: %v", res.DeploymentID, state, err))
 		}
@@ -66,9 +66,9 @@ func (c *Client) setState(ctx context.Context, cfg *config.Config, state string)
 // production tells whether GitHub takes env as a production environment
 // for this deployment: production-environment when given, else GitHub's
 // default, true for an environment named production.
-func production(cfg *config.Config, env string) bool {
-	if cfg.Production != nil {
-		return *cfg.Production
+func production(opts config.FinishOptions, env string) bool {
+	if opts.Production != nil {
+		return *opts.Production
 	}
 	return config.IsProduction(env)
 }
@@ -80,23 +80,23 @@ func production(cfg *config.Config, env string) bool {
 // REST docs say), and with auto-inactive: task or pull-request, for the
 // earlier deployments of the same task or pull request only, leaving the
 // others active.
-func retireEarlier(ctx context.Context, c *Client, cfg *config.Config, st *github.DeploymentStatus) (*TeardownResult, error) {
+func retireEarlier(ctx context.Context, c *Client, opts config.FinishOptions, st *github.DeploymentStatus) (*TeardownResult, error) {
 	// The environment GitHub says the deployment is in; only its
 	// deployments are touched.
 	env := st.GetEnvironment()
 	if env == "" {
-		env = cfg.Environment
+		env = opts.Environment
 	}
 	if env == "" || config.CheckEnvironment(env) != nil {
 		return nil, nil
 	}
-	if cfg.Environment != "" && !config.SameEnvironment(env, cfg.Environment) {
+	if opts.Environment != "" && !config.SameEnvironment(env, opts.Environment) {
 		// GitHub's answer names another environment than the step's:
 		// retire nothing rather than the other one's deployments.
-		return &TeardownResult{Kind: KindRetire, Environment: cfg.Environment, Warnings: []string{fmt.Sprintf(
-			"GitHub says deployment %d is in environment %s, not %s: no earlier deployment was retired", cfg.DeploymentID, config.Quote(env), config.Quote(cfg.Environment))}}, nil
+		return &TeardownResult{Kind: KindRetire, Environment: opts.Environment, Warnings: []string{fmt.Sprintf(
+			"GitHub says deployment %d is in environment %s, not %s: no earlier deployment was retired", opts.DeploymentID, config.Quote(env), config.Quote(opts.Environment))}}, nil
 	}
-	if !cfg.Transient && !production(cfg, env) && cfg.AutoInactiveScope == "" {
+	if !opts.Transient && !production(opts, env) && opts.AutoInactiveScope == "" {
 		return nil, nil
 	}
 	td := &TeardownResult{Kind: KindRetire, Environment: env}
@@ -110,12 +110,12 @@ func retireEarlier(ctx context.Context, c *Client, cfg *config.Config, st *githu
 	}
 	var this *deployment
 	for i := range l.all {
-		if l.all[i].ID == cfg.DeploymentID {
+		if l.all[i].ID == opts.DeploymentID {
 			this = &l.all[i]
 		}
 	}
 	same := func(d deployment) bool {
-		switch cfg.AutoInactiveScope {
+		switch opts.AutoInactiveScope {
 		case config.ScopeTask:
 			return this != nil && d.Task == this.Task
 		case config.ScopePullRequest:
@@ -130,10 +130,10 @@ func retireEarlier(ctx context.Context, c *Client, cfg *config.Config, st *githu
 	}
 	older := l.all[:0:0]
 	for _, d := range l.all {
-		if d.ID < cfg.DeploymentID && same(d) {
+		if d.ID < opts.DeploymentID && same(d) {
 			older = append(older, d)
 		}
 	}
 	td.Seen = len(older)
-	return td, c.deactivate(ctx, cfg, older, func(s string) bool { return s == config.StateSuccess }, td)
+	return td, c.deactivate(ctx, writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}, older, func(s string) bool { return s == config.StateSuccess }, td)
 }

@@ -102,7 +102,7 @@ func fuzzGraphQLOne(t *testing.T, body []byte) {
 	// delete-env pr-1 writes only to pr-1's deployments and pr-1.
 	td := *base
 	td.Step, td.Environment = config.StepDeleteEnv, "pr-1"
-	_, _ = Teardown(ctx, c, &td)
+	_, _ = Teardown(ctx, c, td.TeardownOptions())
 	checkWrites(t, "delete-env", writes, nodes, func(env string) bool { return config.SameEnvironment(env, "pr-1") })
 	if requests > bound {
 		t.Errorf("delete-env sent %d requests, bound %d", requests, bound)
@@ -116,7 +116,7 @@ func fuzzGraphQLOne(t *testing.T, body []byte) {
 	sw := *base
 	sw.Step = config.StepSweep
 	sw.Sweep = config.Sweep{Patterns: []string{"pr-*"}, PullRequestClosed: true, OlderThan: time.Hour, Delete: true}
-	_, _ = Sweep(ctx, c, &sw)
+	_, _ = Sweep(ctx, c, sw.SweepOptions())
 	checkWrites(t, "sweep", writes, nodes, func(env string) bool {
 		return config.MatchPattern("pr-*", env) && !config.IsProduction(env) && config.CheckEnvironment(env) == nil
 	})

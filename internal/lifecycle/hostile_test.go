@@ -38,7 +38,7 @@ func TestPagingIsBoundedWhateverGitHubSays(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	e.srv = srv
 	e.c = rebuild(t, e, e.c.Policy)
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1"))
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestAnswersThatAreNotAnswers(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
 			e.fake.Inject(tt.fault)
-			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1"))
+			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
 			if err == nil {
 				t.Fatalf("teardown succeeded: %+v", res.Teardown)
 			}
@@ -97,7 +97,7 @@ func TestADeploymentDeletedDuringDeactivateIsSkipped(t *testing.T) {
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}}, fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
 	// Someone deletes the newer one between our read and our write.
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/deployments/" + itoa(ids[1]) + "/statuses", Times: 1, Status: 404})
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1"))
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
 	if err != nil {
 		t.Fatalf("teardown failed: %v", err)
 	}
@@ -121,7 +121,7 @@ func TestHostileEnvironmentNamesStayOneSegment(t *testing.T) {
 			e.repo.AddEnvironment(name)
 			e.fake.ResetRequests()
 			for _, step := range []config.Step{config.StepDeactivateEnv, config.StepDeleteEnv} {
-				if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(step, name)); err != nil {
+				if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(step, name).TeardownOptions()); err != nil {
 					t.Fatalf("%s: %v", step, err)
 				}
 			}
@@ -142,7 +142,7 @@ func TestHostileEnvironmentNamesStayOneSegment(t *testing.T) {
 		e.fake.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
 		e.fake.ResetRequests()
 		c := teardownCfg(config.StepDeleteEnv, name)
-		_, err := lifecycle.Teardown(context.Background(), e.c, c)
+		_, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
 		var off *githubapi.OffLimitsError
 		if err == nil || !errorsAs(err, &off) {
 			t.Errorf("delete-env of %q: %v, want the guard's refusal", name, err)

@@ -30,7 +30,7 @@ func TestStartCreatesAndMarksInProgress(t *testing.T) {
 	c := cfg()
 	c.Payload = map[string]any{"version": "1.2.3"}
 	c.Description = "Release 1.2.3"
-	res, err := lifecycle.Start(context.Background(), e.c, c)
+	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestStartAdoptsAnExistingDeployment(t *testing.T) {
 	c := cfg()
 	c.Environment, c.DeploymentID = "", ids[0]
 	c.EventDeployment = &config.EventDeployment{ID: ids[0], Environment: "production", Ref: "main"}
-	res, err := lifecycle.Start(context.Background(), e.c, c)
+	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestStartRefusals(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			c := cfg()
 			tt.setup(e, c)
-			_, err := lifecycle.Start(context.Background(), e.c, c)
+			_, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 			if err == nil {
 				t.Fatal("start succeeded")
 			}
@@ -175,7 +175,7 @@ func TestTokenRefusals(t *testing.T) {
 			t.Parallel()
 			e := setup(t, "other-token")
 			e.fake.Tokens = map[string]fakegithub.Token{"other-token": tt.token}
-			_, err := lifecycle.Start(context.Background(), e.c, cfg())
+			_, err := lifecycle.Start(context.Background(), e.c, cfg().StartOptions())
 			if err == nil {
 				t.Fatal("start succeeded")
 			}
@@ -214,7 +214,7 @@ func TestFinish(t *testing.T) {
 			c := cfg()
 			c.Step, c.DeploymentID, c.JobStatus, c.State, c.CancelledState = config.StepFinish, ids[0], tt.job, tt.state, tt.cancelled
 			c.EnvironmentURL = "https://staging.example.com"
-			res, err := lifecycle.Finish(context.Background(), e.c, c)
+			res, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,7 +248,7 @@ func TestSuccessRetiresEarlierSuccessAsGitHubDoes(t *testing.T) {
 	)
 	c := cfg()
 	c.Step, c.DeploymentID = config.StepFinish, ids[2]
-	if _, err := lifecycle.Finish(context.Background(), e.c, c); err != nil {
+	if _, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions()); err != nil {
 		t.Fatal(err)
 	}
 	got := states(t, e.repo)
@@ -264,7 +264,7 @@ func TestSetStatusMakesExactlyOneCall(t *testing.T) {
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}})
 	c := cfg()
 	c.Step, c.DeploymentID, c.State = config.StepStatus, ids[0], "queued"
-	res, err := lifecycle.SetStatus(context.Background(), e.c, c)
+	res, err := lifecycle.SetStatus(context.Background(), e.c, c.FinishOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestStatusOfAMissingDeployment(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	c := cfg()
 	c.Step, c.DeploymentID, c.State = config.StepStatus, 999999, "success"
-	_, err := lifecycle.SetStatus(context.Background(), e.c, c)
+	_, err := lifecycle.SetStatus(context.Background(), e.c, c.FinishOptions())
 	if err == nil || !strings.Contains(err.Error(), "deployment 999999 of octo-org/hello-world was not found (404)") {
 		t.Errorf("error %v", err)
 	}
@@ -292,7 +292,7 @@ func TestLongDescriptionIsShortenedWithAWarning(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	c := cfg()
 	c.Description = strings.Repeat("é", 200)
-	res, err := lifecycle.Start(context.Background(), e.c, c)
+	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestPostSkipsWithoutACall(t *testing.T) {
 			c := cfg()
 			c.Stage, c.StartedDeploymentID, c.DeploymentID = config.StagePost, 5, 5
 			tt.mod(c)
-			res, err := lifecycle.Post(context.Background(), e.c, c)
+			res, err := lifecycle.Post(context.Background(), e.c, c.PostOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -345,7 +345,7 @@ func TestPostFinishesFromTheJobStatus(t *testing.T) {
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}})
 	c := cfg()
 	c.Stage, c.StartedDeploymentID, c.DeploymentID, c.JobStatus = config.StagePost, ids[0], ids[0], "failure"
-	res, err := lifecycle.Post(context.Background(), e.c, c)
+	res, err := lifecycle.Post(context.Background(), e.c, c.PostOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +368,7 @@ func TestPostLeavesWhatAnotherToolFinished(t *testing.T) {
 		ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress", final}})
 		c := cfg()
 		c.Stage, c.StartedDeploymentID, c.DeploymentID, c.JobStatus = config.StagePost, ids[0], ids[0], "success"
-		res, err := lifecycle.Post(context.Background(), e.c, c)
+		res, err := lifecycle.Post(context.Background(), e.c, c.PostOptions())
 		if err != nil {
 			t.Fatal(err)
 		}

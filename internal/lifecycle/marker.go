@@ -48,20 +48,21 @@ type Marker struct {
 	Branch string `json:"branch,omitempty"`
 }
 
-func markerOf(cfg *config.Config) Marker {
-	m := Marker{RunID: cfg.Run.ID, RunAttempt: cfg.Run.Attempt, Job: cfg.Run.Job, JobIndex: cfg.Run.JobIndex, Step: cfg.Run.Step, PullRequest: cfg.PullRequest, Nonce: cfg.Run.Nonce,
-		Deployer: cfg.Run.Deployer(), StartedBy: cfg.Run.StartedBy(), Branch: cfg.Run.Branch}
-	m.Production = cfg.Production != nil && *cfg.Production
+// markerOf is the marker of the deployment start makes with opts.
+func markerOf(opts config.StartOptions) Marker {
+	m := Marker{RunID: opts.Run.ID, RunAttempt: opts.Run.Attempt, Job: opts.Run.Job, JobIndex: opts.Run.JobIndex, Step: opts.Run.Step, PullRequest: opts.PullRequest, Nonce: opts.Run.Nonce,
+		Deployer: opts.Run.Deployer(), StartedBy: opts.Run.StartedBy(), Branch: opts.Run.Branch}
+	m.Production = opts.Production != nil && *opts.Production
 	return m
 }
 
 // payloadWithMarker is the user's payload plus the run marker.
-func payloadWithMarker(cfg *config.Config) map[string]any {
-	p := make(map[string]any, len(cfg.Payload)+1)
-	for k, v := range cfg.Payload {
+func payloadWithMarker(opts config.StartOptions) map[string]any {
+	p := make(map[string]any, len(opts.Payload)+1)
+	for k, v := range opts.Payload {
 		p[k] = v
 	}
-	p[MarkerKey] = markerOf(cfg)
+	p[MarkerKey] = markerOf(opts)
 	return p
 }
 

@@ -22,18 +22,18 @@ import (
 // tool (another action, gh api, a deploy platform) already finished as it
 // is. Two calls at most, besides retiring a transient environment's
 // earlier deployments.
-func Post(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	id := cfg.StartedDeploymentID
+func Post(ctx context.Context, c *Client, opts config.PostOptions) (*Result, error) {
+	id := opts.StartedDeploymentID
 	switch {
 	case id == 0:
 		// The app runs no post stage whose main stage started nothing
 		// (handoff.StartedByMain), before it reads any input.
 		return nil, fmt.Errorf("the post stage has no deployment to finish")
-	case !cfg.AutoFinish:
+	case !opts.AutoFinish:
 		return &Result{DeploymentID: id, Skipped: "auto-finish is false"}, nil
-	case config.IsFinal(cfg.FinishedState):
-		return &Result{DeploymentID: id, State: cfg.FinishedState,
-			Skipped: fmt.Sprintf("an earlier step already marked deployment %d %s", id, cfg.FinishedState)}, nil
+	case config.IsFinal(opts.FinishedState):
+		return &Result{DeploymentID: id, State: opts.FinishedState,
+			Skipped: fmt.Sprintf("an earlier step already marked deployment %d %s", id, opts.FinishedState)}, nil
 	}
 	if st, err := c.latestStatus(ctx, id); err == nil && st != nil && config.IsFinal(st.GetState()) {
 		return &Result{DeploymentID: id, State: st.GetState(),
@@ -41,7 +41,7 @@ func Post(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
 	}
 	// A failed read is no reason not to try the write: it reports its
 	// own failure.
-	return Finish(ctx, c, cfg)
+	return Finish(ctx, c, opts.Finish)
 }
 
 // latestStatus is the newest status of deployment id (nil when it has none).

@@ -44,7 +44,7 @@ func TestAutoInactiveScope(t *testing.T) {
 			ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", Task: "app-a", Payload: marker(1), States: []string{"in_progress"}})
 			c := cfg()
 			c.Step, c.DeploymentID, c.State, c.AutoInactiveScope = config.StepFinish, ids[0], "success", tt.scope
-			if _, err := lifecycle.Finish(context.Background(), e.c, c); err != nil {
+			if _, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions()); err != nil {
 				t.Fatal(err)
 			}
 			got := latestStates(e.repo)

@@ -159,7 +159,7 @@ func TestStaleRule(t *testing.T) {
 			}
 			env := environment{Name: r.env, Rules: r.rules, RulesKnown: !r.rulesGone}
 			facts := sweepFacts{Repository: thisRepo, DefaultBranch: "main", DefaultHead: defaultHead, PullRequests: r.states}
-			got := judge(cfg, env, listing{all: []deployment{d}}, facts, now)
+			got := judge(cfg.SweepOptions(), env, listing{all: []deployment{d}}, facts, now)
 			if got.Decision != r.want {
 				t.Errorf("%s: decision %s (%s), want %s", r.env, got.Decision, got.Reason, r.want)
 			}
@@ -176,7 +176,7 @@ func TestStaleRuleWithoutADefaultBranch(t *testing.T) {
 	t.Parallel()
 	cfg := &config.Config{Sweep: config.Sweep{Patterns: []string{"*"}, PullRequestClosed: true}}
 	d := deployment{ID: 1, Environment: "preview-x", RefName: "feature-x", RefPrefix: "refs/heads/", SHA: headSHA, Created: time.Now(), PullRequests: []pullRequest{pr(9, "MERGED", thisRepo)}}
-	got := judge(cfg, environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo}, time.Now())
+	got := judge(cfg.SweepOptions(), environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo}, time.Now())
 	if got.Decision != DecisionKept {
 		t.Errorf("unknown default branch: decision %s (%s), want %s", got.Decision, got.Reason, DecisionKept)
 	}
@@ -185,7 +185,7 @@ func TestStaleRuleWithoutADefaultBranch(t *testing.T) {
 	}
 	// More pull requests than were read: one of the others may be open.
 	d.PullRequestsTruncated = true
-	got = judge(cfg, environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo, DefaultBranch: "main"}, time.Now())
+	got = judge(cfg.SweepOptions(), environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo, DefaultBranch: "main"}, time.Now())
 	if got.Decision != DecisionKept {
 		t.Errorf("truncated pull requests: decision %s (%s), want %s", got.Decision, got.Reason, DecisionKept)
 	}

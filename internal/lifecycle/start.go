@@ -16,15 +16,15 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 )
 
-// Start creates a deployment for cfg.Ref in cfg.Environment, or adopts an
+// Start creates a deployment of opts.Ref in opts.Environment, or adopts an
 // existing one (deployment-id, or the deployment event's), and gives it
-// cfg.InitialState. It makes two API calls, or one when it adopts. When
+// opts.InitialState. It makes two API calls, or one when it adopts. When
 // the deployment exists but its status could not be set, Start returns
 // both the result (with DeploymentID) and the error.
-func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	res := &Result{LogURL: cfg.LogURL, Environment: cfg.Environment, Ref: cfg.Ref, Deployer: cfg.Run.Deployer()}
-	if cfg.Supersede && cfg.DeploymentID == 0 {
-		td, err := Supersede(ctx, c, cfg)
+func Start(ctx context.Context, c *Client, opts config.StartOptions) (*Result, error) {
+	res := &Result{LogURL: opts.LogURL, Environment: opts.Environment, Ref: opts.Ref, Deployer: opts.Run.Deployer()}
+	if opts.Supersede && opts.DeploymentID == 0 {
+		td, err := Supersede(ctx, c, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -32,10 +32,10 @@ func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 		res.Warnings = append(res.Warnings, td.Warnings...)
 	}
 	var d *github.Deployment
-	if cfg.DeploymentID != 0 {
+	if opts.DeploymentID != 0 {
 		res.Adopted = true
-		d = &github.Deployment{ID: github.Int64(cfg.DeploymentID)}
-		if ev := cfg.EventDeployment; ev != nil && ev.ID == cfg.DeploymentID {
+		d = &github.Deployment{ID: github.Int64(opts.DeploymentID)}
+		if ev := opts.EventDeployment; ev != nil && ev.ID == opts.DeploymentID {
 			res.Environment, res.Ref = ev.Environment, ev.Ref
 		}
 	} else {
@@ -43,14 +43,14 @@ func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 			err   error
 			sends int
 		)
-		d, sends, err = c.createDeployment(ctx, cfg, res)
+		d, sends, err = c.createDeployment(ctx, opts, res)
 		if err != nil {
 			return nil, err
 		}
 		if sends > 1 {
 			// An earlier send may still complete on GitHub's side after
 			// the check that let the create be sent again.
-			defer c.retireDuplicates(ctx, cfg, d.GetID(), res)
+			defer c.retireDuplicates(ctx, opts, d.GetID(), res)
 		}
 		res.Environment = d.GetEnvironment()
 		res.Ref = d.GetRef()
@@ -58,9 +58,9 @@ func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 	}
 	res.DeploymentID = d.GetID()
 	st, err := c.createStatus(ctx, res.DeploymentID, &github.DeploymentStatusRequest{
-		State:       github.String(cfg.InitialState),
-		LogURL:      nonEmpty(cfg.LogURL),
-		Description: c.statusDescription(cmp.Or(cfg.Description, deployerDescription(cfg.Run)), res),
+		State:       github.String(opts.InitialState),
+		LogURL:      nonEmpty(opts.LogURL),
+		Description: c.statusDescription(cmp.Or(opts.Description, deployerDescription(opts.Run)), res),
 	}, res)
 	if err != nil {
 		// The deployment exists: the result says which, so that the post
@@ -74,40 +74,40 @@ func Start(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) 
 // Supersede marks the older deployments of the environment and ref that
 // are still queued, pending or in progress inactive, before start creates a
 // new one, so that a crashed run does not leave one spinning.
-func Supersede(ctx context.Context, c *Client, cfg *config.Config) (*TeardownResult, error) {
-	td := &TeardownResult{Kind: KindSupersede, Environment: cfg.Environment, DryRun: cfg.DryRun}
-	l, err := c.listDeployments(ctx, cfg.Environment, cfg.Ref)
+func Supersede(ctx context.Context, c *Client, opts config.StartOptions) (*TeardownResult, error) {
+	td := &TeardownResult{Kind: KindSupersede, Environment: opts.Environment, DryRun: opts.DryRun}
+	l, err := c.listDeployments(ctx, opts.Environment, opts.Ref)
 	if err != nil {
 		return nil, err
 	}
 	all := l.all
 	td.Warnings = append(td.Warnings, l.warnings...)
 	if l.truncated {
-		td.Warnings = append(td.Warnings, truncatedWarning(cfg.Environment))
+		td.Warnings = append(td.Warnings, truncatedWarning(opts.Environment))
 	}
 	td.Seen = len(all)
 	running := func(s string) bool {
 		return s == config.StateQueued || s == config.StatePending || s == config.StateInProgress || s == ""
 	}
-	return td, c.deactivate(ctx, cfg, all, running, td)
+	return td, c.deactivate(ctx, writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}, all, running, td)
 }
 
 // createDeployment creates the deployment, or finds it created after a
 // lost answer. sends counts the creates sent: more than one means an
 // earlier one may still complete on GitHub's side.
-func (c *Client) createDeployment(ctx context.Context, cfg *config.Config, res *Result) (*github.Deployment, int, error) {
+func (c *Client) createDeployment(ctx context.Context, opts config.StartOptions, res *Result) (*github.Deployment, int, error) {
 	req := &github.DeploymentRequest{
-		Ref:                   github.String(cfg.Ref),
-		Task:                  github.String(cfg.Task),
-		AutoMerge:             github.Bool(cfg.AutoMerge),
-		RequiredContexts:      cfg.RequiredContexts,
-		Payload:               payloadWithMarker(cfg),
-		Environment:           github.String(cfg.Environment),
-		Description:           nonEmpty(cfg.Description),
-		TransientEnvironment:  github.Bool(cfg.Transient),
-		ProductionEnvironment: cfg.Production,
+		Ref:                   github.String(opts.Ref),
+		Task:                  github.String(opts.Task),
+		AutoMerge:             github.Bool(opts.AutoMerge),
+		RequiredContexts:      opts.RequiredContexts,
+		Payload:               payloadWithMarker(opts),
+		Environment:           github.String(opts.Environment),
+		Description:           nonEmpty(opts.Description),
+		TransientEnvironment:  github.Bool(opts.Transient),
+		ProductionEnvironment: opts.Production,
 	}
-	call := githubapi.Call{Op: "create deployment", Target: fmt.Sprintf("ref %s of %s/%s", cfg.Ref, c.Owner, c.Repo), Write: true}
+	call := githubapi.Call{Op: "create deployment", Target: fmt.Sprintf("ref %s of %s/%s", opts.Ref, c.Owner, c.Repo), Write: true}
 	var d *github.Deployment
 	sends := 0
 	err := c.write(ctx, call, func() error {
@@ -119,7 +119,7 @@ func (c *Client) createDeployment(ctx context.Context, cfg *config.Config, res *
 		}
 		return err
 	}, func() (bool, error) {
-		found, err := c.findOwnDeployment(ctx, cfg)
+		found, err := c.findOwnDeployment(ctx, opts)
 		if found != nil {
 			d = found
 			res.Recovered = append(res.Recovered, fmt.Sprintf("deployment %d (its creation's answer was lost)", found.GetID()))
@@ -131,14 +131,14 @@ func (c *Client) createDeployment(ctx context.Context, cfg *config.Config, res *
 
 // findOwnDeployment looks among the newest deployments of the ref,
 // environment and task for the one this run's step created.
-func (c *Client) findOwnDeployment(ctx context.Context, cfg *config.Config) (*github.Deployment, error) {
+func (c *Client) findOwnDeployment(ctx context.Context, opts config.StartOptions) (*github.Deployment, error) {
 	list, _, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, &github.DeploymentsListOptions{
-		Ref: cfg.Ref, Environment: cfg.Environment, Task: cfg.Task, ListOptions: github.ListOptions{PerPage: 10},
+		Ref: opts.Ref, Environment: opts.Environment, Task: opts.Task, ListOptions: github.ListOptions{PerPage: 10},
 	})
 	if err != nil {
 		return nil, err
 	}
-	m := markerOf(cfg)
+	m := markerOf(opts)
 	for _, d := range list {
 		if d.GetID() > 0 && hasMarker(d, m) {
 			return d, nil
@@ -156,24 +156,24 @@ const duplicatePause = 5 * time.Second
 // step's run marker, left by a create whose answer was lost but which
 // GitHub still carried out, and marks them inactive and deletes them. What
 // it cannot clean up is a warning naming the deployment.
-func (c *Client) retireDuplicates(ctx context.Context, cfg *config.Config, keep int64, res *Result) {
+func (c *Client) retireDuplicates(ctx context.Context, opts config.StartOptions, keep int64, res *Result) {
 	if err := c.Policy.Sleep(ctx, duplicatePause); err != nil {
 		return
 	}
 	list, _, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, &github.DeploymentsListOptions{
-		Ref: cfg.Ref, Environment: cfg.Environment, Task: cfg.Task, ListOptions: github.ListOptions{PerPage: 30},
+		Ref: opts.Ref, Environment: opts.Environment, Task: opts.Task, ListOptions: github.ListOptions{PerPage: 30},
 	})
 	if err != nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d was created after a lost answer, and looking for a duplicate of it failed: %s", keep, githubapi.Describe(err)))
 		return
 	}
-	m := markerOf(cfg)
+	m := markerOf(opts)
 	for _, d := range list {
 		id := d.GetID()
 		if id <= 0 || id == keep || !hasMarker(d, m) {
 			continue
 		}
-		_, err := c.markInactive(ctx, cfg, id)
+		_, err := c.markInactive(ctx, opts.LogURL, id)
 		if err == nil {
 			_, err = c.GH.Repositories.DeleteDeployment(ctx, c.Owner, c.Repo, id)
 		}

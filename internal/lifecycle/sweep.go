@@ -109,10 +109,10 @@ type sweepFacts struct {
 	RESTRefs map[int64]string
 }
 
-// maxEnvironments is cfg's max-environments, or its default.
-func maxEnvironments(cfg *config.Config) int {
-	if cfg.Sweep.Max > 0 {
-		return cfg.Sweep.Max
+// maxEnvironments is max-environments, or its default.
+func maxEnvironments(opts config.SweepOptions) int {
+	if opts.Max > 0 {
+		return opts.Max
 	}
 	return defaultMaxEnvironments
 }
@@ -127,13 +127,13 @@ func maxEnvironments(cfg *config.Config) int {
 // environment whose writes would run past a limit, and says what is left:
 // the next run goes on from there. A dry run reads the same and writes
 // nothing.
-func Sweep(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	p, err := c.planSweep(ctx, cfg)
+func Sweep(ctx context.Context, c *Client, opts config.SweepOptions) (*Result, error) {
+	p, err := c.planSweep(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Sweep: p.sweep, Warnings: p.warnings}
-	failed := c.applySweep(ctx, cfg, p, res)
+	failed := c.applySweep(ctx, opts, p, res)
 	sw := p.sweep
 	kept := 0
 	for _, cand := range sw.Candidates {
@@ -169,8 +169,8 @@ type sweepPlan struct {
 // planSweep lists the environments, keeps those the patterns match, reads
 // their deployments and the pull requests' states, and judges each, the
 // longest stale first, with max-environments applied. It only reads.
-func (c *Client) planSweep(ctx context.Context, cfg *config.Config) (*sweepPlan, error) {
-	p := &sweepPlan{sweep: &SweepResult{DryRun: cfg.DryRun}, byEnv: map[string]listing{}}
+func (c *Client) planSweep(ctx context.Context, opts config.SweepOptions) (*sweepPlan, error) {
+	p := &sweepPlan{sweep: &SweepResult{DryRun: opts.DryRun}, byEnv: map[string]listing{}}
 	envs, facts, truncated, warnings, err := c.listEnvironments(ctx)
 	if err != nil {
 		return nil, err
@@ -182,29 +182,29 @@ func (c *Client) planSweep(ctx context.Context, cfg *config.Config) (*sweepPlan,
 	p.sweep.Environments = len(envs)
 	var matched []environment
 	for _, e := range envs {
-		if slices.ContainsFunc(cfg.Sweep.Patterns, func(pat string) bool { return config.MatchPattern(pat, e.Name) }) {
+		if slices.ContainsFunc(opts.Patterns, func(pat string) bool { return config.MatchPattern(pat, e.Name) }) {
 			matched = append(matched, e)
 		}
 	}
 	if err := c.readDeployments(ctx, matched, p); err != nil {
 		return nil, err
 	}
-	facts.PullRequests, err = c.pullRequestStates(ctx, cfg, p.byEnv)
+	facts.PullRequests, err = c.pullRequestStates(ctx, opts, p.byEnv)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Sweep.BranchDeleted {
+	if opts.BranchDeleted {
 		if err := c.refStates(ctx, p.byEnv, &facts); err != nil {
 			return nil, err
 		}
 	}
 	now := c.now()
 	for _, e := range matched {
-		p.sweep.Candidates = append(p.sweep.Candidates, judge(cfg, e, p.byEnv[config.EnvironmentKey(e.Name)], facts, now))
+		p.sweep.Candidates = append(p.sweep.Candidates, judge(opts, e, p.byEnv[config.EnvironmentKey(e.Name)], facts, now))
 	}
 	// The longest stale first: a run stopped by a limit has done those.
 	slices.SortStableFunc(p.sweep.Candidates, func(a, b SweepCandidate) int { return a.Newest.Compare(b.Newest) })
-	p.bound(maxEnvironments(cfg))
+	p.bound(maxEnvironments(opts))
 	return p, nil
 }
 
@@ -261,7 +261,7 @@ func (p *sweepPlan) bound(limit int) {
 // under way still need held back; in a dry run it only says what each
 // teardown would do. It returns the first teardown's failure: no
 // environment starts after it.
-func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPlan, res *Result) error {
+func (c *Client) applySweep(ctx context.Context, opts config.SweepOptions, p *sweepPlan, res *Result) error {
 	sw := p.sweep
 	run := &sweepRun{sw: sw, res: res, overLimits: c.overLimits}
 	g, gctx := errgroup.WithContext(ctx)
@@ -272,19 +272,19 @@ func (c *Client) applySweep(ctx context.Context, cfg *config.Config, p *sweepPla
 			continue
 		}
 		l := p.byEnv[config.EnvironmentKey(cand.Environment)]
-		if cfg.DryRun {
+		if opts.DryRun {
 			// teardownEnvironment in a dry run writes nothing: it says what it
 			// would do.
 			cand.Decision = DecisionWouldSweep
-			cand.Teardown, _ = c.teardownEnvironment(ctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
+			cand.Teardown, _ = c.teardownEnvironment(ctx, opts.Teardown(cand.Environment), l)
 			continue
 		}
-		need := c.needs(cfg, l)
+		need := c.needs(opts, l)
 		if !run.admit(cand, need) {
 			continue
 		}
 		g.Go(func() error {
-			td, err := c.teardownEnvironment(gctx, cfg, cand.Environment, l, cfg.Sweep.Delete, "")
+			td, err := c.teardownEnvironment(gctx, opts.Teardown(cand.Environment), l)
 			run.done(cand, need, td, err)
 			return nil
 		})
@@ -359,21 +359,21 @@ const sweepParallel = 4
 
 // needs is what tearing down l costs: content-creating writes (inactive
 // statuses) and REST requests in all.
-func (c *Client) needs(cfg *config.Config, l listing) Room {
+func (c *Client) needs(opts config.SweepOptions, l listing) Room {
 	var n Room
 	for i, d := range l.all {
-		if i < cfg.KeepLatest {
+		if i < opts.KeepLatest {
 			continue
 		}
 		if d.State != config.StateInactive {
 			n.Writes++
 		}
-		if cfg.Sweep.Delete {
+		if opts.Delete {
 			n.Requests++
 		}
 	}
 	n.Requests += n.Writes
-	if cfg.Sweep.Delete {
+	if opts.Delete {
 		n.Requests++ // the environment
 	}
 	return n

@@ -33,7 +33,7 @@ func TestProbeForkPullRequestWithSameBranchName(t *testing.T) {
 	e.repo.AddRef("staging", sha(9))
 	e.repo.AddPull(fakegithub.Pull{Number: 9, HeadRef: "staging", HeadSHA: sha(9), State: "CLOSED", HeadRepository: "mallory/hello-world"})
 	e.repo.Seed(fakegithub.Seed{Environment: "staging", Ref: "staging", States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestProbeTagNamedLikeAPullRequestBranch(t *testing.T) {
 	e.repo.AddRef("feature", sha(8)).AddTag("feature", sha(8))
 	e.repo.AddPull(fakegithub.Pull{Number: 8, HeadRef: "feature", HeadSHA: sha(8), State: "CLOSED"})
 	e.repo.Seed(fakegithub.Seed{Environment: "release-candidate", Ref: "refs/tags/feature", States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestProbeSHADeploymentOfDefaultBranchHeadPR(t *testing.T) {
 	e.repo.AddRef("main", sha(7))
 	e.repo.AddPull(fakegithub.Pull{Number: 7, HeadRef: "main", HeadSHA: sha(7), MergeSHA: sha(77), State: "MERGED"})
 	e.repo.Seed(fakegithub.Seed{Environment: "staging", Ref: sha(7), States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestProbeForkPullRequestHeadedAtDefaultBranchCommit(t *testing.T) {
 	e.repo.AddRef("main", sha(6))
 	e.repo.AddPull(fakegithub.Pull{Number: 6, HeadRef: "innocent", HeadSHA: sha(6), State: "CLOSED", HeadRepository: "mallory/hello-world"})
 	e.repo.Seed(fakegithub.Seed{Environment: "staging", Ref: sha(6), States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestProbeEnvironmentListedTwiceWithDifferentRules(t *testing.T) {
 		}
 		return answer
 	}
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestProbeTeardownRefsTagsDoesNotMatchBranch(t *testing.T) {
 	)
 	c := teardownCfg(config.StepDeactivateEnv, "pr-5")
 	c.Ref, c.RefGiven = "refs/tags/v1", true
-	res, err := lifecycle.Teardown(context.Background(), e.c, c)
+	res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestProbeTeardownRefsHeadsHexIsNotASHA(t *testing.T) {
 	)
 	c := teardownCfg(config.StepDeactivateEnv, "pr-5")
 	c.Ref, c.RefGiven = "refs/heads/deadbeef", true
-	res, err := lifecycle.Teardown(context.Background(), e.c, c)
+	res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestProbeTeardownUnicodeFoldedEnvironment(t *testing.T) {
 					"latestStatus": map[string]any{"state": "SUCCESS"}})
 				return answer
 			}
-			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, target))
+			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, target).TeardownOptions())
 			if err != nil {
 				t.Fatal(err)
 			}

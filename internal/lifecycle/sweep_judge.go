@@ -26,16 +26,16 @@ func exactlyNamed(patterns []string, env string) bool {
 // Production and protected environments are a wildcard's never; the pull
 // request rule judges only deployments made for a pull request; an
 // unknown age or pull request never makes an environment stale.
-func judge(cfg *config.Config, env environment, l listing, f sweepFacts, now time.Time) SweepCandidate {
+func judge(opts config.SweepOptions, env environment, l listing, f sweepFacts, now time.Time) SweepCandidate {
 	c := SweepCandidate{Environment: env.Name, Decision: DecisionKept, Deployments: len(l.all)}
-	if why := keptUnjudged(cfg.Sweep.Patterns, env, l); why != "" {
+	if why := keptUnjudged(opts.Patterns, env, l); why != "" {
 		c.Reason = why
 		return c
 	}
 	newest := l.all[0]
 	c.Newest = newest.Created
 	c.Deployer = deployerOf(newest)
-	stale, fresh := staleRules(cfg.Sweep, newest, f, now)
+	stale, fresh := staleRules(opts.Sweep, newest, f, now)
 	switch {
 	case len(stale) > 0:
 		c.Decision, c.Reason = DecisionSwept, strings.Join(stale, "; ")

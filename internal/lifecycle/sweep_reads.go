@@ -152,9 +152,9 @@ func (l *environmentList) add(e environment) {
 // resolve (NOT_FOUND: a stale or forged marker), or a number GraphQL's Int
 // cannot hold, is missing from the map: unknown, and its environment is
 // kept.
-func (c *Client) pullRequestStates(ctx context.Context, cfg *config.Config, byEnv map[string]listing) (map[int]string, error) {
+func (c *Client) pullRequestStates(ctx context.Context, opts config.SweepOptions, byEnv map[string]listing) (map[int]string, error) {
 	states := map[int]string{}
-	if !cfg.Sweep.PullRequestClosed {
+	if !opts.PullRequestClosed {
 		return states, nil
 	}
 	var wanted []int

@@ -61,7 +61,7 @@ func TestSweepKeepsDefaultBranchDeploymentsOfMergedCommits(t *testing.T) {
 				fakegithub.Seed{Environment: "demo-sha", Ref: merge, States: []string{"success"}},
 			)
 			e.fake.ResetRequests()
-			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(patterns...))
+			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(patterns...).SweepOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +93,7 @@ func TestSweepKeepsWhatNamesAnUnknownPullRequest(t *testing.T) {
 		fakegithub.Seed{Environment: "pr-404", Ref: sha(8), Payload: marker(404), States: []string{"success"}},
 		fakegithub.Seed{Environment: "pr-huge", Ref: sha(9), Payload: marker(1 << 40), States: []string{"success"}},
 	)
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestSweepJudgesOtherToolsDeploymentsByTheirHead(t *testing.T) {
 		// #3 is another repository's.
 		fakegithub.Seed{Environment: "preview-upstream", Ref: sha(3), States: []string{"success"}},
 	)
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("preview-*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("preview-*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestSweepKeepsProtectedEnvironmentsFromWildcards(t *testing.T) {
 			e.repo.AddPullRequest(5, sha(5), "MERGED")
 			e.repo.Seed(fakegithub.Seed{Environment: "pr-5", Ref: sha(5), Payload: marker(5), States: []string{"success"}})
 			e.repo.Protect("pr-5", "REQUIRED_REVIEWERS", "WAIT_TIMER")
-			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(tt.pattern))
+			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(tt.pattern).SweepOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func TestSweepIgnoresTheCaseOfNames(t *testing.T) {
 		fakegithub.Seed{Environment: "pr-7", Ref: sha(7), Payload: marker(7), States: []string{"success"}},
 		fakegithub.Seed{Environment: "Production", Ref: sha(7), Payload: marker(7), States: []string{"success"}},
 	)
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestSweepTearsDownAtMostMaxEnvironments(t *testing.T) {
 			}
 			c := sweepCfg("pr-*")
 			c.Sweep.Max, c.DryRun = 2, dry
-			res, err := lifecycle.Sweep(context.Background(), e.c, c)
+			res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -286,7 +286,7 @@ func TestSweepDryRunSaysWhatItWouldDo(t *testing.T) {
 	e := sweepRepo(t)
 	c := sweepCfg("pr-*")
 	c.DryRun = true
-	res, err := lifecycle.Sweep(context.Background(), e.c, c)
+	res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,25 +322,25 @@ func TestTeardownActsOnlyOnItsEnvironment(t *testing.T) {
 		run  func(e *env) (*lifecycle.Result, error)
 	}{
 		{"delete-env", func(e *env) (*lifecycle.Result, error) {
-			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5"))
+			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5").TeardownOptions())
 		}},
 		{"deactivate-env", func(e *env) (*lifecycle.Result, error) {
-			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5"))
+			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5").TeardownOptions())
 		}},
 		{"supersede", func(e *env) (*lifecycle.Result, error) {
 			c := cfg()
 			c.Environment, c.Supersede = "pr-5", true
-			return lifecycle.Start(context.Background(), e.c, c)
+			return lifecycle.Start(context.Background(), e.c, c.StartOptions())
 		}},
 		{"retire", func(e *env) (*lifecycle.Result, error) {
 			c := cfg()
 			c.Environment, c.Transient = "pr-5", true
-			res, err := lifecycle.Start(context.Background(), e.c, c)
+			res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 			if err != nil {
 				return nil, err
 			}
 			c.DeploymentID = res.DeploymentID
-			return lifecycle.Finish(context.Background(), e.c, c)
+			return lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
 		}},
 	}
 	for _, st := range steps {
@@ -429,7 +429,7 @@ func TestTeardownRefForms(t *testing.T) {
 			)
 			c := teardownCfg(config.StepDeactivateEnv, "pr-5")
 			c.Ref, c.RefGiven = tt.ref, true
-			res, err := lifecycle.Teardown(context.Background(), e.c, c)
+			res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -466,7 +466,7 @@ func TestSweepListingWithCursorsThatGoRound(t *testing.T) {
 		return answer
 	}
 	e.fake.ResetRequests()
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*"))
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func TestSweepKeepsWhatHasNoAge(t *testing.T) {
 	}
 	c := sweepCfg("pr-*")
 	c.Sweep.OlderThan = 14 * 24 * time.Hour
-	res, err := lifecycle.Sweep(context.Background(), e.c, c)
+	res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +526,7 @@ func TestStartNeverAdoptsAnotherCallsDeployment(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	first := cfg()
 	first.Run.Nonce = "1111111111111111"
-	res, err := lifecycle.Start(context.Background(), e.c, first)
+	res, err := lifecycle.Start(context.Background(), e.c, first.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +534,7 @@ func TestStartNeverAdoptsAnotherCallsDeployment(t *testing.T) {
 	second := cfg()
 	second.Run.Nonce = "2222222222222222"
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/deployments", Times: 1, DropAfter: true})
-	res2, err := lifecycle.Start(context.Background(), e.c, second)
+	res2, err := lifecycle.Start(context.Background(), e.c, second.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -585,12 +585,12 @@ func TestSuccessInProductionRetiresTheEarlierOnes(t *testing.T) {
 			earlier := e.repo.Seed(fakegithub.Seed{Environment: tt.env, Ref: fgtest.SHA, Production: prod, States: []string{"success"}})[0]
 			c := cfg()
 			c.Environment, c.Production = tt.env, tt.production
-			res, err := lifecycle.Start(context.Background(), e.c, c)
+			res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
 			c.DeploymentID = res.DeploymentID
-			if _, err := lifecycle.Finish(context.Background(), e.c, c); err != nil {
+			if _, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions()); err != nil {
 				t.Fatal(err)
 			}
 			// Either GitHub's auto_inactive or the action retires it; in
@@ -621,14 +621,14 @@ func TestRetireTrustsNoOtherEnvironment(t *testing.T) {
 	prod := e.repo.Seed(fakegithub.Seed{Environment: "production", Ref: fgtest.SHA, States: []string{"success"}})[0]
 	c := cfg()
 	c.Environment, c.Transient = "pr-5", true
-	res, err := lifecycle.Start(context.Background(), e.c, c)
+	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.DeploymentID = res.DeploymentID
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/statuses", Times: 1, Status: 201,
 		Body: fmt.Sprintf(`{"id":77,"state":"success","environment":"production","deployment_url":"https://api.github.com/repos/octo-org/hello-world/deployments/%d"}`, res.DeploymentID)})
-	fin, err := lifecycle.Finish(context.Background(), e.c, c)
+	fin, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -660,7 +660,7 @@ func TestTheRealDeployer(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			c := cfg()
 			c.Run.Actor, c.Run.TriggeringActor, c.Run.Branch = tt.actor, tt.triggering, "feature-x"
-			res, err := lifecycle.Start(context.Background(), e.c, c)
+			res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -711,7 +711,7 @@ func TestSweepBranchDeleted(t *testing.T) {
 			e.repo.DeleteRef("gone").DeleteRef("theirs-gone")
 			c := sweepCfg("preview/*")
 			c.Sweep.BranchDeleted = on
-			res, err := lifecycle.Sweep(context.Background(), e.c, c)
+			res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -747,7 +747,7 @@ func TestTeardownThatFailsSaysWhatItDid(t *testing.T) {
 	e := adminRepo(t)
 	e.repo.Seed(fakegithub.Seed{Environment: "pr-5", States: []string{"success"}}, fakegithub.Seed{Environment: "pr-5", States: []string{"success"}})
 	e.fake.Inject(&fakegithub.Fault{Method: "DELETE", Path: "/deployments/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5"))
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5").TeardownOptions())
 	if err == nil || res == nil || res.Teardown == nil {
 		t.Fatalf("res %+v, err %v", res, err)
 	}

@@ -65,59 +65,64 @@ type TeardownResult struct {
 }
 
 // Teardown runs deactivate-env and delete-env: every deployment of the
-// environment (of cfg.Ref only, when ref was given) that is not inactive
+// environment (of opts.Ref only, when it is given) that is not inactive
 // gets an inactive status; delete-env then deletes the deployments and the
 // environment. Deployments already inactive get no write.
-func Teardown(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	ref := ""
-	if cfg.RefGiven {
-		ref = cfg.Ref
-	}
-	l, err := c.listDeployments(ctx, cfg.Environment, ref)
+func Teardown(ctx context.Context, c *Client, opts config.TeardownOptions) (*Result, error) {
+	l, err := c.listDeployments(ctx, opts.Environment, opts.Ref)
 	if err != nil {
 		return nil, err
 	}
-	td, err := c.teardownEnvironment(ctx, cfg, cfg.Environment, l, cfg.Step == config.StepDeleteEnv, ref)
+	td, err := c.teardownEnvironment(ctx, opts, l)
 	// What was done before a failure is returned with it, as every step
 	// does.
-	return &Result{Environment: cfg.Environment, Teardown: td, Warnings: td.Warnings}, err
+	return &Result{Environment: opts.Environment, Teardown: td, Warnings: td.Warnings}, err
 }
 
-// teardownEnvironment tears environment env down, given its deployments: every one
-// (but keep-latest's) not inactive gets an inactive status; with del, they
-// are deleted and then the environment, unless something keeps it.
-func (c *Client) teardownEnvironment(ctx context.Context, cfg *config.Config, env string, l listing, del bool, ref string) (*TeardownResult, error) {
-	td := &TeardownResult{Kind: KindEnvironment, Environment: env, DryRun: cfg.DryRun, Delete: del}
+// writeMode is how a teardown writes: for real or, in a dry run, not at
+// all; logURL goes on the inactive statuses it gives.
+type writeMode struct {
+	dryRun bool
+	logURL string
+}
+
+// teardownEnvironment tears opts.Environment down, given its deployments:
+// every one (but keep-latest's) not inactive gets an inactive status; with
+// opts.Delete, they are deleted and then the environment, unless something
+// keeps it.
+func (c *Client) teardownEnvironment(ctx context.Context, opts config.TeardownOptions, l listing) (*TeardownResult, error) {
+	env, w := opts.Environment, writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}
+	td := &TeardownResult{Kind: KindEnvironment, Environment: env, DryRun: opts.DryRun, Delete: opts.Delete}
 	all := l.all
 	td.Warnings = append(td.Warnings, l.warnings...)
 	if l.truncated {
 		td.Warnings = append(td.Warnings, truncatedWarning(env))
 	}
 	td.Seen = len(all)
-	if cfg.KeepLatest > 0 {
-		td.Kept = min(cfg.KeepLatest, len(all))
+	if opts.KeepLatest > 0 {
+		td.Kept = min(opts.KeepLatest, len(all))
 		all = all[td.Kept:]
 	}
-	if err := c.deactivate(ctx, cfg, all, func(s string) bool { return s != config.StateInactive }, td); err != nil {
+	if err := c.deactivate(ctx, w, all, func(s string) bool { return s != config.StateInactive }, td); err != nil {
 		return td, err
 	}
-	if !del {
+	if !opts.Delete {
 		return td, nil
 	}
-	if err := c.deleteDeployments(ctx, cfg, all, td); err != nil {
+	if err := c.deleteDeployments(ctx, w, all, td); err != nil {
 		return td, err
 	}
 	switch {
-	case !cfg.DeleteEnvironment:
+	case !opts.DeleteEnvironment:
 		td.EnvironmentNote = "delete-environment is false"
 	case l.truncated:
 		td.EnvironmentNote = fmt.Sprintf("it has more than %d deployments; run the step again", MaxPages*100)
 	case td.Kept > 0:
 		td.EnvironmentNote = fmt.Sprintf("keep-latest keeps %d deployments in it", td.Kept)
-	case ref != "":
-		td.EnvironmentNote = "ref limits the teardown to the deployments of " + ref
+	case opts.Ref != "":
+		td.EnvironmentNote = "ref limits the teardown to the deployments of " + opts.Ref
 	default:
-		if err := c.deleteEnvironment(ctx, cfg, env, td); err != nil {
+		if err := c.deleteEnvironment(ctx, w, env, td); err != nil {
 			return td, err
 		}
 	}
@@ -127,7 +132,7 @@ func (c *Client) teardownEnvironment(ctx context.Context, cfg *config.Config, en
 // deactivate gives the listed deployments whose state matches an
 // inactive status, Workers at a time. The states came with the listing:
 // no read per deployment.
-func (c *Client) deactivate(ctx context.Context, cfg *config.Config, list []deployment, match func(string) bool, td *TeardownResult) error {
+func (c *Client) deactivate(ctx context.Context, w writeMode, list []deployment, match func(string) bool, td *TeardownResult) error {
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.workers())
@@ -136,8 +141,8 @@ func (c *Client) deactivate(ctx context.Context, cfg *config.Config, list []depl
 			continue
 		}
 		g.Go(func() error {
-			if !cfg.DryRun {
-				marked, err := c.markInactive(gctx, cfg, d.ID)
+			if !w.dryRun {
+				marked, err := c.markInactive(gctx, w.logURL, d.ID)
 				if err != nil || !marked {
 					return err
 				}
@@ -153,14 +158,14 @@ func (c *Client) deactivate(ctx context.Context, cfg *config.Config, list []depl
 	return err
 }
 
-// markInactive gives deployment id an inactive status. marked is false,
+// markInactive gives deployment id an inactive status, with logURL. marked is false,
 // with no error, when the deployment is gone (deleted meanwhile by someone
 // else): there is nothing left to do.
-func (c *Client) markInactive(ctx context.Context, cfg *config.Config, id int64) (marked bool, err error) {
+func (c *Client) markInactive(ctx context.Context, logURL string, id int64) (marked bool, err error) {
 	res := &Result{}
 	_, err = c.createStatus(ctx, id, &github.DeploymentStatusRequest{
 		State:  github.String(config.StateInactive),
-		LogURL: nonEmpty(cfg.LogURL),
+		LogURL: nonEmpty(logURL),
 	}, res)
 	if githubapi.StatusCode(err) == http.StatusNotFound {
 		return false, nil
@@ -169,8 +174,8 @@ func (c *Client) markInactive(ctx context.Context, cfg *config.Config, id int64)
 }
 
 // deleteDeployments deletes the listed deployments (all inactive by now).
-func (c *Client) deleteDeployments(ctx context.Context, cfg *config.Config, list []deployment, td *TeardownResult) error {
-	if cfg.DryRun {
+func (c *Client) deleteDeployments(ctx context.Context, w writeMode, list []deployment, td *TeardownResult) error {
+	if w.dryRun {
 		for _, d := range list {
 			td.Deleted = append(td.Deleted, d.ID)
 		}
@@ -208,8 +213,8 @@ const noteNoAdmin = "the token may not delete environments"
 // deleteEnvironment deletes the environment. A 403 (the token lacks
 // administration: write, which GITHUB_TOKEN never has) is a warning; a 404
 // means there is nothing to delete.
-func (c *Client) deleteEnvironment(ctx context.Context, cfg *config.Config, env string, td *TeardownResult) error {
-	if cfg.DryRun {
+func (c *Client) deleteEnvironment(ctx context.Context, w writeMode, env string, td *TeardownResult) error {
+	if w.dryRun {
 		td.WouldDeleteEnvironment = true
 		return nil
 	}

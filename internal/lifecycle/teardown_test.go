@@ -41,7 +41,7 @@ func TestDeactivateEnvAtScale(t *testing.T) {
 	others := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"success"}}, fakegithub.Seed{Environment: "pr-70", States: []string{"in_progress"}})
 	ids, notInactive := seedMixed(e.repo, "pr-7", 250)
 	e.fake.ResetRequests()
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7"))
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7").TeardownOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestDeactivateEnvAtScale(t *testing.T) {
 	}
 	// A second run has nothing to write.
 	e.fake.ResetRequests()
-	if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7")); err != nil {
+	if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7").TeardownOptions()); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.fake.Count("POST"); n != 0 {
@@ -111,7 +111,7 @@ func TestDeleteEnv(t *testing.T) {
 			e.fake.ResetRequests()
 			c := teardownCfg(config.StepDeleteEnv, tt.env)
 			c.DeleteEnvironment, c.DryRun, c.KeepLatest = !tt.keepEnv, tt.dryRun, tt.keepLatest
-			res, err := lifecycle.Teardown(context.Background(), e.c, c)
+			res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +186,7 @@ func TestTeardownOfOneRef(t *testing.T) {
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "qa", Ref: "a", States: []string{"success"}}, fakegithub.Seed{Environment: "qa", Ref: "b", States: []string{"success"}})
 	c := teardownCfg(config.StepDeactivateEnv, "qa")
 	c.Ref, c.RefGiven = "a", true
-	if _, err := lifecycle.Teardown(context.Background(), e.c, c); err != nil {
+	if _, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions()); err != nil {
 		t.Fatal(err)
 	}
 	st := states(t, e.repo)
@@ -206,7 +206,7 @@ func TestSupersedeRetiresRunningDeploymentsOfTheRef(t *testing.T) {
 	)
 	c := cfg()
 	c.Supersede = true
-	res, err := lifecycle.Start(context.Background(), e.c, c)
+	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestTransientSuccessRetiresEarlierPreviews(t *testing.T) {
 	)
 	c := cfg()
 	c.Step, c.Environment, c.Transient, c.DeploymentID = config.StepFinish, "pr-9", true, ids[2]
-	res, err := lifecycle.Finish(context.Background(), e.c, c)
+	res, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestTransientSuccessRetiresEarlierPreviews(t *testing.T) {
 	e2 := setup(t, fgtest.Token)
 	ids = e2.repo.Seed(fakegithub.Seed{Environment: "pr-9", Transient: true, States: []string{"success"}}, fakegithub.Seed{Environment: "pr-9", Transient: true})
 	c.DeploymentID, c.AutoInactive = ids[1], false
-	if _, err := lifecycle.Finish(context.Background(), e2.c, c); err != nil {
+	if _, err := lifecycle.Finish(context.Background(), e2.c, c.FinishOptions()); err != nil {
 		t.Fatal(err)
 	}
 	if n := e2.fake.Count(""); n != 1 {
@@ -265,7 +265,7 @@ func TestTeardownUnderASecondaryRateLimit(t *testing.T) {
 		seeds[i] = fakegithub.Seed{Environment: "pr-5", States: []string{"success"}}
 	}
 	ids := e.repo.Seed(seeds...)
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5"))
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5").TeardownOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

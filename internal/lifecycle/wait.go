@@ -120,16 +120,16 @@ type waitNode struct {
 }
 
 // Wait waits for the newest deployment of an environment matching
-// cfg.Environment (a name or a pattern, in any case), of cfg.Ref (its
+// opts.Environment (a name or a pattern, in any case), of opts.Ref (its
 // commit, full or short, or its branch or tag name), made by one of
-// cfg.Wait.Creators (anyone's when none), to reach a final state, at most
-// cfg.Wait.Timeout. With wait-for: success it returns on success and fails
+// opts.Creators (anyone's when none), to reach a final state, at most
+// opts.Timeout. With wait-for: success it returns on success and fails
 // on failure, error or inactive; with final it returns on any of them. It
 // fails when the timeout passes, saying what it saw last, and stops at
 // once when ctx is cancelled. The Result holds what it saw last either way.
-func Wait(ctx context.Context, c *Client, cfg *config.Config) (*Result, error) {
-	w := &WaitResult{Pattern: cfg.Environment, Ref: cfg.Ref, Creators: cfg.Wait.Creators, For: cfg.Wait.For, Timeout: cfg.Wait.Timeout}
-	res := &Result{Ref: cfg.Ref, Wait: w}
+func Wait(ctx context.Context, c *Client, opts config.WaitOptions) (*Result, error) {
+	w := &WaitResult{Pattern: opts.Environment, Ref: opts.Ref, Creators: opts.Creators, For: opts.For, Timeout: opts.Timeout}
+	res := &Result{Ref: opts.Ref, Wait: w}
 	now, sleep := c.waitClock()
 	start := now()
 	deadline := start.Add(w.Timeout)
