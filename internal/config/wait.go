@@ -18,7 +18,7 @@ type Wait struct {
 	// (vercel[bot], netlify, octocat); empty: anyone's.
 	Creators []string
 	// Timeout is how long the step waits (DefaultWaitTimeout when not
-	// given, at most MaxWaitTimeout).
+	// given, at most maxWaitTimeout).
 	Timeout time.Duration
 	// For is WaitForSuccess or WaitForFinal.
 	For string
@@ -38,9 +38,9 @@ const (
 	// DefaultWaitTimeout is how long step: wait waits when timeout is not
 	// given.
 	DefaultWaitTimeout = 10 * time.Minute
-	// MaxWaitTimeout is the longest timeout takes: a job runs at most 6
+	// maxWaitTimeout is the longest timeout takes: a job runs at most 6
 	// hours on GitHub-hosted runners.
-	MaxWaitTimeout = 6 * time.Hour
+	maxWaitTimeout = 6 * time.Hour
 )
 
 // readWait reads step: wait's own inputs: creator, timeout and wait-for.
@@ -108,7 +108,7 @@ var waitDuration = regexp.MustCompile(`^(?:(\d{1,6})h)?(?:(\d{1,6})m)?(?:(\d{1,6
 
 // ParseWaitTimeout parses a timeout such as 30s, 10m, 1h or 1h30m: whole
 // hours, minutes and seconds, in that order, summed; more than 0 and at
-// most MaxWaitTimeout (each part has at most 6 digits, so nothing wraps).
+// most maxWaitTimeout (each part has at most 6 digits, so nothing wraps).
 func ParseWaitTimeout(v string) (time.Duration, error) {
 	m := waitDuration.FindStringSubmatch(v)
 	if v == "" || m == nil {
@@ -122,8 +122,8 @@ func ParseWaitTimeout(v string) (time.Duration, error) {
 		n, _ := strconv.Atoi(m[i+1])
 		total += time.Duration(n) * unit
 	}
-	if total <= 0 || total > MaxWaitTimeout {
-		return 0, fmt.Errorf("not from 1s to %s", MaxWaitTimeout)
+	if total <= 0 || total > maxWaitTimeout {
+		return 0, fmt.Errorf("not from 1s to %s", maxWaitTimeout)
 	}
 	return total, nil
 }

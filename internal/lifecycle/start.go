@@ -24,7 +24,7 @@ import (
 func Start(ctx context.Context, c *Client, opts config.StartOptions) (*Result, error) {
 	res := &Result{LogURL: opts.LogURL, Environment: opts.Environment, Ref: opts.Ref, Deployer: opts.Run.Deployer()}
 	if opts.Supersede && opts.DeploymentID == 0 {
-		td, err := Supersede(ctx, c, opts)
+		td, err := supersede(ctx, c, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -71,10 +71,10 @@ func Start(ctx context.Context, c *Client, opts config.StartOptions) (*Result, e
 	return res, nil
 }
 
-// Supersede marks the older deployments of the environment and ref that
+// supersede marks the older deployments of the environment and ref that
 // are still queued, pending or in progress inactive, before start creates a
 // new one, so that a crashed run does not leave one spinning.
-func Supersede(ctx context.Context, c *Client, opts config.StartOptions) (*TeardownResult, error) {
+func supersede(ctx context.Context, c *Client, opts config.StartOptions) (*TeardownResult, error) {
 	td := &TeardownResult{Kind: KindSupersede, Environment: opts.Environment, DryRun: opts.DryRun}
 	l, err := c.listDeployments(ctx, opts.Environment, opts.Ref)
 	if err != nil {

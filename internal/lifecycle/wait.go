@@ -19,13 +19,13 @@ import (
 )
 
 // The wait's back-off: the first poll at once, the second after
-// WaitFirstInterval, each wait WaitGrowth times the one before, up to
-// WaitMaxInterval; a last poll at the timeout. A 10-minute wait that
-// nothing ends early costs WaitReads(10*time.Minute) = 24 queries.
+// waitFirstInterval, each wait waitGrowth times the one before, up to
+// waitMaxInterval; a last poll at the timeout. A 10-minute wait that
+// nothing ends early costs 24 queries.
 const (
-	WaitFirstInterval = 5 * time.Second
-	WaitMaxInterval   = 30 * time.Second
-	WaitGrowth        = 1.5
+	waitFirstInterval = 5 * time.Second
+	waitMaxInterval   = 30 * time.Second
+	waitGrowth        = 1.5
 )
 
 // How many deployments a poll reads, newest first: those of the
@@ -38,22 +38,11 @@ const (
 
 // WaitInterval is the wait after poll n (n counts from 1).
 func WaitInterval(n int) time.Duration {
-	d := float64(WaitFirstInterval)
-	for i := 1; i < n && d < float64(WaitMaxInterval); i++ {
-		d *= WaitGrowth
+	d := float64(waitFirstInterval)
+	for i := 1; i < n && d < float64(waitMaxInterval); i++ {
+		d *= waitGrowth
 	}
-	return min(time.Duration(d), WaitMaxInterval)
-}
-
-// WaitReads is how many polls a wait of timeout makes when nothing ends
-// it early (and no request is retried): one at once, one after each wait,
-// the last at the timeout.
-func WaitReads(timeout time.Duration) int {
-	n := 1
-	for t := time.Duration(0); t < timeout; n++ {
-		t += min(WaitInterval(n), timeout-t)
-	}
-	return n
+	return min(time.Duration(d), waitMaxInterval)
 }
 
 // WaitResult is what step: wait looked for and saw. The deployment it saw
@@ -82,9 +71,9 @@ type WaitResult struct {
 	Ignored []string
 }
 
-// What is the deployment waited for, in words: "a deployment of
+// what is the deployment waited for, in words: "a deployment of
 // preview-* at 1f2e3d4 by vercel[bot]".
-func (w *WaitResult) What() string {
+func (w *WaitResult) what() string {
 	s := fmt.Sprintf("a deployment of %s at %s", w.Pattern, shortCommit(w.Ref))
 	if len(w.Creators) > 0 {
 		s += " by " + strings.Join(w.Creators, " or ")
@@ -134,7 +123,7 @@ func Wait(ctx context.Context, c *Client, opts config.WaitOptions) (*Result, err
 	start := now()
 	deadline := start.Add(w.Timeout)
 	c.logf("Waiting up to %s for %s to %s (a poll at once, then every %s, backing off to %s).",
-		w.Timeout, w.What(), map[bool]string{true: "reach a final state", false: "succeed"}[w.For == config.WaitForFinal], WaitFirstInterval, WaitMaxInterval)
+		w.Timeout, w.what(), map[bool]string{true: "reach a final state", false: "succeed"}[w.For == config.WaitForFinal], waitFirstInterval, waitMaxInterval)
 	var last string
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
@@ -148,7 +137,7 @@ func Wait(ctx context.Context, c *Client, opts config.WaitOptions) (*Result, err
 			if ctx.Err() != nil {
 				return res, w.cancelled(ctx.Err())
 			}
-			return res, fmt.Errorf("wait for %s: %w", w.What(), err)
+			return res, fmt.Errorf("wait for %s: %w", w.what(), err)
 		}
 		if node != nil {
 			res.seen(node)
@@ -303,7 +292,7 @@ func restLogin(n *waitNode) string {
 // progress is the log line for what the last poll saw.
 func (w *WaitResult) progress(res *Result) string {
 	if w.SeenAt.IsZero() {
-		s := "No " + strings.TrimPrefix(w.What(), "a ") + " yet"
+		s := "No " + strings.TrimPrefix(w.what(), "a ") + " yet"
 		if len(w.Ignored) > 0 {
 			s += "; ignored those by " + strings.Join(w.Ignored, ", ")
 		}
@@ -341,7 +330,7 @@ func (w *WaitResult) ended(res *Result) error {
 // timedOut is the error for a wait whose timeout passed, with what it saw
 // last.
 func (w *WaitResult) timedOut(res *Result) error {
-	msg := fmt.Sprintf("timed out after %s waiting for %s (%d reads): ", w.Timeout, w.What(), w.Reads)
+	msg := fmt.Sprintf("timed out after %s waiting for %s (%d reads): ", w.Timeout, w.what(), w.Reads)
 	if w.SeenAt.IsZero() {
 		msg += "the newest deployments held none at " + clock(w.LastPoll)
 		if len(w.Ignored) > 0 {
@@ -356,7 +345,7 @@ func (w *WaitResult) timedOut(res *Result) error {
 
 // cancelled is the error for a wait the job's cancellation stopped.
 func (w *WaitResult) cancelled(err error) error {
-	return fmt.Errorf("wait for %s: stopped after %s (%d reads): %w", w.What(), w.Waited.Round(time.Second), w.Reads, err)
+	return fmt.Errorf("wait for %s: stopped after %s (%d reads): %w", w.what(), w.Waited.Round(time.Second), w.Reads, err)
 }
 
 // clock is t as a time of day in UTC.

@@ -84,7 +84,7 @@ func FuzzLog(f *testing.F) {
 		}{{"error", Errorf}, {"warning", Warningf}, {"debug", Debugf}} {
 			buf.Reset()
 			an.annotate(a, "%s", value)
-			want := []runnersim.Command{{Name: an.command, Data: Neutralize(value)}}
+			want := []runnersim.Command{{Name: an.command, Data: neutralize(value)}}
 			if d := cmp.Diff(want, runnersim.ParseCommands(buf.String()), cmpopts.EquateEmpty()); d != "" {
 				t.Fatalf("%s annotation of %q: commands the runner reads (-want +got):\n%s", an.command, value, d)
 			}

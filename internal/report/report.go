@@ -61,9 +61,9 @@ func Outputs(res *lifecycle.Result) map[string]string {
 	return out
 }
 
-// Write sends a result to the runner: outputs, state and environment for
+// write sends a result to the runner: outputs, state and environment for
 // later steps, warnings, and the job summary.
-func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
+func write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	for _, w := range res.Warnings {
 		Warningf(a, "%s", w)
 	}
@@ -100,35 +100,35 @@ func Write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 }
 
 // Logf prints a log line. Values may come from inputs, the event or
-// GitHub, so the line goes through Neutralize: nothing printed can inject
+// GitHub, so the line goes through neutralize: nothing printed can inject
 // a workflow command.
 func Logf(a *githubactions.Action, format string, args ...any) {
-	a.Infof("%s", Neutralize(fmt.Sprintf(format, args...)))
+	a.Infof("%s", neutralize(fmt.Sprintf(format, args...)))
 }
 
 // Errorf, Warningf and Debugf print an annotation or a debug line whose
-// text went through Neutralize (go-githubactions escapes %, \r and \n in
+// text went through neutralize (go-githubactions escapes %, \r and \n in
 // a command's data, but not the legacy ##[ form).
 func Errorf(a *githubactions.Action, format string, args ...any) {
-	a.Errorf("%s", Neutralize(fmt.Sprintf(format, args...)))
+	a.Errorf("%s", neutralize(fmt.Sprintf(format, args...)))
 }
 
 // Warningf is Errorf for ::warning::.
 func Warningf(a *githubactions.Action, format string, args ...any) {
-	a.Warningf("%s", Neutralize(fmt.Sprintf(format, args...)))
+	a.Warningf("%s", neutralize(fmt.Sprintf(format, args...)))
 }
 
 // Debugf is Errorf for ::debug::.
 func Debugf(a *githubactions.Action, format string, args ...any) {
-	a.Debugf("%s", Neutralize(fmt.Sprintf(format, args...)))
+	a.Debugf("%s", neutralize(fmt.Sprintf(format, args...)))
 }
 
-// Neutralize makes s one log line that the runner cannot read as a
+// neutralize makes s one log line that the runner cannot read as a
 // workflow command: line breaks are written as \r and \n, the legacy form
 // ##[ (which the runner finds anywhere in a line) becomes "## [", and "::"
 // at the start of the line, after any white space (where the runner looks
 // for commands), becomes ": :".
-func Neutralize(s string) string {
+func neutralize(s string) string {
 	// "## [" cannot make a new "##[": its "[" follows a space.
 	s = strings.NewReplacer("\r", `\r`, "\n", `\n`, "##[", "## [").Replace(s)
 	// The runner trims white space as .NET's TrimStart does: Unicode's.

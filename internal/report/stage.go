@@ -20,7 +20,7 @@ import (
 // summary.
 func Succeeded(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	describe(a, res)
-	Write(a, cfg, res)
+	write(a, cfg, res)
 }
 
 // Failed reports a step that failed. A start that created its deployment
@@ -39,7 +39,7 @@ func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, 
 // deployment is handed on by saveStartedAnyway.
 func writePartial(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	if res != nil && (res.Sweep != nil || res.Wait != nil || res.Teardown != nil) {
-		Write(a, cfg, res)
+		write(a, cfg, res)
 	}
 }
 
