@@ -311,7 +311,9 @@ func readContext(a *githubactions.Action, c *Config) error {
 	return nil
 }
 
-// readInputs reads and checks every input, with the context's defaults.
+// readInputs reads and checks every input, with the context's defaults,
+// whatever the step: a bad input is an error even where the step would not
+// read it.
 func readInputs(r *reader, c *Config) {
 	c.Token = r.a.GetInput("token")
 	if c.Token == "" {
@@ -328,8 +330,20 @@ func readInputs(r *reader, c *Config) {
 			c.Ref = c.PullRequestHeadSHA
 		}
 	}
-	c.Task = r.str("task", "deploy")
 	c.Description = r.str("description", "")
+	c.OnAPIError = r.oneOf("on-api-error", "fail", []string{"fail", "warn"})
+	c.DryRun = r.boolean("dry-run", false)
+	c.Run.JobIndex = r.jobIndex("job-index")
+	readStartInputs(r, c)
+	readFinishInputs(r, c)
+	readTeardownInputs(r, c)
+	readWait(r, c)
+}
+
+// readStartInputs reads what start sends GitHub besides the environment
+// and ref: the deployment's fields, its first state and supersede.
+func readStartInputs(r *reader, c *Config) {
+	c.Task = r.str("task", "deploy")
 	c.Payload = r.payload("payload")
 	c.Transient = r.boolean("transient-environment", c.IsPullRequestEvent)
 	if v := r.str("production-environment", ""); v != "" {
@@ -339,10 +353,7 @@ func readInputs(r *reader, c *Config) {
 	c.AutoMerge = r.boolean("auto-merge", false)
 	c.RequiredContexts = r.contexts("required-contexts")
 	c.InitialState = r.oneOf("initial-state", StateInProgress, []string{StateQueued, StatePending, StateInProgress})
-	c.State = r.oneOf("state", "", States)
-	c.JobStatus = r.str("job-status", "")
-	c.CancelledState = r.oneOf("cancelled-state", StateInactive, []string{StateInactive, StateError, StateFailure})
-	c.EnvironmentURL = r.link(c, "environment-url")
+	c.Supersede = r.boolean("supersede", false)
 	c.LogURL = r.link(c, "log-url")
 	if c.LogURL == "" && c.Run.ID != 0 && c.Run.Repository != "" {
 		c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/attempts/%d", c.ServerURL, c.Run.Repository, c.Run.ID, c.Run.Attempt)
@@ -352,26 +363,35 @@ func readInputs(r *reader, c *Config) {
 			c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/job/%d", c.ServerURL, c.Run.Repository, c.Run.ID, id)
 		}
 	}
-	c.Run.JobIndex = r.jobIndex("job-index")
+}
+
+// readFinishInputs reads how finish, status and the post stage end a
+// deployment, and what a success retires.
+func readFinishInputs(r *reader, c *Config) {
+	c.State = r.oneOf("state", "", States)
+	c.JobStatus = r.str("job-status", "")
+	c.CancelledState = r.oneOf("cancelled-state", StateInactive, []string{StateInactive, StateError, StateFailure})
+	c.EnvironmentURL = r.link(c, "environment-url")
 	switch v := r.oneOf("auto-inactive", "true", []string{"true", "false", "True", "False", "TRUE", "FALSE", ScopeTask, ScopePullRequest}); v {
 	case ScopeTask, ScopePullRequest:
 		c.AutoInactive, c.AutoInactiveScope = true, v
 	default:
 		c.AutoInactive, _ = parseBool(v, true)
 	}
-	c.OnAPIError = r.oneOf("on-api-error", "fail", []string{"fail", "warn"})
 	c.AutoFinish = r.boolean("auto-finish", true)
+}
+
+// readTeardownInputs reads deactivate-env's, delete-env's and sweep's
+// inputs.
+func readTeardownInputs(r *reader, c *Config) {
 	c.KeepLatest = r.count("keep-latest")
 	c.DeleteEnvironment = r.boolean("delete-environment", true)
-	c.DryRun = r.boolean("dry-run", false)
-	c.Supersede = r.boolean("supersede", false)
 	c.Sweep.Patterns = r.patterns("environments")
 	c.Sweep.PullRequestClosed = r.boolean("pull-request-closed", true)
 	c.Sweep.OlderThan = r.age("older-than")
 	c.Sweep.Delete = r.oneOf("sweep-mode", "delete", []string{"delete", "deactivate"}) == "delete"
 	c.Sweep.BranchDeleted = r.boolean("branch-deleted", false)
 	c.Sweep.Max = r.sweepMax("max-environments")
-	readWait(r, c)
 }
 
 // target decides which deployment the step acts on, first match winning:
