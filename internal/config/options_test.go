@@ -67,6 +67,19 @@ func TestOptionsCopyEveryField(t *testing.T) {
 		if zero := zeroFields(reflect.ValueOf(opts), ""); len(zero) > 0 {
 			t.Errorf("%s leaves %v zero: its projection does not copy them from the Config", name, zero)
 		}
+		// A field named as one of the Config's (or of its Sweep's or
+		// Wait's) holds that field's value: none is copied from another.
+		for _, f := range reflect.VisibleFields(reflect.TypeOf(opts)) {
+			if f.Anonymous || name == "TeardownOptions" && (f.Name == "Ref" || f.Name == "Delete") {
+				continue // Ref only when given, Delete from the step: TestOptionsOfEachStep
+			}
+			got := reflect.ValueOf(opts).FieldByIndex(f.Index).Interface()
+			for _, from := range []reflect.Value{reflect.ValueOf(*c), reflect.ValueOf(c.Sweep), reflect.ValueOf(c.Wait)} {
+				if src := from.FieldByName(f.Name); src.IsValid() && !reflect.DeepEqual(src.Interface(), got) {
+					t.Errorf("%s.%s is %v, not the Config's %v", name, f.Name, got, src.Interface())
+				}
+			}
+		}
 	}
 }
 
