@@ -164,9 +164,11 @@ func nullDeploymentRefs(v any) {
 }
 
 // GraphQL aliases that answer for one another (r0 gets r1's node, r1 gets
-// r0's): the sweep takes r0's null as "refs/heads/a is gone" although the
-// answer's Ref node, named a, says a exists. pullRequestStates checks the
-// number each alias answers for; refStates does not check the name.
+// r0's): a sweep that believed them would take r0's null as "refs/heads/a
+// is gone" although the answer's Ref node, named a, says a exists. The
+// probe found refStates did not check the name; readRefs now disbelieves
+// the whole batch when any alias answers for another ref, as
+// pullRequestStates checks the number each alias answers for.
 func TestProbe2RefAliasesAnsweringForEachOther(t *testing.T) {
 	t.Parallel()
 	e := adminRepo(t)
