@@ -83,7 +83,7 @@ func Explain(c Call, err error) error {
 func refusal(c Call, err error) string {
 	var rle *RateLimitError
 	if errors.As(err, &rle) {
-		return rle.Error()
+		return fmt.Sprint(rle) // fmt, as before the split: a typed nil prints <nil>
 	}
 	msg := githubMessage(err)
 	switch StatusCode(err) {
@@ -121,14 +121,14 @@ func failure(err error) string {
 	}
 	var off *OffLimitsError
 	if errors.As(err, &off) {
-		return off.Error()
+		return fmt.Sprint(off)
 	}
 	if Permanent(err) {
 		return Describe(err) + "; retrying cannot help: check GITHUB_API_URL, the runner's network and its certificates"
 	}
 	var bad *BadAnswerError
 	if errors.As(err, &bad) {
-		return bad.Error()
+		return fmt.Sprint(bad)
 	}
 	// An answer go-github could not decode: say what was wrong with it,
 	// not in Go's words.

@@ -163,3 +163,15 @@ func TestExplain(t *testing.T) {
 		t.Error("Explain(nil) is not nil")
 	}
 }
+
+// TestExplainSurvivesATypedNilCause: a nil *RateLimitError,
+// *OffLimitsError or *BadAnswerError in the chain is explained as "<nil>",
+// not a panic.
+func TestExplainSurvivesATypedNilCause(t *testing.T) {
+	t.Parallel()
+	for _, cause := range []error{(*githubapi.RateLimitError)(nil), (*githubapi.OffLimitsError)(nil), (*githubapi.BadAnswerError)(nil)} {
+		if got, want := githubapi.Explain(githubapi.Call{Op: "op"}, fmt.Errorf("w: %w", cause)).Error(), "op: <nil>"; got != want {
+			t.Errorf("%T: %q, want %q", cause, got, want)
+		}
+	}
+}
