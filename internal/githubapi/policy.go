@@ -10,7 +10,10 @@ import (
 )
 
 // Policy says how often and how long requests are retried. Waits go through
-// Sleep and time through Now, so tests run without sleeping.
+// Sleep and time through Now, so tests run without sleeping. Start from
+// DefaultPolicy and change its exported fields: the rate-limit bounds are
+// its own, and a Policy literal would leave them zero (no Retry-After
+// waited out, no wait after a secondary rate limit).
 type Policy struct {
 	// Tries bounds the tries of one request after 5xx answers, dropped
 	// connections and timeouts.
