@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/release"
+	releasedir "github.com/deploy-lifecycle/deployment-action/internal/testkit/released"
 )
 
 // The latencies of the side-by-side benchmark: GitHub's reads and writes
@@ -148,10 +148,7 @@ func releaseBinary(bin string) runnersim.Launcher {
 // the release gave it and its platforms' images, from
 // DEPLOYMENT_ACTION_RELEASE_DIR (skipped without it).
 func releasedImage(b *testing.B) (image string, tags []string) {
-	dir := os.Getenv(releaseDirEnv)
-	if dir == "" {
-		b.Skip(releaseDirEnv + " is not set: .ci/run makes a release against a local registry and sets it")
-	}
+	dir := releasedir.DirOrSkip(b)
 	res, err := release.ReadResult(dir)
 	if err != nil {
 		b.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/release"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	releasedir "github.com/deploy-lifecycle/deployment-action/internal/testkit/released"
 )
 
 // The tests in this file check a release that internal/release made (.ci/run
@@ -32,9 +33,7 @@ import (
 //	DEPLOYMENT_ACTION_RELEASE_DIR=/tmp/release go test -run Release -v .
 //
 // DEPLOYMENT_ACTION_RELEASE_DIR is the release program's -out directory
-// (its release.json names the commit, the image and the registry).
-
-const releaseDirEnv = "DEPLOYMENT_ACTION_RELEASE_DIR"
+// (releasedir.Dir).
 
 var released struct {
 	once sync.Once
@@ -47,14 +46,7 @@ var released struct {
 // test skips without one, except in CI, where .ci/run makes one.
 func releaseUnderTest(t *testing.T) (*release.Result, string) {
 	t.Helper()
-	out := os.Getenv(releaseDirEnv)
-	if out == "" {
-		msg := releaseDirEnv + " is not set: .ci/run makes a release against a local registry and sets it"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	out := releasedir.Dir(t, "")
 	released.once.Do(func() {
 		if released.res, released.err = release.ReadResult(out); released.err != nil {
 			return

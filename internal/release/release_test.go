@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/released"
 )
 
 func TestTargets(t *testing.T) {
@@ -388,11 +390,6 @@ func TestManifestDigest(t *testing.T) {
 	}
 }
 
-// releaseDirEnv names the release program's -out directory; .ci/run makes
-// a release against a local registry and sets it (release_e2e_test.go, in
-// the root package, reads the same variable).
-const releaseDirEnv = "DEPLOYMENT_ACTION_RELEASE_DIR"
-
 // TestBuildIsReproducible builds linux/amd64 from the release's main
 // commit, exported anew into a directory of another name and depth than
 // the release's src/, with a cold build cache and an environment that
@@ -405,16 +402,9 @@ func TestBuildIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary with a cold cache")
 	}
-	out := os.Getenv(releaseDirEnv)
-	if out == "" {
-		msg := releaseDirEnv + " is not set: .ci/run makes a release and sets it; or make one (a Docker engine builds its images; -push is not needed):\n" +
-			"\tgo run ./internal/release/cmd/release -version 0.0.0-dev -registry 127.0.0.1:5000 -image o/r -out /tmp/release\n" +
-			"\t" + releaseDirEnv + "=/tmp/release go test -run BuildIsReproducible ./internal/release/"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	out := released.Dir(t, "or make one (a Docker engine builds its images; -push is not needed):\n"+
+		"\tgo run ./internal/release/cmd/release -version 0.0.0-dev -registry 127.0.0.1:5000 -image o/r -out /tmp/release\n"+
+		"\t"+released.Env+"=/tmp/release go test -run BuildIsReproducible ./internal/release/")
 	res, err := ReadResult(out)
 	if err != nil {
 		t.Fatal(err)
