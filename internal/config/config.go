@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
@@ -629,16 +630,25 @@ func EnvironmentKey(name string) string {
 // [ class); else it names one environment exactly.
 func IsWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
 
-// MatchPattern reports whether env matches the sweep pattern, a path.Match
-// glob (* and ? do not cross a /), ignoring case as GitHub's environment
-// names do: both have their ASCII letters lower-cased (EnvironmentKey)
-// before matching, and no other letter folds (the Kelvin sign is no k), so
-// a pattern matches no more than it says. A character class is lower-cased
-// too and matched against the lower-cased name, so [A-Z] is [a-z], and
-// [^a-z] leaves out upper-case letters as well. A malformed pattern matches
-// nothing.
+// MatchPattern reports whether env matches the sweep pattern, a glob in
+// which * and ? do not cross a / and a ** part crosses any number of them
+// (preview/** matches preview/feature/login, not preview itself; ** that is
+// not a whole /-separated part is a *), ignoring case as GitHub's
+// environment names do: both have their ASCII letters lower-cased
+// (EnvironmentKey) before matching, and no other letter folds (the Kelvin
+// sign is no k), so a pattern matches no more than it says. A character
+// class is lower-cased too and matched against the lower-cased name, so
+// [A-Z] is [a-z], and [^a-z] leaves out upper-case letters as well. Braces
+// are plain characters. A malformed pattern matches nothing.
 func MatchPattern(pattern, env string) bool {
-	ok, err := path.Match(EnvironmentKey(pattern), EnvironmentKey(env))
+	pattern, env = EnvironmentKey(pattern), EnvironmentKey(env)
+	if strings.HasSuffix(pattern, "/**") && env == strings.TrimSuffix(pattern, "/**") {
+		return false // preview/** is what is under preview/, not preview
+	}
+	if _, err := path.Match(pattern, ""); err != nil {
+		return false
+	}
+	ok, err := doublestar.Match(strings.NewReplacer("{", `\{`, "}", `\}`).Replace(pattern), env)
 	return err == nil && ok
 }
 

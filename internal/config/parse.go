@@ -112,7 +112,7 @@ func (r *reader) jobIndex(name string) string {
 }
 
 // patterns reads environment name patterns: comma- or newline-separated
-// globs in path.Match's syntax (* does not cross a /).
+// globs as MatchPattern reads them (* does not cross a /, a ** part does).
 func (r *reader) patterns(name string) []string {
 	v := r.a.GetInput(name)
 	var out []string
@@ -123,7 +123,7 @@ func (r *reader) patterns(name string) []string {
 				continue
 			}
 			if _, err := path.Match(p, ""); err != nil || CheckEnvironment(strings.NewReplacer("*", "x", "?", "x", "[", "x", "]", "x").Replace(p)) != nil {
-				r.fail(&InputError{Input: name, Value: p, Want: "takes environment name patterns such as pr-* or preview/* (* matches within one /-separated part, ? one character, [a-z] a class)"})
+				r.fail(&InputError{Input: name, Value: p, Want: "takes environment name patterns such as pr-* or preview/** (* matches within one /-separated part, a ** part across parts, ? one character, [a-z] a class)"})
 				continue
 			}
 			out = append(out, p)

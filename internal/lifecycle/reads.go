@@ -32,7 +32,11 @@ type deployment struct {
 	RefName string
 	// RefPrefix is GraphQL's Ref.prefix: refs/heads/ or refs/tags/.
 	RefPrefix string
-	SHA       string
+	// RESTRef is the ref REST gives, as the deployment was made of, read
+	// only where GraphQL's is null and the step needs it (readRESTRefs);
+	// "" when not read or unknown.
+	RESTRef string
+	SHA     string
 	// Created is when it was made; zero when GitHub did not say (its age
 	// is then unknown).
 	Created time.Time
@@ -161,7 +165,9 @@ func foreignWarning(d deployment, env string) string {
 // refMatches tells whether ref (as the user or the workflow gives it: a
 // branch or tag name, refs/heads/…, refs/tags/…, or a full or short commit
 // SHA) names the ref deployment d was made of. GraphQL's Ref.name has no
-// refs/ prefix and is null when d was made of a SHA; a SHA matches d's
+// refs/ prefix and is null when d was made of a SHA or its ref is gone;
+// then the branch this action's run marker names, or the ref REST keeps
+// as it was given (RESTRef, when read), stands for it. A SHA matches d's
 // commit.
 func refMatches(ref string, d deployment) bool {
 	name := shortRef(ref)
@@ -170,11 +176,23 @@ func refMatches(ref string, d deployment) bool {
 	}
 	// refs/heads/v1 is a branch and refs/tags/v1 a tag: with a prefix
 	// given, the deployment's must be the same, when GitHub says it.
-	if p := strings.TrimSuffix(strings.TrimSpace(ref), name); p != "" && d.RefPrefix != "" && p != d.RefPrefix {
+	prefix := strings.TrimSuffix(strings.TrimSpace(ref), name)
+	if prefix != "" && d.RefPrefix != "" && prefix != d.RefPrefix {
 		return false
 	}
 	if d.RefName != "" && shortRef(d.RefName) == name {
 		return true
+	}
+	if d.RefName == "" {
+		if m, st := d.marker(); st == markerOK && m.Branch != "" && m.Branch == name && prefix != "refs/tags/" {
+			return true
+		}
+		if r := d.RESTRef; r != "" && !isSHA(r) && shortRef(r) == name {
+			restPrefix := strings.TrimSuffix(r, shortRef(r))
+			if prefix == "" || restPrefix == "" || prefix == restPrefix {
+				return true
+			}
+		}
 	}
 	// refs/heads/deadbeef is a branch, whatever its name looks like.
 	if isSHA(name) && name == strings.TrimSpace(ref) && d.SHA != "" {

@@ -47,6 +47,19 @@ type SweepCandidate struct {
 	Deployer string `json:"deployer,omitempty"`
 	// Teardown is what was done, or in a dry run what would be done.
 	Teardown *TeardownResult `json:"-"`
+	// Retire, when the environment is kept for the live deployments of
+	// lineages no rule finds stale, are the ids of the deployments of the
+	// stale ones: the teardown acts on those alone. KeptDeployments are
+	// the live deployments kept, and why.
+	Retire          map[int64]bool   `json:"-"`
+	KeptDeployments []KeptDeployment `json:"kept_deployments,omitempty"`
+}
+
+// KeptDeployment is a live deployment a sweep keeps in an environment it
+// retires others in, and why.
+type KeptDeployment struct {
+	ID     int64  `json:"id"`
+	Reason string `json:"reason"`
 }
 
 // SweepResult is what a sweep saw and did.
@@ -102,11 +115,8 @@ type sweepFacts struct {
 	// GitHub could not resolve.
 	PullRequests map[int]string
 	// Refs says whether refs (refs/heads/x, refs/tags/x) exist, for
-	// branch-deleted; a ref missing is unknown. RESTRefs are the refs
-	// REST gives deployments whose GraphQL ref is null (made of a SHA, or
-	// of a ref since deleted).
-	Refs     map[string]bool
-	RESTRefs map[int64]string
+	// branch-deleted; a ref missing is unknown.
+	Refs map[string]bool
 }
 
 // maxEnvironments is max-environments, or its default.
@@ -187,6 +197,9 @@ func (c *Client) planSweep(ctx context.Context, opts config.SweepOptions) (*swee
 		}
 	}
 	if err := c.readDeployments(ctx, matched, p); err != nil {
+		return nil, err
+	}
+	if err := c.readSweepRESTRefs(ctx, opts, matched, p); err != nil {
 		return nil, err
 	}
 	facts.PullRequests, err = c.pullRequestStates(ctx, opts, p.byEnv)
@@ -272,19 +285,21 @@ func (c *Client) applySweep(ctx context.Context, opts config.SweepOptions, p *sw
 			continue
 		}
 		l := p.byEnv[config.EnvironmentKey(cand.Environment)]
+		scope := cand.scope()
+		w := writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}
 		if opts.DryRun {
 			// teardownEnvironment in a dry run writes nothing: it says what it
 			// would do.
 			cand.Decision = DecisionWouldSweep
-			cand.Teardown, _ = c.teardownEnvironment(ctx, opts.Teardown(cand.Environment), l)
+			cand.Teardown, _ = c.teardownEnvironment(ctx, opts.Teardown(cand.Environment), l, scope, w)
 			continue
 		}
-		need := c.needs(opts, l)
+		need := needs(opts.Teardown(cand.Environment), l, scope)
 		if !run.admit(cand, need) {
 			continue
 		}
 		g.Go(func() error {
-			td, err := c.teardownEnvironment(gctx, opts.Teardown(cand.Environment), l)
+			td, err := c.teardownEnvironment(gctx, opts.Teardown(cand.Environment), l, scope, w)
 			run.done(cand, need, td, err)
 			return nil
 		})
@@ -357,14 +372,21 @@ func (r *sweepRun) done(cand *SweepCandidate, need Room, td *TeardownResult, err
 // sweepParallel is how many environments a sweep tears down at once.
 const sweepParallel = 4
 
-// needs is what tearing down l costs: content-creating writes (inactive
-// statuses) and REST requests in all.
-func (c *Client) needs(opts config.SweepOptions, l listing) Room {
+// scope is what the teardown of cand acts on: the stale lineages'
+// deployments alone when the environment is kept for others.
+func (cand *SweepCandidate) scope() teardownScope {
+	if cand.Retire == nil {
+		return teardownScope{}
+	}
+	return teardownScope{only: cand.Retire, keep: "it holds live deployments no rule finds stale"}
+}
+
+// needs is what tearing down l (in scope) costs: content-creating writes
+// (inactive statuses) and REST requests in all.
+func needs(opts config.TeardownOptions, l listing, scope teardownScope) Room {
 	var n Room
-	for i, d := range l.all {
-		if i < opts.KeepLatest {
-			continue
-		}
+	act, _ := targets(opts, l, scope)
+	for _, d := range act {
 		if d.State != config.StateInactive {
 			n.Writes++
 		}

@@ -25,26 +25,116 @@ func exactlyNamed(patterns []string, env string) bool {
 // judge decides about one candidate: kept (and why), or swept (and why).
 // Production and protected environments are a wildcard's never; the pull
 // request rule judges only deployments made for a pull request; an
-// unknown age or pull request never makes an environment stale.
+// unknown age or pull request never makes a lineage stale. Each lineage
+// of the environment is judged by its newest deployment: the environment
+// is swept whole when every lineage with a live deployment is stale (with
+// none live, when its newest lineage is); when only some lineages are
+// stale, their deployments are retired and the environment is kept with
+// what is alive in it (Retire, KeptDeployments).
 func judge(opts config.SweepOptions, env environment, l listing, f sweepFacts, now time.Time) SweepCandidate {
 	c := SweepCandidate{Environment: env.Name, Decision: DecisionKept, Deployments: len(l.all)}
 	if why := keptUnjudged(opts.Patterns, env, l); why != "" {
 		c.Reason = why
 		return c
 	}
-	newest := l.all[0]
-	c.Newest = newest.Created
-	c.Deployer = deployerOf(newest)
-	stale, fresh := staleRules(opts.Sweep, newest, f, now)
+	c.Newest = l.all[0].Created
+	c.Deployer = deployerOf(l.all[0])
+	verdicts := judgeLineages(opts.Sweep, lineages(l.all), f, now)
+	considered := slices.DeleteFunc(slices.Clone(verdicts), func(v lineageVerdict) bool { return len(v.live) == 0 })
+	if len(considered) == 0 {
+		considered = verdicts[:1]
+	}
+	var staleWhy, freshWhy []string
+	for _, v := range considered {
+		if v.stale != nil {
+			staleWhy = appendNew(staleWhy, v.stale...)
+		} else {
+			freshWhy = appendNew(freshWhy, v.fresh...)
+		}
+	}
 	switch {
-	case len(stale) > 0:
-		c.Decision, c.Reason = DecisionSwept, strings.Join(stale, "; ")
-	case len(fresh) > 0:
-		c.Reason = strings.Join(fresh, "; ")
-	default:
+	case len(freshWhy) == 0:
+		c.Decision, c.Reason = DecisionSwept, strings.Join(staleWhy, "; ")
+	case retiresSome(verdicts, opts.Delete):
+		partial(&c, verdicts, freshWhy)
+	case len(freshWhy) > 0:
+		c.Reason = strings.Join(freshWhy, "; ")
+	}
+	if c.Reason == "" {
 		c.Reason = "no rule finds it stale"
 	}
 	return c
+}
+
+// lineageVerdict is what the stale rules find of one lineage: stale (why)
+// or, with stale nil, not (why not).
+type lineageVerdict struct {
+	*lineageGroup
+	stale, fresh []string
+}
+
+// judgeLineages judges each lineage by its newest deployment.
+func judgeLineages(s config.Sweep, groups []*lineageGroup, f sweepFacts, now time.Time) []lineageVerdict {
+	out := make([]lineageVerdict, len(groups))
+	for i, g := range groups {
+		stale, fresh := staleRules(s, g.all[0], f, now)
+		if len(stale) == 0 && len(fresh) == 0 {
+			fresh = []string{"no rule finds it stale"}
+		}
+		out[i] = lineageVerdict{lineageGroup: g, stale: stale, fresh: fresh}
+		if len(stale) == 0 {
+			out[i].stale = nil
+		}
+	}
+	return out
+}
+
+// retiresSome tells whether a stale lineage of verdicts has a deployment a
+// teardown would write to: one not inactive, or (deleting) any.
+func retiresSome(verdicts []lineageVerdict, deleting bool) bool {
+	for _, v := range verdicts {
+		if v.stale == nil {
+			continue
+		}
+		for _, d := range v.all {
+			if deleting || d.State != config.StateInactive {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// partial makes c the retiring of the stale lineages of an environment
+// that is kept for the others: their deployments go, the environment and
+// the live deployments of the others stay, each with why.
+func partial(c *SweepCandidate, verdicts []lineageVerdict, freshWhy []string) {
+	c.Decision, c.Retire = DecisionSwept, map[int64]bool{}
+	var staleWhy []string
+	for _, v := range verdicts {
+		if v.stale != nil {
+			staleWhy = appendNew(staleWhy, v.stale...)
+			for _, d := range v.all {
+				c.Retire[d.ID] = true
+			}
+			continue
+		}
+		for _, d := range v.live {
+			c.KeptDeployments = append(c.KeptDeployments, KeptDeployment{ID: d.ID, Reason: strings.Join(v.fresh, "; ")})
+		}
+	}
+	c.Reason = fmt.Sprintf("%s: its %d deployments are retired; the environment is kept: %s",
+		strings.Join(staleWhy, "; "), len(c.Retire), strings.Join(freshWhy, "; "))
+}
+
+// appendNew appends each of more that list does not hold yet.
+func appendNew(list []string, more ...string) []string {
+	for _, s := range more {
+		if !slices.Contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	return list
 }
 
 // keptUnjudged says why env is kept before any rule judges it ("" when it
@@ -246,7 +336,7 @@ func classifyPullRequests(d deployment, ref string, f sweepFacts) (counted []pul
 // REST keeps as it was given tells them apart (a SHA, or a name that no
 // longer exists as a branch or a tag). Anything unknown keeps.
 func branchVerdict(d deployment, f sweepFacts) (gone bool, why string) {
-	what, refs, why := refsOf(d, f.RESTRefs)
+	what, refs, why := refsOf(d)
 	if refs == nil {
 		return false, why
 	}
@@ -259,7 +349,7 @@ func branchVerdict(d deployment, f sweepFacts) (gone bool, why string) {
 // the marker names is gone only when no tag of that name is there either
 // (a run could have taken a tag for a branch); another tool's ref is
 // looked up only when it is a branch or tag name git allows.
-func refsOf(d deployment, restRefs map[int64]string) (what string, refs []string, why string) {
+func refsOf(d deployment) (what string, refs []string, why string) {
 	m, st := d.marker()
 	switch {
 	case st == markerBad:
@@ -273,9 +363,9 @@ func refsOf(d deployment, restRefs map[int64]string) (what string, refs []string
 	case d.RefName != "":
 		return "", nil, fmt.Sprintf("its newest deployment's ref %s exists", config.Quote(d.RefName))
 	}
-	ref, known := restRefs[d.ID]
+	ref := d.RESTRef
 	switch {
-	case !known || ref == "":
+	case ref == "":
 		return "", nil, "whether its newest deployment's ref still exists is unknown"
 	case isSHA(ref):
 		return "", nil, "its newest deployment was made of a commit, not a branch"

@@ -148,10 +148,10 @@ func (l *environmentList) add(e environment) {
 }
 
 // pullRequestStates reads the states of the pull requests the run markers
-// of the newest deployments name, 50 a query. A pull request GitHub cannot
-// resolve (NOT_FOUND: a stale or forged marker), or a number GraphQL's Int
-// cannot hold, is missing from the map: unknown, and its environment is
-// kept.
+// of the environments' deployments name, 50 a query. A pull request GitHub
+// cannot resolve (NOT_FOUND: a stale or forged marker), or a number
+// GraphQL's Int cannot hold, is missing from the map: unknown, and what
+// names it is kept.
 func (c *Client) pullRequestStates(ctx context.Context, opts config.SweepOptions, byEnv map[string]listing) (map[int]string, error) {
 	states := map[int]string{}
 	if !opts.PullRequestClosed {
@@ -159,11 +159,10 @@ func (c *Client) pullRequestStates(ctx context.Context, opts config.SweepOptions
 	}
 	var wanted []int
 	for _, l := range byEnv {
-		if len(l.all) == 0 {
-			continue
-		}
-		if m, st := l.all[0].marker(); st == markerOK && m.PullRequest > 0 && m.PullRequest <= math.MaxInt32 && !slices.Contains(wanted, m.PullRequest) {
-			wanted = append(wanted, m.PullRequest)
+		for _, d := range l.all {
+			if m, st := d.marker(); st == markerOK && m.PullRequest > 0 && m.PullRequest <= math.MaxInt32 && !slices.Contains(wanted, m.PullRequest) {
+				wanted = append(wanted, m.PullRequest)
+			}
 		}
 	}
 	call := githubapi.Call{Op: "read pull requests", Target: fmt.Sprintf("pull requests of %s/%s", c.Owner, c.Repo)}
@@ -192,18 +191,56 @@ func (c *Client) pullRequestStates(ctx context.Context, opts config.SweepOptions
 	return states, nil
 }
 
-// maxRESTRefReads bounds the REST reads a sweep makes for the refs of
-// other tools' deployments whose GraphQL ref is null: the rest are unknown
-// and kept.
-const maxRESTRefReads = 100
+// readSweepRESTRefs reads, for each matched environment where it can
+// change a decision (restRefsMatter), the refs REST keeps for other tools'
+// deployments whose GraphQL ref is null (readRESTRefs), within one budget
+// for the sweep. What is left unknown is warned about: those deployments
+// are each a lineage of their own commit, and branch-deleted keeps them.
+func (c *Client) readSweepRESTRefs(ctx context.Context, opts config.SweepOptions, matched []environment, p *sweepPlan) error {
+	budget := newRESTRefBudget()
+	for _, e := range matched {
+		key := config.EnvironmentKey(e.Name)
+		l := p.byEnv[key]
+		if !restRefsMatter(l.all, opts.BranchDeleted) {
+			continue
+		}
+		w, err := c.readRESTRefs(ctx, e.Name, &l, budget)
+		if err != nil {
+			return githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", config.Quote(e.Name), c.Owner, c.Repo)}, err)
+		}
+		if w != "" {
+			p.warnings = append(p.warnings, w)
+		}
+		p.byEnv[key] = l
+	}
+	return nil
+}
 
-// refStates reads what branch-deleted needs: the refs REST gives the
-// newest deployments whose GraphQL ref is null (one REST read each, at
-// most maxRESTRefReads), then whether each branch or tag they name exists,
-// 50 a query. A ref GitHub does not answer for stays unknown.
+// restRefsMatter tells whether REST's refs of all's deployments whose
+// GraphQL ref is null can change a sweep's decision: with branch-deleted,
+// whose rule reads them, as soon as one is there; else when two of them
+// were made of different commits, which REST's refs may show to be one
+// branch's (one lineage).
+func restRefsMatter(all []deployment, branchDeleted bool) bool {
+	sha := ""
+	for _, d := range all {
+		if !needsRESTRef(d) {
+			continue
+		}
+		if branchDeleted || (sha != "" && d.SHA != sha) {
+			return true
+		}
+		sha = d.SHA
+	}
+	return false
+}
+
+// refStates reads what branch-deleted needs: whether each branch or tag
+// the newest deployment of each lineage names exists, 50 a query. A ref
+// GitHub does not answer for stays unknown.
 func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *sweepFacts) error {
-	f.Refs, f.RESTRefs = map[string]bool{}, map[int64]string{}
-	wanted := c.refsToCheck(ctx, byEnv, f.RESTRefs)
+	f.Refs = map[string]bool{}
+	wanted := refsToCheck(byEnv)
 	call := githubapi.Call{Op: "read refs", Target: fmt.Sprintf("branches and tags of %s/%s", c.Owner, c.Repo)}
 	for batch := range slices.Chunk(wanted, 50) {
 		if err := c.readRefs(ctx, batch, f.Refs); err != nil {
@@ -214,31 +251,17 @@ func (c *Client) refStates(ctx context.Context, byEnv map[string]listing, f *swe
 }
 
 // refsToCheck is the refs branch-deleted checks for the newest deployment
-// of each environment in byEnv (by key, in order), each once. For one of
-// another tool's whose GraphQL ref is null it first reads the ref REST
-// gives it into restRefs, at most maxRESTRefReads of them; one whose REST
-// read fails is left out: unknown, and kept.
-func (c *Client) refsToCheck(ctx context.Context, byEnv map[string]listing, restRefs map[int64]string) []string {
+// of each lineage of each environment in byEnv (by key, in order), each
+// once.
+func refsToCheck(byEnv map[string]listing) []string {
 	var wanted []string
-	reads := 0
 	for _, key := range slices.Sorted(maps.Keys(byEnv)) {
-		l := byEnv[key]
-		if len(l.all) == 0 {
-			continue
-		}
-		d := l.all[0]
-		if _, st := d.marker(); st == markerNone && d.RefName == "" && reads < maxRESTRefReads {
-			reads++
-			rd, _, err := c.GH.Repositories.GetDeployment(ctx, c.Owner, c.Repo, d.ID)
-			if err != nil || rd.GetID() != d.ID {
-				continue // unknown: kept
-			}
-			restRefs[d.ID] = rd.GetRef()
-		}
-		_, refs, _ := refsOf(d, restRefs)
-		for _, r := range refs {
-			if !slices.Contains(wanted, r) {
-				wanted = append(wanted, r)
+		for _, g := range lineages(byEnv[key].all) {
+			_, refs, _ := refsOf(g.all[0])
+			for _, r := range refs {
+				if !slices.Contains(wanted, r) {
+					wanted = append(wanted, r)
+				}
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/google/go-github/v60/github"
@@ -61,72 +62,240 @@ type TeardownResult struct {
 	EnvironmentDeleted, WouldDeleteEnvironment bool
 	// EnvironmentNote says why the environment was not deleted.
 	EnvironmentNote string
-	Warnings        []string
+	// Left counts the deployments in scope not done because GitHub's
+	// limits left no room this run (Stopped says which); the next run goes
+	// on from there.
+	Left     int
+	Stopped  string
+	Warnings []string
 }
 
 // Teardown runs deactivate-env and delete-env: every deployment of the
 // environment (of opts.Ref only, when it is given) that is not inactive
-// gets an inactive status; delete-env then deletes the deployments and the
-// environment. Deployments already inactive get no write.
+// gets an inactive status, but those keep-latest keeps; delete-env then
+// deletes the deployments and the environment. Deployments already
+// inactive get no write. A teardown bigger than GitHub's limits leave
+// this run does what fits, says what is left, and the next run goes on.
 func Teardown(ctx context.Context, c *Client, opts config.TeardownOptions) (*Result, error) {
-	l, err := c.listDeployments(ctx, opts.Environment, opts.Ref)
+	l, err := c.listDeployments(ctx, opts.Environment, "")
 	if err != nil {
 		return nil, err
 	}
-	td, err := c.teardownEnvironment(ctx, opts, l)
+	var warnings []string
+	if opts.Ref != "" {
+		if warnings, err = c.matchRef(ctx, opts, &l); err != nil {
+			return nil, err
+		}
+	}
+	w := writeMode{dryRun: opts.DryRun, logURL: opts.LogURL, guard: &roomGuard{over: c.overLimits}}
+	td, err := c.teardownEnvironment(ctx, opts, l, teardownScope{}, w)
+	td.Warnings = append(warnings, td.Warnings...)
 	// What was done before a failure is returned with it, as every step
 	// does.
 	return &Result{Environment: opts.Environment, Teardown: td, Warnings: td.Warnings}, err
 }
 
+// matchRef narrows l to the deployments of opts.Ref. Another tool's
+// deployment whose branch or tag was deleted has a null ref in GraphQL:
+// REST's ref, as it was given, is read for those (readRESTRefs, bounded).
+// When nothing matches in an environment that has deployments, a warning
+// names the refs it saw.
+func (c *Client) matchRef(ctx context.Context, opts config.TeardownOptions, l *listing) ([]string, error) {
+	var warnings []string
+	name := shortRef(opts.Ref)
+	bySHA := isSHA(name) && name == strings.TrimSpace(opts.Ref)
+	if !bySHA && slices.ContainsFunc(l.all, needsRESTRef) {
+		w, err := c.readRESTRefs(ctx, opts.Environment, l, newRESTRefBudget())
+		if err != nil {
+			return nil, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", config.Quote(opts.Environment), c.Owner, c.Repo)}, err)
+		}
+		if w != "" {
+			warnings = append(warnings, w)
+		}
+	}
+	all := l.all
+	l.all = slices.DeleteFunc(slices.Clone(all), func(d deployment) bool { return !refMatches(opts.Ref, d) })
+	if len(l.all) == 0 && len(all) > 0 {
+		warnings = append(warnings, fmt.Sprintf("ref %s matches none of the %d deployments of environment %s, so nothing was done; their refs: %s",
+			config.Quote(opts.Ref), len(all), config.Quote(opts.Environment), refsSeen(all)))
+	}
+	return warnings, nil
+}
+
+// refsSeen names the refs of deployments, each once, at most 10.
+func refsSeen(all []deployment) string {
+	var refs []string
+	for _, d := range all {
+		r := d.RefName
+		if m, st := d.marker(); r == "" && st == markerOK && m.Branch != "" {
+			r = m.Branch
+		}
+		if r == "" {
+			r = cmp.Or(d.RESTRef, d.SHA)
+		}
+		if r != "" && !slices.Contains(refs, config.Quote(r)) {
+			refs = append(refs, config.Quote(r))
+		}
+	}
+	if len(refs) > 10 {
+		refs = append(refs[:10], fmt.Sprintf("and %d more", len(refs)-10))
+	}
+	return strings.Join(refs, ", ")
+}
+
 // writeMode is how a teardown writes: for real or, in a dry run, not at
-// all; logURL goes on the inactive statuses it gives.
+// all; logURL goes on the inactive statuses it gives. guard, when set,
+// admits each deployment's writes within GitHub's limits (a sweep admits
+// whole environments instead).
 type writeMode struct {
 	dryRun bool
 	logURL string
+	guard  *roomGuard
+}
+
+// teardownScope narrows a teardown to some of an environment's
+// deployments: a sweep retiring the stale lineages of an environment it
+// keeps for the others. only nil is all of them; keep says why the
+// environment is kept.
+type teardownScope struct {
+	only map[int64]bool
+	keep string
+}
+
+// targets is what a teardown of l acts on: every deployment in scope but
+// those keep-latest keeps, and how many it keeps.
+func targets(opts config.TeardownOptions, l listing, scope teardownScope) (act []deployment, kept int) {
+	keep := keptByLatest(l.all, opts.KeepLatest)
+	for _, d := range l.all {
+		if !keep[d.ID] && (scope.only == nil || scope.only[d.ID]) {
+			act = append(act, d)
+		}
+	}
+	return act, len(keep)
 }
 
 // teardownEnvironment tears opts.Environment down, given its deployments:
-// every one (but keep-latest's) not inactive gets an inactive status; with
-// opts.Delete, they are deleted and then the environment, unless something
-// keeps it.
-func (c *Client) teardownEnvironment(ctx context.Context, opts config.TeardownOptions, l listing) (*TeardownResult, error) {
-	env, w := opts.Environment, writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}
+// every one in scope (but keep-latest's) not inactive gets an inactive
+// status; with opts.Delete, they are deleted and then the environment,
+// unless something keeps it.
+func (c *Client) teardownEnvironment(ctx context.Context, opts config.TeardownOptions, l listing, scope teardownScope, w writeMode) (*TeardownResult, error) {
+	env := opts.Environment
 	td := &TeardownResult{Kind: KindEnvironment, Environment: env, DryRun: opts.DryRun, Delete: opts.Delete}
-	all := l.all
 	td.Warnings = append(td.Warnings, l.warnings...)
 	if l.truncated {
 		td.Warnings = append(td.Warnings, truncatedWarning(env))
 	}
-	td.Seen = len(all)
-	if opts.KeepLatest > 0 {
-		td.Kept = min(opts.KeepLatest, len(all))
-		all = all[td.Kept:]
-	}
-	if err := c.deactivate(ctx, w, all, func(s string) bool { return s != config.StateInactive }, td); err != nil {
+	td.Seen = len(l.all)
+	act, kept := targets(opts, l, scope)
+	td.Kept = kept
+	if err := c.deactivate(ctx, w, act, func(s string) bool { return s != config.StateInactive }, td); err != nil {
 		return td, err
+	}
+	if opts.Delete {
+		if err := c.deleteDeployments(ctx, w, inactiveNow(act, td), td); err != nil {
+			return td, err
+		}
+	}
+	td.Left = len(act) - len(td.Deleted)
+	if !opts.Delete {
+		td.Left = len(act) - len(td.Deactivated) - countState(act, config.StateInactive)
+	}
+	if w.guard != nil && w.guard.stopped != "" && td.Left > 0 {
+		td.Stopped = w.guard.stopped
+		td.Warnings = append(td.Warnings, fmt.Sprintf("environment %s: %s; %d deployments are left: run the step again (after the limit resets) and it goes on from there", config.Quote(env), td.Stopped, td.Left))
 	}
 	if !opts.Delete {
 		return td, nil
 	}
-	if err := c.deleteDeployments(ctx, w, all, td); err != nil {
-		return td, err
+	if td.EnvironmentNote = environmentKept(opts, l, scope, td); td.EnvironmentNote != "" {
+		return td, nil
 	}
+	return td, c.deleteEnvironment(ctx, w, env, td)
+}
+
+// environmentKept says why a delete-env teardown keeps the environment
+// ("" when it may delete it).
+func environmentKept(opts config.TeardownOptions, l listing, scope teardownScope, td *TeardownResult) string {
 	switch {
 	case !opts.DeleteEnvironment:
-		td.EnvironmentNote = "delete-environment is false"
+		return "delete-environment is false"
 	case l.truncated:
-		td.EnvironmentNote = fmt.Sprintf("it has more than %d deployments; run the step again", MaxPages*100)
+		return fmt.Sprintf("it has more than %d deployments; run the step again", MaxPages*100)
+	case scope.keep != "":
+		return scope.keep
 	case td.Kept > 0:
-		td.EnvironmentNote = fmt.Sprintf("keep-latest keeps %d deployments in it", td.Kept)
+		return fmt.Sprintf("keep-latest keeps %d deployments in it", td.Kept)
 	case opts.Ref != "":
-		td.EnvironmentNote = "ref limits the teardown to the deployments of " + opts.Ref
-	default:
-		if err := c.deleteEnvironment(ctx, w, env, td); err != nil {
-			return td, err
+		return "ref limits the teardown to the deployments of " + opts.Ref
+	case td.Left > 0:
+		return fmt.Sprintf("%d of its deployments are left for the next run", td.Left)
+	}
+	return ""
+}
+
+// inactiveNow is the deployments of act that are inactive after the
+// deactivation: those that were, and those it (or, in a dry run, would)
+// made so.
+func inactiveNow(act []deployment, td *TeardownResult) []deployment {
+	var out []deployment
+	for _, d := range act {
+		if d.State == config.StateInactive || slices.Contains(td.Deactivated, d.ID) {
+			out = append(out, d)
 		}
 	}
-	return td, nil
+	return out
+}
+
+// countState counts the deployments of list in state.
+func countState(list []deployment, state string) int {
+	n := 0
+	for _, d := range list {
+		if d.State == state {
+			n++
+		}
+	}
+	return n
+}
+
+// roomGuard admits a teardown's requests one deployment at a time within
+// what GitHub's limits leave this run (over, with what is reserved for
+// those in flight), and remembers why it first refused.
+type roomGuard struct {
+	mu       sync.Mutex
+	over     func(need, reserved Room) string
+	reserved Room
+	stopped  string
+}
+
+// admit tells whether a request that needs need may go, and holds need
+// back until release. After one refusal it admits nothing more: what is
+// left goes to the next run.
+func (g *roomGuard) admit(need Room) bool {
+	if g == nil {
+		return true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped == "" {
+		g.stopped = g.over(need, g.reserved)
+	}
+	if g.stopped != "" {
+		return false
+	}
+	g.reserved.Writes += need.Writes
+	g.reserved.Requests += need.Requests
+	return true
+}
+
+// release gives back what admit held for a request that has ended.
+func (g *roomGuard) release(need Room) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	g.reserved.Writes -= need.Writes
+	g.reserved.Requests -= need.Requests
+	g.mu.Unlock()
 }
 
 // deactivate gives the listed deployments whose state matches an
@@ -140,9 +309,14 @@ func (c *Client) deactivate(ctx context.Context, w writeMode, list []deployment,
 		if !match(d.State) {
 			continue
 		}
+		need := Room{Writes: 1, Requests: 1}
+		if !w.dryRun && !w.guard.admit(need) {
+			break
+		}
 		g.Go(func() error {
 			if !w.dryRun {
 				marked, err := c.markInactive(gctx, w.logURL, d.ID)
+				w.guard.release(need)
 				if err != nil || !marked {
 					return err
 				}
@@ -185,8 +359,13 @@ func (c *Client) deleteDeployments(ctx context.Context, w writeMode, list []depl
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.workers())
 	for i, d := range list {
+		need := Room{Requests: 1}
+		if !w.guard.admit(need) {
+			break
+		}
 		g.Go(func() error {
 			_, err := c.GH.Repositories.DeleteDeployment(gctx, c.Owner, c.Repo, d.ID)
+			w.guard.release(need)
 			switch {
 			case err == nil:
 				ids[i] = d.ID
@@ -218,6 +397,12 @@ func (c *Client) deleteEnvironment(ctx context.Context, w writeMode, env string,
 		td.WouldDeleteEnvironment = true
 		return nil
 	}
+	if !w.guard.admit(Room{Requests: 1}) {
+		td.EnvironmentNote = "GitHub's limits leave no request for it this run"
+		td.Stopped = w.guard.stopped
+		return nil
+	}
+	defer w.guard.release(Room{Requests: 1})
 	// go-github does not escape the name: "feature/login" must travel as
 	// one path segment, "feature%2Flogin".
 	_, err := c.GH.Repositories.DeleteEnvironment(ctx, c.Owner, c.Repo, url.PathEscape(env))

@@ -89,13 +89,16 @@ func TestDeleteEnv(t *testing.T) {
 		keepEnv    bool // delete-environment: false
 		dryRun     bool
 		keepLatest int
+		// kept is what keep-latest keeps: the newest keepLatest that
+		// succeeded, and every newer one that has not finished.
+		kept int
 	}{
 		{name: "with administration: write", env: "pr-1", admin: true, seed: 5, wantEnv: true},
 		{name: "GITHUB_TOKEN cannot delete the environment", env: "pr-1", seed: 5, wantWarn: "administration: write", wantNote: "may not delete"},
 		{name: "name with a slash", env: "feature/login", admin: true, seed: 3, wantEnv: true},
 		{name: "missing environment", env: "gone", admin: true, seed: 0, wantNote: "does not exist"},
 		{name: "delete-environment false", env: "pr-1", admin: true, seed: 2, keepEnv: true, wantNote: "delete-environment is false"},
-		{name: "keep-latest keeps the environment", env: "pr-1", admin: true, seed: 4, keepLatest: 1, wantNote: "keep-latest"},
+		{name: "keep-latest keeps the environment", env: "pr-1", admin: true, seed: 4, keepLatest: 1, kept: 3, wantNote: "keep-latest"},
 		{name: "dry run", env: "pr-1", admin: true, seed: 4, dryRun: true, wantNote: "dry run"},
 	}
 	for _, tt := range tests {
@@ -131,7 +134,7 @@ func TestDeleteEnv(t *testing.T) {
 					t.Errorf("dry run wrote %d times", n)
 				}
 			case tt.keepLatest > 0:
-				wantLeft = tt.keepLatest
+				wantLeft = tt.kept
 				if !left[ids[len(ids)-1]] {
 					t.Error("keep-latest did not keep the newest deployment")
 				}
@@ -145,8 +148,8 @@ func TestDeleteEnv(t *testing.T) {
 			if n != wantLeft {
 				t.Errorf("%d deployments of %s left, want %d", n, tt.env, wantLeft)
 			}
-			if len(td.Deleted) != tt.seed-tt.keepLatest {
-				t.Errorf("deleted %d, want %d", len(td.Deleted), tt.seed-tt.keepLatest)
+			if len(td.Deleted) != tt.seed-tt.kept {
+				t.Errorf("deleted %d, want %d", len(td.Deleted), tt.seed-tt.kept)
 			}
 			if td.EnvironmentDeleted != tt.wantEnv {
 				t.Errorf("environment deleted %v, want %v", td.EnvironmentDeleted, tt.wantEnv)
