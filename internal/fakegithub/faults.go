@@ -139,3 +139,70 @@ func (f *Fake) limited(w http.ResponseWriter, method string) bool {
 	writeError(w, code, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")
 	return true
 }
+
+// PrimaryLimit is GitHub's primary rate limit of the REST API (the "core"
+// resource): at most N requests in each Window, counted from the first
+// request of the window. Every REST answer carries the x-ratelimit-*
+// headers GitHub sends; past N, GitHub answers 403 with
+// x-ratelimit-remaining: 0 and the reset time, acting on nothing, until
+// the window ends. (GITHUB_TOKEN's is 1,000 an hour per repository.)
+type PrimaryLimit struct {
+	N      int
+	Window time.Duration
+
+	start time.Time
+	used  int
+	// Refusals counts the requests refused.
+	Refusals int
+}
+
+// SetPrimaryLimit puts a primary rate limit on the REST API.
+func (f *Fake) SetPrimaryLimit(l *PrimaryLimit) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.primary = l
+}
+
+// primaryLimited counts a REST request against the primary limit, sets the
+// rate limit headers, and answers 403 when the limit is used up; it
+// reports whether it answered.
+func (f *Fake) primaryLimited(w http.ResponseWriter) bool {
+	f.mu.Lock()
+	l := f.primary
+	if l == nil {
+		f.mu.Unlock()
+		return false
+	}
+	now := f.now()
+	if l.start.IsZero() || now.Sub(l.start) >= l.Window {
+		l.start, l.used = now, 0
+	}
+	refused := l.used >= l.N
+	if refused {
+		l.Refusals++
+	} else {
+		l.used++
+	}
+	used, reset := l.used, l.start.Add(l.Window)
+	f.mu.Unlock()
+	h := w.Header()
+	h.Set("X-Ratelimit-Limit", fmt.Sprint(l.N))
+	h.Set("X-Ratelimit-Remaining", fmt.Sprint(l.N-used))
+	h.Set("X-Ratelimit-Used", fmt.Sprint(used))
+	h.Set("X-Ratelimit-Reset", fmt.Sprint(reset.Unix()))
+	h.Set("X-Ratelimit-Resource", "core")
+	if refused {
+		writeError(w, http.StatusForbidden, "API rate limit exceeded for installation ID 1. If you reach out to GitHub Support for help, please include the request ID.")
+	}
+	return refused
+}
+
+// PrimaryRefusals counts the requests the primary limit refused.
+func (f *Fake) PrimaryRefusals() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.primary == nil {
+		return 0
+	}
+	return f.primary.Refusals
+}

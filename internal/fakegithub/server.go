@@ -94,6 +94,7 @@ type Fake struct {
 	requests    []Request
 	faults      []*Fault
 	limits      []*WriteLimit
+	primary     *PrimaryLimit
 	nextID      int64
 	// nextOtherID numbers environments and protection rules apart from
 	// deployments and statuses, whose ids tests know.
@@ -222,7 +223,7 @@ func (f *Fake) serveREST(w http.ResponseWriter, r *http.Request, path string, bo
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if !f.authorize(w, r) {
+	if !f.authorize(w, r) || f.primaryLimited(w) {
 		return
 	}
 	fault := f.matchFault(r.Method, path)
