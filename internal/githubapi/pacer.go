@@ -3,6 +3,7 @@ package githubapi
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -17,8 +18,11 @@ type Pacer struct {
 	limits []Limit
 	keep   int
 	times  []time.Time // oldest first, at most keep of them
-	sleep  func(context.Context, time.Duration) error
-	now    func() time.Time
+	// spent are the REST requests of the last minute, oldest first, with
+	// the points each cost (pointsPerMinute).
+	spent []spend
+	sleep func(context.Context, time.Duration) error
+	now   func() time.Time
 }
 
 // ContentLimits are GitHub's documented content creation limits.
@@ -47,6 +51,66 @@ func NewPacer(sleep func(context.Context, time.Duration) error, now func() time.
 		p.keep = max(p.keep, l.N)
 	}
 	return p
+}
+
+// pointsPerMinute is 90% of GitHub's secondary rate limit on the REST API,
+// 900 points a minute, a read (GET, HEAD) costing 1 and a write (POST,
+// PATCH, PUT, DELETE) 5: the rest covers the time between a request's
+// leaving and GitHub's counting it. A GraphQL query counts against
+// GraphQL's own limits instead.
+const pointsPerMinute = 810
+
+type spend struct {
+	at     time.Time
+	points int
+}
+
+// Pace returns when req may go, and counts it: a request that creates
+// content within the content creation limits (Wait), and every REST
+// request within pointsPerMinute, so that a long teardown's deletes never
+// run into the secondary rate limit either.
+func (p *Pacer) Pace(ctx context.Context, req *http.Request) error {
+	if isReadOnly(req) {
+		return nil
+	}
+	if createsContent(req) {
+		if err := p.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	cost := 5
+	if req.Method == http.MethodGet || req.Method == http.MethodHead {
+		cost = 1
+	}
+	for {
+		p.mu.Lock()
+		now := p.now()
+		used := 0
+		for len(p.spent) > 0 && now.Sub(p.spent[0].at) >= time.Minute {
+			p.spent = p.spent[1:]
+		}
+		for _, s := range p.spent {
+			used += s.points
+		}
+		if used+cost <= pointsPerMinute {
+			p.spent = append(p.spent, spend{at: now, points: cost})
+			p.mu.Unlock()
+			return nil
+		}
+		// Wait until enough of the oldest have left the minute.
+		wait, freed := time.Duration(0), 0
+		for _, s := range p.spent {
+			freed += s.points
+			wait = s.at.Add(time.Minute).Sub(now)
+			if used-freed+cost <= pointsPerMinute {
+				break
+			}
+		}
+		p.mu.Unlock()
+		if err := p.sleep(ctx, max(wait, time.Millisecond)); err != nil {
+			return err
+		}
+	}
 }
 
 // Wait returns when a write may go, and counts it.

@@ -76,8 +76,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // at once: ctx ended, or the wait for the pacer or a slot failed.
 // Otherwise resp and err are the try's answer or its failure.
 func (t *transport) attempt(ctx context.Context, req *http.Request) (resp *http.Response, err, stop error) {
-	if createsContent(req) && t.Pacer != nil {
-		if err := t.Pacer.Wait(ctx); err != nil {
+	if t.Pacer != nil {
+		if err := t.Pacer.Pace(ctx, req); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -268,18 +268,17 @@ type roomGuard struct {
 }
 
 // admit tells whether a request that needs need may go, and holds need
-// back until release. After one refusal it admits nothing more: what is
-// left goes to the next run.
+// back until release. A refusal is remembered (stopped, the first): what
+// is left goes to the next run. A request that needs no write may still go
+// when the writes have run out.
 func (g *roomGuard) admit(need Room) bool {
 	if g == nil {
 		return true
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.stopped == "" {
-		g.stopped = g.over(need, g.reserved)
-	}
-	if g.stopped != "" {
+	if why := g.over(need, g.reserved); why != "" {
+		g.stopped = cmp.Or(g.stopped, why)
 		return false
 	}
 	g.reserved.Writes += need.Writes
