@@ -160,3 +160,60 @@ func TestNightlySweepDryRun(t *testing.T) {
 		t.Errorf("summary:\n%s", r.Summary)
 	}
 }
+
+// Issue #21's first case, as a user meets it: pull requests #1 and #2
+// deploy to one preview/shared with auto-inactive: pull-request (the
+// README's recipe for previews that share an environment); #2 is merged,
+// #1 stays open. The README's nightly sweep retires #2's deployment only,
+// keeps #1's live preview and the environment, and says so in its swept
+// output.
+func TestNightlySweepKeepsAnOpenPullRequestsPreviewInASharedEnvironment(t *testing.T) {
+	t.Parallel()
+	_, f, srv := newJob(t, "pull_request", inProcess)
+	f.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
+	repo := f.AddRepo(fgtest.Repo)
+	ids := map[int]string{}
+	for pr := 1; pr <= 2; pr++ {
+		job, _, _ := newJob(t, "pull_request", inProcess)
+		job.Context["GITHUB_API_URL"] = srv.URL
+		job.Context["GITHUB_RUN_ID"] = fmt.Sprint(700 + pr)
+		head := strings.Repeat(fmt.Sprint(pr), 40)
+		job.Event["number"] = pr
+		p := job.Event["pull_request"].(map[string]any)
+		p["number"] = pr
+		p["head"].(map[string]any)["sha"] = head
+		repo.AddPullRequest(pr, head, "OPEN")
+		main := run(t, job, runnersim.Step{ID: "preview", With: map[string]string{"environment": "preview/shared", "auto-inactive": "pull-request"}})
+		if main.ExitCode != 0 {
+			t.Fatalf("pull request %d: %s", pr, main.Stdout)
+		}
+		ids[pr] = main.Outputs["deployment-id"]
+		if posts := post(t, job); posts[0].ExitCode != 0 {
+			t.Fatalf("post %d: %s", pr, posts[0].Stdout)
+		}
+	}
+	repo.AddPullRequest(2, strings.Repeat("2", 40), "MERGED")
+	job, _, _ := newJob(t, "push", inProcess)
+	job.Context["GITHUB_API_URL"] = srv.URL
+	r := run(t, job, runnersim.Step{ID: "sweep", With: map[string]string{"step": "sweep", "environments": "pr-*\npreview/**"}})
+	if r.ExitCode != 0 {
+		t.Fatalf("exit %d\n%s", r.ExitCode, r.Stdout)
+	}
+	want := `[{"environment":"preview/shared","decision":"swept","reason":"pull request #2 merged: its deployment is retired; the environment is kept: pull request #1 is open","deployer":"octocat","deactivated":1,"deleted":1,"environment_deleted":false,"kept_deployments":[{"id":` + ids[1] + `,"reason":"pull request #1 is open"}]}]`
+	if r.Outputs["swept"] != want {
+		t.Errorf("swept=%s\nwant   %s", r.Outputs["swept"], want)
+	}
+	left := map[string]string{}
+	for _, d := range repo.Deployments() {
+		left[fmt.Sprint(d.ID)] = d.State()
+	}
+	if d := cmp.Diff(map[string]string{ids[1]: "success"}, left); d != "" {
+		t.Errorf("deployments left (-want +got):\n%s", d)
+	}
+	if !repo.HasEnvironment("preview/shared") {
+		t.Error("preview/shared is gone with pull request #1's live preview")
+	}
+	if !strings.Contains(r.Summary, "| `preview/shared` | "+ids[1]+" | `pull request #1 is open` |") {
+		t.Errorf("the summary does not list the kept deployment:\n%s", r.Summary)
+	}
+}

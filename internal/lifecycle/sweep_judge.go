@@ -123,8 +123,11 @@ func partial(c *SweepCandidate, verdicts []lineageVerdict, freshWhy []string) {
 			c.KeptDeployments = append(c.KeptDeployments, KeptDeployment{ID: d.ID, Reason: strings.Join(v.fresh, "; ")})
 		}
 	}
-	c.Reason = fmt.Sprintf("%s: its %d deployments are retired; the environment is kept: %s",
-		strings.Join(staleWhy, "; "), len(c.Retire), strings.Join(freshWhy, "; "))
+	retired := "its deployment is retired"
+	if len(c.Retire) > 1 {
+		retired = fmt.Sprintf("its %d deployments are retired", len(c.Retire))
+	}
+	c.Reason = fmt.Sprintf("%s: %s; the environment is kept: %s", strings.Join(staleWhy, "; "), retired, strings.Join(freshWhy, "; "))
 }
 
 // appendNew appends each of more that list does not hold yet.

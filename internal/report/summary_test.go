@@ -34,6 +34,13 @@ func TestSummaryGolden(t *testing.T) {
 		{"delete-env-dry-run", cfg(config.StepDeleteEnv), &lifecycle.Result{Environment: "pr-7", Teardown: &lifecycle.TeardownResult{
 			Environment: "pr-7", Delete: true, DryRun: true, Seen: 3, Kept: 1, Deactivated: []int64{2}, Deleted: []int64{2, 1}, WouldDeleteEnvironment: true,
 		}}},
+		{"sweep-in-part", cfg(config.StepSweep), &lifecycle.Result{Sweep: &lifecycle.SweepResult{Environments: 3, Candidates: []lifecycle.SweepCandidate{
+			{Environment: "preview/shared", Decision: lifecycle.DecisionSwept, Deployments: 3,
+				Reason:          "pull request #2 merged: its deployment is retired; the environment is kept: pull request #1 is open",
+				KeptDeployments: []lifecycle.KeptDeployment{{ID: 1001, Reason: "pull request #1 is open"}, {ID: 1003, Reason: "branch \"x|::error::y\" exists"}},
+				Teardown:        &lifecycle.TeardownResult{Environment: "preview/shared", Delete: true, Deactivated: []int64{1002}, Deleted: []int64{1002}, EnvironmentNote: "it holds live deployments no rule finds stale"}},
+			{Environment: "pr-9", Decision: lifecycle.DecisionKept, Reason: "pull request #9 is open", Deployments: 1},
+		}}}},
 		{"deactivate-env-nothing-to-do", cfg(config.StepDeactivateEnv), &lifecycle.Result{Environment: "gone", Teardown: &lifecycle.TeardownResult{Environment: "gone"}}},
 	}
 	for _, tt := range tests {

@@ -38,13 +38,16 @@ func sweepOutputs(sw *lifecycle.SweepResult, out map[string]string) {
 		WouldDeactivate    *int   `json:"would_deactivate,omitempty"`
 		WouldDelete        *int   `json:"would_delete,omitempty"`
 		WouldDeleteEnv     *bool  `json:"would_delete_environment,omitempty"`
+		// KeptDeployments are the live deployments an environment swept
+		// in part keeps, and why (at most maxKeptRows of them).
+		KeptDeployments []lifecycle.KeptDeployment `json:"kept_deployments,omitempty"`
 	}
 	list := []entry{}
 	for _, c := range sw.Candidates {
 		if c.Decision == lifecycle.DecisionKept || len(list) == maxSweepRows {
 			continue
 		}
-		e := entry{Environment: c.Environment, Decision: c.Decision, Reason: c.Reason, Deployer: c.Deployer}
+		e := entry{Environment: c.Environment, Decision: c.Decision, Reason: c.Reason, Deployer: c.Deployer, KeptDeployments: keptRows(c.KeptDeployments)}
 		td := c.Teardown
 		if td == nil {
 			td = &lifecycle.TeardownResult{}
@@ -61,6 +64,14 @@ func sweepOutputs(sw *lifecycle.SweepResult, out map[string]string) {
 	out["swept"] = string(b)
 }
 
+// maxKeptRows bounds the kept deployments listed for one environment.
+const maxKeptRows = 20
+
+// keptRows is kept, at most maxKeptRows of it.
+func keptRows(kept []lifecycle.KeptDeployment) []lifecycle.KeptDeployment {
+	return kept[:min(len(kept), maxKeptRows)]
+}
+
 func describeSweep(a *githubactions.Action, sw *lifecycle.SweepResult) {
 	verb := "Swept"
 	swept := sw.Count(lifecycle.DecisionSwept)
@@ -72,6 +83,9 @@ func describeSweep(a *githubactions.Action, sw *lifecycle.SweepResult) {
 	for _, c := range sw.Candidates {
 		if c.Decision != lifecycle.DecisionKept {
 			Logf(a, "  %s %q: %s", c.Decision, c.Environment, c.Reason)
+			for _, k := range keptRows(c.KeptDeployments) {
+				Logf(a, "    kept live deployment %d: %s", k.ID, k.Reason)
+			}
 		}
 	}
 }
@@ -112,5 +126,30 @@ func sweepSummary(sw *lifecycle.SweepResult) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s |\n", cell(c.Environment), c.Decision, cell(c.Reason), c.Deployments, done, by)
 	}
 	b.WriteString("\n")
+	keptSummary(&b, sw)
 	return b.String()
+}
+
+// keptSummary lists the live deployments kept in the environments swept
+// in part, and why.
+func keptSummary(b *strings.Builder, sw *lifecycle.SweepResult) {
+	first := true
+	for i, c := range sw.Candidates {
+		if i == maxSweepRows || c.Decision == lifecycle.DecisionKept || len(c.KeptDeployments) == 0 {
+			continue
+		}
+		if first {
+			b.WriteString("Live deployments kept in environments swept in part:\n\n| Environment | Deployment | Why |\n|---|---|---|\n")
+			first = false
+		}
+		for _, k := range keptRows(c.KeptDeployments) {
+			fmt.Fprintf(b, "| %s | %d | %s |\n", cell(c.Environment), k.ID, cell(k.Reason))
+		}
+		if n := len(c.KeptDeployments) - maxKeptRows; n > 0 {
+			fmt.Fprintf(b, "| %s | … %d more | |\n", cell(c.Environment), n)
+		}
+	}
+	if !first {
+		b.WriteString("\n")
+	}
 }
