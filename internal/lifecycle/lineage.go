@@ -133,22 +133,29 @@ type restRefBudget struct{ pages int }
 
 func newRESTRefBudget() *restRefBudget { return &restRefBudget{pages: maxRESTRefPages} }
 
-// needsRESTRef tells whether the lineage or the ref of d needs REST's ref:
-// another tool's deployment (no run marker) whose GraphQL ref is null.
+// needsRESTRef tells whether the lineage or the branch of d needs REST's
+// ref: another tool's deployment (no run marker) whose GraphQL ref is null.
 func needsRESTRef(d deployment) bool {
 	_, st := d.marker()
 	return st == markerNone && d.RefName == ""
 }
 
-// readRESTRefs fills in RESTRef for the deployments of l that need it,
-// from REST's listing of env's deployments, 100 a page, until each is
-// found or the budget is spent. A ref that is no branch, tag or SHA git
+// refUnknown tells whether matching a ref to d needs REST's ref: GraphQL's
+// is null and no run marker names d's branch.
+func refUnknown(d deployment) bool {
+	m, st := d.marker()
+	return d.RefName == "" && (st != markerOK || m.Branch == "")
+}
+
+// readRESTRefs fills in RESTRef for the deployments of l that need it
+// (need), from REST's listing of env's deployments, 100 a page, until each
+// is found or the budget is spent. A ref that is no branch, tag or SHA git
 // allows is left out (unknown). It returns a warning when some stayed
 // unknown, and fails only when a read fails.
-func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, budget *restRefBudget) (string, error) {
+func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, need func(deployment) bool, budget *restRefBudget) (string, error) {
 	want := map[int64]int{}
 	for i, d := range l.all {
-		if needsRESTRef(d) {
+		if need(d) {
 			want[d.ID] = i
 		}
 	}

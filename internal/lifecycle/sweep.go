@@ -53,6 +53,8 @@ type SweepCandidate struct {
 	// the live deployments kept, and why.
 	Retire          map[int64]bool   `json:"-"`
 	KeptDeployments []KeptDeployment `json:"kept_deployments,omitempty"`
+	// keepEnvironment says the environment stays for what is live in it.
+	keepEnvironment bool
 }
 
 // KeptDeployment is a live deployment a sweep keeps in an environment it
@@ -375,10 +377,11 @@ const sweepParallel = 4
 // scope is what the teardown of cand acts on: the stale lineages'
 // deployments alone when the environment is kept for others.
 func (cand *SweepCandidate) scope() teardownScope {
-	if cand.Retire == nil {
-		return teardownScope{}
+	scope := teardownScope{only: cand.Retire}
+	if cand.keepEnvironment {
+		scope.keep = "it holds live deployments no rule finds stale"
 	}
-	return teardownScope{only: cand.Retire, keep: "it holds live deployments no rule finds stale"}
+	return scope
 }
 
 // needs is what tearing down l (in scope) costs: content-creating writes

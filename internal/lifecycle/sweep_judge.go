@@ -55,6 +55,11 @@ func judge(opts config.SweepOptions, env environment, l listing, f sweepFacts, n
 	switch {
 	case len(freshWhy) == 0:
 		c.Decision, c.Reason = DecisionSwept, strings.Join(staleWhy, "; ")
+		// History no rule finds stale is left to the environment's
+		// deletion: kept when the environment stays.
+		if slices.ContainsFunc(verdicts, func(v lineageVerdict) bool { return v.stale == nil }) {
+			c.Retire = staleIDs(verdicts)
+		}
 	case retiresSome(verdicts, opts.Delete):
 		partial(&c, verdicts, freshWhy)
 	case len(freshWhy) > 0:
@@ -109,14 +114,11 @@ func retiresSome(verdicts []lineageVerdict, deleting bool) bool {
 // that is kept for the others: their deployments go, the environment and
 // the live deployments of the others stay, each with why.
 func partial(c *SweepCandidate, verdicts []lineageVerdict, freshWhy []string) {
-	c.Decision, c.Retire = DecisionSwept, map[int64]bool{}
+	c.Decision, c.Retire, c.keepEnvironment = DecisionSwept, staleIDs(verdicts), true
 	var staleWhy []string
 	for _, v := range verdicts {
 		if v.stale != nil {
 			staleWhy = appendNew(staleWhy, v.stale...)
-			for _, d := range v.all {
-				c.Retire[d.ID] = true
-			}
 			continue
 		}
 		for _, d := range v.live {
@@ -128,6 +130,19 @@ func partial(c *SweepCandidate, verdicts []lineageVerdict, freshWhy []string) {
 		retired = fmt.Sprintf("its %d deployments are retired", len(c.Retire))
 	}
 	c.Reason = fmt.Sprintf("%s: %s; the environment is kept: %s", strings.Join(staleWhy, "; "), retired, strings.Join(freshWhy, "; "))
+}
+
+// staleIDs are the ids of the deployments of the stale lineages.
+func staleIDs(verdicts []lineageVerdict) map[int64]bool {
+	ids := map[int64]bool{}
+	for _, v := range verdicts {
+		if v.stale != nil {
+			for _, d := range v.all {
+				ids[d.ID] = true
+			}
+		}
+	}
+	return ids
 }
 
 // appendNew appends each of more that list does not hold yet.

@@ -204,7 +204,7 @@ func (c *Client) readSweepRESTRefs(ctx context.Context, opts config.SweepOptions
 		if !restRefsMatter(l.all, opts.BranchDeleted) {
 			continue
 		}
-		w, err := c.readRESTRefs(ctx, e.Name, &l, budget)
+		w, err := c.readRESTRefs(ctx, e.Name, &l, needsRESTRef, budget)
 		if err != nil {
 			return githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", config.Quote(e.Name), c.Owner, c.Repo)}, err)
 		}

@@ -104,8 +104,8 @@ func (c *Client) matchRef(ctx context.Context, opts config.TeardownOptions, l *l
 	var warnings []string
 	name := shortRef(opts.Ref)
 	bySHA := isSHA(name) && name == strings.TrimSpace(opts.Ref)
-	if !bySHA && slices.ContainsFunc(l.all, needsRESTRef) {
-		w, err := c.readRESTRefs(ctx, opts.Environment, l, newRESTRefBudget())
+	if !bySHA && slices.ContainsFunc(l.all, refUnknown) {
+		w, err := c.readRESTRefs(ctx, opts.Environment, l, refUnknown, newRESTRefBudget())
 		if err != nil {
 			return nil, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", config.Quote(opts.Environment), c.Owner, c.Repo)}, err)
 		}
