@@ -116,8 +116,8 @@ func Wait(ctx context.Context, c *Client, opts config.WaitOptions) (*Result, err
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return res, w.cancelled(ctx.Err())
-		case err != nil && unusable(err):
-			w.Unusable, w.LastUnusable = w.Unusable+1, err.Error()
+		case err != nil && unusable(err) != "":
+			w.Unusable, w.LastUnusable = w.Unusable+1, unusable(err)
 			if w.Unusable >= maxUnusable {
 				return res, w.gaveUp()
 			}

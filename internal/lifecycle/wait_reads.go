@@ -53,12 +53,13 @@ const waitRefQuery = `query($owner: String!, $name: String!, $environments: [Str
     deployments(environments: $environments, first: $first, orderBy: {field: CREATED_AT, direction: DESC}) {
       nodes { ` + waitNodeFields + ` }
     }
-    branch: ref(qualifiedName: $branch) { target { ...waitTarget } }
-    tag: ref(qualifiedName: $tag) { target { ...waitTarget ... on Tag { target { ...waitTarget } } } }
+    branch: ref(qualifiedName: $branch) { target { ` + waitTarget + ` } }
+    tag: ref(qualifiedName: $tag) { target { ` + waitTarget + ` ... on Tag { target { ` + waitTarget + ` } } } }
   }
-}
+}`
 
-fragment waitTarget on GitObject { __typename ... on Commit { ` + waitOfCommit + ` } }`
+// waitTarget is a Git object's selection: a commit's deployments.
+const waitTarget = `__typename ... on Commit { ` + waitOfCommit + ` }`
 
 type waitNode struct {
 	DatabaseID  int64   `json:"databaseId"`
@@ -263,16 +264,26 @@ func (c *Client) lastSuccess(ctx context.Context, w *WaitResult, id int64) (*wai
 	return &waitSuccess{EnvironmentURL: best.GetEnvironmentURL(), LogURL: best.GetLogURL()}, nil
 }
 
-// unusable tells an answer that is not one (not JSON, not the form the
-// action reads, too large, without the list asked for) from GitHub's
-// refusals and failures: a poll that got one polls again.
-func unusable(err error) bool {
+// unusable says what made an answer unusable (not JSON, not the form the
+// action reads, too large, without the list asked for), and "" for
+// GitHub's refusals and failures: a poll that got one polls again.
+func unusable(err error) string {
 	var (
 		bad *githubapi.BadAnswerError
 		syn *json.SyntaxError
 		ute *json.UnmarshalTypeError
 	)
-	return errors.As(err, &bad) || errors.Is(err, githubapi.ErrAnswerTooLarge) || errors.As(err, &syn) || errors.As(err, &ute)
+	switch {
+	case errors.Is(err, githubapi.ErrAnswerTooLarge):
+		return githubapi.ErrAnswerTooLarge.Error()
+	case errors.As(err, &bad):
+		return bad.Error()
+	case errors.As(err, &syn):
+		return (&githubapi.BadAnswerError{What: "the answer is not JSON"}).Error()
+	case errors.As(err, &ute):
+		return (&githubapi.BadAnswerError{What: "the answer's fields do not have the form the action reads"}).Error()
+	}
+	return ""
 }
 
 func (r *Result) seen(n *waitNode, ok *waitSuccess) {
