@@ -43,6 +43,7 @@ func TestWaitFindsTheDeploymentBehindNewerOnes(t *testing.T) {
 		{"a full SHA behind 21 newer in Preview", "Preview", "Preview", fgtest.SHA, 21},
 		{"a full SHA behind 120 newer, a pattern", "preview-7", "preview-*", fgtest.SHA, 120},
 		{"a short SHA behind 150 newer", "Preview", "preview", fgtest.SHA[:7], 150},
+		{"an upper-case short SHA behind 25 newer", "Preview", "Preview", strings.ToUpper(fgtest.SHA[:9]), 25},
 		{"a branch behind 40 newer", "Preview", "Preview", "feature", 40},
 		{"refs/heads/ of a branch behind 120 newer, a pattern", "preview-7", "preview-*", "refs/heads/feature", 120},
 		{"a tag behind 30 newer", "Preview", "Preview", "v1.2.0", 30},
@@ -53,7 +54,7 @@ func TestWaitFindsTheDeploymentBehindNewerOnes(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			e.repo.AddRef("feature", feature).AddTag("v1.2.0", feature)
 			seedRef := fgtest.SHA
-			if !strings.HasPrefix(fgtest.SHA, tt.ref) {
+			if !strings.HasPrefix(fgtest.SHA, strings.ToLower(tt.ref)) {
 				seedRef = strings.TrimPrefix(tt.ref, "refs/heads/")
 			}
 			id := e.repo.Seed(fakegithub.Seed{Environment: tt.env, Ref: seedRef, Creator: "vercel[bot]"})[0]

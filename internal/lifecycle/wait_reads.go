@@ -194,7 +194,8 @@ func (c *Client) waitQuery(w *WaitResult) (query string, vars map[string]any, by
 	case len(ref) == 40 && isSHA(ref):
 		return fmt.Sprintf(waitCommitQuery, "GitObjectID!", "oid"), withVar(vars, "rev", strings.ToLower(ref)), true
 	case isSHA(ref):
-		return fmt.Sprintf(waitCommitQuery, "String!", "expression"), withVar(vars, "rev", ref), true
+		// Hex digits in any case, as git reads an abbreviated SHA.
+		return fmt.Sprintf(waitCommitQuery, "String!", "expression"), withVar(vars, "rev", strings.ToLower(ref)), true
 	}
 	vars["first"] = waitExactFirst
 	if envs == nil {
