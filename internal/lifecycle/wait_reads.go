@@ -99,18 +99,17 @@ func (o *waitObject) nodes() (nodes []*waitNode, bad bool) {
 		switch {
 		case o == nil:
 			return nil, false
+		case o.Deployments != nil:
+			return o.Deployments.Nodes, o.Deployments.Nodes == nil
 		case o.Typename == "Commit":
-			if o.Deployments == nil || o.Deployments.Nodes == nil {
-				return nil, true
-			}
-			return o.Deployments.Nodes, false
+			return nil, true
 		}
 		o = o.Target
 	}
 	return nil, false
 }
 
-// pollWait reads once and returns the newest deployment that matches
+// pollWait polls once and returns the newest deployment that matches
 // (nil when none does), recording in w.Ignored who made those the creator
 // input left out, and counting its reads in w.Reads. A retired
 // deployment's EnvironmentURL (and LogURL, when it has none) come from its
