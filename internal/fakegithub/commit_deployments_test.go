@@ -140,3 +140,22 @@ func TestFakeFiltersDeploymentsLikeGitHub(t *testing.T) {
 		}
 	}
 }
+
+// A fragment on an interface (GitObject, Actor) applies to the types that
+// implement it, as GitHub resolves it; one on another type does not.
+func TestGraphQLFragmentsOnInterfaces(t *testing.T) {
+	t.Parallel()
+	f := fakegithub.New()
+	f.AddRepo("o/r").AddRef("main", shaA).Seed(fakegithub.Seed{Environment: "e", Ref: "main", Creator: "vercel[bot]"})
+	ask, _ := serveGraphQL(t, f)
+	got := ask(`query { repository(owner: "o", name: "r") {
+		ref(qualifiedName: "refs/heads/main") { target { ...obj ... on Tag { name } } }
+		deployments(first: 1) { nodes { creator { ... on Actor { login } ... on User { url } } } } } }
+		fragment obj on GitObject { oid ... on Commit { deployments(first: 1) { totalCount } } }`, nil)
+	want := decode(t, `{"data": {"repository": {
+		"ref": {"target": {"oid": "`+shaA+`", "deployments": {"totalCount": 1}}},
+		"deployments": {"nodes": [{"creator": {"login": "vercel"}}]}}}}`)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("answer (-want +got):\n%s", d)
+	}
+}

@@ -140,7 +140,7 @@ func (x *executor) selection(set ast.SelectionSet, typ string, parent any, path 
 			}
 			out[key] = v
 		case *ast.InlineFragment:
-			if s.TypeCondition == "" || s.TypeCondition == typ {
+			if s.TypeCondition == "" || isA(typ, s.TypeCondition) {
 				m, err := x.selection(s.SelectionSet, typ, parent, path)
 				if err != nil {
 					return nil, err
@@ -151,7 +151,7 @@ func (x *executor) selection(set ast.SelectionSet, typ string, parent any, path 
 			}
 		case *ast.FragmentSpread:
 			def := x.doc.Fragments.ForName(s.Name)
-			if def != nil && def.TypeCondition == typ {
+			if def != nil && isA(typ, def.TypeCondition) {
 				m, err := x.selection(def.SelectionSet, typ, parent, path)
 				if err != nil {
 					return nil, err
@@ -163,6 +163,20 @@ func (x *executor) selection(set ast.SelectionSet, typ string, parent any, path 
 		}
 	}
 	return out, nil
+}
+
+// interfaces are the schema's interfaces of the types the fake resolves,
+// with those types that implement them: a fragment on an interface
+// applies to each.
+var interfaces = map[string][]string{
+	"GitObject": {"Commit"},
+	"Actor":     {"Bot", "User"},
+	"Node":      {"Repository", "Deployment", "DeploymentStatus", "Ref", "Commit", "PullRequest", "Bot", "User", "Environment"},
+}
+
+// isA tells whether a value of type typ is of type or interface cond.
+func isA(typ, cond string) bool {
+	return typ == cond || slices.Contains(interfaces[cond], typ)
 }
 
 // arg is the value of a field's argument, variables resolved.
