@@ -59,8 +59,9 @@ type WaitResult struct {
 	// ("vercel[bot]").
 	Creator string
 	// SeenAt is when the deployment was last seen (zero: none matched);
-	// LastPoll when the last poll was answered.
-	SeenAt, LastPoll time.Time
+	// LastPoll when the last poll was answered, LastUsable when the last
+	// usable answer came (zero: none did).
+	SeenAt, LastPoll, LastUsable time.Time
 	// Ignored are the creators of deployments of a matching environment
 	// and ref that the creator input left out, from the last poll.
 	Ignored []string
@@ -125,7 +126,7 @@ func Wait(ctx context.Context, c *Client, opts config.WaitOptions) (*Result, err
 		case err != nil:
 			return res, fmt.Errorf("wait for %s: stopped after %s (%d reads): %w", w.what(), round(w.Waited), w.Reads, err)
 		default:
-			w.Unusable = 0
+			w.Unusable, w.LastUsable = 0, t
 			if done, err := w.saw(res, node, ok, t, &last, c.logf); done {
 				return res, err
 			}
@@ -217,10 +218,14 @@ func (w *WaitResult) ended(res *Result) error {
 func (w *WaitResult) timedOut(res *Result) error {
 	msg := fmt.Sprintf("timed out after %s waiting for %s (%d reads): ", round(w.Waited), w.what(), w.Reads)
 	if w.Unusable > 0 {
-		msg += fmt.Sprintf("the last %d answers were not usable (%s); ", w.Unusable, w.LastUnusable)
+		msg += fmt.Sprintf("the last %d answers were not usable, the last: %s", w.Unusable, w.LastUnusable)
+		if w.LastUsable.IsZero() {
+			return errors.New(msg)
+		}
+		msg += "; before them, "
 	}
 	if w.SeenAt.IsZero() {
-		msg += "GitHub had none at " + clock(w.LastPoll)
+		msg += "GitHub had none at " + clock(w.LastUsable)
 		if len(w.Ignored) > 0 {
 			msg += "; there were some by " + strings.Join(w.Ignored, ", ") + ", which the creator input leaves out"
 		}

@@ -182,3 +182,38 @@ func TestWaitPollsAgainWhenTheStatusesAnswerIsUnusable(t *testing.T) {
 		t.Errorf("deployment, state, url, reads, reads the fake saw (-want +got):\n%s", d)
 	}
 }
+
+// A timeout that passes while the answers are unusable says so, and does
+// not claim GitHub had no deployment when it said nothing usable.
+func TestWaitTimedOutOnUnusableAnswersSaysSo(t *testing.T) {
+	t.Parallel()
+	html := &fakegithub.Fault{Method: "POST", Path: "/graphql", Status: 200, Body: "<html>Unicorn!</html>"}
+	tests := []struct {
+		name        string
+		timeout     time.Duration
+		usableFirst bool
+		want        string
+	}{
+		{"none usable", 4 * time.Second, false, "timed out after 4s waiting for a deployment of Preview at 1f2e3d4 (2 reads): the last 2 answers were not usable, the last: GitHub's answer was not usable: the GraphQL answer is not JSON"},
+		{"one usable, then two not", 8 * time.Second, true, "timed out after 8s waiting for a deployment of Preview at 1f2e3d4 (3 reads): the last 2 answers were not usable, the last: GitHub's answer was not usable: the GraphQL answer is not JSON; before them, GitHub had none at 12:00:00 UTC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			fault := *html
+			if tt.usableFirst {
+				afterAnswer(e, map[int]func(){1: func() { e.fake.Inject(&fault) }})
+			} else {
+				e.fake.Inject(&fault)
+			}
+			c := waitCfg("Preview")
+			c.Wait.Timeout = tt.timeout
+			_, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+			wantErrContaining(t, err, tt.want)
+			if !tt.usableFirst && strings.Contains(err.Error(), "had none") {
+				t.Errorf("error %q says GitHub had none, though no answer was usable", err)
+			}
+		})
+	}
+}
