@@ -3,13 +3,17 @@ package lifecycle_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
@@ -216,4 +220,63 @@ func TestWaitTimedOutOnUnusableAnswersSaysSo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzWaitAgainstAnyAnswer lets "GitHub" answer every poll (GraphQL and
+// REST) with the same arbitrary 200 body. Whatever it is: no panic, at
+// most two reads a poll (each sent at most Tries times), a wait within its
+// timeout, and either a final deployment or an error of bounded length.
+func FuzzWaitAgainstAnyAnswer(f *testing.F) {
+	for _, body := range []string{
+		`<!DOCTYPE html><html>Unicorn!</html>`,
+		`{"data":{"repository":{"object":{"__typename":"Commit","deployments":{"nodes":null}}}}}`,
+		`{"data":{"repository":{"object":{"__typename":"Commit","deployments":{"nodes":[{"databaseId":"7","environment":"Preview"}]}}}}}`,
+		`{"data":{"repository":{"object":{"__typename":"Commit","deployments":{"nodes":[{"databaseId":7,"environment":"Preview","commitOid":"` + fgtest.SHA + `","latestStatus":{"state":"INACTIVE"}}]}}}}}`,
+		`{"data":{"repository":{"object":{"__typename":"Tag","target":{"__typename":"Tag","target":{"deployments":{"nodes":[]}}}}}}}`,
+		`{"data":{"repository":{"object":{"deployments":{"nodes":[{"databaseId":7,"environment":"Preview","commitOid":"` + fgtest.SHA + `","latestStatus":{"state":"SUCCESS","environmentUrl":"::error::x\n##[set-output]"}}]}}}}}`,
+		`{"data":null,"errors":[{"type":"NOT_FOUND","message":"nope"}]}`,
+		`[{"id":1,"state":"success","environment_url":"https://x"}]`,
+		`{"data":{"repository":null}}`,
+	} {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > 1<<16 {
+			t.Skip()
+		}
+		var requests atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		}))
+		defer srv.Close()
+		clock := fakegithub.NewClock()
+		p := githubapi.DefaultPolicy()
+		p.Sleep, p.Now, p.Rand = clock.Sleep, clock.Now, func() float64 { return 0.5 }
+		gh, err := githubapi.New("tok", srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(clock.Sleep, clock.Now),
+			Scope: &githubapi.Scope{Owner: "octo-org", Repo: "hello-world", GraphQLPath: "/graphql"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gql, _ := githubapi.NewGraphQL(gh, githubapi.GraphQLURL(srv.URL))
+		c := &lifecycle.Client{GH: gh, GQL: gql, Owner: "octo-org", Repo: "hello-world", Policy: p}
+		opts := waitCfg("Preview").WaitOptions()
+		opts.Timeout = time.Minute
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		res, err := lifecycle.Wait(ctx, c, opts)
+		if n, bound := requests.Load(), int64(2*waitReads(time.Minute)*p.Tries); n > bound {
+			t.Errorf("%d requests, bound %d", n, bound)
+		}
+		if err == nil && (res.DeploymentID <= 0 || !config.IsFinal(res.State)) {
+			t.Errorf("no error, and no final deployment: %+v", res)
+		}
+		if err != nil && len(err.Error()) > 4096 {
+			t.Errorf("error of %d bytes", len(err.Error()))
+		}
+		if res.Wait.Waited > time.Minute+time.Minute {
+			t.Errorf("waited %s for a 1m timeout", res.Wait.Waited)
+		}
+	})
 }
