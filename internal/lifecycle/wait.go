@@ -203,9 +203,9 @@ func (w *WaitResult) seen(res *Result) string {
 // ended is the error for a deployment that ended other than in success
 // with wait-for: success.
 func (w *WaitResult) ended(res *Result) error {
-	msg := fmt.Sprintf("deployment %s at %s, not success", w.seen(res), clock(w.SeenAt))
+	msg := fmt.Sprintf("deployment %s at %s, not success (after %s, %d reads)", w.seen(res), clock(w.SeenAt), round(w.Waited), w.Reads)
 	if res.State == config.StateInactive {
-		msg += " (it was replaced by a newer deployment or taken down; wait-for: final accepts it)"
+		msg += ": it was replaced by a newer deployment or taken down, which wait-for: final accepts"
 	}
 	if res.LogURL != "" {
 		msg += "; its log: " + res.LogURL
