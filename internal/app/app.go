@@ -120,6 +120,9 @@ func Run(ctx context.Context, e Env) (code int) {
 	for _, w := range cfg.Warnings {
 		report.Warningf(a, "%s", w)
 	}
+	for _, n := range cfg.Notices {
+		report.Noticef(a, "%s", n)
+	}
 	deployment = cfg.DeploymentID
 	res, err := dispatch(ctx, c, cfg)
 	if res != nil && res.DeploymentID != 0 {

@@ -190,6 +190,12 @@ type Config struct {
 	EventName           string
 	Run                 Run
 	EventDeployment     *EventDeployment
+	// EventLeftAlone says why the deployment event's deployment is not
+	// the step's target though no earlier rule gave one: the environment
+	// or ref input names another ("" when it is, or there is no event).
+	EventLeftAlone string
+	// Notices are for the user, as ::notice:: annotations.
+	Notices []string
 	// IsPullRequestEvent is true on pull_request and pull_request_target,
 	// and on a workflow_run whose run a pull request triggered.
 	IsPullRequestEvent bool
@@ -402,7 +408,8 @@ func readTeardownInputs(r *reader, c *Config) {
 //  2. the deployment-id input;
 //  3. for finish and status, the deployment the job's last start created
 //     or adopted (DEPLOYMENT_ACTION_DEPLOYMENT_ID);
-//  4. on a deployment event, the event's deployment.
+//  4. on a deployment event, the event's deployment, unless the
+//     environment or ref input names another (EventLeftAlone says how).
 //
 // DeploymentIDFrom says which, for error messages; FinishedState is the
 // final state an earlier step of the job gave it.
@@ -417,7 +424,11 @@ func target(a *githubactions.Action, r *reader, c *Config) {
 	case c.Step != StepStart && handoff.LastStarted(a.Getenv) != 0:
 		c.DeploymentID, c.DeploymentIDFrom = handoff.LastStarted(a.Getenv), "the deployment this job started ("+handoff.EnvDeploymentID+")"
 	case c.EventDeployment != nil:
-		c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
+		// An explicit environment or ref is never overridden by the event:
+		// the event's deployment is the target only when they name it.
+		if c.EventLeftAlone = c.EventDeployment.differs(c); c.EventLeftAlone == "" {
+			c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
+		}
 	}
 	c.FinishedState = handoff.Finished(a.Getenv, c.DeploymentID)
 }
@@ -429,8 +440,13 @@ func (r *reader) checkStep(c *Config) {
 		if c.State != "" {
 			r.fail(&InputError{Input: "state", Value: c.State, Want: "is for step: status and step: finish; a started deployment gets initial-state now and the job's outcome in the post stage"})
 		}
-		if c.Environment == "" && c.DeploymentID == 0 {
+		switch {
+		case c.Environment == "" && c.DeploymentID == 0 && c.EventLeftAlone != "":
+			r.fail(&InputError{Input: "environment", Want: fmt.Sprintf("step: start does not adopt the deployment event's deployment %d: %s; give environment to make a new deployment of ref, or leave ref out to adopt the event's", c.EventDeployment.ID, c.EventLeftAlone)})
+		case c.Environment == "" && c.DeploymentID == 0:
 			r.fail(&InputError{Input: "environment", Want: "step: start needs the environment to deploy to, e.g. staging (or deployment-id, or a deployment event, to adopt an existing deployment)"})
+		case c.DeploymentID == 0 && c.EventLeftAlone != "":
+			c.Notices = append(c.Notices, fmt.Sprintf("step: start makes a new deployment of %s in %s, as the inputs say, and leaves the deployment event's deployment %d of %s alone (%s); leave environment and ref out to adopt it", c.Ref, Quote(c.Environment), c.EventDeployment.ID, Quote(c.EventDeployment.Environment), c.EventLeftAlone))
 		}
 		if c.DeploymentID == 0 && c.Ref == "" {
 			r.fail(&InputError{Input: "ref", Want: "no commit to deploy: GITHUB_SHA is empty, so give ref (a branch, tag or SHA)"})
@@ -441,7 +457,10 @@ func (r *reader) checkStep(c *Config) {
 		}
 		fallthrough
 	case StepFinish:
-		if c.DeploymentID == 0 {
+		switch {
+		case c.DeploymentID == 0 && c.EventLeftAlone != "":
+			r.fail(&InputError{Input: "deployment-id", Want: fmt.Sprintf("step: %s does not act on the deployment event's deployment %d: %s; run step: start earlier in this job, give deployment-id, or leave environment and ref out to act on the event's", c.Step, c.EventDeployment.ID, c.EventLeftAlone)})
+		case c.DeploymentID == 0:
 			r.fail(&InputError{Input: "deployment-id", Want: fmt.Sprintf("step: %s needs a deployment: give deployment-id, or run step: start earlier in this job", c.Step)})
 		}
 	case StepDeactivateEnv, StepDeleteEnv:

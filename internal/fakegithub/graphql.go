@@ -140,7 +140,7 @@ func (x *executor) selection(set ast.SelectionSet, typ string, parent any, path 
 			}
 			out[key] = v
 		case *ast.InlineFragment:
-			if s.TypeCondition == "" || s.TypeCondition == typ {
+			if s.TypeCondition == "" || isA(typ, s.TypeCondition) {
 				m, err := x.selection(s.SelectionSet, typ, parent, path)
 				if err != nil {
 					return nil, err
@@ -151,7 +151,7 @@ func (x *executor) selection(set ast.SelectionSet, typ string, parent any, path 
 			}
 		case *ast.FragmentSpread:
 			def := x.doc.Fragments.ForName(s.Name)
-			if def != nil && def.TypeCondition == typ {
+			if def != nil && isA(typ, def.TypeCondition) {
 				m, err := x.selection(def.SelectionSet, typ, parent, path)
 				if err != nil {
 					return nil, err
@@ -163,6 +163,20 @@ func (x *executor) selection(set ast.SelectionSet, typ string, parent any, path 
 		}
 	}
 	return out, nil
+}
+
+// interfaces are the schema's interfaces of the types the fake resolves,
+// with those types that implement them: a fragment on an interface
+// applies to each.
+var interfaces = map[string][]string{
+	"GitObject": {"Commit"},
+	"Actor":     {"Bot", "User"},
+	"Node":      {"Repository", "Deployment", "DeploymentStatus", "Ref", "Commit", "PullRequest", "Bot", "User", "Environment"},
+}
+
+// isA tells whether a value of type typ is of type or interface cond.
+func isA(typ, cond string) bool {
+	return typ == cond || slices.Contains(interfaces[cond], typ)
 }
 
 // arg is the value of a field's argument, variables resolved.
@@ -232,25 +246,19 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 		rp := parent.(*repo)
 		switch f.Name {
 		case "deployments":
-			// environments matches names in any case, as GitHub does.
-			var envs []string
-			if list, ok := x.arg(f, "environments").([]any); ok {
-				for _, e := range list {
-					envs = append(envs, fmt.Sprint(e))
-				}
+			return x.deployments(f, rp.deployments, path)
+		case "object":
+			// object(oid:) or object(expression:): a commit the fake knows
+			// (a full SHA, a branch or tag, a short SHA), else null without
+			// an error, as GitHub answers for an object it does not have.
+			rev, _ := x.arg(f, "oid").(string)
+			if rev == "" {
+				rev, _ = x.arg(f, "expression").(string)
 			}
-			var nodes []any
-			for _, d := range rp.deployments {
-				if envs == nil || slices.ContainsFunc(envs, func(e string) bool { return strings.EqualFold(e, d.Environment) }) {
-					nodes = append(nodes, d)
-				}
+			if sha := rp.resolve(rev); sha != "" {
+				return sub("Commit", commitNode{rp: rp, oid: sha})
 			}
-			if order, ok := x.arg(f, "orderBy").(map[string]any); !ok || order["direction"] != "DESC" {
-				// GitHub's default is CREATED_AT ASC; ids grow with creation.
-			} else {
-				slices.Reverse(nodes)
-			}
-			return x.connection(f, "Deployment", nodes, path)
+			return nil, nil
 		case "environments":
 			var nodes []any
 			for _, e := range rp.sortedEnvironments() {
@@ -387,6 +395,17 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 			return c.oid, nil
 		case "abbreviatedOid":
 			return c.oid[:min(7, len(c.oid))], nil
+		case "deployments":
+			// The deployments made of this commit, by whatever ref.
+			var list []*deployment
+			if c.rp != nil {
+				for _, d := range c.rp.deployments {
+					if d.SHA == c.oid {
+						list = append(list, d)
+					}
+				}
+			}
+			return x.deployments(f, list, path)
 		case "associatedPullRequests":
 			// As GitHub lists them: the pull requests whose head is the
 			// commit, and the merged ones whose merge commit it is.
@@ -474,6 +493,29 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 		}
 	}
 	return nil, fmt.Errorf("the fake GitHub does not resolve %s.%s", typ, f.Name)
+}
+
+// deployments resolves a DeploymentConnection of list (oldest first) as
+// Repository.deployments and Commit.deployments answer it: environments
+// matches names in any case, as GitHub does; orderBy is CREATED_AT, ASC
+// by default (ids grow with creation).
+func (x *executor) deployments(f *ast.Field, list []*deployment, path []any) (any, error) {
+	var envs []string
+	if l, ok := x.arg(f, "environments").([]any); ok {
+		for _, e := range l {
+			envs = append(envs, fmt.Sprint(e))
+		}
+	}
+	var nodes []any
+	for _, d := range list {
+		if envs == nil || slices.ContainsFunc(envs, func(e string) bool { return strings.EqualFold(e, d.Environment) }) {
+			nodes = append(nodes, d)
+		}
+	}
+	if order, ok := x.arg(f, "orderBy").(map[string]any); ok && order["direction"] == "DESC" {
+		slices.Reverse(nodes)
+	}
+	return x.connection(f, "Deployment", nodes, path)
 }
 
 // connection pages nodes by first and after (the index of the last node

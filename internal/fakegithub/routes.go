@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
@@ -351,7 +352,7 @@ func (f *Fake) deploymentJSON(r *http.Request, rp *repo, d *deployment) map[stri
 	return map[string]any{
 		"url": u, "id": d.ID, "node_id": fmt.Sprintf("DE_%d", d.ID), "sha": d.SHA, "ref": d.Ref, "task": d.Task,
 		"payload": d.Payload, "original_environment": d.OriginalEnvironment, "environment": d.Environment,
-		"description": d.Description, "creator": creator(), "created_at": ts(d.Created), "updated_at": ts(d.Created),
+		"description": d.Description, "creator": userJSON(d.Creator), "created_at": ts(d.Created), "updated_at": ts(d.Created),
 		"statuses_url": u + "/statuses", "repository_url": f.url(r, "/repos/%s", rp.fullName),
 		"transient_environment": d.Transient, "production_environment": d.Production,
 	}
@@ -387,6 +388,32 @@ func (f *Fake) environmentJSON(r *http.Request, rp *repo, e *environment) map[st
 		"url":        f.url(r, "/repos/%s/environments/%s", rp.fullName, url.PathEscape(e.Name)),
 		"html_url":   "https://github.com/" + rp.fullName + "/deployments/activity_log?environments_filter=" + url.QueryEscape(e.Name),
 		"created_at": t, "updated_at": t, "protection_rules": rules, "deployment_branch_policy": nil,
+	}
+}
+
+// userJSON is login (as REST spells it: vercel[bot] for an app) as
+// GitHub's simple-user, the creator of a deployment; "" and
+// github-actions[bot] are the GitHub Actions bot (creator).
+func userJSON(login string) map[string]any {
+	if login == "" || login == "github-actions[bot]" {
+		return creator()
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(login))
+	id := int64(h.Sum32()) + 1
+	kind, html := "User", "https://github.com/"+login
+	if name, ok := strings.CutSuffix(login, "[bot]"); ok {
+		kind, html = "Bot", "https://github.com/apps/"+name
+	}
+	u := "https://api.github.com/users/" + url.PathEscape(login)
+	return map[string]any{
+		"login": login, "id": id, "node_id": fmt.Sprintf("U_%d", id), "type": kind, "site_admin": false,
+		"avatar_url": fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", id), "gravatar_id": "", "url": u,
+		"html_url": html, "followers_url": u + "/followers",
+		"following_url": u + "/following{/other_user}", "gists_url": u + "/gists{/gist_id}",
+		"starred_url": u + "/starred{/owner}{/repo}", "subscriptions_url": u + "/subscriptions",
+		"organizations_url": u + "/orgs", "repos_url": u + "/repos", "events_url": u + "/events{/privacy}",
+		"received_events_url": u + "/received_events",
 	}
 }
 

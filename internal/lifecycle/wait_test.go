@@ -229,7 +229,7 @@ func TestWaitTimesOutSayingWhatItSawLast(t *testing.T) {
 		c := waitCfg("Preview", "vercel[bot]")
 		c.Wait.Timeout = time.Minute
 		res, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
-		wantErrContaining(t, err, "(6 reads): the newest deployments held none at 12:01:00 UTC; there were some by netlify[bot], which the creator input leaves out")
+		wantErrContaining(t, err, "(6 reads): GitHub had none at 12:01:00 UTC; there were some by netlify[bot], which the creator input leaves out")
 		if res.DeploymentID != 0 {
 			t.Errorf("result deployment id %d, want none", res.DeploymentID)
 		}

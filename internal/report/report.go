@@ -118,6 +118,11 @@ func Warningf(a *githubactions.Action, format string, args ...any) {
 	a.Warningf("%s", neutralize(fmt.Sprintf(format, args...)))
 }
 
+// Noticef is Errorf for ::notice::.
+func Noticef(a *githubactions.Action, format string, args ...any) {
+	a.Noticef("%s", neutralize(fmt.Sprintf(format, args...)))
+}
+
 // Debugf is Errorf for ::debug::.
 func Debugf(a *githubactions.Action, format string, args ...any) {
 	a.Debugf("%s", neutralize(fmt.Sprintf(format, args...)))
