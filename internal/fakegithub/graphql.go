@@ -284,6 +284,14 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 				return sub("Ref", refNode{rp: rp, name: name, prefix: "refs/tags/"})
 			}
 			return nil, nil
+		case "object":
+			// A commit the repository knows or a deployment was made of;
+			// null (no error) for another object id.
+			oid, _ := x.arg(f, "oid").(string)
+			if rp.commits[oid] == nil && !slices.ContainsFunc(rp.deployments, func(d *deployment) bool { return d.SHA == oid }) {
+				return nil, nil
+			}
+			return sub("Commit", commitNode{rp: rp, oid: oid})
 		case "defaultBranchRef":
 			return sub("Ref", refNode{rp: rp, name: rp.defaultBranchName(), prefix: "refs/heads/"})
 		case "nameWithOwner":
@@ -334,6 +342,13 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 				return nil, nil
 			}
 			return sub("DeploymentStatus", d.statuses[0])
+		case "statuses":
+			// Oldest first, as a connection lists by default.
+			nodes := make([]any, 0, len(d.statuses))
+			for _, st := range slices.Backward(d.statuses) {
+				nodes = append(nodes, st)
+			}
+			return x.connection(f, "DeploymentStatus", nodes, path)
 		case "ref":
 			// null for a deployment of a commit; a branch or tag's name
 			// without its refs/heads/ or refs/tags/ prefix.
@@ -387,6 +402,19 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 			return c.oid, nil
 		case "abbreviatedOid":
 			return c.oid[:min(7, len(c.oid))], nil
+		case "committedDate":
+			if c.rp == nil {
+				return time.Unix(0, 0).UTC().Format(time.RFC3339), nil
+			}
+			return c.rp.committedDate(c.oid).Format(time.RFC3339), nil
+		case "history":
+			var nodes []any
+			if c.rp != nil {
+				for _, sha := range c.rp.history(c.oid) {
+					nodes = append(nodes, commitNode{rp: c.rp, oid: sha})
+				}
+			}
+			return x.connection(f, "Commit", nodes, path)
 		case "associatedPullRequests":
 			// As GitHub lists them: the pull requests whose head is the
 			// commit, and the merged ones whose merge commit it is.
@@ -559,6 +587,9 @@ func pageInfo(s *ast.Field, start, end, total int) map[string]any {
 }
 
 func (x *executor) repoOf(d *deployment) *repo {
+	if d.repo != nil {
+		return d.repo
+	}
 	for _, rp := range x.f.repos {
 		if slices.Contains(rp.deployments, d) {
 			return rp
