@@ -136,24 +136,10 @@ func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, ma
 		Patterns: opts.Patterns, MaxReads: maxReads, Complete: true, Environments: []EnvironmentReport{}}
 	r := &reportReader{c: c, max: maxReads, start: start, histories: map[string][]commitTime{}}
 	res := &Result{Report: rep}
-	r.spend()
-	envs, _, truncated, warnings, err := c.listEnvironments(ctx)
+	matched, err := r.environments(ctx, opts.Patterns, rep, res)
 	if err != nil {
 		return nil, err
 	}
-	// The listing's further pages, one query each.
-	r.reads += max(0, (len(envs)-1)/100)
-	res.Warnings = append(res.Warnings, warnings...)
-	if truncated {
-		rep.Complete, rep.Stopped = false, fmt.Sprintf("the repository has more than %d environments", MaxPages*100)
-	}
-	var matched []string
-	for _, e := range envs {
-		if slices.ContainsFunc(opts.Patterns, func(p string) bool { return config.MatchPattern(p, e.Name) }) {
-			matched = append(matched, e.Name)
-		}
-	}
-	slices.SortFunc(matched, func(a, b string) int { return compareKeys(a, b) })
 	var byEnv [][]reportDeployment
 	for i, name := range matched {
 		if r.reads >= r.max {
@@ -169,7 +155,9 @@ func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, ma
 		rep.Complete = rep.Complete && complete
 	}
 	if err := r.readHistories(ctx, shippedCommits(byEnv, start, until)); err != nil {
-		return nil, err
+		// Without contents: read (or with GitHub failing) the report
+		// stands without the lead time.
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the lead time for changes is left out: %s", err))
 	}
 	computeKeys(rep, byEnv, r.histories)
 	rep.Reads = r.reads
@@ -181,6 +169,43 @@ func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, ma
 	}
 	res.Warnings = append(res.Warnings, r.warnings...)
 	return res, nil
+}
+
+// environments are the names of the environments patterns match, by
+// EnvironmentKey. Names alone (no wildcard) are taken as they are, without
+// reading the listing (which needs actions: read); with a wildcard the
+// repository's environments are listed (sweep's listing) and matched.
+func (r *reportReader) environments(ctx context.Context, patterns []string, rep *ReportResult, res *Result) ([]string, error) {
+	var matched []string
+	seen := map[string]bool{}
+	if !slices.ContainsFunc(patterns, config.IsWildcard) {
+		for _, p := range patterns {
+			if !seen[config.EnvironmentKey(p)] {
+				seen[config.EnvironmentKey(p)] = true
+				matched = append(matched, p)
+			}
+		}
+		slices.SortFunc(matched, compareKeys)
+		return matched, nil
+	}
+	r.spend()
+	envs, _, truncated, warnings, err := r.c.listEnvironments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The listing's further pages, one query each.
+	r.reads += max(0, (len(envs)-1)/100)
+	res.Warnings = append(res.Warnings, warnings...)
+	if truncated {
+		rep.Complete, rep.Stopped = false, fmt.Sprintf("the repository has more than %d environments", MaxPages*100)
+	}
+	for _, e := range envs {
+		if slices.ContainsFunc(patterns, func(p string) bool { return config.MatchPattern(p, e.Name) }) {
+			matched = append(matched, e.Name)
+		}
+	}
+	slices.SortFunc(matched, compareKeys)
+	return matched, nil
 }
 
 // compareKeys orders environment names by EnvironmentKey, then as given.

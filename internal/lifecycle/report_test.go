@@ -122,7 +122,7 @@ func reportHistory(t testing.TB) (e *env, start, until time.Time) {
 }
 
 func reportOpts() config.ReportOptions {
-	return config.ReportOptions{Patterns: []string{"production", "staging", "qa"}, Since: 30 * 24 * time.Hour}
+	return config.ReportOptions{Patterns: []string{"production", "staging", "q*"}, Since: 30 * 24 * time.Hour}
 }
 
 func i64(v int64) *int64     { return &v }
@@ -261,4 +261,29 @@ func TestReportGolden(t *testing.T) {
 	golden.Check(t, "report.json", indented.String()+"\n")
 	cfg := &config.Config{Step: config.StepReport, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
 	golden.Check(t, "report.md", report.Summary(cfg, res))
+}
+
+// TestReportOfNamedEnvironmentsListsNoEnvironments: with names and no
+// wildcard the report does not list the repository's environments (which
+// needs actions: read); the keys are the same.
+func TestReportOfNamedEnvironmentsListsNoEnvironments(t *testing.T) {
+	t.Parallel()
+	e, _, _ := reportHistory(t)
+	opts := reportOpts()
+	opts.Patterns = []string{"qa", "Production", "staging", "production"}
+	res, err := lifecycle.Report(context.Background(), e.c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range e.fake.Requests() {
+		if strings.Contains(r.Body, "environments(first") {
+			t.Errorf("the repository's environments were listed: %s", r.Body)
+		}
+	}
+	if n := e.fake.Count("GRAPHQL"); n != 4 || res.Report.Reads != 4 {
+		t.Errorf("%d queries, %d counted; want 4 (3 listings, 1 of histories)", n, res.Report.Reads)
+	}
+	if got := res.Report.Total.Deployments; got != 11 {
+		t.Errorf("%d deployments, want 11", got)
+	}
 }
