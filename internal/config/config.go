@@ -454,7 +454,8 @@ func (r *reader) checkStep(c *Config) {
 	case StepWait:
 		r.checkWait(c)
 	case StepReport:
-		if len(c.Sweep.Patterns) == 0 {
+		// A given but bad pattern has its own error already.
+		if len(c.Sweep.Patterns) == 0 && !r.failed("environments") {
 			r.fail(&InputError{Input: "environments", Want: "step: report needs the environments to report on, as patterns such as production or preview/* (comma- or newline-separated); write * to mean every environment"})
 		}
 	case StepSweep:
