@@ -33,7 +33,7 @@ func randomHistory(t *testing.T, seed int64) (*env, []seeded, time.Time, time.Ti
 	var list []seeded
 	for k := range 1 + rng.Intn(3) {
 		for range rng.Intn(26) {
-			created := base.Add(time.Duration(rng.Int63n(int64(until.Sub(base))-int64(time.Hour)))).Truncate(time.Second)
+			created := base.Add(time.Duration(rng.Int63n(int64(until.Sub(base)) - int64(time.Hour)))).Truncate(time.Second)
 			s := seeded{env: fmt.Sprintf("env-%d", k), ref: sha(500 + rng.Intn(commits)), created: created}
 			if rng.Intn(4) == 0 {
 				s.creator = "vercel[bot]"
