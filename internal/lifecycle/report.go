@@ -130,7 +130,13 @@ func Report(ctx context.Context, c *Client, opts config.ReportOptions) (*Result,
 
 // reportWithCap is Report with maxReads as the cap.
 func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, maxReads int) (*Result, error) {
-	until := c.now().UTC().Truncate(time.Second)
+	// The window ends at now, rounded up to GitHub's whole seconds: what
+	// was made this second is in it.
+	now := c.now().UTC()
+	until := now.Truncate(time.Second)
+	if until.Before(now) {
+		until = until.Add(time.Second)
+	}
 	start := until.Add(-opts.Since)
 	rep := &ReportResult{Repository: c.Owner + "/" + c.Repo, Since: start, Until: until, WindowSeconds: int64(opts.Since / time.Second),
 		Patterns: opts.Patterns, MaxReads: maxReads, Complete: true, Environments: []EnvironmentReport{}}
