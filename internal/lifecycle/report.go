@@ -146,6 +146,9 @@ func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, ma
 	if err != nil {
 		return nil, err
 	}
+	if len(matched) == 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("no environment of %s/%s matches environments (%s): the report is empty", c.Owner, c.Repo, quoteList(opts.Patterns)))
+	}
 	var byEnv [][]reportDeployment
 	for i, name := range matched {
 		if r.reads >= r.max {

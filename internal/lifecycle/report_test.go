@@ -340,3 +340,28 @@ func parentOf(i int) []string {
 	}
 	return []string{sha(10000 + i - 1)}
 }
+
+// TestReportWithoutHistoriesLeavesTheLeadTimeOut: when GitHub refuses the
+// commit histories (a token without contents: read), the report stands
+// with every other key, the successes' commits uncounted and a warning.
+func TestReportWithoutHistoriesLeavesTheLeadTimeOut(t *testing.T) {
+	t.Parallel()
+	e, _, _ := reportHistory(t)
+	e.fake.GraphQLAnswer = func(query string, _ map[string]any, answer map[string]any) map[string]any {
+		if !strings.Contains(query, "history(") {
+			return nil
+		}
+		return map[string]any{"data": nil, "errors": []any{map[string]any{"type": "FORBIDDEN", "message": "Resource not accessible by integration"}}}
+	}
+	res, err := lifecycle.Report(context.Background(), e.c, reportOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := res.Report.Total
+	if total.Deployments != 11 || total.LeadTime.Commits != 0 || total.LeadTime.Uncounted != 4 || total.TimeToRestore.Restored != 1 {
+		t.Errorf("total %+v: want the 11 deployments, the restore, and the 4 successes' commits uncounted", total)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "the lead time for changes is left out") }) {
+		t.Errorf("warnings %q do not say the lead time is left out", res.Warnings)
+	}
+}
