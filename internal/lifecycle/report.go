@@ -19,7 +19,7 @@ import (
 // RFC 3339, UTC.
 type ReportResult struct {
 	Repository string `json:"repository"`
-	// Since and Until bound the window: [Since, Until).
+	// Since and Until bound the window: (Since, Until].
 	Since         time.Time `json:"since"`
 	Until         time.Time `json:"until"`
 	WindowSeconds int64     `json:"window_seconds"`
@@ -161,6 +161,9 @@ func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, ma
 		}
 		byEnv = append(byEnv, list)
 		rep.Environments = append(rep.Environments, EnvironmentReport{Name: name, Complete: complete, DeploymentsRead: len(list)})
+		if !complete && r.stopped == "" && rep.Stopped == "" {
+			rep.Stopped = fmt.Sprintf("environment %s has more than %d deployments back to the window's start; the older ones were not read", config.Quote(name), MaxReportPages*100)
+		}
 		rep.Complete = rep.Complete && complete
 	}
 	if err := r.readHistories(ctx, shippedCommits(byEnv, start, until)); err != nil {
@@ -234,7 +237,7 @@ func compareKeys(a, b string) int {
 }
 
 // shippedCommits are the commits whose histories the lead time needs: of
-// each deployment made in [start, until) that succeeded, once each.
+// each deployment made in the window that succeeded, once each.
 func shippedCommits(byEnv [][]reportDeployment, start, until time.Time) []string {
 	var shas []string
 	seen := map[string]bool{}
@@ -250,4 +253,6 @@ func shippedCommits(byEnv [][]reportDeployment, start, until time.Time) []string
 	return shas
 }
 
-func inWindow(t, start, until time.Time) bool { return !t.Before(start) && t.Before(until) }
+// inWindow reports whether t is in the window (start, until]: up to now,
+// what was made this second included.
+func inWindow(t, start, until time.Time) bool { return t.After(start) && !t.After(until) }

@@ -87,7 +87,7 @@ func TestReportInvariants(t *testing.T) {
 		}
 		inWin, success, failed := map[string]int{}, map[string]int{}, map[string]int{}
 		for _, s := range list {
-			if !s.created.Before(start) && s.created.Before(until) {
+			if s.created.After(start) && !s.created.After(until) {
 				inWin[s.env]++
 				switch oracleOutcome(s) {
 				case "success":

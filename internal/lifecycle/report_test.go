@@ -72,7 +72,7 @@ func replay(t testing.TB, e *env, until time.Time, list []seeded) {
 }
 
 // reportHistory is a seeded history with known times over a 30-day
-// window [start, until):
+// window (start, until]:
 //
 //   - production: a success before the window (the baseline), a success,
 //     a failure and an error (one span), a success that restores it after
@@ -363,5 +363,31 @@ func TestReportWithoutHistoriesLeavesTheLeadTimeOut(t *testing.T) {
 	}
 	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "the lead time for changes is left out") }) {
 		t.Errorf("warnings %q do not say the lead time is left out", res.Warnings)
+	}
+}
+
+// TestReportReadsAtMost2000DeploymentsOfAnEnvironment: an environment
+// with more deployments in the window than a report reads is reported
+// from its newest 2,000, incomplete, and the report says which.
+func TestReportReadsAtMost2000DeploymentsOfAnEnvironment(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	seeds := make([]fakegithub.Seed, lifecycle.MaxReportPages*100+1)
+	for i := range seeds {
+		seeds[i] = fakegithub.Seed{Environment: "production", States: []string{"success"}}
+	}
+	e.repo.Seed(seeds...)
+	e.fake.ResetRequests()
+	e.c.Now = e.clock.Now
+	res, err := lifecycle.Report(context.Background(), e.c, config.ReportOptions{Patterns: []string{"production"}, Since: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := res.Report
+	if rep.Complete || rep.Environments[0].Complete || !strings.Contains(rep.Stopped, `environment "production" has more than 2000 deployments`) {
+		t.Errorf("complete %v / %v, stopped %q: want the environment named", rep.Complete, rep.Environments[0].Complete, rep.Stopped)
+	}
+	if got := rep.Environments[0].DeploymentsRead; got != 2000 || e.fake.Count("GRAPHQL") != lifecycle.MaxReportPages+1 {
+		t.Errorf("%d deployments read in %d queries, want 2000 in %d", got, e.fake.Count("GRAPHQL"), lifecycle.MaxReportPages+1)
 	}
 }
