@@ -78,8 +78,9 @@ func (d reportDeployment) live() *LiveDeployment {
 }
 
 // liveAndPrevious are the live deployment of list (the one whose latest
-// status is success and that went live last) and the one that went live
-// before it.
+// status is success and that went live last) and the one of another
+// commit that went live last before it: what a rollback returns to (a
+// redeploy of the live commit is none).
 func liveAndPrevious(list []reportDeployment) (live, previous *LiveDeployment) {
 	var cur *reportDeployment
 	for i := range list {
@@ -93,7 +94,8 @@ func liveAndPrevious(list []reportDeployment) (live, previous *LiveDeployment) {
 	var prev *reportDeployment
 	for i := range list {
 		d := &list[i]
-		if at := d.liveAt(); d.ID != cur.ID && !at.IsZero() && at.Before(cur.liveAt()) && (prev == nil || at.After(prev.liveAt())) {
+		sameCommit := strings.EqualFold(d.SHA, cur.SHA) && d.SHA != ""
+		if at := d.liveAt(); !sameCommit && !at.IsZero() && at.Before(cur.liveAt()) && (prev == nil || at.After(prev.liveAt())) {
 			prev = d
 		}
 	}

@@ -391,3 +391,26 @@ func TestReportReadsAtMost2000DeploymentsOfAnEnvironment(t *testing.T) {
 		t.Errorf("%d deployments read in %d queries, want 2000 in %d", got, e.fake.Count("GRAPHQL"), lifecycle.MaxReportPages+1)
 	}
 }
+
+// TestReportPreviousIsAnotherCommit: a redeploy of the live commit is no
+// rollback target; previous is the last other commit that went live.
+func TestReportPreviousIsAnotherCommit(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	base := e.clock.Now()
+	hour := func(h int) time.Time { return base.Add(time.Duration(h) * time.Hour) }
+	replay(t, e, hour(10), []seeded{
+		{env: "production", ref: sha(1), created: hour(1), statuses: []at{{"success", hour(1)}, {"inactive", hour(2)}}},
+		{env: "production", ref: sha(2), created: hour(2), statuses: []at{{"success", hour(2)}, {"inactive", hour(3)}}},
+		{env: "production", ref: sha(2), created: hour(3), statuses: []at{{"success", hour(3)}}},
+	})
+	e.c.Now = e.clock.Now
+	res, err := lifecycle.Report(context.Background(), e.c, config.ReportOptions{Patterns: []string{"production"}, Since: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := res.Report.Environments[0]
+	if env.Live == nil || env.Previous == nil || env.Live.SHA != sha(2) || !env.Live.LiveSince.Equal(hour(3)) || env.Previous.SHA != sha(1) {
+		t.Errorf("live %+v, previous %+v: want the redeploy of %s live and %s before it", env.Live, env.Previous, sha(2), sha(1))
+	}
+}
