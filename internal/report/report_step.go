@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +19,23 @@ import (
 // for; the report output has them all.
 const maxReportTables = 50
 
+// MaxReportOutput bounds the report output: past it, the environments'
+// weeks are left out (null), the totals' stay. Reads bound the rest: at
+// most MaxReportReads environments are in a report.
+const MaxReportOutput = 512 << 10
+
 // reportOutputs is step: report's output: the whole report as one JSON
 // value.
 func reportOutputs(rep *lifecycle.ReportResult, out map[string]string) {
 	b, _ := json.Marshal(rep)
+	if len(b) > MaxReportOutput {
+		short := *rep
+		short.Environments = slices.Clone(rep.Environments)
+		for i := range short.Environments {
+			short.Environments[i].Weeks = nil
+		}
+		b, _ = json.Marshal(&short)
+	}
 	out["report"] = string(b)
 }
 

@@ -198,3 +198,32 @@ func TestReportSummaryNeutralisesNames(t *testing.T) {
 		}
 	}
 }
+
+// TestReportOutputIsBounded: a report of 300 environments over a year
+// stays under MaxReportOutput, the environments' weeks left out; a small
+// one keeps them.
+func TestReportOutputIsBounded(t *testing.T) {
+	t.Parallel()
+	big, small := reportResult("production", make([]lifecycle.Week, 53)), reportResult("production", make([]lifecycle.Week, 53))
+	small.Report.Environments[0].Weeks = small.Report.Weeks
+	for i := 1; i < lifecycle.MaxReportReads; i++ {
+		e := big.Report.Environments[0]
+		e.Name = fmt.Sprintf("preview/%d-%s", i, strings.Repeat("x", 200))
+		e.Weeks = big.Report.Weeks
+		big.Report.Environments = append(big.Report.Environments, e)
+	}
+	for name, tt := range map[string]struct {
+		res       *lifecycle.Result
+		wantWeeks bool
+	}{"big": {big, false}, "small": {small, true}} {
+		out := report.Outputs(tt.res)["report"]
+		var back lifecycle.ReportResult
+		if err := json.Unmarshal([]byte(out), &back); err != nil || len(out) > report.MaxReportOutput {
+			t.Errorf("%s: %d bytes (%v)", name, len(out), err)
+			continue
+		}
+		if got := back.Environments[len(back.Environments)-1].Weeks != nil; got != tt.wantWeeks || len(back.Weeks) != 53 {
+			t.Errorf("%s: environments' weeks kept %v, want %v; total weeks %d", name, got, tt.wantWeeks, len(back.Weeks))
+		}
+	}
+}
