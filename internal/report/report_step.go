@@ -51,9 +51,10 @@ func describeReport(a *githubactions.Action, rep *lifecycle.ReportResult) {
 	}
 }
 
-// reportSummary is a table per environment, one for all of them, and a
-// Mermaid chart of the deployments a week by outcome. Every name from
-// GitHub is a code span (cell).
+// reportSummary is a table for all the environments, a Mermaid chart of
+// the deployments a week by outcome, then a table per environment (last:
+// a summary shortened to MaxSummary loses tables, never the chart). Every
+// name from GitHub is a code span (cell).
 func reportSummary(cfg *config.Config, rep *lifecycle.ReportResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Deployment report of %s\n\n", code(rep.Repository, false))
@@ -63,6 +64,10 @@ func reportSummary(cfg *config.Config, rep *lifecycle.ReportResult) string {
 		fmt.Fprintf(&b, " **Incomplete**: %s; the keys are computed from the deployments read.", code(rep.Stopped, false))
 	}
 	b.WriteString("\n\n")
+	b.WriteString("#### All environments\n\n| | |\n|---|---|\n")
+	keyRows(&b, rep.Total)
+	b.WriteString("\n")
+	b.WriteString(weeksChart(rep.Weeks))
 	for i, e := range rep.Environments {
 		if i == maxReportTables {
 			fmt.Fprintf(&b, "… and %d more environments, in the `report` output.\n\n", len(rep.Environments)-i)
@@ -77,10 +82,6 @@ func reportSummary(cfg *config.Config, rep *lifecycle.ReportResult) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("#### All environments\n\n| | |\n|---|---|\n")
-	keyRows(&b, rep.Total)
-	b.WriteString("\n")
-	b.WriteString(weeksChart(rep.Weeks))
 	return b.String()
 }
 

@@ -200,8 +200,8 @@ func TestReportSummaryNeutralisesNames(t *testing.T) {
 }
 
 // TestReportOutputIsBounded: a report of 300 environments over a year
-// stays under MaxReportOutput, the environments' weeks left out; a small
-// one keeps them.
+// stays under MaxReportOutput, the environments' weeks left out (a small
+// one keeps them), and its summary under MaxSummary with its chart whole.
 func TestReportOutputIsBounded(t *testing.T) {
 	t.Parallel()
 	big, small := reportResult("production", make([]lifecycle.Week, 53)), reportResult("production", make([]lifecycle.Week, 53))
@@ -212,6 +212,12 @@ func TestReportOutputIsBounded(t *testing.T) {
 		e.Weeks = big.Report.Weeks
 		big.Report.Environments = append(big.Report.Environments, e)
 	}
+	cfg := &config.Config{Step: config.StepReport, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
+	md := report.Summary(cfg, big)
+	if len(md) > report.MaxSummary {
+		t.Errorf("summary of %d bytes", len(md))
+	}
+	checkChart(t, md, big.Report.Weeks)
 	for name, tt := range map[string]struct {
 		res       *lifecycle.Result
 		wantWeeks bool
