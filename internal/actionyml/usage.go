@@ -18,6 +18,7 @@ var usageGroups = []struct {
 	{"deactivate-env and delete-env (and sweep's teardown)", []string{"keep-latest", "delete-environment", "dry-run"}},
 	{"sweep", []string{"environments", "pull-request-closed", "older-than", "branch-deleted", "sweep-mode", "max-environments"}},
 	{"wait", []string{"creator", "timeout", "wait-for"}},
+	{"report (and environments, as sweep)", []string{"since"}},
 	{"Every step", []string{"on-api-error"}},
 	{"Plumbing: leave these unset", []string{"job-status", "job-check-run-id", "job-index"}},
 }

@@ -216,6 +216,8 @@ func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*li
 		return lifecycle.Sweep(ctx, c, cfg.SweepOptions())
 	case config.StepWait:
 		return lifecycle.Wait(ctx, c, cfg.WaitOptions())
+	case config.StepReport:
+		return lifecycle.Report(ctx, c, cfg.ReportOptions())
 	}
 	return nil, fmt.Errorf("step %q has no implementation", cfg.Step)
 }

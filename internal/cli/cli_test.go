@@ -26,6 +26,7 @@ func TestDemoRunsTheWholeLifecycle(t *testing.T) {
 		"is failure", "API calls in this run: 4", "success <- in_progress  https://staging.example.com", "failure <- in_progress",
 		"pr-42     ref 4d3c2b1  success <- in_progress  https://pr-42.example.com", "step: delete-env", "deactivated=1", "deleted=1",
 		"environment-deleted=false", "::warning::environment \"pr-42\" was not deleted", "administration: write",
+		"step: report", "Deployment report of `octo-org/hello-world`", "```mermaid", "xychart-beta", "Change failure rate | 50 %", "report={\"repository\":\"octo-org/hello-world\"",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())

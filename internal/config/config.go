@@ -46,6 +46,7 @@ const (
 	StepDeleteEnv     Step = "delete-env"
 	StepSweep         Step = "sweep"
 	StepWait          Step = "wait"
+	StepReport        Step = "report"
 )
 
 // IsTeardown reports whether the step tears environments down
@@ -56,7 +57,7 @@ func (s Step) IsTeardown() bool {
 
 // Steps lists every value the `step` input takes, in the order the README
 // documents them.
-var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv), string(StepSweep), string(StepWait)}
+var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv), string(StepSweep), string(StepWait), string(StepReport)}
 
 // Deployment status states, as GitHub names them.
 const (
@@ -174,14 +175,16 @@ type Config struct {
 	AutoInactiveScope string
 	// OnAPIError is "fail" or "warn": with warn, a failure to reach or
 	// write to GitHub (after the retries) is a warning and the step exits 0.
-	OnAPIError          string
-	AutoFinish          bool
-	KeepLatest          int
-	DeleteEnvironment   bool
-	DryRun              bool
-	Supersede           bool
-	Sweep               Sweep
-	Wait                Wait
+	OnAPIError        string
+	AutoFinish        bool
+	KeepLatest        int
+	DeleteEnvironment bool
+	DryRun            bool
+	Supersede         bool
+	Sweep             Sweep
+	Wait              Wait
+	// Since is how far back step: report looks (the since input).
+	Since               time.Duration
 	StartedDeploymentID int64  // STATE_deployment_id: what this step's main stage started
 	FinishedState       string // the state an earlier step of the job gave DeploymentID
 	APIURL              string
@@ -345,6 +348,7 @@ func readInputs(r *reader, c *Config) {
 	readFinishInputs(r, c)
 	readTeardownInputs(r, c)
 	readWait(r, c)
+	c.Since = r.since("since")
 }
 
 // readStartInputs reads what start sends GitHub besides the environment
@@ -469,6 +473,11 @@ func (r *reader) checkStep(c *Config) {
 		}
 	case StepWait:
 		r.checkWait(c)
+	case StepReport:
+		// A given but bad pattern has its own error already.
+		if len(c.Sweep.Patterns) == 0 && !r.failed("environments") {
+			r.fail(&InputError{Input: "environments", Want: "step: report needs the environments to report on, as patterns such as production or preview/* (comma- or newline-separated); write * to mean every environment"})
+		}
 	case StepSweep:
 		if len(c.Sweep.Patterns) == 0 {
 			r.fail(&InputError{Input: "environments", Want: "step: sweep needs the environments it may sweep, as patterns such as pr-* or preview/* (comma- or newline-separated); write * to mean every environment"})

@@ -67,6 +67,7 @@ func pushToStaging() *config.Config {
 		DeleteEnvironment: true,
 		Sweep:             config.Sweep{PullRequestClosed: true, Delete: true, Max: config.DefaultSweepMax},
 		Wait:              config.Wait{Timeout: config.DefaultWaitTimeout, For: config.WaitForSuccess},
+		Since:             config.DefaultSince,
 		APIURL:            "https://api.github.com",
 		GraphQLURL:        "https://api.github.com/graphql",
 		ServerURL:         "https://github.com",

@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // What each step reads. Load makes one *Config of every input (every input
 // is checked whatever the step); each step's function in lifecycle takes
 // only its own options, made here from the Config, so its signature says
@@ -133,6 +135,13 @@ type WaitOptions struct {
 	Wait
 }
 
+// ReportOptions is what step: report reads: the environments whose names
+// match Patterns (as sweep's), over the Since before now.
+type ReportOptions struct {
+	Patterns []string
+	Since    time.Duration
+}
+
 // StartOptions is what step: start reads of c.
 func (c *Config) StartOptions() StartOptions {
 	return StartOptions{
@@ -179,4 +188,9 @@ func (c *Config) SweepOptions() SweepOptions {
 // WaitOptions is what step: wait reads of c.
 func (c *Config) WaitOptions() WaitOptions {
 	return WaitOptions{Environment: c.Environment, Ref: c.Ref, Wait: c.Wait}
+}
+
+// ReportOptions is what step: report reads of c.
+func (c *Config) ReportOptions() ReportOptions {
+	return ReportOptions{Patterns: c.Sweep.Patterns, Since: c.Since}
 }

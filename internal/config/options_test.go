@@ -27,6 +27,7 @@ func everyField() *config.Config {
 		DeleteEnvironment: true, DryRun: true, Supersede: true,
 		Sweep: config.Sweep{Patterns: []string{"pr-*"}, PullRequestClosed: true, OlderThan: time.Hour, Delete: true,
 			BranchDeleted: true, Max: 7},
+		Since:               48 * time.Hour,
 		Wait:                config.Wait{Creators: []string{"vercel[bot]"}, Timeout: time.Minute, For: config.WaitForFinal},
 		StartedDeploymentID: 41, FinishedState: config.StateFailure,
 		Run:             config.Run{Repository: "octo-org/hello-world", ID: 9, Attempt: 1, Job: "deploy", Actor: "octocat"},
@@ -63,6 +64,7 @@ func TestOptionsCopyEveryField(t *testing.T) {
 		"TeardownOptions": c.TeardownOptions(),
 		"SweepOptions":    c.SweepOptions(),
 		"WaitOptions":     c.WaitOptions(),
+		"ReportOptions":   c.ReportOptions(),
 	} {
 		if zero := zeroFields(reflect.ValueOf(opts), ""); len(zero) > 0 {
 			t.Errorf("%s leaves %v zero: its projection does not copy them from the Config", name, zero)

@@ -179,6 +179,29 @@ func ParseAge(v string) (time.Duration, error) {
 	return total, nil
 }
 
+// DefaultSince is the window step: report looks at when since is not
+// given: 30 days; MaxSince the longest it takes, 366 days (a year of
+// weekly bars).
+const (
+	DefaultSince = 30 * 24 * time.Hour
+	MaxSince     = 366 * 24 * time.Hour
+)
+
+// since reads step: report's window, an age as older-than takes it;
+// empty is DefaultSince.
+func (r *reader) since(name string) time.Duration {
+	v := strings.TrimSpace(r.a.GetInput(name))
+	if v == "" {
+		return DefaultSince
+	}
+	d, err := ParseAge(v)
+	if err != nil || d > MaxSince {
+		r.fail(&InputError{Input: name, Value: v, Want: "takes an age such as 30d, 12h or 1d12h (days, hours, minutes), more than 0 and at most 366d; default 30d"})
+		return DefaultSince
+	}
+	return d
+}
+
 // The bounds of max-environments.
 const (
 	// DefaultSweepMax is how many environments one sweep tears down when

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
@@ -62,6 +63,8 @@ func Run(ctx context.Context, w io.Writer, actionYAML []byte) int {
 	fake := fakegithub.New()
 	fake.Tokens = map[string]fakegithub.Token{Token: {Write: true}} // a GITHUB_TOKEN: no administration: write
 	repo := fake.AddRepo(Repo).AddRef("main", SHA)
+	// The commit was made two hours ago: the report's lead time starts there.
+	repo.AddCommit(SHA, time.Now().Add(-2*time.Hour))
 	srv := fake.Start()
 	defer srv.Close()
 	dir, err := os.MkdirTemp("", "deployment-action-demo-")
@@ -87,6 +90,9 @@ func Run(ctx context.Context, w io.Writer, actionYAML []byte) int {
 		return code
 	}
 	d.show("what the fake GitHub holds at the end (statuses newest first)", "", nil, repo)
+	if code := d.report(ctx); code != 0 {
+		return code
+	}
 	fmt.Fprintln(w, "\nThe token never appears above: it is masked before anything is printed.")
 	return 0
 }
@@ -161,6 +167,22 @@ func (d *demo) teardown(ctx context.Context) int {
 	d.show("main stage (step: delete-env)", r.Stdout, r.Outputs, nil)
 	d.summary(r.Summary)
 	fmt.Fprintf(d.w, "\n--- API calls in this run: %d\n", d.fake.Count(""))
+	return r.ExitCode
+}
+
+// report runs a scheduled job with step: report over every environment:
+// what is live, and the keys of the deployments above.
+func (d *demo) report(ctx context.Context) int {
+	job := d.job("schedule", map[string]any{"schedule": "0 7 * * 1"})
+	fmt.Fprintf(d.w, "\n=== Run %d, on schedule: step: report, environments: \"*\", since: 7d ===\n", d.runs)
+	r, err := job.Run(ctx, runnersim.Step{ID: "report", With: map[string]string{"step": "report", "environments": "*", "since": "7d"}})
+	if err != nil {
+		fmt.Fprintln(d.w, err)
+		return 1
+	}
+	d.show("main stage (step: report); the report output is one JSON value", r.Stdout, r.Outputs, nil)
+	d.summary(r.Summary)
+	fmt.Fprintf(d.w, "\n--- API calls in this run: %d (reads only)\n", d.fake.Count(""))
 	return r.ExitCode
 }
 

@@ -249,16 +249,19 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 			return x.deployments(f, rp.deployments, path)
 		case "object":
 			// object(oid:) or object(expression:): a commit the fake knows
-			// (a full SHA, a branch or tag, a short SHA), else null without
-			// an error, as GitHub answers for an object it does not have.
+			// (a full SHA, a branch or tag, a short SHA; one of its commit
+			// history, refs, pull requests or deployments), else null
+			// without an error, as GitHub answers for an object it does not
+			// have.
 			rev, _ := x.arg(f, "oid").(string)
 			if rev == "" {
 				rev, _ = x.arg(f, "expression").(string)
 			}
-			if sha := rp.resolve(rev); sha != "" {
-				return sub("Commit", commitNode{rp: rp, oid: sha})
+			sha := rp.resolve(rev)
+			if sha == "" || (rp.commits[sha] == nil && rp.commitWithPrefix(sha) != sha && !slices.ContainsFunc(rp.deployments, func(d *deployment) bool { return d.SHA == sha })) {
+				return nil, nil
 			}
-			return nil, nil
+			return sub("Commit", commitNode{rp: rp, oid: sha})
 		case "environments":
 			var nodes []any
 			for _, e := range rp.sortedEnvironments() {
@@ -342,6 +345,13 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 				return nil, nil
 			}
 			return sub("DeploymentStatus", d.statuses[0])
+		case "statuses":
+			// Oldest first, as a connection lists by default.
+			nodes := make([]any, 0, len(d.statuses))
+			for _, st := range slices.Backward(d.statuses) {
+				nodes = append(nodes, st)
+			}
+			return x.connection(f, "DeploymentStatus", nodes, path)
 		case "ref":
 			// null for a deployment of a commit; a branch or tag's name
 			// without its refs/heads/ or refs/tags/ prefix.
@@ -406,6 +416,19 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 				}
 			}
 			return x.deployments(f, list, path)
+		case "committedDate":
+			if c.rp == nil {
+				return time.Unix(0, 0).UTC().Format(time.RFC3339), nil
+			}
+			return c.rp.committedDate(c.oid).Format(time.RFC3339), nil
+		case "history":
+			var nodes []any
+			if c.rp != nil {
+				for _, sha := range c.rp.history(c.oid) {
+					nodes = append(nodes, commitNode{rp: c.rp, oid: sha})
+				}
+			}
+			return x.connection(f, "Commit", nodes, path)
 		case "associatedPullRequests":
 			// As GitHub lists them: the pull requests whose head is the
 			// commit, and the merged ones whose merge commit it is.
@@ -601,6 +624,9 @@ func pageInfo(s *ast.Field, start, end, total int) map[string]any {
 }
 
 func (x *executor) repoOf(d *deployment) *repo {
+	if d.repo != nil {
+		return d.repo
+	}
 	for _, rp := range x.f.repos {
 		if slices.Contains(rp.deployments, d) {
 			return rp

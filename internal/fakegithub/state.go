@@ -23,6 +23,8 @@ type repo struct {
 	// was created with.
 	environments map[string]*environment
 	pulls        map[int]*Pull
+	// commits are the commits AddCommit gave the repository, by SHA.
+	commits map[string]*commit
 }
 
 // environment is an environment of a repository.
@@ -46,6 +48,8 @@ type deployment struct {
 	// Creator is its creator's REST login ("" is github-actions[bot]).
 	Creator  string
 	statuses []*status // newest first
+	// repo is the repository it belongs to.
+	repo *repo
 }
 
 type status struct {
@@ -474,7 +478,7 @@ func (f *Fake) ensureEnvironment(r *repo, name string) *environment {
 // GitHub does, one to production is a production deployment.
 func (f *Fake) newDeployment(r *repo, ref, sha, env string) *deployment {
 	f.nextID++
-	d := &deployment{ID: f.nextID, Ref: ref, SHA: sha, Task: "deploy", Environment: env, OriginalEnvironment: env, Created: f.now(), Payload: map[string]any{}}
+	d := &deployment{ID: f.nextID, Ref: ref, SHA: sha, Task: "deploy", Environment: env, OriginalEnvironment: env, Created: f.now(), Payload: map[string]any{}, repo: r}
 	d.Production = strings.EqualFold(env, "production")
 	r.deployments = append(r.deployments, d)
 	f.ensureEnvironment(r, env)

@@ -76,6 +76,8 @@ type Result struct {
 	Sweep *SweepResult
 	// Wait is set by step: wait.
 	Wait *WaitResult
+	// Report is set by step: report.
+	Report *ReportResult
 	// Teardown is set by deactivate-env and delete-env, by start's
 	// supersede, and by a success that retires earlier deployments
 	// (its Kind says which).

@@ -53,6 +53,9 @@ func Outputs(res *lifecycle.Result) map[string]string {
 	if res.Wait != nil {
 		waitOutputs(res.Wait, out)
 	}
+	if res.Report != nil {
+		reportOutputs(res.Report, out)
+	}
 	if td := res.Teardown; td != nil && td.Kind == lifecycle.KindEnvironment {
 		out["deactivated"] = strconv.Itoa(len(td.Deactivated))
 		out["deleted"] = strconv.Itoa(len(td.Deleted))

@@ -133,6 +133,9 @@ func describe(a *githubactions.Action, res *lifecycle.Result) {
 	if res.Sweep != nil {
 		describeSweep(a, res.Sweep)
 	}
+	if res.Report != nil {
+		describeReport(a, res.Report)
+	}
 	if res.Wait != nil {
 		describeWait(a, res)
 		return

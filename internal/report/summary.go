@@ -22,6 +22,9 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 	if res.Wait != nil {
 		return capSummary(waitSummary(cfg, res))
 	}
+	if res.Report != nil {
+		return capSummary(reportSummary(cfg, res.Report))
+	}
 	var b strings.Builder
 	if res.DeploymentID != 0 && res.State != "" {
 		title := "Deployment"
