@@ -42,17 +42,6 @@ func writtenIDs(f *fakegithub.Fake) map[int64]bool {
 	return out
 }
 
-func candidate(t *testing.T, res *lifecycle.Result, env string) lifecycle.SweepCandidate {
-	t.Helper()
-	for _, c := range res.Sweep.Candidates {
-		if c.Environment == env {
-			return c
-		}
-	}
-	t.Fatalf("no candidate %s in %+v", env, res.Sweep.Candidates)
-	return lifecycle.SweepCandidate{}
-}
-
 // Pull requests #1 and #2 share preview/shared (auto-inactive:
 // pull-request leaves both live); #2 is merged, #1 open. The README's
 // nightly sweep retires #2's deployment and keeps #1's and the
@@ -75,7 +64,7 @@ func TestSweepKeepsAnOpenPullRequestsPreviewInASharedEnvironment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cand := candidate(t, res, "preview/shared")
+		cand := probeDecision(t, res, "preview/shared")
 		td := cand.Teardown
 		if td == nil {
 			t.Fatalf("dry=%v: no teardown: %s (%s)", dry, cand.Decision, cand.Reason)
@@ -117,7 +106,7 @@ func TestSweepKeepsALivingBranchsDeploymentInASharedEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cand := candidate(t, res, "preview/shared")
+	cand := probeDecision(t, res, "preview/shared")
 	if w := writtenIDs(e.fake); w[ids[0]] || !w[ids[1]] {
 		t.Errorf("written %v: want feature-b's %d retired and feature-a's %d untouched (%s)", w, ids[1], ids[0], cand.Reason)
 	}
@@ -142,7 +131,7 @@ func TestSweepDeletesASharedEnvironmentWhenNothingLiveRemains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cand := candidate(t, res, "preview/shared"); cand.Decision != lifecycle.DecisionSwept || e.repo.HasEnvironment("preview/shared") {
+	if cand := probeDecision(t, res, "preview/shared"); cand.Decision != lifecycle.DecisionSwept || e.repo.HasEnvironment("preview/shared") {
 		t.Errorf("%s (%s): want swept and the environment deleted", cand.Decision, cand.Reason)
 	}
 }
