@@ -81,12 +81,15 @@ func (f *Fake) AddRepo(fullName string) *Repo {
 	return &Repo{f: f, r: r}
 }
 
-// AddRef makes the branch name resolve to sha (refs/heads/name too).
+// AddRef makes the branch name resolve to sha (refs/heads/name too). A
+// branch created again after DeleteRef is there again: GraphQL names the
+// ref of the deployments made of it by name once more.
 func (r *Repo) AddRef(name, sha string) *Repo {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
 	r.r.refs[name] = sha
 	delete(r.r.tags, name)
+	delete(r.r.deletedRefs, name)
 	return r
 }
 
