@@ -93,9 +93,9 @@ func tokenWords(tok json.Token) string {
 }
 
 // findValue walks data's tokens to the first value (a scalar, or the
-// opening of an object or array) that is is true for, given the offset
-// just past the token, and returns its path in data: names and list
-// indices joined with "." ("" for data itself).
+// opening of an object or array) that is reports true for, given the
+// token and the offset just past it, and returns the value's path in
+// data: names and list indices joined with "." ("" for data itself).
 func findValue(data []byte, is func(tok json.Token, end int64) bool) (path string, tok json.Token, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
