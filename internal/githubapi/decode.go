@@ -60,38 +60,6 @@ func typeProblem(tok json.Token, want reflect.Type) string {
 	return "holds " + tokenWords(tok) + ", out of range there"
 }
 
-func isNumeric(t reflect.Type) bool {
-	if t == nil {
-		return false
-	}
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64:
-		return true
-	}
-	return false
-}
-
-// tokenWords names a JSON value by its first token: "a string", "an
-// array", "the number 7", "true".
-func tokenWords(tok json.Token) string {
-	switch x := tok.(type) {
-	case string:
-		return "a string"
-	case bool:
-		return strconv.FormatBool(x)
-	case json.Number:
-		return "the number " + bound(string(x), 40)
-	case json.Delim:
-		if x == '[' {
-			return "an array"
-		}
-		return "an object"
-	}
-	return "a value"
-}
-
 // findValue walks data's tokens to the first value (a scalar, or the
 // opening of an object or array) that is reports true for, given the
 // token and the offset just past it, and returns the value's path in

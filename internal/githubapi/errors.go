@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -217,6 +218,38 @@ func valueWords(v string) string {
 	}
 	if n, ok := strings.CutPrefix(v, "number "); ok {
 		return "the number " + bound(n, 40)
+	}
+	return "a value"
+}
+
+func isNumeric(t reflect.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+// tokenWords names a JSON value by its first token: "a string", "an
+// array", "the number 7", "true".
+func tokenWords(tok json.Token) string {
+	switch x := tok.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return strconv.FormatBool(x)
+	case json.Number:
+		return "the number " + bound(string(x), 40)
+	case json.Delim:
+		if x == '[' {
+			return "an array"
+		}
+		return "an object"
 	}
 	return "a value"
 }
