@@ -120,12 +120,13 @@ func (t *transport) waitOutLimit(ctx context.Context, req *http.Request, resp *h
 		return false, err
 	}
 	r.limitWaits++
+	graphQL := gql != nil && gql.limited
 	which := "GitHub's rate limit"
-	if gql != nil {
+	if graphQL {
 		which = "GitHub's GraphQL rate limit"
 	}
 	if r.limitWaits > t.Policy.MaxLimitWaits {
-		if gql != nil {
+		if graphQL {
 			return false, &GraphQLRateLimitError{waits: t.Policy.MaxLimitWaits, Cause: gql.cause}
 		}
 		return false, fmt.Errorf("%s %s: still rate limited after %d waits", req.Method, req.URL.Path, t.Policy.MaxLimitWaits)
