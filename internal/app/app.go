@@ -176,7 +176,6 @@ func newClient(a *githubactions.Action, e Env, cfg *config.Config, p githubapi.P
 	if err != nil {
 		return nil, err
 	}
-	gql.Policy = p
 	return &lifecycle.Client{GH: gh, GQL: gql, Owner: cfg.Owner, Repo: cfg.Repo, Policy: p, Log: log, Now: p.Now,
 		Room: func() lifecycle.Room { return lifecycle.Room{Writes: pacer.Room(), Requests: limits.Remaining()} }}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -134,7 +136,7 @@ func failure(err error) string {
 	// not in Go's words.
 	var ute *json.UnmarshalTypeError
 	if errors.As(err, &ute) {
-		return (&BadAnswerError{What: fmt.Sprintf("field %s of the answer holds %s where %s belongs", bound(ute.Field, maxGraphQLMessageLen), valueWords(ute.Value), kindWords(ute.Type))}).Error()
+		return (&BadAnswerError{What: misfit(bound(ute.Field, maxGraphQLMessageLen)+" of the answer", valueWords(ute.Value), kindWords(ute.Type))}).Error()
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -183,3 +185,121 @@ func githubMessage(err error) string {
 	}
 	return "\"" + strings.Join(parts, "; ") + "\""
 }
+
+// misfit is the one wording of an answer's value that does not fit where
+// the action reads it: "field F holds V where W belongs" (REST's answers
+// and GraphQL's data alike).
+func misfit(field, value, want string) string {
+	return fieldProblem(field, "holds "+value+" where "+want+" belongs")
+}
+
+// fieldProblem is "field F <problem>", or "the data <problem>" for the
+// whole of it (field "").
+func fieldProblem(field, problem string) string {
+	if field == "" {
+		return "the data " + problem
+	}
+	return "field " + field + " " + problem
+}
+
+// valueWords names the JSON value kind a json.UnmarshalTypeError reports.
+func valueWords(v string) string {
+	switch v {
+	case "string":
+		return "a string"
+	case "array":
+		return "an array"
+	case "object":
+		return "an object"
+	case "bool":
+		return "true or false"
+	case "number":
+		return "a number"
+	}
+	if n, ok := strings.CutPrefix(v, "number "); ok {
+		return "the number " + bound(n, 40)
+	}
+	return "a value"
+}
+
+func isNumeric(t reflect.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+// tokenWords names a JSON value by its first token: "a string", "an
+// array", "the number 7", "true".
+func tokenWords(tok json.Token) string {
+	switch x := tok.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return strconv.FormatBool(x)
+	case json.Number:
+		return "the number " + bound(string(x), 40)
+	case json.Delim:
+		if x == '[' {
+			return "an array"
+		}
+		return "an object"
+	}
+	return "a value"
+}
+
+// kindWords names what belongs where a value of type t is read.
+func kindWords(t reflect.Type) string {
+	if t == nil {
+		return "another kind of value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Struct, t.Kind() == reflect.Map:
+		return "an object"
+	case t.Kind() == reflect.Slice, t.Kind() == reflect.Array:
+		return "an array"
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case isNumeric(t):
+		return "a number"
+	}
+	return "another kind of value"
+}
+
+// bound cuts s to about n characters on a rune boundary and replaces
+// control characters (a newline could start a workflow command in the
+// log) with spaces.
+func bound(s string, n int) string {
+	s = strings.TrimSpace(s)
+	cut := false
+	if len(s) > n {
+		i := n
+		for i > 0 && !utf8RuneStart(s[i]) {
+			i--
+		}
+		s, cut = s[:i], true
+	}
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	if cut {
+		s += "…"
+	}
+	return s
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

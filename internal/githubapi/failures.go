@@ -4,13 +4,16 @@ package githubapi
 // request may be sent again (idempotent), whether it counts against the
 // content creation limits, whether a failure can be fixed by retrying
 // (Permanent), whether a write never left the machine (notSent) or may
-// have been carried out (MaybePerformed), and which GraphQL errors are
-// GitHub's transient ones. transport.go and graphql.go act on the class.
+// have been carried out (MaybePerformed), and what a 200 answer to a
+// GraphQL query says (graphQLFailure: rate limited, or GitHub's transient
+// failure). transport.go acts on the class.
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,7 +135,86 @@ func createsContent(req *http.Request) bool {
 	return (m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch) && !isReadOnly(req)
 }
 
+type readOnlyKey struct{}
+
+// readOnly marks a request that reads, though it is a POST (a GraphQL
+// query): the transport retries it like a GET and does not pace it as a
+// write. What GitHub answers (partial data, errors) does not change that.
+func readOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readOnlyKey{}, true)
+}
+
+func isReadOnly(req *http.Request) bool {
+	v, _ := req.Context().Value(readOnlyKey{}).(bool)
+	return v
+}
+
+// somethingWentWrong starts GitHub's message for its transient
+// server-side failure (a timeout, or a bug); the same query usually
+// succeeds when sent again.
+const somethingWentWrong = "something went wrong while executing your query"
+
 func transient(e gqlError) bool {
 	m := strings.TrimSpace(e.Message)
 	return len(m) >= len(somethingWentWrong) && strings.EqualFold(m[:len(somethingWentWrong)], somethingWentWrong)
+}
+
+// gqlFailure is what a 2xx answer to a GraphQL query says when GitHub
+// failed to run it: its rate limit is used up (limited), or it failed in a
+// way that sending the query again may not (transient). The answer's
+// errors are in cause, its data (which may tell the limit's reset) in data.
+type gqlFailure struct {
+	limited, transient bool
+	cause              *GraphQLError
+	data               json.RawMessage
+}
+
+// graphQLFailure reads a 2xx answer to a read-only request (a GraphQL
+// query) and tells whether GitHub failed to run it; it puts the body back
+// as it read it, with the read's error if any. Any other answer is not
+// looked at (nil).
+func graphQLFailure(req *http.Request, resp *http.Response) *gqlFailure {
+	if !isReadOnly(req) || resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body = replayBody{Reader: io.MultiReader(bytes.NewReader(body), errReader{err}), Closer: resp.Body}
+	var ans gqlAnswer
+	if err != nil || json.Unmarshal(body, &ans) != nil {
+		return nil
+	}
+	f := &gqlFailure{data: ans.Data}
+	for _, e := range ans.Errors {
+		f.limited = f.limited || e.Type == "RATE_LIMITED"
+		f.transient = f.transient || transient(e)
+	}
+	if !f.limited && !f.transient {
+		return nil
+	}
+	f.cause = graphQLError(ans.Errors)
+	return f
+}
+
+// fromGraphQLAnswer reports whether err is what the transport made of
+// GraphQL's answers: its rate limit, or its transient failure on every try.
+func fromGraphQLAnswer(err error) bool {
+	var rl *GraphQLRateLimitError
+	ex, isEx := err.(*ExhaustedError)
+	var ge *GraphQLError
+	return errors.As(err, &rl) || (isEx && errors.As(ex.Last, &ge))
+}
+
+type replayBody struct {
+	io.Reader
+	io.Closer
+}
+
+// errReader fails every read with err (io.EOF when nil).
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) {
+	if r.err == nil {
+		return 0, io.EOF
+	}
+	return 0, r.err
 }

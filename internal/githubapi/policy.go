@@ -16,19 +16,22 @@ import (
 // waited out, no wait after a secondary rate limit).
 type Policy struct {
 	// Tries bounds the tries of one request after 5xx answers, dropped
-	// connections and timeouts.
+	// connections, timeouts and GraphQL's transient failures, counted
+	// together.
 	Tries int
 	// BaseDelay is the first back-off; it doubles each try, up to MaxDelay,
 	// with full jitter.
 	BaseDelay, MaxDelay time.Duration
-	// Budget bounds the time spent on one request's retries.
+	// Budget bounds the time spent on one request's retries; its
+	// rate-limit waits, bounded by MaxLimitWaits, are not counted.
 	Budget time.Duration
 	// PerTry bounds one try.
 	PerTry time.Duration
 	// maxResetWait is the longest the action waits for an exhausted primary
 	// rate limit to reset; a later reset fails the request at once.
 	maxResetWait time.Duration
-	// MaxLimitWaits bounds how many rate-limit waits one request may do.
+	// MaxLimitWaits bounds how many rate-limit waits one request may do
+	// (REST's 403 and 429, GraphQL's RATE_LIMITED, counted together).
 	MaxLimitWaits int
 	// secondaryDefault is the wait after a secondary rate limit answer
 	// without Retry-After (GitHub: "at least one minute").

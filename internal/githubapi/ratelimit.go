@@ -6,6 +6,7 @@ package githubapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,22 +16,26 @@ import (
 )
 
 // rateLimitWait tells whether resp is a rate limit answer and how long to
-// wait before trying again. An exhausted primary limit that resets later
-// than maxResetWait is an error: waiting would hang the job.
-func (t *transport) rateLimitWait(resp *http.Response) (time.Duration, bool, error) {
+// wait before trying again: a REST 403 or 429, or a GraphQL answer whose
+// errors say RATE_LIMITED (gql, from graphQLFailure). An exhausted primary
+// limit that resets later than maxResetWait is an error: waiting would
+// hang the job.
+func (t *transport) rateLimitWait(resp *http.Response, gql *gqlFailure) (time.Duration, bool, error) {
+	if gql != nil && gql.limited {
+		drain(resp)
+		wait, err := t.graphQLLimitWait(resp.Header, gql)
+		return wait, err == nil, err
+	}
 	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
 		return 0, false, nil
 	}
 	p := t.Policy
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		if s, err := strconv.Atoi(strings.TrimSpace(ra)); err == nil && s >= 0 {
-			drain(resp)
-			wait := time.Duration(s) * time.Second
-			if s > int(p.maxRetryAfter/time.Second) {
-				return 0, false, &retryAfterError{Wait: wait}
-			}
-			return wait, true, nil
+	if wait, ok := retryAfter(resp.Header); ok {
+		drain(resp)
+		if wait > p.maxRetryAfter.Truncate(time.Second) {
+			return 0, false, &retryAfterError{Wait: wait}
 		}
+		return wait, true, nil
 	}
 	if resp.Header.Get("X-Ratelimit-Remaining") == "0" {
 		until, ok := exhaustedUntil(resp.Header)
@@ -48,6 +53,83 @@ func (t *transport) rateLimitWait(resp *http.Response) (time.Duration, bool, err
 		return p.secondaryDefault, true, nil
 	}
 	return 0, false, nil
+}
+
+// graphQLLimitWait is how long to wait out a RATE_LIMITED answer, by
+// GitHub's rules: retry-after when it is there; else until the limit's
+// reset (resetOf); else secondaryDefault. A reset later than maxResetWait,
+// or a retry-after longer than maxRetryAfter, is an error at once: waiting
+// would hang the job.
+func (t *transport) graphQLLimitWait(h http.Header, gql *gqlFailure) (time.Duration, error) {
+	p := t.Policy
+	reset, known := t.resetOf(h, gql.data)
+	var wait time.Duration
+	if known {
+		wait = reset.Sub(p.Now()) + time.Second
+		if wait > p.maxResetWait {
+			return 0, &GraphQLRateLimitError{Reset: reset, Cause: gql.cause}
+		}
+		// A reset already past (a clock behind GitHub's) still waits a
+		// moment: GitHub said the limit is used up.
+		wait = max(wait, time.Second)
+	}
+	if d, ok := retryAfter(h); ok {
+		if d > p.maxRetryAfter.Truncate(time.Second) {
+			e := &GraphQLRateLimitError{RetryAfter: d, Cause: gql.cause}
+			if known {
+				e.Reset = reset
+			}
+			return 0, e
+		}
+		return max(wait, d), nil
+	}
+	if !known {
+		return p.secondaryDefault, nil
+	}
+	return wait, nil
+}
+
+// resetOf is when GraphQL's rate limit resets, as far as the answer says:
+// its X-Ratelimit-Reset, or the reset the transport took off an answer
+// that used the last point (noteLastRequest), or data's rateLimit.resetAt
+// when the query asked for it.
+func (t *transport) resetOf(h http.Header, data json.RawMessage) (time.Time, bool) {
+	if reset, ok := resetHeader(h); ok && reset.Unix() > 0 {
+		return reset, true
+	}
+	if until := t.exhaustedFor("graphql"); until.After(t.Policy.Now()) {
+		return until, true
+	}
+	var d struct {
+		RateLimit *struct {
+			ResetAt string `json:"resetAt"`
+		} `json:"rateLimit"`
+	}
+	if len(data) > 0 && json.Unmarshal(data, &d) == nil && d.RateLimit != nil {
+		if t, err := time.Parse(time.RFC3339, d.RateLimit.ResetAt); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// retryAfter is the answer's Retry-After in whole seconds, when it has one.
+func retryAfter(h http.Header) (time.Duration, bool) {
+	s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
+	if err != nil || s < 0 {
+		return 0, false
+	}
+	return time.Duration(s) * time.Second, true
+}
+
+// resetHeader is the answer's X-Ratelimit-Reset (unix seconds), when it
+// has one.
+func resetHeader(h http.Header) (time.Time, bool) {
+	reset, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-Ratelimit-Reset")), 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(reset, 0).UTC(), true
 }
 
 // noteLastRequest remembers a successful answer that used the primary
@@ -94,7 +176,7 @@ func (t *transport) exhaustedFor(resource string) time.Time {
 
 // waitForReset waits for the exhausted primary rate limit of resource to
 // reset when it resets within maxResetWait, and fails fast otherwise.
-func (t *transport) waitForReset(ctx context.Context, resource string) error {
+func (t *transport) waitForReset(ctx context.Context, resource string, r *retries) error {
 	until := t.exhaustedFor(resource)
 	if until.IsZero() {
 		return nil
@@ -104,7 +186,7 @@ func (t *transport) waitForReset(ctx context.Context, resource string) error {
 		return err
 	}
 	t.logf("GitHub's rate limit is used up until %s UTC: waiting %s", until.Format("15:04:05"), wait.Round(time.Second))
-	return t.Policy.Sleep(ctx, wait)
+	return t.sleepLimited(ctx, wait, r)
 }
 
 // exhaustedUntil is when the primary rate limit resets, for an answer
@@ -113,11 +195,7 @@ func exhaustedUntil(h http.Header) (time.Time, bool) {
 	if h.Get("X-Ratelimit-Remaining") != "0" {
 		return time.Time{}, false
 	}
-	reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.Unix(reset, 0).UTC(), true
+	return resetHeader(h)
 }
 
 // resetWait is how long to wait for the primary rate limit to reset at
@@ -144,4 +222,41 @@ type RateLimitError struct{ Reset time.Time }
 
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("GitHub's API rate limit for this token is exhausted until %s UTC; re-run the job after that, or use a token with its own limit", e.Reset.Format("15:04"))
+}
+
+// GraphQLRateLimitError is GitHub's GraphQL rate limit, used up for longer
+// than the action waits, or still used up after MaxLimitWaits waits. It
+// wraps GitHub's RATE_LIMITED error.
+type GraphQLRateLimitError struct {
+	// Reset is when the limit resets (zero when GitHub did not say).
+	Reset time.Time
+	// RetryAfter is GitHub's retry-after, when that is what was too long.
+	RetryAfter time.Duration
+	// Waits is set when the action gave up after that many waits.
+	waits int
+	Cause *GraphQLError
+}
+
+func (e *GraphQLRateLimitError) Error() string {
+	const points = "GraphQL points are counted apart from the REST rate limit (GITHUB_TOKEN has 1,000 GraphQL points an hour per repository)"
+	var s string
+	switch {
+	case e.waits > 0:
+		s = fmt.Sprintf("GitHub's GraphQL rate limit for this token is still used up after %d waits", e.waits)
+	case e.RetryAfter > 0:
+		s = fmt.Sprintf("GitHub's GraphQL rate limit asks to wait %s before trying again, longer than the action waits", e.RetryAfter)
+	default:
+		s = "GitHub's GraphQL rate limit for this token is used up"
+	}
+	if !e.Reset.IsZero() {
+		s += fmt.Sprintf("; it resets at %s UTC", e.Reset.UTC().Format("15:04:05"))
+	}
+	return s + "; " + points + ": re-run the job after the reset, or use a token with its own limit"
+}
+
+func (e *GraphQLRateLimitError) Unwrap() error {
+	if e.Cause == nil {
+		return nil
+	}
+	return e.Cause
 }

@@ -41,7 +41,6 @@ func TestRateLimitsAreCountedByResource(t *testing.T) {
 		t.Fatal(err)
 	}
 	gql, _ := githubapi.NewGraphQL(gh, srv.URL+"/graphql")
-	gql.Policy = p
 	var out map[string]any
 	if err := gql.Query(context.Background(), "{ viewer { login } }", nil, &out); err != nil {
 		t.Fatal(err)

@@ -10,11 +10,13 @@ import (
 )
 
 // transport is the one place that retries and waits. It retries idempotent
-// requests after 5xx answers, dropped connections and timeouts; it waits
-// out secondary rate limits for every request (GitHub did not act on a
-// rate-limited request); it never retries 401, 404, 409, 422 or a 403 that
-// is not a rate limit. A POST that may have reached GitHub is not retried
-// here: the caller checks whether GitHub acted before it sends it again.
+// requests after 5xx answers, dropped connections and timeouts, and a
+// GraphQL query after GitHub's transient failure; it waits out secondary
+// rate limits for every request (GitHub did not act on a rate-limited
+// request) and GraphQL's RATE_LIMITED; it never retries 401, 404, 409, 422
+// or a 403 that is not a rate limit. A POST that may have reached GitHub
+// is not retried here: the caller checks whether GitHub acted before it
+// sends it again.
 type transport struct {
 	Base   http.RoundTripper
 	Policy Policy
@@ -34,37 +36,50 @@ type transport struct {
 	exhausted map[string]time.Time
 }
 
+// retries is one request's way through RoundTrip: its tries that failed
+// and counted, its rate-limit waits, when it began, and how long it waited
+// for rate limits (not counted against the Budget, which bounds the time
+// spent on failures).
+type retries struct {
+	tries, limitWaits int
+	start             time.Time
+	limited           time.Duration
+}
+
 // RoundTrip implements http.RoundTripper: it sends req until an answer
 // or a failure that retrying cannot change, until the tries or the time
 // budget are used up, or until req's context ends.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if err := t.waitForReset(ctx, resourceOf(req)); err != nil {
-		return nil, err
-	}
-	start := t.Policy.Now()
-	tries, limitWaits := 0, 0
+	r := &retries{start: t.Policy.Now()}
 	for {
-		tries++
+		if err := t.waitForReset(ctx, resourceOf(req), r); err != nil {
+			return nil, err
+		}
+		r.tries++
 		resp, err, stop := t.attempt(ctx, req)
 		if stop != nil {
 			return nil, stop
 		}
+		var gql *gqlFailure
 		if err == nil {
-			waited, lerr := t.waitOutLimit(ctx, req, resp, &limitWaits)
+			t.Limits.note(resp.Header.Get)
+			t.noteLastRequest(req, resp)
+			gql = graphQLFailure(req, resp)
+			waited, lerr := t.waitOutLimit(ctx, req, resp, gql, r)
 			if lerr != nil {
 				return nil, lerr
 			}
 			if waited {
-				tries-- // GitHub did not act on it: the try does not count
+				r.tries-- // GitHub did not act on it: the try does not count
 				continue
 			}
 		}
-		last, retry := t.retryable(req, resp, err)
+		last, retry := t.retryable(req, resp, err, gql)
 		if !retry {
 			return resp, err
 		}
-		if err := t.backOff(ctx, req, start, tries, last); err != nil {
+		if err := t.backOff(ctx, req, r, last); err != nil {
 			return nil, err
 		}
 	}
@@ -94,37 +109,53 @@ func (t *transport) attempt(ctx context.Context, req *http.Request) (resp *http.
 	return resp, err, nil
 }
 
-// waitOutLimit notes the rate limit resp reports and, when resp says the
-// request was rate limited, waits until it may be sent again, counting
-// the wait in *waits. It reports whether it waited. It fails when the
-// limit cannot be waited out, after more than MaxLimitWaits waits, or
-// when ctx ends.
-func (t *transport) waitOutLimit(ctx context.Context, req *http.Request, resp *http.Response, waits *int) (bool, error) {
-	t.Limits.note(resp.Header.Get)
-	wait, limited, err := t.rateLimitWait(resp)
+// waitOutLimit, when resp says the request was rate limited (a REST 403
+// or 429, or GraphQL's RATE_LIMITED in gql), waits until it may be sent
+// again, counting the wait in r. It reports whether it waited. It fails
+// when the limit cannot be waited out, after more than MaxLimitWaits
+// waits, or when ctx ends.
+func (t *transport) waitOutLimit(ctx context.Context, req *http.Request, resp *http.Response, gql *gqlFailure, r *retries) (bool, error) {
+	wait, limited, err := t.rateLimitWait(resp, gql)
 	if err != nil || !limited {
 		return false, err
 	}
-	*waits++
-	if *waits > t.Policy.MaxLimitWaits {
+	r.limitWaits++
+	graphQL := gql != nil && gql.limited
+	which := "GitHub's rate limit"
+	if graphQL {
+		which = "GitHub's GraphQL rate limit"
+	}
+	if r.limitWaits > t.Policy.MaxLimitWaits {
+		if graphQL {
+			return false, &GraphQLRateLimitError{waits: t.Policy.MaxLimitWaits, Cause: gql.cause}
+		}
 		return false, fmt.Errorf("%s %s: still rate limited after %d waits", req.Method, req.URL.Path, t.Policy.MaxLimitWaits)
 	}
-	t.logf("GitHub's rate limit: waiting %s before %s %s", wait.Round(time.Second), req.Method, req.URL.Path)
-	if err := t.Policy.Sleep(ctx, wait); err != nil {
-		return false, err
-	}
-	return true, nil
+	t.logf("%s: waiting %s before %s %s", which, wait.Round(time.Second), req.Method, req.URL.Path)
+	return true, t.sleepLimited(ctx, wait, r)
+}
+
+// sleepLimited waits d for a rate limit, counted in r.
+func (t *transport) sleepLimited(ctx context.Context, d time.Duration, r *retries) error {
+	began := t.Policy.Now()
+	err := t.Policy.Sleep(ctx, d)
+	r.limited += t.Policy.Now().Sub(began)
+	return err
 }
 
 // retryable reports whether req may be sent again after one try's answer
-// resp or failure err, and what made the try fail (last). An answer below
-// 500, or any answer to a request that is not idempotent, is the caller's;
-// so is a failure that retrying cannot fix, and one of a write that may
-// have reached GitHub: the caller checks whether GitHub acted.
-func (t *transport) retryable(req *http.Request, resp *http.Response, err error) (last error, retry bool) {
+// resp or failure err, and what made the try fail (last). GitHub's
+// transient failure of a GraphQL query (gql) is sent again. An answer
+// below 500, or any answer to a request that is not idempotent, is the
+// caller's; so is a failure that retrying cannot fix, and one of a write
+// that may have reached GitHub: the caller checks whether GitHub acted.
+func (t *transport) retryable(req *http.Request, resp *http.Response, err error, gql *gqlFailure) (last error, retry bool) {
 	if err == nil {
+		if gql != nil && gql.transient {
+			drain(resp)
+			return gql.cause, true
+		}
 		if resp.StatusCode < 500 || !idempotent(req) {
-			t.noteLastRequest(req, resp)
 			return nil, false
 		}
 		return fmt.Errorf("GitHub answered %s", describe(resp)), true
@@ -137,16 +168,17 @@ func (t *transport) retryable(req *http.Request, resp *http.Response, err error)
 	return err, true
 }
 
-// backOff waits before the try after try number tries, which failed with
-// last, or fails with an ExhaustedError when the tries, or the time budget
-// counted from start, do not allow another.
-func (t *transport) backOff(ctx context.Context, req *http.Request, start time.Time, tries int, last error) error {
+// backOff waits before the try after r's tries, the last of which failed
+// with last, or fails with an ExhaustedError when the tries, or the time
+// budget (the time since r's start, less its rate-limit waits), do not
+// allow another.
+func (t *transport) backOff(ctx context.Context, req *http.Request, r *retries, last error) error {
 	p := t.Policy
-	wait := p.Backoff(tries)
-	if tries >= p.Tries || p.Now().Sub(start)+wait > p.Budget {
-		return &ExhaustedError{Method: req.Method, Path: req.URL.Path, Tries: tries, Last: last}
+	wait := p.Backoff(r.tries)
+	if r.tries >= p.Tries || p.Now().Sub(r.start)-r.limited+wait > p.Budget {
+		return &ExhaustedError{Method: req.Method, Path: req.URL.Path, Tries: r.tries, Last: last}
 	}
-	t.logf("%s %s failed (%v); try %d of %d in %s", req.Method, req.URL.Path, last, tries+1, p.Tries, wait.Round(time.Millisecond))
+	t.logf("%s %s failed (%v); try %d of %d in %s", req.Method, req.URL.Path, last, r.tries+1, p.Tries, wait.Round(time.Millisecond))
 	return p.Sleep(ctx, wait)
 }
 

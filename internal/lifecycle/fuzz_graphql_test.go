@@ -88,7 +88,6 @@ func fuzzGraphQLOne(t *testing.T, body []byte) {
 		t.Fatal(err)
 	}
 	gql, _ := githubapi.NewGraphQL(gh, githubapi.GraphQLURL(srv.URL))
-	gql.Policy = p
 	c := &Client{GH: gh, GQL: gql, Owner: "octo-org", Repo: "hello-world", Policy: p, Now: clock.Now}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

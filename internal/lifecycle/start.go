@@ -110,7 +110,7 @@ func (c *Client) createDeployment(ctx context.Context, opts config.StartOptions,
 	call := githubapi.Call{Op: "create deployment", Target: fmt.Sprintf("ref %s of %s/%s", opts.Ref, c.Owner, c.Repo), Write: true}
 	var d *github.Deployment
 	sends := 0
-	err := c.write(ctx, call, func() error {
+	err := c.resendAfterCheck(ctx, call, func() error {
 		var err error
 		sends++
 		d, _, err = c.GH.Repositories.CreateDeployment(ctx, c.Owner, c.Repo, req)

@@ -13,7 +13,7 @@ import (
 func (c *Client) createStatus(ctx context.Context, id int64, req *github.DeploymentStatusRequest, res *Result) (*github.DeploymentStatus, error) {
 	call := githubapi.Call{Op: fmt.Sprintf("set deployment %d to %s", id, req.GetState()), Target: fmt.Sprintf("deployment %d of %s/%s", id, c.Owner, c.Repo), Write: true}
 	var st *github.DeploymentStatus
-	err := c.write(ctx, call, func() error {
+	err := c.resendAfterCheck(ctx, call, func() error {
 		var err error
 		st, _, err = c.GH.Repositories.CreateDeploymentStatus(ctx, c.Owner, c.Repo, id, req)
 		if err == nil && (st.GetID() <= 0 || st.GetState() != req.GetState()) {
@@ -36,10 +36,14 @@ func (c *Client) createStatus(ctx context.Context, id int64, req *github.Deploym
 	return st, err
 }
 
-// write sends a write that is not idempotent. When its answer is lost or
-// is a 5xx, GitHub may have acted: done() checks, and only when the write
-// is not found done is it sent again, a bounded number of times.
-func (c *Client) write(ctx context.Context, call githubapi.Call, send func() error, done func() (bool, error)) error {
+// resendAfterCheck sends a write that is not idempotent, which the
+// transport does not send again once it may have reached GitHub. When its
+// answer is lost, or is a 5xx, or is not an answer (MaybePerformed),
+// GitHub may have acted: after a back-off, done() looks for the write on
+// GitHub, and only when it is not there is the write sent again, at most
+// Policy.Tries sends in all. Nothing else is retried here: rate limits,
+// failures before the request left and every read are the transport's.
+func (c *Client) resendAfterCheck(ctx context.Context, call githubapi.Call, send func() error, done func() (bool, error)) error {
 	p := c.Policy
 	for try := 1; ; try++ {
 		err := send()
