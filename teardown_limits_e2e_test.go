@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,5 +73,5 @@ func TestDeleteEnvBiggerThanOneRunGoesOnInTheNextRuns(t *testing.T) {
 	if most := max(n/500, 2*n/1000) + 2; runs > most {
 		t.Errorf("%d runs for %d deployments, want at most %d", runs, n, most)
 	}
-	t.Log(fmt.Sprintf("%d deployments deleted in %d runs", n, runs))
+	t.Logf("%d deployments deleted in %d runs", n, runs)
 }
