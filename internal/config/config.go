@@ -9,17 +9,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"path"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Stage is the runner stage the binary was started for.
@@ -59,30 +56,6 @@ func (s Step) IsTeardown() bool {
 // documents them.
 var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv), string(StepSweep), string(StepWait), string(StepReport)}
 
-// Deployment status states, as GitHub names them.
-const (
-	StateError      = "error"
-	StateFailure    = "failure"
-	StateInactive   = "inactive"
-	StateInProgress = "in_progress"
-	StateQueued     = "queued"
-	StatePending    = "pending"
-	StateSuccess    = "success"
-)
-
-// States lists every deployment status state GitHub accepts.
-var States = []string{StateError, StateFailure, StateInactive, StateInProgress, StateQueued, StatePending, StateSuccess}
-
-// IsFinal reports whether a deployment in state s is done: no later status
-// is expected unless someone deploys it again.
-func IsFinal(s string) bool {
-	switch s {
-	case StateSuccess, StateFailure, StateError, StateInactive:
-		return true
-	}
-	return false
-}
-
 // The scopes auto-inactive takes besides true and false.
 const (
 	ScopeTask        = "task"
@@ -104,7 +77,7 @@ type Sweep struct {
 	// from no longer exists.
 	BranchDeleted bool
 	// Max is the most environments one sweep tears down (max-environments,
-	// 1 to SweepMaxLimit, default DefaultSweepMax): it bounds the blast
+	// 1 to SweepMaxLimit, default vocab.DefaultSweepMax): it bounds the blast
 	// radius of a bad pattern; what is left waits for the next run.
 	Max int
 }
@@ -235,20 +208,7 @@ func (e *InputError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("input %q is required: %s", e.Input, e.Want)
 	}
-	return fmt.Sprintf("input %q has the value %s: %s", e.Input, Quote(e.Value), e.Want)
-}
-
-// maxQuoted is how much of a value an error message quotes.
-const maxQuoted = 80
-
-// Quote is v quoted for a message, shortened to maxQuoted characters with
-// its full length said: a 100 KB payload is not echoed whole.
-func Quote(v string) string {
-	r := []rune(v)
-	if len(r) <= maxQuoted {
-		return strconv.Quote(v)
-	}
-	return fmt.Sprintf("%s… (%d characters in all)", strconv.Quote(string(r[:maxQuoted])), len(r))
+	return fmt.Sprintf("input %q has the value %s: %s", e.Input, vocab.Quote(e.Value), e.Want)
 }
 
 // PeopleURL is a link for people to a page of the repository on the
@@ -363,7 +323,7 @@ func readStartInputs(r *reader, c *Config) {
 	}
 	c.AutoMerge = r.boolean("auto-merge", false)
 	c.RequiredContexts = r.contexts("required-contexts")
-	c.InitialState = r.oneOf("initial-state", StateInProgress, []string{StateQueued, StatePending, StateInProgress})
+	c.InitialState = r.oneOf("initial-state", vocab.StateInProgress, []string{vocab.StateQueued, vocab.StatePending, vocab.StateInProgress})
 	c.Supersede = r.boolean("supersede", false)
 	c.LogURL = r.link(c, "log-url")
 	if c.LogURL == "" && c.Run.ID != 0 && c.Run.Repository != "" {
@@ -379,9 +339,9 @@ func readStartInputs(r *reader, c *Config) {
 // readFinishInputs reads how finish, status and the post stage end a
 // deployment, and what a success retires.
 func readFinishInputs(r *reader, c *Config) {
-	c.State = r.oneOf("state", "", States)
+	c.State = r.oneOf("state", "", vocab.States)
 	c.JobStatus = r.str("job-status", "")
-	c.CancelledState = r.oneOf("cancelled-state", StateInactive, []string{StateInactive, StateError, StateFailure})
+	c.CancelledState = r.oneOf("cancelled-state", vocab.StateInactive, []string{vocab.StateInactive, vocab.StateError, vocab.StateFailure})
 	c.EnvironmentURL = r.link(c, "environment-url")
 	switch v := r.oneOf("auto-inactive", "true", []string{"true", "false", "True", "False", "TRUE", "FALSE", ScopeTask, ScopePullRequest}); v {
 	case ScopeTask, ScopePullRequest:
@@ -450,14 +410,14 @@ func (r *reader) checkStep(c *Config) {
 		case c.Environment == "" && c.DeploymentID == 0:
 			r.fail(&InputError{Input: "environment", Want: "step: start needs the environment to deploy to, e.g. staging (or deployment-id, or a deployment event, to adopt an existing deployment)"})
 		case c.DeploymentID == 0 && c.EventLeftAlone != "":
-			c.Notices = append(c.Notices, fmt.Sprintf("step: start makes a new deployment of %s in %s, as the inputs say, and leaves the deployment event's deployment %d of %s alone (%s); leave environment and ref out to adopt it", c.Ref, Quote(c.Environment), c.EventDeployment.ID, Quote(c.EventDeployment.Environment), c.EventLeftAlone))
+			c.Notices = append(c.Notices, fmt.Sprintf("step: start makes a new deployment of %s in %s, as the inputs say, and leaves the deployment event's deployment %d of %s alone (%s); leave environment and ref out to adopt it", c.Ref, vocab.Quote(c.Environment), c.EventDeployment.ID, vocab.Quote(c.EventDeployment.Environment), c.EventLeftAlone))
 		}
 		if c.DeploymentID == 0 && c.Ref == "" {
 			r.fail(&InputError{Input: "ref", Want: "no commit to deploy: GITHUB_SHA is empty, so give ref (a branch, tag or SHA)"})
 		}
 	case StepStatus:
 		if c.State == "" {
-			r.fail(&InputError{Input: "state", Want: "step: status needs one of " + strings.Join(States, ", ")})
+			r.fail(&InputError{Input: "state", Want: "step: status needs one of " + strings.Join(vocab.States, ", ")})
 		}
 		fallthrough
 	case StepFinish:
@@ -629,71 +589,13 @@ func newNonce() string {
 	return hex.EncodeToString(b[:])
 }
 
-// IsProduction reports whether env names the production environment:
-// GitHub's environment names are case-insensitive, so Production and
-// " PRODUCTION " are it too.
-func IsProduction(env string) bool {
-	return strings.EqualFold(strings.TrimSpace(env), "production")
-}
-
-// SameEnvironment reports whether a and b name one environment: GitHub's
-// environment names are case-insensitive. Only ASCII letters fold: Unicode
-// folding would make "pr-ſ" (a long s) the same as "pr-s", and a teardown
-// of one would then write to the other. Where the action writes, the
-// narrower match is the safe one.
-func SameEnvironment(a, b string) bool { return EnvironmentKey(a) == EnvironmentKey(b) }
-
-// EnvironmentKey is the name environments are grouped and compared by: the
-// name with ASCII letters lower-cased, nothing else changed.
-func EnvironmentKey(name string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, name)
-}
-
-// IsWildcard reports whether the sweep pattern p has a wildcard (*, ? or a
-// [ class); else it names one environment exactly.
-func IsWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
-
-// MatchPattern reports whether env matches the sweep pattern, a glob in
-// which * and ? do not cross a / and a ** part crosses any number of them
-// (preview/** matches preview/feature/login, not preview itself; ** that is
-// not a whole /-separated part is a *), ignoring case as GitHub's
-// environment names do: both have their ASCII letters lower-cased
-// (EnvironmentKey) before matching, and no other letter folds (the Kelvin
-// sign is no k), so a pattern matches no more than it says. A character
-// class is lower-cased too and matched against the lower-cased name, so
-// [A-Z] is [a-z], and [^a-z] leaves out upper-case letters as well. Braces
-// are plain characters. A malformed pattern matches nothing.
-func MatchPattern(pattern, env string) bool {
-	pattern, env = EnvironmentKey(pattern), EnvironmentKey(env)
-	if strings.HasSuffix(pattern, "/**") && env == strings.TrimSuffix(pattern, "/**") {
-		return false // preview/** is what is under preview/, not preview
-	}
-	if _, err := path.Match(pattern, ""); err != nil {
-		return false
-	}
-	ok, err := doublestar.Match(strings.NewReplacer("{", `\{`, "}", `\}`).Replace(pattern), env)
-	return err == nil && ok
-}
-
-// login is a GitHub login: a user's (letters, digits, single hyphens) or
-// an app's bot (name[bot]).
-var login = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$`)
-
-// IsLogin reports whether s can be a GitHub login.
-func IsLogin(s string) bool { return login.MatchString(s) }
-
 // Deployer is who deployed: the user who started this run attempt
 // (github.triggering_actor), else who started the run (github.actor); ""
 // when neither is a login. A deployment made with GITHUB_TOKEN shows
 // github-actions[bot] as its creator: this is the person behind it.
 func (r Run) Deployer() string {
 	for _, a := range []string{r.TriggeringActor, r.Actor} {
-		if IsLogin(a) {
+		if vocab.IsLogin(a) {
 			return a
 		}
 	}
@@ -703,7 +605,7 @@ func (r Run) Deployer() string {
 // StartedBy is github.actor when it is a login other than the Deployer
 // (a re-run by someone else), else "".
 func (r Run) StartedBy() string {
-	if d := r.Deployer(); IsLogin(r.Actor) && r.Actor != d {
+	if d := r.Deployer(); vocab.IsLogin(r.Actor) && r.Actor != d {
 		return r.Actor
 	}
 	return ""

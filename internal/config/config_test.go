@@ -12,6 +12,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 const sha = fgtest.SHA
@@ -57,15 +58,15 @@ func pushToStaging() *config.Config {
 		Owner: "octo-org", Repo: "hello-world", Environment: "staging",
 		Ref: sha, Task: "deploy",
 		RequiredContexts:  &[]string{}, // none block it, sent as []
-		InitialState:      config.StateInProgress,
+		InitialState:      vocab.StateInProgress,
 		JobStatus:         "success",
-		CancelledState:    config.StateInactive,
+		CancelledState:    vocab.StateInactive,
 		LogURL:            "https://github.com/octo-org/hello-world/actions/runs/99/attempts/2",
 		AutoInactive:      true,
 		OnAPIError:        "fail",
 		AutoFinish:        true,
 		DeleteEnvironment: true,
-		Sweep:             config.Sweep{PullRequestClosed: true, Delete: true, Max: config.DefaultSweepMax},
+		Sweep:             config.Sweep{PullRequestClosed: true, Delete: true, Max: vocab.DefaultSweepMax},
 		Wait:              config.Wait{Timeout: config.DefaultWaitTimeout, For: config.WaitForSuccess},
 		Since:             config.DefaultSince,
 		APIURL:            "https://api.github.com",
@@ -131,7 +132,7 @@ func TestLoadDefaults(t *testing.T) {
 			}},
 		{name: "deployment-id input wins over the exported id", stage: config.StageMain, event: "push", inputs: map[string]string{"step": "status", "state": "queued", "deployment-id": "12"}, extra: []string{handoff.EnvDeploymentID, "77"},
 			want: func(c *config.Config) {
-				c.Step, c.Environment, c.State = config.StepStatus, "", config.StateQueued
+				c.Step, c.Environment, c.State = config.StepStatus, "", vocab.StateQueued
 				c.DeploymentID, c.DeploymentIDFrom = 12, "the deployment-id input"
 			}},
 		{name: "post finishes what its main started and sees a finish marker", stage: config.StagePost, event: "push", inputs: map[string]string{"environment": "staging"},
@@ -140,7 +141,7 @@ func TestLoadDefaults(t *testing.T) {
 				c.Stage = config.StagePost
 				c.StartedDeploymentID = 55
 				c.DeploymentID, c.DeploymentIDFrom = 55, "the deployment this step started"
-				c.FinishedState = config.StateFailure
+				c.FinishedState = vocab.StateFailure
 			}},
 		{name: "required contexts: list and star", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging", "required-contexts": "ci/test, lint\nbuild"},
 			want: func(c *config.Config) { c.RequiredContexts = &[]string{"ci/test", "lint", "build"} }},

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 func FuzzParsePayload(f *testing.F) {
@@ -101,7 +102,7 @@ func FuzzInputs(f *testing.F) {
 		if !slices.Contains([]string{"queued", "pending", "in_progress"}, c.InitialState) {
 			t.Errorf("accepted initial-state %q", c.InitialState)
 		}
-		if c.State != "" && !slices.Contains(config.States, c.State) {
+		if c.State != "" && !slices.Contains(vocab.States, c.State) {
 			t.Errorf("accepted state %q", c.State)
 		}
 		if c.DeploymentID < 0 {

@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
+)
 
 // What each step reads. Load makes one *Config of every input (every input
 // is checked whatever the step); each step's function in lifecycle takes
@@ -71,9 +75,9 @@ func (o FinishOptions) FinalState() (string, error) {
 	}
 	switch o.JobStatus {
 	case "success":
-		return StateSuccess, nil
+		return vocab.StateSuccess, nil
 	case "failure":
-		return StateFailure, nil
+		return vocab.StateFailure, nil
 	case "cancelled":
 		return o.CancelledState, nil
 	}

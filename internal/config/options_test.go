@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // everyField is a Config whose every field a step's options read holds a
@@ -20,8 +21,8 @@ func everyField() *config.Config {
 		Owner: "octo-org", Repo: "hello-world", Environment: "pr-7",
 		Ref: "feature", RefGiven: true, Task: "deploy:web", Description: "why",
 		Payload: map[string]any{"a": 1.0}, Transient: true, Production: &prod, AutoMerge: true,
-		RequiredContexts: &[]string{"ci"}, InitialState: config.StateQueued, State: config.StateSuccess,
-		JobStatus: "failure", CancelledState: config.StateError, DeploymentID: 42,
+		RequiredContexts: &[]string{"ci"}, InitialState: vocab.StateQueued, State: vocab.StateSuccess,
+		JobStatus: "failure", CancelledState: vocab.StateError, DeploymentID: 42,
 		EnvironmentURL: "https://pr-7.example.com", LogURL: "https://github.com/octo-org/hello-world/actions/runs/9",
 		AutoInactive: true, AutoInactiveScope: config.ScopeTask, AutoFinish: true, KeepLatest: 2,
 		DeleteEnvironment: true, DryRun: true, Supersede: true,
@@ -29,7 +30,7 @@ func everyField() *config.Config {
 			BranchDeleted: true, Max: 7},
 		Since:               48 * time.Hour,
 		Wait:                config.Wait{Creators: []string{"vercel[bot]"}, Timeout: time.Minute, For: config.WaitForFinal},
-		StartedDeploymentID: 41, FinishedState: config.StateFailure,
+		StartedDeploymentID: 41, FinishedState: vocab.StateFailure,
 		Run:             config.Run{Repository: "octo-org/hello-world", ID: 9, Attempt: 1, Job: "deploy", Actor: "octocat"},
 		EventDeployment: &config.EventDeployment{ID: 42, Environment: "pr-7"},
 		PullRequest:     7,

@@ -10,6 +10,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // The legs of a matrix share run, job and step: after a lost answer, a leg
@@ -100,7 +101,7 @@ func TestConcurrentJobs(t *testing.T) {
 				t.Fatal(err)
 			}
 			for id, s := range latestStates(e.repo) {
-				if !config.IsFinal(s) {
+				if !vocab.IsFinal(s) {
 					t.Fatalf("round %d: deployment %d left %q", round, id, s)
 				}
 			}
@@ -127,10 +128,10 @@ func TestConcurrentJobs(t *testing.T) {
 				t.Fatalf("start %v, finish %v", en, eo)
 			}
 			states := latestStates(e.repo)
-			if s := states[ro.DeploymentID]; s != config.StateSuccess && s != config.StateInactive {
+			if s := states[ro.DeploymentID]; s != vocab.StateSuccess && s != vocab.StateInactive {
 				t.Fatalf("round %d: the finished deployment is %q, want success (or inactive, superseded)", round, s)
 			}
-			if s := states[rn.DeploymentID]; s != config.StateInProgress {
+			if s := states[rn.DeploymentID]; s != vocab.StateInProgress {
 				t.Fatalf("round %d: the new deployment is %q, want in_progress until its post stage", round, s)
 			}
 		}
@@ -155,7 +156,7 @@ func TestConcurrentJobs(t *testing.T) {
 				t.Fatal(err)
 			}
 			for id, s := range latestStates(e.repo) {
-				if !config.IsFinal(s) {
+				if !vocab.IsFinal(s) {
 					t.Fatalf("round %d: deployment %d left %q", round, id, s)
 				}
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // FuzzTeardownAgainstAnyGraphQLAnswer lets "GitHub" answer every GraphQL
@@ -103,7 +104,7 @@ func fuzzGraphQLOne(t *testing.T, body []byte) {
 	td := *base
 	td.Step, td.Environment = config.StepDeleteEnv, "pr-1"
 	_, _ = Teardown(ctx, c, td.TeardownOptions())
-	checkWrites(t, "delete-env", writes, nodes, func(env string) bool { return config.SameEnvironment(env, "pr-1") })
+	checkWrites(t, "delete-env", writes, nodes, func(env string) bool { return vocab.SameEnvironment(env, "pr-1") })
 	if requests > bound {
 		t.Errorf("delete-env sent %d requests, bound %d", requests, bound)
 	}
@@ -118,7 +119,7 @@ func fuzzGraphQLOne(t *testing.T, body []byte) {
 	sw.Sweep = config.Sweep{Patterns: []string{"pr-*"}, PullRequestClosed: true, OlderThan: time.Hour, Delete: true}
 	_, _ = Sweep(ctx, c, sw.SweepOptions())
 	checkWrites(t, "sweep", writes, nodes, func(env string) bool {
-		return config.MatchPattern("pr-*", env) && !config.IsProduction(env) && config.CheckEnvironment(env) == nil
+		return vocab.MatchPattern("pr-*", env) && !vocab.IsProduction(env) && vocab.CheckEnvironment(env) == nil
 	})
 	if requests > bound+MaxPages {
 		t.Errorf("sweep sent %d requests, bound %d", requests, bound+MaxPages)

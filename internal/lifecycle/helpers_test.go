@@ -12,6 +12,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 type env struct {
@@ -58,7 +59,7 @@ func cfg() *config.Config {
 	return &config.Config{
 		Stage: config.StageMain, Step: config.StepStart, Owner: "octo-org", Repo: "hello-world",
 		Environment: "staging", Ref: fgtest.SHA, Task: "deploy", RequiredContexts: &[]string{},
-		InitialState: config.StateInProgress, CancelledState: config.StateInactive, JobStatus: "success",
+		InitialState: vocab.StateInProgress, CancelledState: vocab.StateInactive, JobStatus: "success",
 		AutoInactive: true, AutoFinish: true, LogURL: "https://github.com/octo-org/hello-world/actions/runs/9/attempts/1",
 		Run: config.Run{Repository: fgtest.Repo, ID: 9, Attempt: 1, Job: "deploy", Step: "start"},
 	}

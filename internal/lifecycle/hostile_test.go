@@ -17,6 +17,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // TestPagingIsBoundedWhateverGitHubSays: GitHub's GraphQL answers say
@@ -112,7 +113,7 @@ func TestHostileEnvironmentNamesStayOneSegment(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if err := config.CheckEnvironment(name); err != nil {
+			if err := vocab.CheckEnvironment(name); err != nil {
 				t.Fatalf("config refuses %q: %v; this test is for the names it lets through", name, err)
 			}
 			e := setup(t, fgtest.Token)

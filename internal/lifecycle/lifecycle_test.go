@@ -13,6 +13,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 func body(t *testing.T, r fakegithub.Request) map[string]any {
@@ -42,7 +43,7 @@ func TestStartCreatesAndMarksInProgress(t *testing.T) {
 	want := map[string]any{
 		"ref": fgtest.SHA, "task": "deploy", "auto_merge": false, "required_contexts": []any{}, "environment": "staging",
 		"description": "Release 1.2.3", "transient_environment": false,
-		"payload": map[string]any{"version": "1.2.3", lifecycle.MarkerKey: map[string]any{"run_id": 9.0, "run_attempt": 1.0, "job": "deploy", "step": "start"}},
+		"payload": map[string]any{"version": "1.2.3", vocab.MarkerKey: map[string]any{"run_id": 9.0, "run_attempt": 1.0, "job": "deploy", "step": "start"}},
 	}
 	if d := cmp.Diff(want, create); d != "" {
 		t.Errorf("create deployment body (-want +got):\n%s", d)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 const (
@@ -38,7 +39,7 @@ func headedAt(p pullRequest, ref string) pullRequest {
 
 func payloadOf(t *testing.T, m any) string {
 	t.Helper()
-	b, err := json.Marshal(map[string]any{MarkerKey: m})
+	b, err := json.Marshal(map[string]any{vocab.MarkerKey: m})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // exactlyNamed tells whether one of patterns is env's name itself, not a
 // wildcard (ignoring case, as GitHub does).
 func exactlyNamed(patterns []string, env string) bool {
 	return slices.ContainsFunc(patterns, func(p string) bool {
-		return !config.IsWildcard(p) && config.SameEnvironment(strings.TrimSpace(p), strings.TrimSpace(env))
+		return !vocab.IsWildcard(p) && vocab.SameEnvironment(strings.TrimSpace(p), strings.TrimSpace(env))
 	})
 }
 
@@ -102,7 +103,7 @@ func retiresSome(verdicts []lineageVerdict, deleting bool) bool {
 			continue
 		}
 		for _, d := range v.all {
-			if deleting || d.State != config.StateInactive {
+			if deleting || d.State != vocab.StateInactive {
 				return true
 			}
 		}
@@ -160,7 +161,7 @@ func appendNew(list []string, more ...string) []string {
 // GitHub did not say) that no pattern names exactly, or one with no
 // deployments.
 func keptUnjudged(patterns []string, env environment, l listing) string {
-	production := config.IsProduction(env.Name)
+	production := vocab.IsProduction(env.Name)
 	for _, d := range l.all {
 		// A marker that cannot be read may have said production.
 		if m, st := d.marker(); st == markerBad || (st == markerOK && m.Production) {
@@ -184,7 +185,7 @@ func keptUnjudged(patterns []string, env environment, l listing) string {
 // deployerOf is who made d: the person this action's run marker names,
 // else GitHub's creator.
 func deployerOf(d deployment) string {
-	if m, st := d.marker(); st == markerOK && config.IsLogin(m.Deployer) {
+	if m, st := d.marker(); st == markerOK && vocab.IsLogin(m.Deployer) {
 		return m.Deployer
 	}
 	return d.Creator
@@ -285,9 +286,9 @@ func markedVerdict(n int, f sweepFacts) (prVerdict, string) {
 // requests of its commit: only those it was made from the head of count,
 // and one it cannot tell about makes the verdict prUnknown.
 func commitVerdict(d deployment, f sweepFacts) (prVerdict, string) {
-	ref := shortRef(d.RefName)
+	ref := vocab.ShortRef(d.RefName)
 	if ref != "" && f.DefaultBranch != "" && ref == f.DefaultBranch {
-		return prNone, fmt.Sprintf("its newest deployment was made from the default branch %s, not for a pull request", config.Quote(ref))
+		return prNone, fmt.Sprintf("its newest deployment was made from the default branch %s, not for a pull request", vocab.Quote(ref))
 	}
 	if ref == "" && d.SHA != "" && f.DefaultHead != "" && strings.EqualFold(d.SHA, f.DefaultHead) {
 		return prNone, "its newest deployment was made of the default branch's head commit, not for a pull request"
@@ -374,52 +375,31 @@ func refsOf(d deployment) (what string, refs []string, why string) {
 		return "", nil, "its newest deployment's run marker cannot be read: its branch is unknown"
 	case st == markerOK && m.Branch == "":
 		return "", nil, "its newest deployment was made from no branch this action could name (a tag, a SHA, or a fork's branch)"
-	case st == markerOK && !isRefName(m.Branch):
-		return "", nil, fmt.Sprintf("its newest deployment's run marker names %s, which is no branch name: whether it exists is unknown", config.Quote(m.Branch))
+	case st == markerOK && !vocab.IsRefName(m.Branch):
+		return "", nil, fmt.Sprintf("its newest deployment's run marker names %s, which is no branch name: whether it exists is unknown", vocab.Quote(m.Branch))
 	case st == markerOK:
-		return "branch " + config.Quote(m.Branch), []string{"refs/heads/" + m.Branch, "refs/tags/" + m.Branch}, ""
+		return "branch " + vocab.Quote(m.Branch), []string{"refs/heads/" + m.Branch, "refs/tags/" + m.Branch}, ""
 	case d.RefName != "":
-		return "", nil, fmt.Sprintf("its newest deployment's ref %s exists", config.Quote(d.RefName))
+		return "", nil, fmt.Sprintf("its newest deployment's ref %s exists", vocab.Quote(d.RefName))
 	}
 	ref := d.RESTRef
 	switch {
 	case ref == "":
 		return "", nil, "whether its newest deployment's ref still exists is unknown"
-	case isSHA(ref):
+	case vocab.IsSHA(ref):
 		return "", nil, "its newest deployment was made of a commit, not a branch"
 	case strings.HasPrefix(ref, "refs/heads/") || strings.HasPrefix(ref, "refs/tags/"):
-		if !isRefName(strings.TrimPrefix(strings.TrimPrefix(ref, "refs/heads/"), "refs/tags/")) {
+		if !vocab.IsRefName(strings.TrimPrefix(strings.TrimPrefix(ref, "refs/heads/"), "refs/tags/")) {
 			break
 		}
-		return "ref " + config.Quote(ref), []string{ref}, ""
-	case strings.HasPrefix(ref, "refs/") || !isRefName(ref):
+		return "ref " + vocab.Quote(ref), []string{ref}, ""
+	case strings.HasPrefix(ref, "refs/") || !vocab.IsRefName(ref):
 		// refs/pull/N/merge and the like are no branch or tag; a name git
 		// does not allow is no ref at all.
 	default:
-		return "ref " + config.Quote(ref), []string{"refs/heads/" + ref, "refs/tags/" + ref}, ""
+		return "ref " + vocab.Quote(ref), []string{"refs/heads/" + ref, "refs/tags/" + ref}, ""
 	}
-	return "", nil, fmt.Sprintf("its newest deployment's ref %s is no branch or tag: whether it still exists is unknown", config.Quote(ref))
-}
-
-// isRefName reports whether name is a branch or tag name git allows
-// (git check-ref-format's rules, for a name under refs/heads/ or refs/tags/).
-func isRefName(name string) bool {
-	if name == "" || len(name) > 255 || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "/") ||
-		strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".") || strings.HasSuffix(name, ".lock") ||
-		strings.Contains(name, "..") || strings.Contains(name, "@{") || strings.Contains(name, "//") || name == "@" {
-		return false
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(" ~^:?*[\\", r) {
-			return false
-		}
-	}
-	for _, part := range strings.Split(name, "/") {
-		if strings.HasPrefix(part, ".") {
-			return false
-		}
-	}
-	return true
+	return "", nil, fmt.Sprintf("its newest deployment's ref %s is no branch or tag: whether it still exists is unknown", vocab.Quote(ref))
 }
 
 // refGone says whether none of refs exists, as what (a branch or a ref).

@@ -21,6 +21,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // adminRepo is a repository whose token may delete environments.
@@ -542,7 +543,7 @@ func TestStartNeverAdoptsAnotherCallsDeployment(t *testing.T) {
 		t.Fatalf("the second call adopted the first call's deployment %d", other)
 	}
 	for _, d := range e.repo.Deployments() {
-		if d.ID == other && d.State() != config.StateInProgress {
+		if d.ID == other && d.State() != vocab.StateInProgress {
 			t.Errorf("the first call's deployment is %s", d.State())
 		}
 		if d.ID != other && d.ID != res2.DeploymentID {
@@ -595,7 +596,7 @@ func TestSuccessInProductionRetiresTheEarlierOnes(t *testing.T) {
 			}
 			// Either GitHub's auto_inactive or the action retires it; in
 			// production, only the action.
-			if got := states(t, e.repo)[earlier][0]; got != config.StateInactive {
+			if got := states(t, e.repo)[earlier][0]; got != vocab.StateInactive {
 				t.Errorf("the earlier deployment is %s, want inactive", got)
 			}
 			byAction := false

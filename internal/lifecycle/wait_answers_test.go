@@ -13,11 +13,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // spoil changes every list of deployments in a GraphQL answer with change.
@@ -269,7 +269,7 @@ func FuzzWaitAgainstAnyAnswer(f *testing.F) {
 		if n, bound := requests.Load(), int64(2*waitReads(time.Minute)*p.Tries); n > bound {
 			t.Errorf("%d requests, bound %d", n, bound)
 		}
-		if err == nil && (res.DeploymentID <= 0 || !config.IsFinal(res.State)) {
+		if err == nil && (res.DeploymentID <= 0 || !vocab.IsFinal(res.State)) {
 			t.Errorf("no error, and no final deployment: %+v", res)
 		}
 		if err != nil && len(err.Error()) > 4096 {

@@ -18,6 +18,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // libraryDelimiter is the heredoc delimiter go-githubactions writes file
@@ -92,7 +93,7 @@ func write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 		case config.StepStart:
 			handoff.SaveStarted(files{a}, res.DeploymentID)
 		case config.StepFinish, config.StepStatus:
-			if config.IsFinal(res.State) {
+			if vocab.IsFinal(res.State) {
 				handoff.SaveFinished(files{a}, res.DeploymentID, res.State)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // maxReportTables bounds the environments the job summary shows a table
@@ -94,7 +95,7 @@ func liveCell(cfg *config.Config, l *lifecycle.LiveDeployment) string {
 	parts := []string{fmt.Sprintf("%d", l.ID), linkOr(l.Ref, refURL(cfg, l.Ref))}
 	if l.SHA != "" && l.SHA != l.Ref {
 		short := l.SHA
-		if len(short) > 7 && isSHA(short) {
+		if len(short) > 7 && vocab.IsObjectID(short) {
 			short = short[:7]
 		}
 		parts = append(parts, link(cell(short), refURL(cfg, l.SHA)))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Summary is the job summary (GITHUB_STEP_SUMMARY) of a result, in
@@ -216,7 +217,7 @@ func refURL(cfg *config.Config, ref string) string {
 	if ref == "" || cfg.ServerURL == "" {
 		return ""
 	}
-	if isSHA(ref) {
+	if vocab.IsObjectID(ref) {
 		return cfg.PeopleURL("commit", ref)
 	}
 	// A branch's slashes stay path separators: /tree/feature/login. A ref
@@ -230,25 +231,13 @@ func refURL(cfg *config.Config, ref string) string {
 	return cfg.PeopleURL(append([]string{"tree"}, parts...)...)
 }
 
-func isSHA(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return false
-		}
-	}
-	return true
-}
-
 func stateEmoji(s string) string {
 	switch s {
-	case config.StateSuccess:
+	case vocab.StateSuccess:
 		return "✅"
-	case config.StateFailure, config.StateError:
+	case vocab.StateFailure, vocab.StateError:
 		return "❌"
-	case config.StateInactive:
+	case vocab.StateInactive:
 		return "⚪"
 	}
 	return "⏳"
