@@ -186,16 +186,24 @@ func newClient(a *githubactions.Action, e Env, cfg *config.Config, p githubapi.P
 // (report.Failed, report.LeftUndone). A wait that could not read has no
 // URL for the next steps: on-api-error does not turn it into a success.
 func exitCode(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) int {
+	st := reportStep(cfg)
 	switch {
 	case err == nil:
-		report.Succeeded(a, cfg, res)
+		report.Succeeded(a, st, res)
 		return 0
 	case cfg.OnAPIError == "warn" && cfg.Step != config.StepWait:
-		report.LeftUndone(a, cfg, res, err)
+		report.LeftUndone(a, st, res, err)
 		return 0
 	}
-	report.Failed(a, cfg, res, err)
+	report.Failed(a, st, res, err)
 	return 1
+}
+
+// reportStep is what report needs of cfg to tell the runner a result.
+func reportStep(cfg *config.Config) report.Step {
+	return report.Step{Stage: cfg.Stage, Step: cfg.Step, DeploymentID: cfg.DeploymentID, DeploymentIDFrom: cfg.DeploymentIDFrom,
+		OnRunner: cfg.OnRunner, StepSummary: cfg.StepSummaryConfigured,
+		Links: report.Links{ServerURL: cfg.ServerURL, Owner: cfg.Owner, Repo: cfg.Repo}}
 }
 
 // dispatch runs the stage's step with the options it reads.

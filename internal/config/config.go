@@ -5,8 +5,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/sethvargo/go-githubactions"
@@ -204,16 +202,6 @@ func (e *InputError) Error() string {
 		return fmt.Sprintf("input %q is required: %s", e.Input, e.Want)
 	}
 	return fmt.Sprintf("input %q has the value %s: %s", e.Input, vocab.Quote(e.Value), e.Want)
-}
-
-// PeopleURL is a link for people to a page of the repository on the
-// GitHub server (not the API), e.g. PeopleURL("deployments").
-func (c *Config) PeopleURL(parts ...string) string {
-	u := strings.TrimRight(c.ServerURL, "/") + "/" + c.Owner + "/" + c.Repo
-	for _, p := range parts {
-		u += "/" + url.PathEscape(p)
-	}
-	return u
 }
 
 // OnActions reports whether the binary runs in a GitHub Actions job
