@@ -144,7 +144,7 @@ func bounds(ctx context.Context, e Env, cfg *config.Config) (context.Context, gi
 	if cfg.Stage == config.StageMain && cfg.Step == config.StepWait {
 		timeout = cfg.Wait.Timeout + waitMargin
 	}
-	if cfg.Stage == config.StagePost && cfg.JobStatus == "cancelled" {
+	if cfg.Stage == config.StagePost && cfg.Finish.JobStatus == "cancelled" {
 		p, timeout = p.Cancelled(), cancelledTimeout
 	}
 	if cfg.Stage == config.StageMain && cfg.Step.IsTeardown() {
@@ -209,23 +209,23 @@ func reportStep(cfg *config.Config) report.Step {
 // dispatch runs the stage's step with the options it reads.
 func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*lifecycle.Result, error) {
 	if cfg.Stage == config.StagePost {
-		return lifecycle.Post(ctx, c, cfg.PostOptions())
+		return lifecycle.Post(ctx, c, cfg.Post)
 	}
 	switch cfg.Step {
 	case config.StepStart:
-		return lifecycle.Start(ctx, c, cfg.StartOptions())
+		return lifecycle.Start(ctx, c, cfg.Start)
 	case config.StepFinish:
-		return lifecycle.Finish(ctx, c, cfg.FinishOptions())
+		return lifecycle.Finish(ctx, c, cfg.Finish)
 	case config.StepStatus:
-		return lifecycle.SetStatus(ctx, c, cfg.FinishOptions())
+		return lifecycle.SetStatus(ctx, c, cfg.Finish)
 	case config.StepDeactivateEnv, config.StepDeleteEnv:
-		return lifecycle.Teardown(ctx, c, cfg.TeardownOptions())
+		return lifecycle.Teardown(ctx, c, cfg.Teardown)
 	case config.StepSweep:
-		return lifecycle.Sweep(ctx, c, cfg.SweepOptions())
+		return lifecycle.Sweep(ctx, c, cfg.Sweep)
 	case config.StepWait:
-		return lifecycle.Wait(ctx, c, cfg.WaitOptions())
+		return lifecycle.Wait(ctx, c, cfg.Wait)
 	case config.StepReport:
-		return lifecycle.Report(ctx, c, cfg.ReportOptions())
+		return lifecycle.Report(ctx, c, cfg.Report)
 	}
 	return nil, fmt.Errorf("step %q has no implementation", cfg.Step)
 }

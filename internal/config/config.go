@@ -106,59 +106,44 @@ type EventDeployment struct {
 	Task        string
 }
 
-// Config is everything the action needs, validated.
+// Config is everything the action needs, validated: the run's context,
+// the inputs that decide which step runs on which deployment, and each
+// step's options (Start, Finish, …), filled by that step's reader and
+// handed as they are to its function in lifecycle.
 type Config struct {
 	Stage Stage
 	Step  Step
 	Token string
 
 	Owner, Repo string
+	// Environment is the environment input ("" when not given).
 	Environment string
 	// Ref is the ref to deploy; RefGiven says the user set the `ref` input.
 	Ref      string
 	RefGiven bool
-	Task     string
-	// Description goes on the deployment and its statuses.
-	Description string
-	// Payload is the `payload` input, a JSON object (nil when empty).
-	Payload          map[string]any
-	Transient        bool
-	Production       *bool
-	AutoMerge        bool
-	RequiredContexts *[]string // nil: every context is a gate (GitHub's default)
-	InitialState     string
-	State            string
-	JobStatus        string
-	CancelledState   string
-	DeploymentID     int64 // 0 when none is known
+	// DeploymentID is the deployment the step acts on (0 when none is
+	// known) and DeploymentIDFrom where it came from (target).
+	DeploymentID     int64
 	DeploymentIDFrom string
-	EnvironmentURL   string
-	LogURL           string
-	AutoInactive     bool
-	// AutoInactiveScope narrows what a success retires: "" (GitHub's: every
-	// earlier successful deployment of the environment), ScopeTask (the
-	// same task's) or ScopePullRequest (the same pull request's).
-	AutoInactiveScope string
 	// OnAPIError is "fail" or "warn": with warn, a failure to reach or
 	// write to GitHub (after the retries) is a warning and the step exits 0.
-	OnAPIError        string
-	AutoFinish        bool
-	KeepLatest        int
-	DeleteEnvironment bool
-	DryRun            bool
-	Supersede         bool
-	Sweep             Sweep
-	Wait              Wait
-	// Since is how far back step: report looks (the since input).
-	Since               time.Duration
-	StartedDeploymentID int64  // STATE_deployment_id: what this step's main stage started
-	FinishedState       string // the state an earlier step of the job gave DeploymentID
-	APIURL              string
-	GraphQLURL          string
-	ServerURL           string
-	EventName           string
-	Run                 Run
-	EventDeployment     *EventDeployment
+	OnAPIError string
+
+	// What each step reads (options.go).
+	Start    StartOptions
+	Finish   FinishOptions // step: finish and step: status
+	Post     PostOptions
+	Teardown TeardownOptions // step: deactivate-env and step: delete-env
+	Sweep    SweepOptions
+	Wait     WaitOptions
+	Report   ReportOptions
+
+	APIURL          string
+	GraphQLURL      string
+	ServerURL       string
+	EventName       string
+	Run             Run
+	EventDeployment *EventDeployment
 	// EventLeftAlone says why the deployment event's deployment is not
 	// the step's target though no earlier rule gave one: the environment
 	// or ref input names another ("" when it is, or there is no event).
@@ -224,7 +209,11 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	r := reader{a: a}
 	readInputs(&r, c)
 	c.Run.Branch = branchOf(a, c, c.event)
+	c.Start.Run, c.Finish.Run = c.Run, c.Run
 	target(a, &r, c)
+	// The post stage finishes the deployment its main stage started as
+	// finish would.
+	c.Post.Finish = c.Finish
 	if stage == StageMain {
 		r.checkStep(c)
 	}

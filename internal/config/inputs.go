@@ -29,77 +29,100 @@ func readInputs(r *reader, c *Config) {
 			c.Ref = c.PullRequestHeadSHA
 		}
 	}
-	c.Description = r.str("description", "")
+	description := r.str("description", "")
 	c.OnAPIError = r.oneOf("on-api-error", "fail", []string{"fail", "warn"})
-	c.DryRun = r.boolean("dry-run", false)
+	dryRun := r.boolean("dry-run", false)
 	c.Run.JobIndex = r.jobIndex("job-index")
-	readStartInputs(r, c)
+	readStartInputs(r, c, description, dryRun)
 	readFinishInputs(r, c)
-	readTeardownInputs(r, c)
-	readWait(r, c)
-	c.Since = r.since("since")
+	readTeardownInputs(r, c, dryRun)
+	readWaitInputs(r, c)
+	c.Report = ReportOptions{Patterns: c.Sweep.Patterns, Since: r.since("since")}
 }
 
-// readStartInputs reads what start sends GitHub besides the environment
-// and ref: the deployment's fields, its first state and supersede.
-func readStartInputs(r *reader, c *Config) {
-	c.Task = r.str("task", "deploy")
-	c.Payload = r.payload("payload")
-	c.Transient = r.boolean("transient-environment", c.IsPullRequestEvent)
+// readStartInputs reads what start sends GitHub: the deployment's fields,
+// its first state and supersede. Some are finish's as well: the
+// description and the log URL go on its status, and transient and
+// production say whether it retires earlier deployments itself.
+func readStartInputs(r *reader, c *Config, description string, dryRun bool) {
+	s := &c.Start
+	s.Environment, s.Ref, s.Description, s.DryRun, s.PullRequest = c.Environment, c.Ref, description, dryRun, c.PullRequest
+	s.Task = r.str("task", "deploy")
+	s.Payload = r.payload("payload")
+	s.Transient = r.boolean("transient-environment", c.IsPullRequestEvent)
 	if v := r.str("production-environment", ""); v != "" {
 		b := r.boolean("production-environment", false)
-		c.Production = &b
+		s.Production = &b
 	}
-	c.AutoMerge = r.boolean("auto-merge", false)
-	c.RequiredContexts = r.contexts("required-contexts")
-	c.InitialState = r.oneOf("initial-state", vocab.StateInProgress, []string{vocab.StateQueued, vocab.StatePending, vocab.StateInProgress})
-	c.Supersede = r.boolean("supersede", false)
-	c.LogURL = r.link(c, "log-url")
-	if c.LogURL == "" && c.Run.ID != 0 && c.Run.Repository != "" {
-		c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/attempts/%d", c.ServerURL, c.Run.Repository, c.Run.ID, c.Run.Attempt)
-		// The job's own log, where GitHub gives the job's check run
-		// (github.com and GHE.com; not GHES).
+	s.AutoMerge = r.boolean("auto-merge", false)
+	s.RequiredContexts = r.contexts("required-contexts")
+	s.InitialState = r.oneOf("initial-state", vocab.StateInProgress, []string{vocab.StateQueued, vocab.StatePending, vocab.StateInProgress})
+	s.Supersede = r.boolean("supersede", false)
+	s.LogURL = r.logURL(c, "log-url")
+	f := &c.Finish
+	f.Environment, f.Ref, f.Description, f.DryRun = c.Environment, c.Ref, description, dryRun
+	f.Transient, f.Production, f.LogURL = s.Transient, s.Production, s.LogURL
+}
+
+// logURL reads log-url; when it is not given, the link is to the run's
+// attempt, or the job's own log where GitHub gives the job's check run
+// (github.com and GHE.com; not GHES).
+func (r *reader) logURL(c *Config, name string) string {
+	u := r.link(c, name)
+	if u == "" && c.Run.ID != 0 && c.Run.Repository != "" {
+		u = fmt.Sprintf("%s/%s/actions/runs/%d/attempts/%d", c.ServerURL, c.Run.Repository, c.Run.ID, c.Run.Attempt)
 		if id := parseID(r.a.GetInput("job-check-run-id")); id != 0 {
-			c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/job/%d", c.ServerURL, c.Run.Repository, c.Run.ID, id)
+			u = fmt.Sprintf("%s/%s/actions/runs/%d/job/%d", c.ServerURL, c.Run.Repository, c.Run.ID, id)
 		}
 	}
+	return u
 }
 
 // readFinishInputs reads how finish, status and the post stage end a
 // deployment, and what a success retires.
 func readFinishInputs(r *reader, c *Config) {
-	c.State = r.oneOf("state", "", vocab.States)
-	c.JobStatus = r.str("job-status", "")
-	c.CancelledState = r.oneOf("cancelled-state", vocab.StateInactive, []string{vocab.StateInactive, vocab.StateError, vocab.StateFailure})
-	c.EnvironmentURL = r.link(c, "environment-url")
+	f := &c.Finish
+	f.State = r.oneOf("state", "", vocab.States)
+	f.JobStatus = r.str("job-status", "")
+	f.CancelledState = r.oneOf("cancelled-state", vocab.StateInactive, []string{vocab.StateInactive, vocab.StateError, vocab.StateFailure})
+	f.EnvironmentURL = r.link(c, "environment-url")
 	switch v := r.oneOf("auto-inactive", "true", []string{"true", "false", "True", "False", "TRUE", "FALSE", ScopeTask, ScopePullRequest}); v {
 	case ScopeTask, ScopePullRequest:
-		c.AutoInactive, c.AutoInactiveScope = true, v
+		f.AutoInactive, f.AutoInactiveScope = true, v
 	default:
-		c.AutoInactive, _ = parseBool(v, true)
+		f.AutoInactive, _ = parseBool(v, true)
 	}
-	c.AutoFinish = r.boolean("auto-finish", true)
+	c.Post.AutoFinish = r.boolean("auto-finish", true)
 }
 
 // readTeardownInputs reads deactivate-env's, delete-env's and sweep's
-// inputs.
-func readTeardownInputs(r *reader, c *Config) {
-	c.KeepLatest = r.count("keep-latest")
-	c.DeleteEnvironment = r.boolean("delete-environment", true)
-	c.Sweep.Patterns = r.patterns("environments")
-	c.Sweep.PullRequestClosed = r.boolean("pull-request-closed", true)
-	c.Sweep.OlderThan = r.age("older-than")
-	c.Sweep.Delete = r.oneOf("sweep-mode", "delete", []string{"delete", "deactivate"}) == "delete"
-	c.Sweep.BranchDeleted = r.boolean("branch-deleted", false)
-	c.Sweep.Max = r.sweepMax("max-environments")
+// inputs. Deactivate-env and delete-env limit the teardown to a ref only
+// when the ref input was given (not to the workflow's commit), and delete
+// only for delete-env.
+func readTeardownInputs(r *reader, c *Config, dryRun bool) {
+	t := &c.Teardown
+	t.Environment, t.Delete, t.DryRun, t.LogURL = c.Environment, c.Step == StepDeleteEnv, dryRun, c.Start.LogURL
+	if c.RefGiven {
+		t.Ref = c.Ref
+	}
+	t.KeepLatest = r.count("keep-latest")
+	t.DeleteEnvironment = r.boolean("delete-environment", true)
+	s := &c.Sweep
+	s.KeepLatest, s.DeleteEnvironment, s.DryRun, s.LogURL = t.KeepLatest, t.DeleteEnvironment, dryRun, t.LogURL
+	s.Patterns = r.patterns("environments")
+	s.PullRequestClosed = r.boolean("pull-request-closed", true)
+	s.OlderThan = r.age("older-than")
+	s.Delete = r.oneOf("sweep-mode", "delete", []string{"delete", "deactivate"}) == "delete"
+	s.BranchDeleted = r.boolean("branch-deleted", false)
+	s.Max = r.sweepMax("max-environments")
 }
 
 // checkStep validates what each step needs beyond single inputs.
 func (r *reader) checkStep(c *Config) {
 	switch c.Step {
 	case StepStart:
-		if c.State != "" {
-			r.fail(&InputError{Input: "state", Value: c.State, Want: "is for step: status and step: finish; a started deployment gets initial-state now and the job's outcome in the post stage"})
+		if c.Finish.State != "" {
+			r.fail(&InputError{Input: "state", Value: c.Finish.State, Want: "is for step: status and step: finish; a started deployment gets initial-state now and the job's outcome in the post stage"})
 		}
 		switch {
 		case c.Environment == "" && c.DeploymentID == 0 && c.EventLeftAlone != "":
@@ -113,7 +136,7 @@ func (r *reader) checkStep(c *Config) {
 			r.fail(&InputError{Input: "ref", Want: "no commit to deploy: GITHUB_SHA is empty, so give ref (a branch, tag or SHA)"})
 		}
 	case StepStatus:
-		if c.State == "" {
+		if c.Finish.State == "" {
 			r.fail(&InputError{Input: "state", Want: "step: status needs one of " + strings.Join(vocab.States, ", ")})
 		}
 		fallthrough

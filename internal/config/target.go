@@ -16,14 +16,15 @@ import (
 //  4. on a deployment event, the event's deployment, unless the
 //     environment or ref input names another (EventLeftAlone says how).
 //
-// DeploymentIDFrom says which, for error messages; FinishedState is the
-// final state an earlier step of the job gave it.
+// DeploymentIDFrom says which, for error messages; the post stage's
+// FinishedState is the final state an earlier step of the job gave it.
+// Start adopts the target, finish and status act on it.
 func target(a *githubactions.Action, r *reader, c *Config) {
-	c.StartedDeploymentID = handoff.StartedByMain(a.Getenv)
+	started := handoff.StartedByMain(a.Getenv)
 	input := r.id("deployment-id")
 	switch {
-	case c.Stage == StagePost && c.StartedDeploymentID != 0:
-		c.DeploymentID, c.DeploymentIDFrom = c.StartedDeploymentID, "the deployment this step started"
+	case c.Stage == StagePost && started != 0:
+		c.DeploymentID, c.DeploymentIDFrom = started, "the deployment this step started"
 	case input != 0:
 		c.DeploymentID, c.DeploymentIDFrom = input, "the deployment-id input"
 	case c.Step != StepStart && handoff.LastStarted(a.Getenv) != 0:
@@ -35,5 +36,7 @@ func target(a *githubactions.Action, r *reader, c *Config) {
 			c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
 		}
 	}
-	c.FinishedState = handoff.Finished(a.Getenv, c.DeploymentID)
+	c.Post.StartedDeploymentID, c.Post.FinishedState = started, handoff.Finished(a.Getenv, c.DeploymentID)
+	c.Start.DeploymentID, c.Start.EventDeployment = c.DeploymentID, c.EventDeployment
+	c.Finish.DeploymentID = c.DeploymentID
 }

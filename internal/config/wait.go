@@ -45,9 +45,10 @@ const (
 	maxWaitTimeout = 6 * time.Hour
 )
 
-// readWait reads step: wait's own inputs: creator, timeout and wait-for.
-// They are checked whatever the step, as every input is.
-func readWait(r *reader, c *Config) {
+// readWaitInputs reads step: wait's own inputs: creator, timeout and
+// wait-for. They are checked whatever the step, as every input is.
+func readWaitInputs(r *reader, c *Config) {
+	c.Wait.Environment, c.Wait.Ref = c.Environment, c.Ref
 	c.Wait.Creators = r.logins("creator")
 	c.Wait.Timeout = r.waitTimeout("timeout")
 	c.Wait.For = r.oneOf("wait-for", WaitForSuccess, []string{WaitForSuccess, WaitForFinal})
