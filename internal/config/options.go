@@ -23,13 +23,16 @@ type StartOptions struct {
 	DeploymentID int64
 	// EventDeployment is the deployment event's deployment (nil on other
 	// events): an adopted one takes its environment and ref from it.
-	EventDeployment  *EventDeployment
-	Task             string
-	Description      string
-	Payload          map[string]any
-	Transient        bool
-	Production       *bool
-	AutoMerge        bool
+	EventDeployment *EventDeployment
+	Task            string
+	// Description goes on the deployment and its statuses.
+	Description string
+	// Payload is the payload input, a JSON object (nil when empty).
+	Payload    map[string]any
+	Transient  bool
+	Production *bool
+	AutoMerge  bool
+	// RequiredContexts: nil is every context a gate (GitHub's default).
 	RequiredContexts *[]string
 	InitialState     string
 	LogURL           string
@@ -56,8 +59,11 @@ type FinishOptions struct {
 	State, JobStatus, CancelledState    string
 	EnvironmentURL, LogURL, Description string
 	// AutoInactive and AutoInactiveScope say which earlier deployments a
-	// success retires; Transient and Production whether the action must
-	// do it itself (GitHub's auto_inactive skips those environments).
+	// success retires: the scope is "" (GitHub's: every earlier successful
+	// deployment of the environment), ScopeTask (the same task's) or
+	// ScopePullRequest (the same pull request's). Transient and Production
+	// say whether the action must do it itself (GitHub's auto_inactive
+	// skips those environments).
 	AutoInactive      bool
 	AutoInactiveScope string
 	Transient         bool

@@ -183,11 +183,9 @@ func (r *reader) since(name string) time.Duration {
 	return d
 }
 
-// The bounds of max-environments.
-const (
-	// SweepMaxLimit is the largest max-environments takes.
-	SweepMaxLimit = 10000
-)
+// SweepMaxLimit is the largest max-environments takes (its default is
+// vocab.DefaultSweepMax).
+const SweepMaxLimit = 10000
 
 var wholeNumber = regexp.MustCompile(`^[0-9]+$`)
 
