@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // recipe is the first workflow of the README's recipe titled title.
@@ -89,7 +89,7 @@ func TestReadmeSweepRecipeFindsEveryPreviewRecipesEnvironment(t *testing.T) {
 				for _, v := range vals {
 					env := strings.ReplaceAll(tmpl, expr, v)
 					found++
-					if !slices.ContainsFunc(patterns, func(p string) bool { return config.MatchPattern(p, env) }) {
+					if !slices.ContainsFunc(patterns, func(p string) bool { return vocab.MatchPattern(p, env) }) {
 						t.Errorf("recipe %q makes environment %q, which the sweep recipe's %q never sweeps", title, env, patterns)
 					}
 				}
@@ -100,7 +100,7 @@ func TestReadmeSweepRecipeFindsEveryPreviewRecipesEnvironment(t *testing.T) {
 		t.Errorf("only %d preview environments made from the recipes: the test found no recipe to check", found)
 	}
 	// The check can fail: * does not cross a /.
-	if config.MatchPattern("preview/*", "preview/feature/login") {
+	if vocab.MatchPattern("preview/*", "preview/feature/login") {
 		t.Error("preview/* matches across a /")
 	}
 }

@@ -144,7 +144,7 @@ func bounds(ctx context.Context, e Env, cfg *config.Config) (context.Context, gi
 	if cfg.Stage == config.StageMain && cfg.Step == config.StepWait {
 		timeout = cfg.Wait.Timeout + waitMargin
 	}
-	if cfg.Stage == config.StagePost && cfg.JobStatus == "cancelled" {
+	if cfg.Stage == config.StagePost && cfg.Finish.JobStatus == "cancelled" {
 		p, timeout = p.Cancelled(), cancelledTimeout
 	}
 	if cfg.Stage == config.StageMain && cfg.Step.IsTeardown() {
@@ -185,38 +185,46 @@ func newClient(a *githubactions.Action, e Env, cfg *config.Config, p githubapi.P
 // (report.Failed, report.LeftUndone). A wait that could not read has no
 // URL for the next steps: on-api-error does not turn it into a success.
 func exitCode(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) int {
+	st := reportStep(cfg)
 	switch {
 	case err == nil:
-		report.Succeeded(a, cfg, res)
+		report.Succeeded(a, st, res)
 		return 0
 	case cfg.OnAPIError == "warn" && cfg.Step != config.StepWait:
-		report.LeftUndone(a, cfg, res, err)
+		report.LeftUndone(a, st, res, err)
 		return 0
 	}
-	report.Failed(a, cfg, res, err)
+	report.Failed(a, st, res, err)
 	return 1
+}
+
+// reportStep is what report needs of cfg to tell the runner a result.
+func reportStep(cfg *config.Config) report.Step {
+	return report.Step{Stage: cfg.Stage, Step: cfg.Step, DeploymentID: cfg.DeploymentID, DeploymentIDFrom: cfg.DeploymentIDFrom,
+		OnRunner: cfg.OnRunner, StepSummary: cfg.StepSummaryConfigured,
+		Links: report.Links{ServerURL: cfg.ServerURL, Owner: cfg.Owner, Repo: cfg.Repo}}
 }
 
 // dispatch runs the stage's step with the options it reads.
 func dispatch(ctx context.Context, c *lifecycle.Client, cfg *config.Config) (*lifecycle.Result, error) {
 	if cfg.Stage == config.StagePost {
-		return lifecycle.Post(ctx, c, cfg.PostOptions())
+		return lifecycle.Post(ctx, c, cfg.Post)
 	}
 	switch cfg.Step {
 	case config.StepStart:
-		return lifecycle.Start(ctx, c, cfg.StartOptions())
+		return lifecycle.Start(ctx, c, cfg.Start)
 	case config.StepFinish:
-		return lifecycle.Finish(ctx, c, cfg.FinishOptions())
+		return lifecycle.Finish(ctx, c, cfg.Finish)
 	case config.StepStatus:
-		return lifecycle.SetStatus(ctx, c, cfg.FinishOptions())
+		return lifecycle.SetStatus(ctx, c, cfg.Finish)
 	case config.StepDeactivateEnv, config.StepDeleteEnv:
-		return lifecycle.Teardown(ctx, c, cfg.TeardownOptions())
+		return lifecycle.Teardown(ctx, c, cfg.Teardown)
 	case config.StepSweep:
-		return lifecycle.Sweep(ctx, c, cfg.SweepOptions())
+		return lifecycle.Sweep(ctx, c, cfg.Sweep)
 	case config.StepWait:
-		return lifecycle.Wait(ctx, c, cfg.WaitOptions())
+		return lifecycle.Wait(ctx, c, cfg.Wait)
 	case config.StepReport:
-		return lifecycle.Report(ctx, c, cfg.ReportOptions())
+		return lifecycle.Report(ctx, c, cfg.Report)
 	}
 	return nil, fmt.Errorf("step %q has no implementation", cfg.Step)
 }

@@ -4,22 +4,12 @@
 package config
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"net/url"
-	"path"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
-	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Stage is the runner stage the binary was started for.
@@ -59,30 +49,6 @@ func (s Step) IsTeardown() bool {
 // documents them.
 var Steps = []string{string(StepStart), string(StepFinish), string(StepStatus), string(StepDeactivateEnv), string(StepDeleteEnv), string(StepSweep), string(StepWait), string(StepReport)}
 
-// Deployment status states, as GitHub names them.
-const (
-	StateError      = "error"
-	StateFailure    = "failure"
-	StateInactive   = "inactive"
-	StateInProgress = "in_progress"
-	StateQueued     = "queued"
-	StatePending    = "pending"
-	StateSuccess    = "success"
-)
-
-// States lists every deployment status state GitHub accepts.
-var States = []string{StateError, StateFailure, StateInactive, StateInProgress, StateQueued, StatePending, StateSuccess}
-
-// IsFinal reports whether a deployment in state s is done: no later status
-// is expected unless someone deploys it again.
-func IsFinal(s string) bool {
-	switch s {
-	case StateSuccess, StateFailure, StateError, StateInactive:
-		return true
-	}
-	return false
-}
-
 // The scopes auto-inactive takes besides true and false.
 const (
 	ScopeTask        = "task"
@@ -104,7 +70,7 @@ type Sweep struct {
 	// from no longer exists.
 	BranchDeleted bool
 	// Max is the most environments one sweep tears down (max-environments,
-	// 1 to SweepMaxLimit, default DefaultSweepMax): it bounds the blast
+	// 1 to SweepMaxLimit, default vocab.DefaultSweepMax): it bounds the blast
 	// radius of a bad pattern; what is left waits for the next run.
 	Max int
 }
@@ -140,59 +106,44 @@ type EventDeployment struct {
 	Task        string
 }
 
-// Config is everything the action needs, validated.
+// Config is everything the action needs, validated: the run's context,
+// the inputs that decide which step runs on which deployment, and each
+// step's options (Start, Finish, …), filled by that step's reader and
+// handed as they are to its function in lifecycle.
 type Config struct {
 	Stage Stage
 	Step  Step
 	Token string
 
 	Owner, Repo string
+	// Environment is the environment input ("" when not given).
 	Environment string
 	// Ref is the ref to deploy; RefGiven says the user set the `ref` input.
 	Ref      string
 	RefGiven bool
-	Task     string
-	// Description goes on the deployment and its statuses.
-	Description string
-	// Payload is the `payload` input, a JSON object (nil when empty).
-	Payload          map[string]any
-	Transient        bool
-	Production       *bool
-	AutoMerge        bool
-	RequiredContexts *[]string // nil: every context is a gate (GitHub's default)
-	InitialState     string
-	State            string
-	JobStatus        string
-	CancelledState   string
-	DeploymentID     int64 // 0 when none is known
+	// DeploymentID is the deployment the step acts on (0 when none is
+	// known) and DeploymentIDFrom where it came from (target).
+	DeploymentID     int64
 	DeploymentIDFrom string
-	EnvironmentURL   string
-	LogURL           string
-	AutoInactive     bool
-	// AutoInactiveScope narrows what a success retires: "" (GitHub's: every
-	// earlier successful deployment of the environment), ScopeTask (the
-	// same task's) or ScopePullRequest (the same pull request's).
-	AutoInactiveScope string
 	// OnAPIError is "fail" or "warn": with warn, a failure to reach or
 	// write to GitHub (after the retries) is a warning and the step exits 0.
-	OnAPIError        string
-	AutoFinish        bool
-	KeepLatest        int
-	DeleteEnvironment bool
-	DryRun            bool
-	Supersede         bool
-	Sweep             Sweep
-	Wait              Wait
-	// Since is how far back step: report looks (the since input).
-	Since               time.Duration
-	StartedDeploymentID int64  // STATE_deployment_id: what this step's main stage started
-	FinishedState       string // the state an earlier step of the job gave DeploymentID
-	APIURL              string
-	GraphQLURL          string
-	ServerURL           string
-	EventName           string
-	Run                 Run
-	EventDeployment     *EventDeployment
+	OnAPIError string
+
+	// What each step reads (options.go).
+	Start    StartOptions
+	Finish   FinishOptions // step: finish and step: status
+	Post     PostOptions
+	Teardown TeardownOptions // step: deactivate-env and step: delete-env
+	Sweep    SweepOptions
+	Wait     WaitOptions
+	Report   ReportOptions
+
+	APIURL          string
+	GraphQLURL      string
+	ServerURL       string
+	EventName       string
+	Run             Run
+	EventDeployment *EventDeployment
 	// EventLeftAlone says why the deployment event's deployment is not
 	// the step's target though no earlier rule gave one: the environment
 	// or ref input names another ("" when it is, or there is no event).
@@ -235,30 +186,7 @@ func (e *InputError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("input %q is required: %s", e.Input, e.Want)
 	}
-	return fmt.Sprintf("input %q has the value %s: %s", e.Input, Quote(e.Value), e.Want)
-}
-
-// maxQuoted is how much of a value an error message quotes.
-const maxQuoted = 80
-
-// Quote is v quoted for a message, shortened to maxQuoted characters with
-// its full length said: a 100 KB payload is not echoed whole.
-func Quote(v string) string {
-	r := []rune(v)
-	if len(r) <= maxQuoted {
-		return strconv.Quote(v)
-	}
-	return fmt.Sprintf("%s… (%d characters in all)", strconv.Quote(string(r[:maxQuoted])), len(r))
-}
-
-// PeopleURL is a link for people to a page of the repository on the
-// GitHub server (not the API), e.g. PeopleURL("deployments").
-func (c *Config) PeopleURL(parts ...string) string {
-	u := strings.TrimRight(c.ServerURL, "/") + "/" + c.Owner + "/" + c.Repo
-	for _, p := range parts {
-		u += "/" + url.PathEscape(p)
-	}
-	return u
+	return fmt.Sprintf("input %q has the value %s: %s", e.Input, vocab.Quote(e.Value), e.Want)
 }
 
 // OnActions reports whether the binary runs in a GitHub Actions job
@@ -281,7 +209,11 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	r := reader{a: a}
 	readInputs(&r, c)
 	c.Run.Branch = branchOf(a, c, c.event)
+	c.Start.Run, c.Finish.Run = c.Run, c.Run
 	target(a, &r, c)
+	// The post stage finishes the deployment its main stage started as
+	// finish would.
+	c.Post.Finish = c.Finish
 	if stage == StageMain {
 		r.checkStep(c)
 	}
@@ -291,409 +223,13 @@ func Load(a *githubactions.Action, stage Stage) (*Config, error) {
 	return c, nil
 }
 
-// readContext reads the workflow's context: GITHUB_* and RUNNER_*
-// variables, the event, and whether the runner's file commands are there.
-func readContext(a *githubactions.Action, c *Config) error {
-	ctx, err := a.Context()
-	if err != nil {
-		return fmt.Errorf("read the workflow context (GITHUB_* variables and GITHUB_EVENT_PATH): %w", err)
-	}
-	c.APIURL = strings.TrimRight(ctx.APIURL, "/")
-	// go-githubactions defaults GITHUB_GRAPHQL_URL to github.com's: take
-	// it only when the runner set it, else derive it from the API root.
-	c.GraphQLURL = a.Getenv("GITHUB_GRAPHQL_URL")
-	if c.GraphQLURL == "" {
-		c.GraphQLURL = githubapi.GraphQLURL(c.APIURL)
-	}
-	c.ServerURL = strings.TrimRight(ctx.ServerURL, "/")
-	c.EventName = ctx.EventName
-	c.WorkflowSHA = ctx.SHA
-	c.Run = Run{Repository: ctx.Repository, ID: ctx.RunID, Attempt: ctx.RunAttempt, Job: ctx.Job, Step: ctx.Action, Workflow: ctx.Workflow, Actor: ctx.Actor,
-		TriggeringActor: a.Getenv("GITHUB_TRIGGERING_ACTOR")}
-	if c.Run.Attempt == 0 {
-		c.Run.Attempt = 1
-	}
-	c.StepSummaryConfigured = ctx.StepSummary != ""
-	c.Debug = a.Getenv("RUNNER_DEBUG") == "1"
-	c.OnRunner = a.Getenv("GITHUB_OUTPUT") != "" && a.Getenv("GITHUB_STATE") != "" && a.Getenv("GITHUB_ENV") != ""
-	c.event = ctx.Event
-	readEvent(c, ctx.Event)
-	return nil
-}
-
-// readInputs reads and checks every input, with the context's defaults,
-// whatever the step: a bad input is an error even where the step would not
-// read it.
-func readInputs(r *reader, c *Config) {
-	c.Token = r.a.GetInput("token")
-	if c.Token == "" {
-		r.fail(&InputError{Input: "token", Want: "give a token with `deployments: write`; the default is ${{ github.token }}"})
-	}
-	c.Step = Step(r.oneOf("step", string(StepStart), Steps))
-	c.Owner, c.Repo = r.repository("repository", c.Run.Repository)
-	c.Environment = r.environment("environment")
-	c.Ref = r.str("ref", "")
-	c.RefGiven = c.Ref != ""
-	if !c.RefGiven {
-		c.Ref = c.WorkflowSHA
-		if c.IsPullRequestEvent && c.PullRequestHeadSHA != "" {
-			c.Ref = c.PullRequestHeadSHA
-		}
-	}
-	c.Description = r.str("description", "")
-	c.OnAPIError = r.oneOf("on-api-error", "fail", []string{"fail", "warn"})
-	c.DryRun = r.boolean("dry-run", false)
-	c.Run.JobIndex = r.jobIndex("job-index")
-	readStartInputs(r, c)
-	readFinishInputs(r, c)
-	readTeardownInputs(r, c)
-	readWait(r, c)
-	c.Since = r.since("since")
-}
-
-// readStartInputs reads what start sends GitHub besides the environment
-// and ref: the deployment's fields, its first state and supersede.
-func readStartInputs(r *reader, c *Config) {
-	c.Task = r.str("task", "deploy")
-	c.Payload = r.payload("payload")
-	c.Transient = r.boolean("transient-environment", c.IsPullRequestEvent)
-	if v := r.str("production-environment", ""); v != "" {
-		b := r.boolean("production-environment", false)
-		c.Production = &b
-	}
-	c.AutoMerge = r.boolean("auto-merge", false)
-	c.RequiredContexts = r.contexts("required-contexts")
-	c.InitialState = r.oneOf("initial-state", StateInProgress, []string{StateQueued, StatePending, StateInProgress})
-	c.Supersede = r.boolean("supersede", false)
-	c.LogURL = r.link(c, "log-url")
-	if c.LogURL == "" && c.Run.ID != 0 && c.Run.Repository != "" {
-		c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/attempts/%d", c.ServerURL, c.Run.Repository, c.Run.ID, c.Run.Attempt)
-		// The job's own log, where GitHub gives the job's check run
-		// (github.com and GHE.com; not GHES).
-		if id := parseID(r.a.GetInput("job-check-run-id")); id != 0 {
-			c.LogURL = fmt.Sprintf("%s/%s/actions/runs/%d/job/%d", c.ServerURL, c.Run.Repository, c.Run.ID, id)
-		}
-	}
-}
-
-// readFinishInputs reads how finish, status and the post stage end a
-// deployment, and what a success retires.
-func readFinishInputs(r *reader, c *Config) {
-	c.State = r.oneOf("state", "", States)
-	c.JobStatus = r.str("job-status", "")
-	c.CancelledState = r.oneOf("cancelled-state", StateInactive, []string{StateInactive, StateError, StateFailure})
-	c.EnvironmentURL = r.link(c, "environment-url")
-	switch v := r.oneOf("auto-inactive", "true", []string{"true", "false", "True", "False", "TRUE", "FALSE", ScopeTask, ScopePullRequest}); v {
-	case ScopeTask, ScopePullRequest:
-		c.AutoInactive, c.AutoInactiveScope = true, v
-	default:
-		c.AutoInactive, _ = parseBool(v, true)
-	}
-	c.AutoFinish = r.boolean("auto-finish", true)
-}
-
-// readTeardownInputs reads deactivate-env's, delete-env's and sweep's
-// inputs.
-func readTeardownInputs(r *reader, c *Config) {
-	c.KeepLatest = r.count("keep-latest")
-	c.DeleteEnvironment = r.boolean("delete-environment", true)
-	c.Sweep.Patterns = r.patterns("environments")
-	c.Sweep.PullRequestClosed = r.boolean("pull-request-closed", true)
-	c.Sweep.OlderThan = r.age("older-than")
-	c.Sweep.Delete = r.oneOf("sweep-mode", "delete", []string{"delete", "deactivate"}) == "delete"
-	c.Sweep.BranchDeleted = r.boolean("branch-deleted", false)
-	c.Sweep.Max = r.sweepMax("max-environments")
-}
-
-// target decides which deployment the step acts on, first match winning:
-//
-//  1. in the post stage, the deployment its main stage started
-//     (STATE_deployment_id);
-//  2. the deployment-id input;
-//  3. for finish and status, the deployment the job's last start created
-//     or adopted (DEPLOYMENT_ACTION_DEPLOYMENT_ID);
-//  4. on a deployment event, the event's deployment, unless the
-//     environment or ref input names another (EventLeftAlone says how).
-//
-// DeploymentIDFrom says which, for error messages; FinishedState is the
-// final state an earlier step of the job gave it.
-func target(a *githubactions.Action, r *reader, c *Config) {
-	c.StartedDeploymentID = handoff.StartedByMain(a.Getenv)
-	input := r.id("deployment-id")
-	switch {
-	case c.Stage == StagePost && c.StartedDeploymentID != 0:
-		c.DeploymentID, c.DeploymentIDFrom = c.StartedDeploymentID, "the deployment this step started"
-	case input != 0:
-		c.DeploymentID, c.DeploymentIDFrom = input, "the deployment-id input"
-	case c.Step != StepStart && handoff.LastStarted(a.Getenv) != 0:
-		c.DeploymentID, c.DeploymentIDFrom = handoff.LastStarted(a.Getenv), "the deployment this job started ("+handoff.EnvDeploymentID+")"
-	case c.EventDeployment != nil:
-		// An explicit environment or ref is never overridden by the event:
-		// the event's deployment is the target only when they name it.
-		if c.EventLeftAlone = c.EventDeployment.differs(c); c.EventLeftAlone == "" {
-			c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
-		}
-	}
-	c.FinishedState = handoff.Finished(a.Getenv, c.DeploymentID)
-}
-
-// checkStep validates what each step needs beyond single inputs.
-func (r *reader) checkStep(c *Config) {
-	switch c.Step {
-	case StepStart:
-		if c.State != "" {
-			r.fail(&InputError{Input: "state", Value: c.State, Want: "is for step: status and step: finish; a started deployment gets initial-state now and the job's outcome in the post stage"})
-		}
-		switch {
-		case c.Environment == "" && c.DeploymentID == 0 && c.EventLeftAlone != "":
-			r.fail(&InputError{Input: "environment", Want: fmt.Sprintf("step: start does not adopt the deployment event's deployment %d: %s; give environment to make a new deployment of ref, or leave ref out to adopt the event's", c.EventDeployment.ID, c.EventLeftAlone)})
-		case c.Environment == "" && c.DeploymentID == 0:
-			r.fail(&InputError{Input: "environment", Want: "step: start needs the environment to deploy to, e.g. staging (or deployment-id, or a deployment event, to adopt an existing deployment)"})
-		case c.DeploymentID == 0 && c.EventLeftAlone != "":
-			c.Notices = append(c.Notices, fmt.Sprintf("step: start makes a new deployment of %s in %s, as the inputs say, and leaves the deployment event's deployment %d of %s alone (%s); leave environment and ref out to adopt it", c.Ref, Quote(c.Environment), c.EventDeployment.ID, Quote(c.EventDeployment.Environment), c.EventLeftAlone))
-		}
-		if c.DeploymentID == 0 && c.Ref == "" {
-			r.fail(&InputError{Input: "ref", Want: "no commit to deploy: GITHUB_SHA is empty, so give ref (a branch, tag or SHA)"})
-		}
-	case StepStatus:
-		if c.State == "" {
-			r.fail(&InputError{Input: "state", Want: "step: status needs one of " + strings.Join(States, ", ")})
-		}
-		fallthrough
-	case StepFinish:
-		switch {
-		case c.DeploymentID == 0 && c.EventLeftAlone != "":
-			r.fail(&InputError{Input: "deployment-id", Want: fmt.Sprintf("step: %s does not act on the deployment event's deployment %d: %s; run step: start earlier in this job, give deployment-id, or leave environment and ref out to act on the event's", c.Step, c.EventDeployment.ID, c.EventLeftAlone)})
-		case c.DeploymentID == 0:
-			r.fail(&InputError{Input: "deployment-id", Want: fmt.Sprintf("step: %s needs a deployment: give deployment-id, or run step: start earlier in this job", c.Step)})
-		}
-	case StepDeactivateEnv, StepDeleteEnv:
-		if c.Environment == "" {
-			r.fail(&InputError{Input: "environment", Want: fmt.Sprintf("step: %s needs the environment to tear down, e.g. pr-${{ github.event.number }}", c.Step)})
-		}
-	case StepWait:
-		r.checkWait(c)
-	case StepReport:
-		// A given but bad pattern has its own error already.
-		if len(c.Sweep.Patterns) == 0 && !r.failed("environments") {
-			r.fail(&InputError{Input: "environments", Want: "step: report needs the environments to report on, as patterns such as production or preview/* (comma- or newline-separated); write * to mean every environment"})
-		}
-	case StepSweep:
-		if len(c.Sweep.Patterns) == 0 {
-			r.fail(&InputError{Input: "environments", Want: "step: sweep needs the environments it may sweep, as patterns such as pr-* or preview/* (comma- or newline-separated); write * to mean every environment"})
-		}
-		// A given but bad older-than has its own error already.
-		if !c.Sweep.PullRequestClosed && c.Sweep.OlderThan == 0 && !r.failed("older-than") {
-			r.fail(&InputError{Input: "older-than", Want: "with pull-request-closed: false, step: sweep needs older-than (e.g. 14d or 36h), or it has no rule to find stale environments by"})
-		}
-	}
-}
-
-// number is a JSON number as an int (0 when it is not one).
-func number(v any) int {
-	f, ok := v.(float64)
-	if !ok || f <= 0 || f > 1<<31 {
-		return 0
-	}
-	return int(f)
-}
-
-func readEvent(c *Config, ev map[string]any) {
-	switch c.EventName {
-	case "pull_request", "pull_request_target":
-		c.IsPullRequestEvent = true
-		// The event's pull request is this repository's: its base is.
-		if pr, ok := ev["pull_request"].(map[string]any); ok {
-			if head, ok := pr["head"].(map[string]any); ok {
-				c.PullRequestHeadSHA, _ = head["sha"].(string)
-			}
-			c.PullRequest = number(pr["number"])
-		}
-	case "workflow_run":
-		// Deploying what a finished CI run built: its commit, not the
-		// default branch's head that GITHUB_SHA names on this event.
-		wr, ok := ev["workflow_run"].(map[string]any)
-		if !ok {
-			return
-		}
-		c.PullRequestHeadSHA, _ = wr["head_sha"].(string)
-		switch wr["event"] {
-		case "pull_request", "pull_request_target":
-			c.IsPullRequestEvent = true
-			// pull_requests can list pull requests of other repositories
-			// (a fork's, the upstream's), with their own numbers.
-			prs, _ := wr["pull_requests"].([]any)
-			var repoID int64
-			if repo, ok := ev["repository"].(map[string]any); ok {
-				repoID = jsonID(repo["id"])
-			}
-			c.PullRequest = ownPullRequest(prs, repoID, c.Run.Repository)
-		}
-		if c.PullRequestHeadSHA != "" {
-			c.WorkflowSHA = c.PullRequestHeadSHA
-		}
-	case "deployment":
-		d, ok := ev["deployment"].(map[string]any)
-		if !ok {
-			return
-		}
-		id, _ := d["id"].(float64)
-		if id <= 0 {
-			return
-		}
-		ed := &EventDeployment{ID: int64(id)}
-		ed.Environment, _ = d["environment"].(string)
-		ed.Ref, _ = d["ref"].(string)
-		ed.SHA, _ = d["sha"].(string)
-		ed.Task, _ = d["task"].(string)
-		c.EventDeployment = ed
-	}
-}
-
-// jsonID is a JSON number as a positive int64 id (0 when it is not one).
-func jsonID(v any) int64 {
-	switch n := v.(type) {
-	case float64:
-		if n >= 1 && n <= 1<<53 && n == float64(int64(n)) {
-			return int64(n)
-		}
-	case json.Number:
-		if i, err := n.Int64(); err == nil && i > 0 {
-			return i
-		}
-	}
-	return 0
-}
-
-// ownPullRequest is the number of the first of a workflow_run's
-// pull_requests whose base is this repository, or 0. repoID is the event's
-// repository.id (0 when unknown), repository the workflow's owner/name.
-func ownPullRequest(prs []any, repoID int64, repository string) int {
-	for _, p := range prs {
-		pr, _ := p.(map[string]any)
-		base, _ := pr["base"].(map[string]any)
-		repo, _ := base["repo"].(map[string]any)
-		if repo == nil || !isRepository(repo, repoID, repository) {
-			continue
-		}
-		if n := number(pr["number"]); n != 0 {
-			return n
-		}
-	}
-	return 0
-}
-
-// isRepository reports whether repo, a repository object of an event, is
-// this one: by id when both ids are known, else by owner and name (GitHub's
-// are case-insensitive) from full_name, owner.login and name, or the API
-// url. A name alone does not tell a fork from its upstream: not this one.
-func isRepository(repo map[string]any, repoID int64, repository string) bool {
-	if id := jsonID(repo["id"]); id != 0 && repoID != 0 {
-		return id == repoID
-	}
-	owner, name, ok := strings.Cut(repository, "/")
-	if !ok || owner == "" || name == "" {
-		return false
-	}
-	if full, _ := repo["full_name"].(string); full != "" {
-		return strings.EqualFold(full, repository)
-	}
-	n, _ := repo["name"].(string)
-	if o, _ := repo["owner"].(map[string]any); o != nil && n != "" {
-		if login, _ := o["login"].(string); login != "" {
-			return strings.EqualFold(login, owner) && strings.EqualFold(n, name)
-		}
-	}
-	if raw, _ := repo["url"].(string); raw != "" {
-		// https://api.github.com/repos/OWNER/NAME (GHES: …/api/v3/repos/…).
-		u, err := url.Parse(raw)
-		if err != nil {
-			return false
-		}
-		parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-		if len(parts) < 3 || parts[len(parts)-3] != "repos" {
-			return false
-		}
-		o, rn := parts[len(parts)-2], parts[len(parts)-1]
-		return strings.EqualFold(o, owner) && strings.EqualFold(rn, name) && (n == "" || strings.EqualFold(n, name))
-	}
-	return false
-}
-
-// newNonce is 16 random hex characters, or "" when crypto/rand fails.
-func newNonce() string {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return ""
-	}
-	return hex.EncodeToString(b[:])
-}
-
-// IsProduction reports whether env names the production environment:
-// GitHub's environment names are case-insensitive, so Production and
-// " PRODUCTION " are it too.
-func IsProduction(env string) bool {
-	return strings.EqualFold(strings.TrimSpace(env), "production")
-}
-
-// SameEnvironment reports whether a and b name one environment: GitHub's
-// environment names are case-insensitive. Only ASCII letters fold: Unicode
-// folding would make "pr-ſ" (a long s) the same as "pr-s", and a teardown
-// of one would then write to the other. Where the action writes, the
-// narrower match is the safe one.
-func SameEnvironment(a, b string) bool { return EnvironmentKey(a) == EnvironmentKey(b) }
-
-// EnvironmentKey is the name environments are grouped and compared by: the
-// name with ASCII letters lower-cased, nothing else changed.
-func EnvironmentKey(name string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, name)
-}
-
-// IsWildcard reports whether the sweep pattern p has a wildcard (*, ? or a
-// [ class); else it names one environment exactly.
-func IsWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
-
-// MatchPattern reports whether env matches the sweep pattern, a glob in
-// which * and ? do not cross a / and a ** part crosses any number of them
-// (preview/** matches preview/feature/login, not preview itself; ** that is
-// not a whole /-separated part is a *), ignoring case as GitHub's
-// environment names do: both have their ASCII letters lower-cased
-// (EnvironmentKey) before matching, and no other letter folds (the Kelvin
-// sign is no k), so a pattern matches no more than it says. A character
-// class is lower-cased too and matched against the lower-cased name, so
-// [A-Z] is [a-z], and [^a-z] leaves out upper-case letters as well. Braces
-// are plain characters. A malformed pattern matches nothing.
-func MatchPattern(pattern, env string) bool {
-	pattern, env = EnvironmentKey(pattern), EnvironmentKey(env)
-	if strings.HasSuffix(pattern, "/**") && env == strings.TrimSuffix(pattern, "/**") {
-		return false // preview/** is what is under preview/, not preview
-	}
-	if _, err := path.Match(pattern, ""); err != nil {
-		return false
-	}
-	ok, err := doublestar.Match(strings.NewReplacer("{", `\{`, "}", `\}`).Replace(pattern), env)
-	return err == nil && ok
-}
-
-// login is a GitHub login: a user's (letters, digits, single hyphens) or
-// an app's bot (name[bot]).
-var login = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$`)
-
-// IsLogin reports whether s can be a GitHub login.
-func IsLogin(s string) bool { return login.MatchString(s) }
-
 // Deployer is who deployed: the user who started this run attempt
 // (github.triggering_actor), else who started the run (github.actor); ""
 // when neither is a login. A deployment made with GITHUB_TOKEN shows
 // github-actions[bot] as its creator: this is the person behind it.
 func (r Run) Deployer() string {
 	for _, a := range []string{r.TriggeringActor, r.Actor} {
-		if IsLogin(a) {
+		if vocab.IsLogin(a) {
 			return a
 		}
 	}
@@ -703,7 +239,7 @@ func (r Run) Deployer() string {
 // StartedBy is github.actor when it is a login other than the Deployer
 // (a re-run by someone else), else "".
 func (r Run) StartedBy() string {
-	if d := r.Deployer(); IsLogin(r.Actor) && r.Actor != d {
+	if d := r.Deployer(); vocab.IsLogin(r.Actor) && r.Actor != d {
 		return r.Actor
 	}
 	return ""

@@ -12,6 +12,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 const sha = fgtest.SHA
@@ -43,7 +44,7 @@ func load(t *testing.T, stage config.Stage, getenv func(string) string) (*config
 //     makes of it is in the exported fields compared (Ref, PullRequest,
 //     EventDeployment, Run.Branch, …).
 var ignoreOnLoad = cmp.Options{
-	cmpopts.IgnoreFields(config.Config{}, "Run.Nonce"),
+	cmpopts.IgnoreFields(config.Config{}, "Run.Nonce", "Start.Run.Nonce", "Finish.Run.Nonce", "Post.Finish.Run.Nonce"),
 	cmpopts.IgnoreUnexported(config.Config{}),
 }
 
@@ -52,30 +53,59 @@ var ignoreOnLoad = cmp.Options{
 // changes only what its inputs change, and any other field that moves
 // fails it.
 func pushToStaging() *config.Config {
+	logURL := "https://github.com/octo-org/hello-world/actions/runs/99/attempts/2"
+	run := config.Run{Repository: "octo-org/hello-world", ID: 99, Attempt: 2, Job: "deploy", Step: "start",
+		Workflow: "Deploy", Actor: "octocat", Branch: "main"}
+	finish := config.FinishOptions{
+		Environment: "staging", Ref: sha,
+		JobStatus:      "success",
+		CancelledState: vocab.StateInactive,
+		LogURL:         logURL,
+		AutoInactive:   true,
+		Run:            run,
+	}
 	return &config.Config{
 		Stage: config.StageMain, Step: config.StepStart, Token: "tok",
 		Owner: "octo-org", Repo: "hello-world", Environment: "staging",
-		Ref: sha, Task: "deploy",
-		RequiredContexts:  &[]string{}, // none block it, sent as []
-		InitialState:      config.StateInProgress,
-		JobStatus:         "success",
-		CancelledState:    config.StateInactive,
-		LogURL:            "https://github.com/octo-org/hello-world/actions/runs/99/attempts/2",
-		AutoInactive:      true,
-		OnAPIError:        "fail",
-		AutoFinish:        true,
-		DeleteEnvironment: true,
-		Sweep:             config.Sweep{PullRequestClosed: true, Delete: true, Max: config.DefaultSweepMax},
-		Wait:              config.Wait{Timeout: config.DefaultWaitTimeout, For: config.WaitForSuccess},
-		Since:             config.DefaultSince,
-		APIURL:            "https://api.github.com",
-		GraphQLURL:        "https://api.github.com/graphql",
-		ServerURL:         "https://github.com",
-		EventName:         "push",
-		Run: config.Run{Repository: "octo-org/hello-world", ID: 99, Attempt: 2, Job: "deploy", Step: "start",
-			Workflow: "Deploy", Actor: "octocat", Branch: "main"},
+		Ref: sha,
+		Start: config.StartOptions{
+			Environment: "staging", Ref: sha, Task: "deploy",
+			RequiredContexts: &[]string{}, // none block it, sent as []
+			InitialState:     vocab.StateInProgress,
+			LogURL:           logURL,
+			Run:              run,
+		},
+		Finish:     finish,
+		Post:       config.PostOptions{AutoFinish: true, Finish: finish},
+		Teardown:   config.TeardownOptions{Environment: "staging", DeleteEnvironment: true, LogURL: logURL},
+		OnAPIError: "fail",
+		Sweep: config.SweepOptions{Sweep: config.Sweep{PullRequestClosed: true, Delete: true, Max: vocab.DefaultSweepMax},
+			DeleteEnvironment: true, LogURL: logURL},
+		Wait:        config.WaitOptions{Environment: "staging", Ref: sha, Wait: config.Wait{Timeout: config.DefaultWaitTimeout, For: config.WaitForSuccess}},
+		Report:      config.ReportOptions{Since: config.DefaultSince},
+		APIURL:      "https://api.github.com",
+		GraphQLURL:  "https://api.github.com/graphql",
+		ServerURL:   "https://github.com",
+		EventName:   "push",
+		Run:         run,
 		WorkflowSHA: sha,
 	}
+}
+
+// everyStep sets what a test case changes in each step's options that
+// holds it: change is applied to the Config's own fields by the case, and
+// here to the options' copies (the environment and ref inputs, the
+// target deployment, the run).
+func everyStep(c *config.Config) {
+	c.Start.Environment, c.Finish.Environment, c.Teardown.Environment, c.Wait.Environment = c.Environment, c.Environment, c.Environment, c.Environment
+	c.Start.Ref, c.Finish.Ref, c.Wait.Ref = c.Ref, c.Ref, c.Ref
+	if c.RefGiven {
+		c.Teardown.Ref = c.Ref
+	}
+	c.Start.DeploymentID, c.Finish.DeploymentID = c.DeploymentID, c.DeploymentID
+	c.Start.EventDeployment, c.Start.PullRequest = c.EventDeployment, c.PullRequest
+	c.Start.Run, c.Finish.Run = c.Run, c.Run
+	c.Post.Finish = c.Finish
 }
 
 // onPullRequest42 is what testdata/events/pull_request.json adds to the
@@ -107,14 +137,14 @@ func TestLoadDefaults(t *testing.T) {
 				onPullRequest42(c)
 				c.Environment = "pr-42"
 				c.Ref = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"
-				c.Transient = true
+				c.Start.Transient, c.Finish.Transient = true, true
 			}},
 		{name: "explicit ref and transient win", stage: config.StageMain, event: "pull_request", inputs: map[string]string{"environment": "pr-42", "ref": "feature/login", "transient-environment": "false"},
 			want: func(c *config.Config) {
 				onPullRequest42(c)
 				c.Environment = "pr-42"
 				c.Ref, c.RefGiven = "feature/login", true
-				c.Transient = false
+				c.Start.Transient, c.Finish.Transient = false, false
 				c.Run.Branch = "" // a ref input that is not refs/heads/… may be a tag or a SHA
 			}},
 		{name: "deployment event adopts the event's deployment", stage: config.StageMain, event: "deployment", inputs: map[string]string{},
@@ -131,27 +161,27 @@ func TestLoadDefaults(t *testing.T) {
 			}},
 		{name: "deployment-id input wins over the exported id", stage: config.StageMain, event: "push", inputs: map[string]string{"step": "status", "state": "queued", "deployment-id": "12"}, extra: []string{handoff.EnvDeploymentID, "77"},
 			want: func(c *config.Config) {
-				c.Step, c.Environment, c.State = config.StepStatus, "", config.StateQueued
+				c.Step, c.Environment, c.Finish.State = config.StepStatus, "", vocab.StateQueued
 				c.DeploymentID, c.DeploymentIDFrom = 12, "the deployment-id input"
 			}},
 		{name: "post finishes what its main started and sees a finish marker", stage: config.StagePost, event: "push", inputs: map[string]string{"environment": "staging"},
 			extra: []string{"STATE_deployment_id", "55", handoff.EnvFinishedPrefix + "55", "failure", handoff.EnvDeploymentID, "66"},
 			want: func(c *config.Config) {
 				c.Stage = config.StagePost
-				c.StartedDeploymentID = 55
+				c.Post.StartedDeploymentID = 55
 				c.DeploymentID, c.DeploymentIDFrom = 55, "the deployment this step started"
-				c.FinishedState = config.StateFailure
+				c.Post.FinishedState = vocab.StateFailure
 			}},
 		{name: "required contexts: list and star", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging", "required-contexts": "ci/test, lint\nbuild"},
-			want: func(c *config.Config) { c.RequiredContexts = &[]string{"ci/test", "lint", "build"} }},
+			want: func(c *config.Config) { c.Start.RequiredContexts = &[]string{"ci/test", "lint", "build"} }},
 		{name: "required contexts star is GitHub's default", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging", "required-contexts": "*"},
 			// nil: send nothing, every context is a gate.
-			want: func(c *config.Config) { c.RequiredContexts = nil }},
+			want: func(c *config.Config) { c.Start.RequiredContexts = nil }},
 		{name: "YAML booleans", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging", "auto-merge": "True", "production-environment": "FALSE", "auto-finish": "false"},
 			want: func(c *config.Config) {
-				c.AutoMerge = true
-				c.Production = new(bool)
-				c.AutoFinish = false
+				c.Start.AutoMerge = true
+				c.Start.Production, c.Finish.Production = new(bool), new(bool)
+				c.Post.AutoFinish = false
 			}},
 		{name: "GHES API and server URLs", stage: config.StageMain, event: "push", inputs: map[string]string{"environment": "staging"},
 			extra: []string{"GITHUB_API_URL", "https://ghe.example.com/api/v3/", "GITHUB_SERVER_URL", "https://ghe.example.com"},
@@ -159,7 +189,8 @@ func TestLoadDefaults(t *testing.T) {
 				c.APIURL = "https://ghe.example.com/api/v3"
 				c.GraphQLURL = "https://ghe.example.com/api/graphql"
 				c.ServerURL = "https://ghe.example.com"
-				c.LogURL = "https://ghe.example.com/octo-org/hello-world/actions/runs/99/attempts/2"
+				u := "https://ghe.example.com/octo-org/hello-world/actions/runs/99/attempts/2"
+				c.Start.LogURL, c.Finish.LogURL, c.Teardown.LogURL, c.Sweep.LogURL = u, u, u, u
 			}},
 	}
 	for _, tt := range tests {
@@ -171,6 +202,7 @@ func TestLoadDefaults(t *testing.T) {
 			}
 			want := pushToStaging()
 			tt.want(want)
+			everyStep(want)
 			if d := cmp.Diff(want, got, ignoreOnLoad); d != "" {
 				t.Errorf("Load (-want +got):\n%s", d)
 			}
@@ -245,8 +277,8 @@ func TestPostDropsABadURLWithAWarning(t *testing.T) {
 	if err != nil {
 		t.Fatalf("post refused a bad URL: %v", err)
 	}
-	if c.EnvironmentURL != "" {
-		t.Errorf("environment-url %q, want it dropped", c.EnvironmentURL)
+	if c.Finish.EnvironmentURL != "" {
+		t.Errorf("environment-url %q, want it dropped", c.Finish.EnvironmentURL)
 	}
 	if len(c.Warnings) != 1 {
 		t.Fatalf("warnings %q, want one", c.Warnings)
@@ -269,8 +301,8 @@ func TestFinalState(t *testing.T) {
 		{"", "", "inactive", "", `input "job-status"`},
 	}
 	for _, tt := range tests {
-		c := &config.Config{State: tt.state, JobStatus: tt.job, CancelledState: tt.cancelled}
-		got, err := c.FinishOptions().FinalState()
+		o := config.FinishOptions{State: tt.state, JobStatus: tt.job, CancelledState: tt.cancelled}
+		got, err := o.FinalState()
 		if got != tt.want {
 			t.Errorf("FinalState(%+v) = %q, want %q", tt, got, tt.want)
 		}

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // differs says how the environment and ref inputs of c name another
@@ -12,11 +14,11 @@ import (
 // commit (full or short SHA).
 func (e *EventDeployment) differs(c *Config) string {
 	var why []string
-	if c.Environment != "" && !SameEnvironment(c.Environment, e.Environment) {
-		why = append(why, fmt.Sprintf("the environment input %s is not its environment %s", Quote(c.Environment), Quote(e.Environment)))
+	if c.Environment != "" && !vocab.SameEnvironment(c.Environment, e.Environment) {
+		why = append(why, fmt.Sprintf("the environment input %s is not its environment %s", vocab.Quote(c.Environment), vocab.Quote(e.Environment)))
 	}
 	if c.RefGiven && !e.namedBy(c.Ref) {
-		why = append(why, fmt.Sprintf("the ref input %s names neither its ref %s nor its commit %s", Quote(c.Ref), Quote(e.Ref), Quote(shortSHA(e.SHA))))
+		why = append(why, fmt.Sprintf("the ref input %s names neither its ref %s nor its commit %s", vocab.Quote(c.Ref), vocab.Quote(e.Ref), vocab.Quote(shortSHA(e.SHA))))
 	}
 	return strings.Join(why, ", and ")
 }
@@ -32,7 +34,7 @@ func (e *EventDeployment) namedBy(ref string) bool {
 		p, q := strings.TrimSuffix(ref, trimRef(ref)), strings.TrimSuffix(e.Ref, trimRef(e.Ref))
 		return p == "" || q == "" || p == q
 	}
-	return len(ref) >= 7 && isHex(ref) && len(e.SHA) == 40 && strings.HasPrefix(strings.ToLower(e.SHA), strings.ToLower(ref))
+	return vocab.IsSHA(ref) && len(e.SHA) == 40 && strings.HasPrefix(strings.ToLower(e.SHA), strings.ToLower(ref))
 }
 
 // trimRef is ref without refs/heads/ or refs/tags/.
@@ -43,10 +45,6 @@ func trimRef(ref string) string {
 		}
 	}
 	return ref
-}
-
-func isHex(s string) bool {
-	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
 }
 
 // shortSHA is sha's first 7 characters.

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 func FuzzParsePayload(f *testing.F) {
@@ -98,17 +99,17 @@ func FuzzInputs(f *testing.F) {
 		if !slices.Contains(config.Steps, string(c.Step)) {
 			t.Errorf("accepted step %q", c.Step)
 		}
-		if !slices.Contains([]string{"queued", "pending", "in_progress"}, c.InitialState) {
-			t.Errorf("accepted initial-state %q", c.InitialState)
+		if !slices.Contains([]string{"queued", "pending", "in_progress"}, c.Start.InitialState) {
+			t.Errorf("accepted initial-state %q", c.Start.InitialState)
 		}
-		if c.State != "" && !slices.Contains(config.States, c.State) {
-			t.Errorf("accepted state %q", c.State)
+		if c.Finish.State != "" && !slices.Contains(vocab.States, c.Finish.State) {
+			t.Errorf("accepted state %q", c.Finish.State)
 		}
 		if c.DeploymentID < 0 {
 			t.Errorf("accepted deployment-id %d", c.DeploymentID)
 		}
-		if c.KeepLatest < 0 {
-			t.Errorf("accepted keep-latest %d", c.KeepLatest)
+		if c.Teardown.KeepLatest < 0 {
+			t.Errorf("accepted keep-latest %d", c.Teardown.KeepLatest)
 		}
 	})
 }

@@ -1,11 +1,16 @@
 package config
 
-import "time"
+import (
+	"time"
 
-// What each step reads. Load makes one *Config of every input (every input
-// is checked whatever the step); each step's function in lifecycle takes
-// only its own options, made here from the Config, so its signature says
-// what it depends on (cli/cli's per-command DeleteOptions).
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
+)
+
+// What each step reads. Load reads every input (every input is checked
+// whatever the step) into the options of the steps that read it, stored in
+// the Config (Config.Start, Config.Finish, …); each step's function in
+// lifecycle takes only its own options, so its signature says what it
+// depends on (cli/cli's per-command DeleteOptions).
 
 // StartOptions is what step: start reads.
 type StartOptions struct {
@@ -18,13 +23,16 @@ type StartOptions struct {
 	DeploymentID int64
 	// EventDeployment is the deployment event's deployment (nil on other
 	// events): an adopted one takes its environment and ref from it.
-	EventDeployment  *EventDeployment
-	Task             string
-	Description      string
-	Payload          map[string]any
-	Transient        bool
-	Production       *bool
-	AutoMerge        bool
+	EventDeployment *EventDeployment
+	Task            string
+	// Description goes on the deployment and its statuses.
+	Description string
+	// Payload is the payload input, a JSON object (nil when empty).
+	Payload    map[string]any
+	Transient  bool
+	Production *bool
+	AutoMerge  bool
+	// RequiredContexts: nil is every context a gate (GitHub's default).
 	RequiredContexts *[]string
 	InitialState     string
 	LogURL           string
@@ -51,8 +59,11 @@ type FinishOptions struct {
 	State, JobStatus, CancelledState    string
 	EnvironmentURL, LogURL, Description string
 	// AutoInactive and AutoInactiveScope say which earlier deployments a
-	// success retires; Transient and Production whether the action must
-	// do it itself (GitHub's auto_inactive skips those environments).
+	// success retires: the scope is "" (GitHub's: every earlier successful
+	// deployment of the environment), ScopeTask (the same task's) or
+	// ScopePullRequest (the same pull request's). Transient and Production
+	// say whether the action must do it itself (GitHub's auto_inactive
+	// skips those environments).
 	AutoInactive      bool
 	AutoInactiveScope string
 	Transient         bool
@@ -71,9 +82,9 @@ func (o FinishOptions) FinalState() (string, error) {
 	}
 	switch o.JobStatus {
 	case "success":
-		return StateSuccess, nil
+		return vocab.StateSuccess, nil
 	case "failure":
-		return StateFailure, nil
+		return vocab.StateFailure, nil
 	case "cancelled":
 		return o.CancelledState, nil
 	}
@@ -140,57 +151,4 @@ type WaitOptions struct {
 type ReportOptions struct {
 	Patterns []string
 	Since    time.Duration
-}
-
-// StartOptions is what step: start reads of c.
-func (c *Config) StartOptions() StartOptions {
-	return StartOptions{
-		Environment: c.Environment, Ref: c.Ref, DeploymentID: c.DeploymentID, EventDeployment: c.EventDeployment,
-		Task: c.Task, Description: c.Description, Payload: c.Payload, Transient: c.Transient, Production: c.Production,
-		AutoMerge: c.AutoMerge, RequiredContexts: c.RequiredContexts, InitialState: c.InitialState, LogURL: c.LogURL,
-		Supersede: c.Supersede, DryRun: c.DryRun, Run: c.Run, PullRequest: c.PullRequest,
-	}
-}
-
-// FinishOptions is what step: finish and step: status read of c.
-func (c *Config) FinishOptions() FinishOptions {
-	return FinishOptions{
-		DeploymentID: c.DeploymentID, Environment: c.Environment, Ref: c.Ref,
-		State: c.State, JobStatus: c.JobStatus, CancelledState: c.CancelledState,
-		EnvironmentURL: c.EnvironmentURL, LogURL: c.LogURL, Description: c.Description,
-		AutoInactive: c.AutoInactive, AutoInactiveScope: c.AutoInactiveScope, Transient: c.Transient, Production: c.Production,
-		DryRun: c.DryRun, Run: c.Run,
-	}
-}
-
-// PostOptions is what the post stage reads of c.
-func (c *Config) PostOptions() PostOptions {
-	return PostOptions{StartedDeploymentID: c.StartedDeploymentID, FinishedState: c.FinishedState, AutoFinish: c.AutoFinish,
-		Finish: c.FinishOptions()}
-}
-
-// TeardownOptions is what step: deactivate-env and delete-env read of c:
-// the ref only when the ref input was given.
-func (c *Config) TeardownOptions() TeardownOptions {
-	o := TeardownOptions{Environment: c.Environment, Delete: c.Step == StepDeleteEnv, DeleteEnvironment: c.DeleteEnvironment,
-		KeepLatest: c.KeepLatest, DryRun: c.DryRun, LogURL: c.LogURL}
-	if c.RefGiven {
-		o.Ref = c.Ref
-	}
-	return o
-}
-
-// SweepOptions is what step: sweep reads of c.
-func (c *Config) SweepOptions() SweepOptions {
-	return SweepOptions{Sweep: c.Sweep, KeepLatest: c.KeepLatest, DeleteEnvironment: c.DeleteEnvironment, DryRun: c.DryRun, LogURL: c.LogURL}
-}
-
-// WaitOptions is what step: wait reads of c.
-func (c *Config) WaitOptions() WaitOptions {
-	return WaitOptions{Environment: c.Environment, Ref: c.Ref, Wait: c.Wait}
-}
-
-// ReportOptions is what step: report reads of c.
-func (c *Config) ReportOptions() ReportOptions {
-	return ReportOptions{Patterns: c.Sweep.Patterns, Since: c.Since}
 }

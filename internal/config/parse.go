@@ -12,12 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // reader reads inputs and collects every problem, so that one run reports
@@ -64,9 +63,6 @@ func validRepoPart(s string) bool {
 	return repoPart.MatchString(s) && s != "." && s != ".."
 }
 
-// maxEnvironment is the longest environment name GitHub accepts.
-const maxEnvironment = 255
-
 // environment reads an environment name. It becomes one path segment of
 // delete-env's request, escaped; a dot segment (. or ..) would climb out of
 // /environments/ whatever the escaping, and control characters have no
@@ -76,26 +72,11 @@ func (r *reader) environment(name string) string {
 	if v == "" {
 		return ""
 	}
-	if err := CheckEnvironment(v); err != nil {
+	if err := vocab.CheckEnvironment(v); err != nil {
 		r.fail(&InputError{Input: name, Value: v, Want: "takes an environment name such as staging or pr-42: " + err.Error()})
 		return ""
 	}
 	return v
-}
-
-// CheckEnvironment says what is wrong with an environment name, or nil.
-func CheckEnvironment(v string) error {
-	switch {
-	case strings.TrimSpace(v) == "." || strings.TrimSpace(v) == "..":
-		return errors.New("not . or .. (a dot segment would climb out of the request path)")
-	case utf8.RuneCountInString(v) > maxEnvironment:
-		return fmt.Errorf("at most %d characters", maxEnvironment)
-	case !utf8.ValidString(v):
-		return errors.New("valid UTF-8")
-	case strings.IndexFunc(v, unicode.IsControl) >= 0:
-		return errors.New("no control characters or line breaks")
-	}
-	return nil
 }
 
 // jobIndex reads strategy.job-index: empty or a small whole number.
@@ -112,7 +93,7 @@ func (r *reader) jobIndex(name string) string {
 }
 
 // patterns reads environment name patterns: comma- or newline-separated
-// globs as MatchPattern reads them (* does not cross a /, a ** part does).
+// globs as vocab.MatchPattern reads them (* does not cross a /, a ** part does).
 func (r *reader) patterns(name string) []string {
 	v := r.a.GetInput(name)
 	var out []string
@@ -122,7 +103,7 @@ func (r *reader) patterns(name string) []string {
 			if p == "" {
 				continue
 			}
-			if _, err := path.Match(p, ""); err != nil || CheckEnvironment(strings.NewReplacer("*", "x", "?", "x", "[", "x", "]", "x").Replace(p)) != nil {
+			if _, err := path.Match(p, ""); err != nil || vocab.CheckEnvironment(strings.NewReplacer("*", "x", "?", "x", "[", "x", "]", "x").Replace(p)) != nil {
 				r.fail(&InputError{Input: name, Value: p, Want: "takes environment name patterns such as pr-* or preview/** (* matches within one /-separated part, a ** part across parts, ? one character, [a-z] a class)"})
 				continue
 			}
@@ -202,14 +183,9 @@ func (r *reader) since(name string) time.Duration {
 	return d
 }
 
-// The bounds of max-environments.
-const (
-	// DefaultSweepMax is how many environments one sweep tears down when
-	// max-environments is not given.
-	DefaultSweepMax = 50
-	// SweepMaxLimit is the largest max-environments takes.
-	SweepMaxLimit = 10000
-)
+// SweepMaxLimit is the largest max-environments takes (its default is
+// vocab.DefaultSweepMax).
+const SweepMaxLimit = 10000
 
 var wholeNumber = regexp.MustCompile(`^[0-9]+$`)
 
@@ -218,12 +194,12 @@ var wholeNumber = regexp.MustCompile(`^[0-9]+$`)
 func (r *reader) sweepMax(name string) int {
 	v := strings.TrimSpace(r.a.GetInput(name))
 	if v == "" {
-		return DefaultSweepMax
+		return vocab.DefaultSweepMax
 	}
 	n, err := strconv.Atoi(v)
 	if !wholeNumber.MatchString(v) || err != nil || n < 1 || n > SweepMaxLimit {
-		r.fail(&InputError{Input: name, Value: v, Want: fmt.Sprintf("takes a whole number from 1 to %d, the most environments one sweep deletes or deactivates; default %d", SweepMaxLimit, DefaultSweepMax)})
-		return DefaultSweepMax
+		r.fail(&InputError{Input: name, Value: v, Want: fmt.Sprintf("takes a whole number from 1 to %d, the most environments one sweep deletes or deactivates; default %d", SweepMaxLimit, vocab.DefaultSweepMax)})
+		return vocab.DefaultSweepMax
 	}
 	return n
 }
@@ -366,14 +342,11 @@ func ParsePayload(v string) (map[string]any, error) {
 	if p == nil {
 		p = map[string]any{}
 	}
-	if _, ok := p[PayloadMarkerKey]; ok {
-		return nil, fmt.Errorf("the key %q is the action's own: it records the run that created the deployment; use another key", PayloadMarkerKey)
+	if _, ok := p[vocab.MarkerKey]; ok {
+		return nil, fmt.Errorf("the key %q is the action's own: it records the run that created the deployment; use another key", vocab.MarkerKey)
 	}
 	return p, nil
 }
-
-// PayloadMarkerKey is the payload key the action keeps for its run marker.
-const PayloadMarkerKey = "deployment_action"
 
 // contexts parses required-contexts: empty is no gate ([]), `*` is every
 // context (nil, GitHub's default), else a comma- or newline-separated list.

@@ -37,7 +37,7 @@ func TestReportInputs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if o := c.ReportOptions(); o.Since != tt.want || len(o.Patterns) == 0 {
+				if o := c.Report; o.Since != tt.want || len(o.Patterns) == 0 {
 					t.Errorf("ReportOptions = %+v, want since %v", o, tt.want)
 				}
 				return

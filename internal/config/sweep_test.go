@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 func TestParseAge(t *testing.T) {
@@ -148,7 +149,7 @@ func TestSweepMax(t *testing.T) {
 		in   string
 		want int // 0: refused
 	}{
-		{"", config.DefaultSweepMax},
+		{"", vocab.DefaultSweepMax},
 		{"1", 1},
 		{"50", 50},
 		{" 200 ", 200},
@@ -163,7 +164,7 @@ func TestSweepMax(t *testing.T) {
 		{"fifty", 0},
 		{"99999999999999999999", 0},
 	}
-	if d := cmp.Diff([2]int{50, 10000}, [2]int{config.DefaultSweepMax, config.SweepMaxLimit}); d != "" {
+	if d := cmp.Diff([2]int{50, 10000}, [2]int{vocab.DefaultSweepMax, config.SweepMaxLimit}); d != "" {
 		t.Fatalf("DefaultSweepMax and SweepMaxLimit (-want +got):\n%s", d)
 	}
 	for _, tt := range tests {
@@ -310,7 +311,7 @@ func TestEnvironmentNamesIgnoreCase(t *testing.T) {
 		env  string
 		want bool
 	}{{"production", true}, {"Production", true}, {" PRODUCTION ", true}, {"production\n", true}, {"prod", false}, {"production-eu", false}, {"", false}, {"pre-production", false}} {
-		if got := config.IsProduction(tt.env); got != tt.want {
+		if got := vocab.IsProduction(tt.env); got != tt.want {
 			t.Errorf("IsProduction(%q) = %v", tt.env, got)
 		}
 	}
@@ -318,7 +319,7 @@ func TestEnvironmentNamesIgnoreCase(t *testing.T) {
 		a, b string
 		want bool
 	}{{"staging", "Staging", true}, {"PR-7", "pr-7", true}, {"pr-7", "pr-7 ", false}, {"pr-7", "pr-8", false}, {"", "", true}} {
-		if got := config.SameEnvironment(tt.a, tt.b); got != tt.want {
+		if got := vocab.SameEnvironment(tt.a, tt.b); got != tt.want {
 			t.Errorf("SameEnvironment(%q, %q) = %v", tt.a, tt.b, got)
 		}
 	}
@@ -350,7 +351,7 @@ func TestMatchPattern(t *testing.T) {
 		{"*", "a/b", false},
 	}
 	for _, tt := range tests {
-		if got := config.MatchPattern(tt.pattern, tt.env); got != tt.want {
+		if got := vocab.MatchPattern(tt.pattern, tt.env); got != tt.want {
 			t.Errorf("MatchPattern(%q, %q) = %v, want %v", tt.pattern, tt.env, got, tt.want)
 		}
 	}
@@ -358,7 +359,7 @@ func TestMatchPattern(t *testing.T) {
 		p    string
 		want bool
 	}{{"pr-*", true}, {"pr-?", true}, {"[ab]", true}, {"production", false}, {"preview/x", false}, {"", false}} {
-		if got := config.IsWildcard(tt.p); got != tt.want {
+		if got := vocab.IsWildcard(tt.p); got != tt.want {
 			t.Errorf("IsWildcard(%q) = %v", tt.p, got)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Wait is what step: wait waits for: the newest deployment of an
@@ -43,9 +45,10 @@ const (
 	maxWaitTimeout = 6 * time.Hour
 )
 
-// readWait reads step: wait's own inputs: creator, timeout and wait-for.
-// They are checked whatever the step, as every input is.
-func readWait(r *reader, c *Config) {
+// readWaitInputs reads step: wait's own inputs: creator, timeout and
+// wait-for. They are checked whatever the step, as every input is.
+func readWaitInputs(r *reader, c *Config) {
+	c.Wait.Environment, c.Wait.Ref = c.Environment, c.Ref
 	c.Wait.Creators = r.logins("creator")
 	c.Wait.Timeout = r.waitTimeout("timeout")
 	c.Wait.For = r.oneOf("wait-for", WaitForSuccess, []string{WaitForSuccess, WaitForFinal})
@@ -57,7 +60,7 @@ func (r *reader) checkWait(c *Config) {
 	switch {
 	case c.Environment == "" && !r.failed("environment"):
 		r.fail(&InputError{Input: "environment", Want: "step: wait needs the environment to wait for, a name or a pattern in any case, e.g. preview or pr-* or preview/*"})
-	case c.Environment != "" && IsWildcard(c.Environment):
+	case c.Environment != "" && vocab.IsWildcard(c.Environment):
 		if _, err := path.Match(c.Environment, ""); err != nil {
 			r.fail(&InputError{Input: "environment", Value: c.Environment, Want: "takes an environment name or pattern such as preview, pr-* or preview/* (* matches within one /-separated part, ? one character, [a-z] a class)"})
 		}
@@ -80,7 +83,7 @@ func (r *reader) logins(name string) []string {
 			if l == "" {
 				continue
 			}
-			if !IsLogin(l) {
+			if !vocab.IsLogin(l) {
 				r.fail(&InputError{Input: name, Value: l, Want: "takes GitHub logins, comma- or newline-separated, e.g. vercel[bot], netlify[bot] or octocat"})
 				continue
 			}

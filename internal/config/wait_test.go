@@ -33,13 +33,13 @@ func TestLoadWait(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Ref != tt.wantRef {
-				t.Errorf("ref %q, want %q", c.Ref, tt.wantRef)
+			if c.Wait.Ref != tt.wantRef {
+				t.Errorf("ref %q, want %q", c.Wait.Ref, tt.wantRef)
 			}
-			if c.Environment != tt.inputs["environment"] {
-				t.Errorf("environment %q, want %q as given", c.Environment, tt.inputs["environment"])
+			if c.Wait.Environment != tt.inputs["environment"] {
+				t.Errorf("environment %q, want %q as given", c.Wait.Environment, tt.inputs["environment"])
 			}
-			if d := cmp.Diff(tt.want, c.Wait); d != "" {
+			if d := cmp.Diff(tt.want, c.Wait.Wait); d != "" {
 				t.Errorf("wait (-want +got):\n%s", d)
 			}
 		})

@@ -36,9 +36,9 @@ func BenchmarkTeardown(b *testing.B) {
 				e.repo.Seed(seeds...)
 				e.fake.Latency = 25 * time.Millisecond
 				c := cfg()
-				c.Step, c.Environment = config.StepDeactivateEnv, "pr-1"
+				c.Step, c.Teardown.Environment = config.StepDeactivateEnv, "pr-1"
 				b.StartTimer()
-				res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+				res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 				b.StopTimer()
 				if err != nil {
 					b.Fatal(err)
@@ -78,10 +78,10 @@ func BenchmarkPostTransient(b *testing.B) {
 		e.fake.Latency = 25 * time.Millisecond
 		e.fake.ResetRequests()
 		c := cfg()
-		c.Stage, c.Environment, c.Transient = config.StagePost, "pr-1", true
-		c.StartedDeploymentID, c.DeploymentID = ids[1000], ids[1000]
+		c.Stage, c.Post.Finish.Environment, c.Post.Finish.Transient = config.StagePost, "pr-1", true
+		c.Post.StartedDeploymentID, c.Post.Finish.DeploymentID = ids[1000], ids[1000]
 		b.StartTimer()
-		res, err := lifecycle.Post(context.Background(), e.c, c.PostOptions())
+		res, err := lifecycle.Post(context.Background(), e.c, c.Post)
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
@@ -129,7 +129,7 @@ func BenchmarkSweep(b *testing.B) {
 		b.StartTimer()
 		c := sweepCfg("pr-*")
 		c.Sweep.Max = 300 // raised on purpose: a repository full of leftovers
-		res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+		res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)

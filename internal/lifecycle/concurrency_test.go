@@ -10,6 +10,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // The legs of a matrix share run, job and step: after a lost answer, a leg
@@ -18,15 +19,15 @@ func TestAMatrixLegNeverAdoptsAnotherLegsDeployment(t *testing.T) {
 	t.Parallel()
 	e := setup(t, fgtest.Token)
 	leg0, leg1 := cfg(), cfg()
-	leg0.Run.JobIndex, leg1.Run.JobIndex = "0", "1"
-	first, err := lifecycle.Start(context.Background(), e.c, leg0.StartOptions())
+	leg0.Start.Run.JobIndex, leg1.Start.Run.JobIndex = "0", "1"
+	first, err := lifecycle.Start(context.Background(), e.c, leg0.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Leg 1's create fails with a 502 without acting: it checks GitHub for
 	// its own deployment, finds leg 0's only, and creates its own.
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: createPath, Times: 1, Status: 502})
-	second, err := lifecycle.Start(context.Background(), e.c, leg1.StartOptions())
+	second, err := lifecycle.Start(context.Background(), e.c, leg1.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +72,8 @@ func TestConcurrentJobs(t *testing.T) {
 	const rounds = 15
 	finish := func(e *env, c *config.Config, id int64) error {
 		f := *c
-		f.Step, f.Stage, f.DeploymentID, f.StartedDeploymentID = config.StepFinish, config.StagePost, id, id
-		_, err := lifecycle.Post(context.Background(), e.c, f.PostOptions())
+		f.Step, f.Stage, f.Post.Finish.DeploymentID, f.Post.StartedDeploymentID = config.StepFinish, config.StagePost, id, id
+		_, err := lifecycle.Post(context.Background(), e.c, f.Post)
 		return err
 	}
 	t.Run("two starts for one environment, both superseding", func(t *testing.T) {
@@ -81,12 +82,12 @@ func TestConcurrentJobs(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			e.fake.Latency = time.Millisecond
 			a, b := cfg(), cfg()
-			a.Supersede, b.Supersede = true, true
-			a.Run.ID, b.Run.ID = 1, 2
+			a.Start.Supersede, b.Start.Supersede = true, true
+			a.Start.Run.ID, b.Start.Run.ID = 1, 2
 			var ra, rb *lifecycle.Result
 			var ea, eb error
-			parallel(func() { ra, ea = lifecycle.Start(context.Background(), e.c, a.StartOptions()) },
-				func() { rb, eb = lifecycle.Start(context.Background(), e.c, b.StartOptions()) })
+			parallel(func() { ra, ea = lifecycle.Start(context.Background(), e.c, a.Start) },
+				func() { rb, eb = lifecycle.Start(context.Background(), e.c, b.Start) })
 			if ea != nil || eb != nil {
 				t.Fatalf("starts: %v, %v", ea, eb)
 			}
@@ -100,7 +101,7 @@ func TestConcurrentJobs(t *testing.T) {
 				t.Fatal(err)
 			}
 			for id, s := range latestStates(e.repo) {
-				if !config.IsFinal(s) {
+				if !vocab.IsFinal(s) {
 					t.Fatalf("round %d: deployment %d left %q", round, id, s)
 				}
 			}
@@ -112,25 +113,25 @@ func TestConcurrentJobs(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			e.fake.Latency = time.Millisecond
 			old := cfg()
-			old.Run.ID = 1
-			ro, err := lifecycle.Start(context.Background(), e.c, old.StartOptions())
+			old.Start.Run.ID, old.Post.Finish.Run.ID = 1, 1
+			ro, err := lifecycle.Start(context.Background(), e.c, old.Start)
 			if err != nil {
 				t.Fatal(err)
 			}
 			next := cfg()
-			next.Supersede, next.Run.ID = true, 2
+			next.Start.Supersede, next.Start.Run.ID = true, 2
 			var rn *lifecycle.Result
 			var en, eo error
-			parallel(func() { rn, en = lifecycle.Start(context.Background(), e.c, next.StartOptions()) },
+			parallel(func() { rn, en = lifecycle.Start(context.Background(), e.c, next.Start) },
 				func() { eo = finish(e, old, ro.DeploymentID) })
 			if en != nil || eo != nil {
 				t.Fatalf("start %v, finish %v", en, eo)
 			}
 			states := latestStates(e.repo)
-			if s := states[ro.DeploymentID]; s != config.StateSuccess && s != config.StateInactive {
+			if s := states[ro.DeploymentID]; s != vocab.StateSuccess && s != vocab.StateInactive {
 				t.Fatalf("round %d: the finished deployment is %q, want success (or inactive, superseded)", round, s)
 			}
-			if s := states[rn.DeploymentID]; s != config.StateInProgress {
+			if s := states[rn.DeploymentID]; s != vocab.StateInProgress {
 				t.Fatalf("round %d: the new deployment is %q, want in_progress until its post stage", round, s)
 			}
 		}
@@ -144,9 +145,9 @@ func TestConcurrentJobs(t *testing.T) {
 			start := cfg()
 			var rs *lifecycle.Result
 			var es, et error
-			parallel(func() { rs, es = lifecycle.Start(context.Background(), e.c, start.StartOptions()) },
+			parallel(func() { rs, es = lifecycle.Start(context.Background(), e.c, start.Start) },
 				func() {
-					_, et = lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "staging").TeardownOptions())
+					_, et = lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "staging").Teardown)
 				})
 			if es != nil || et != nil {
 				t.Fatalf("start %v, teardown %v", es, et)
@@ -155,7 +156,7 @@ func TestConcurrentJobs(t *testing.T) {
 				t.Fatal(err)
 			}
 			for id, s := range latestStates(e.repo) {
-				if !config.IsFinal(s) {
+				if !vocab.IsFinal(s) {
 					t.Fatalf("round %d: deployment %d left %q", round, id, s)
 				}
 			}

@@ -127,16 +127,16 @@ func TestFaults(t *testing.T) {
 			c := cfg()
 			if tt.finish {
 				ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", Ref: fgtest.SHA, States: []string{"in_progress"}})
-				c.Step, c.DeploymentID = config.StepFinish, ids[0]
+				c.Step, c.Finish.DeploymentID = config.StepFinish, ids[0]
 			}
 			for _, f := range tt.faults {
 				e.fake.Inject(f)
 			}
 			var err error
 			if tt.finish {
-				_, err = lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
+				_, err = lifecycle.Finish(context.Background(), e.c, c.Finish)
 			} else {
-				_, err = lifecycle.Start(context.Background(), e.c, c.StartOptions())
+				_, err = lifecycle.Start(context.Background(), e.c, c.Start)
 			}
 			switch {
 			case len(tt.wantErr) == 0 && err != nil:
@@ -187,7 +187,7 @@ func TestIdempotentReadsAreRetriedAfterFaults(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
 			e.fake.Inject(tt.fault)
-			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
+			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").Teardown)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +214,7 @@ func TestATryThatHangsIsTimedOutAndRetried(t *testing.T) {
 	// (a slow machine may cut off a try more, never fewer).
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/graphql", Times: 1, Delay: 600 * time.Millisecond})
 	e.fake.ResetRequests()
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").Teardown)
 	if err != nil {
 		t.Fatal(err)
 	}

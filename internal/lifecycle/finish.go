@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Finish gives the deployment opts.DeploymentID its final state: opts.State,
@@ -39,7 +40,7 @@ func (c *Client) setState(ctx context.Context, opts config.FinishOptions, state 
 		LogURL:      nonEmpty(opts.LogURL),
 		Description: c.statusDescription(cmp.Or(opts.Description, deployerDescription(opts.Run)), res),
 	}
-	if state == config.StateSuccess {
+	if state == vocab.StateSuccess {
 		req.EnvironmentURL = nonEmpty(opts.EnvironmentURL)
 		// A narrower scope is the action's to apply: GitHub's would
 		// retire the other tasks' or pull requests' deployments too.
@@ -50,7 +51,7 @@ func (c *Client) setState(ctx context.Context, opts config.FinishOptions, state 
 		return nil, err
 	}
 	res.fromStatus(st)
-	if state == config.StateSuccess && opts.AutoInactive {
+	if state == vocab.StateSuccess && opts.AutoInactive {
 		td, err := retireEarlier(ctx, c, opts, st)
 		if err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("deployment %d is %s, but the earlier deployments it retires (transient environment, or auto-inactive scope) could not all be marked inactive: %v", res.DeploymentID, state, err))
@@ -70,7 +71,7 @@ func production(opts config.FinishOptions, env string) bool {
 	if opts.Production != nil {
 		return *opts.Production
 	}
-	return config.IsProduction(env)
+	return vocab.IsProduction(env)
 }
 
 // retireEarlier marks the deployments of the environment older than the
@@ -87,14 +88,14 @@ func retireEarlier(ctx context.Context, c *Client, opts config.FinishOptions, st
 	if env == "" {
 		env = opts.Environment
 	}
-	if env == "" || config.CheckEnvironment(env) != nil {
+	if env == "" || vocab.CheckEnvironment(env) != nil {
 		return nil, nil
 	}
-	if opts.Environment != "" && !config.SameEnvironment(env, opts.Environment) {
+	if opts.Environment != "" && !vocab.SameEnvironment(env, opts.Environment) {
 		// GitHub's answer names another environment than the step's:
 		// retire nothing rather than the other one's deployments.
 		return &TeardownResult{Kind: KindRetire, Environment: opts.Environment, Warnings: []string{fmt.Sprintf(
-			"GitHub says deployment %d is in environment %s, not %s: no earlier deployment was retired", opts.DeploymentID, config.Quote(env), config.Quote(opts.Environment))}}, nil
+			"GitHub says deployment %d is in environment %s, not %s: no earlier deployment was retired", opts.DeploymentID, vocab.Quote(env), vocab.Quote(opts.Environment))}}, nil
 	}
 	if !opts.Transient && !production(opts, env) && opts.AutoInactiveScope == "" {
 		return nil, nil
@@ -135,5 +136,5 @@ func retireEarlier(ctx context.Context, c *Client, opts config.FinishOptions, st
 		}
 	}
 	td.Seen = len(older)
-	return td, c.deactivate(ctx, writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}, older, func(s string) bool { return s == config.StateSuccess }, td)
+	return td, c.deactivate(ctx, writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}, older, func(s string) bool { return s == vocab.StateSuccess }, td)
 }

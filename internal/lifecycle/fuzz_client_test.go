@@ -14,6 +14,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // callNames are the calls an error may name: every failure says which
@@ -99,13 +100,13 @@ func fuzzOne(t *testing.T, code int, link, location, retryAfter, remain, reset s
 		}
 		bound := int64(lifecycle.MaxPages + ids*(1+2*p.Tries+p.Tries) + 4*p.Tries*p.Tries)
 
-		res, err := lifecycle.Start(ctx, c, cfg().StartOptions())
-		checkOutcome(t, "start", res, err, func(r *lifecycle.Result) bool { return r.DeploymentID > 0 && r.State == config.StateInProgress })
+		res, err := lifecycle.Start(ctx, c, cfg().Start)
+		checkOutcome(t, "start", res, err, func(r *lifecycle.Result) bool { return r.DeploymentID > 0 && r.State == vocab.StateInProgress })
 		if n := requests.Load(); n > 4*int64(p.Tries*p.Tries)+2 {
 			t.Errorf("start sent %d requests", n)
 		}
 		requests.Store(0)
-		res, err = lifecycle.Teardown(ctx, c, teardownCfg(config.StepDeleteEnv, "pr-1").TeardownOptions())
+		res, err = lifecycle.Teardown(ctx, c, teardownCfg(config.StepDeleteEnv, "pr-1").Teardown)
 		checkOutcome(t, "delete-env", res, err, func(r *lifecycle.Result) bool { return r.Teardown != nil })
 		if n := requests.Load(); n > bound {
 			t.Errorf("delete-env sent %d requests, bound %d", n, bound)

@@ -15,6 +15,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // FuzzTeardownAgainstAnyGraphQLAnswer lets "GitHub" answer every GraphQL
@@ -96,13 +97,10 @@ func fuzzGraphQLOne(t *testing.T, body []byte) {
 	nodes := fuzzDeploymentNodes(body)
 	bound := 4*MaxPages + 2*p.Tries + 3*len(nodes)*p.Tries + 10
 
-	base := &config.Config{Owner: "octo-org", Repo: "hello-world", DeleteEnvironment: true, Run: config.Run{ID: 1, Attempt: 1}}
-
 	// delete-env pr-1 writes only to pr-1's deployments and pr-1.
-	td := *base
-	td.Step, td.Environment = config.StepDeleteEnv, "pr-1"
-	_, _ = Teardown(ctx, c, td.TeardownOptions())
-	checkWrites(t, "delete-env", writes, nodes, func(env string) bool { return config.SameEnvironment(env, "pr-1") })
+	td := config.TeardownOptions{Environment: "pr-1", Delete: true, DeleteEnvironment: true}
+	_, _ = Teardown(ctx, c, td)
+	checkWrites(t, "delete-env", writes, nodes, func(env string) bool { return vocab.SameEnvironment(env, "pr-1") })
 	if requests > bound {
 		t.Errorf("delete-env sent %d requests, bound %d", requests, bound)
 	}
@@ -112,12 +110,11 @@ func fuzzGraphQLOne(t *testing.T, body []byte) {
 	mu.Lock()
 	writes, requests = nil, 0
 	mu.Unlock()
-	sw := *base
-	sw.Step = config.StepSweep
-	sw.Sweep = config.Sweep{Patterns: []string{"pr-*"}, PullRequestClosed: true, OlderThan: time.Hour, Delete: true}
-	_, _ = Sweep(ctx, c, sw.SweepOptions())
+	sw := config.SweepOptions{Sweep: config.Sweep{Patterns: []string{"pr-*"}, PullRequestClosed: true, OlderThan: time.Hour, Delete: true},
+		DeleteEnvironment: true}
+	_, _ = Sweep(ctx, c, sw)
 	checkWrites(t, "sweep", writes, nodes, func(env string) bool {
-		return config.MatchPattern("pr-*", env) && !config.IsProduction(env) && config.CheckEnvironment(env) == nil
+		return vocab.MatchPattern("pr-*", env) && !vocab.IsProduction(env) && vocab.CheckEnvironment(env) == nil
 	})
 	if requests > bound+MaxPages {
 		t.Errorf("sweep sent %d requests, bound %d", requests, bound+MaxPages)

@@ -12,6 +12,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 type env struct {
@@ -54,13 +55,23 @@ func rebuild(t testing.TB, e *env, p githubapi.Policy) *lifecycle.Client {
 }
 
 // cfg is a start in staging of main's commit on a push, as Load makes it.
+// Each step's options hold the inputs it shares with others (the
+// environment, the ref, the log URL, the run), as Load fills them.
 func cfg() *config.Config {
+	logURL := "https://github.com/octo-org/hello-world/actions/runs/9/attempts/1"
+	run := config.Run{Repository: fgtest.Repo, ID: 9, Attempt: 1, Job: "deploy", Step: "start"}
+	finish := config.FinishOptions{Environment: "staging", Ref: fgtest.SHA, CancelledState: vocab.StateInactive, JobStatus: "success",
+		AutoInactive: true, LogURL: logURL, Run: run}
 	return &config.Config{
 		Stage: config.StageMain, Step: config.StepStart, Owner: "octo-org", Repo: "hello-world",
-		Environment: "staging", Ref: fgtest.SHA, Task: "deploy", RequiredContexts: &[]string{},
-		InitialState: config.StateInProgress, CancelledState: config.StateInactive, JobStatus: "success",
-		AutoInactive: true, AutoFinish: true, LogURL: "https://github.com/octo-org/hello-world/actions/runs/9/attempts/1",
-		Run: config.Run{Repository: fgtest.Repo, ID: 9, Attempt: 1, Job: "deploy", Step: "start"},
+		Environment: "staging", Ref: fgtest.SHA, Run: run,
+		Start: config.StartOptions{Environment: "staging", Ref: fgtest.SHA, Task: "deploy", RequiredContexts: &[]string{},
+			InitialState: vocab.StateInProgress, LogURL: logURL, Run: run},
+		Finish:   finish,
+		Post:     config.PostOptions{AutoFinish: true, Finish: finish},
+		Teardown: config.TeardownOptions{Environment: "staging", LogURL: logURL},
+		Sweep:    config.SweepOptions{LogURL: logURL},
+		Wait:     config.WaitOptions{Environment: "staging", Ref: fgtest.SHA},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // TestPagingIsBoundedWhateverGitHubSays: GitHub's GraphQL answers say
@@ -38,7 +39,7 @@ func TestPagingIsBoundedWhateverGitHubSays(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	e.srv = srv
 	e.c = rebuild(t, e, e.c.Policy)
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").Teardown)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestAnswersThatAreNotAnswers(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
 			e.fake.Inject(tt.fault)
-			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
+			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").Teardown)
 			if err == nil {
 				t.Fatalf("teardown succeeded: %+v", res.Teardown)
 			}
@@ -97,7 +98,7 @@ func TestADeploymentDeletedDuringDeactivateIsSkipped(t *testing.T) {
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "pr-1", States: []string{"success"}}, fakegithub.Seed{Environment: "pr-1", States: []string{"success"}})
 	// Someone deletes the newer one between our read and our write.
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/deployments/" + itoa(ids[1]) + "/statuses", Times: 1, Status: 404})
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").TeardownOptions())
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-1").Teardown)
 	if err != nil {
 		t.Fatalf("teardown failed: %v", err)
 	}
@@ -112,7 +113,7 @@ func TestHostileEnvironmentNamesStayOneSegment(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if err := config.CheckEnvironment(name); err != nil {
+			if err := vocab.CheckEnvironment(name); err != nil {
 				t.Fatalf("config refuses %q: %v; this test is for the names it lets through", name, err)
 			}
 			e := setup(t, fgtest.Token)
@@ -121,7 +122,7 @@ func TestHostileEnvironmentNamesStayOneSegment(t *testing.T) {
 			e.repo.AddEnvironment(name)
 			e.fake.ResetRequests()
 			for _, step := range []config.Step{config.StepDeactivateEnv, config.StepDeleteEnv} {
-				if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(step, name).TeardownOptions()); err != nil {
+				if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(step, name).Teardown); err != nil {
 					t.Fatalf("%s: %v", step, err)
 				}
 			}
@@ -142,7 +143,7 @@ func TestHostileEnvironmentNamesStayOneSegment(t *testing.T) {
 		e.fake.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
 		e.fake.ResetRequests()
 		c := teardownCfg(config.StepDeleteEnv, name)
-		_, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+		_, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 		var off *githubapi.OffLimitsError
 		if err == nil || !errorsAs(err, &off) {
 			t.Errorf("delete-env of %q: %v, want the guard's refusal", name, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 func body(t *testing.T, r fakegithub.Request) map[string]any {
@@ -28,9 +29,9 @@ func TestStartCreatesAndMarksInProgress(t *testing.T) {
 	t.Parallel()
 	e := setup(t, fgtest.Token)
 	c := cfg()
-	c.Payload = map[string]any{"version": "1.2.3"}
-	c.Description = "Release 1.2.3"
-	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+	c.Start.Payload = map[string]any{"version": "1.2.3"}
+	c.Start.Description = "Release 1.2.3"
+	res, err := lifecycle.Start(context.Background(), e.c, c.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestStartCreatesAndMarksInProgress(t *testing.T) {
 	want := map[string]any{
 		"ref": fgtest.SHA, "task": "deploy", "auto_merge": false, "required_contexts": []any{}, "environment": "staging",
 		"description": "Release 1.2.3", "transient_environment": false,
-		"payload": map[string]any{"version": "1.2.3", lifecycle.MarkerKey: map[string]any{"run_id": 9.0, "run_attempt": 1.0, "job": "deploy", "step": "start"}},
+		"payload": map[string]any{"version": "1.2.3", vocab.MarkerKey: map[string]any{"run_id": 9.0, "run_attempt": 1.0, "job": "deploy", "step": "start"}},
 	}
 	if d := cmp.Diff(want, create); d != "" {
 		t.Errorf("create deployment body (-want +got):\n%s", d)
@@ -51,8 +52,8 @@ func TestStartCreatesAndMarksInProgress(t *testing.T) {
 	if st["state"] != "in_progress" {
 		t.Errorf("status body state %v, want in_progress: %v", st["state"], st)
 	}
-	if st["log_url"] != c.LogURL {
-		t.Errorf("status body log_url %v, want %q: %v", st["log_url"], c.LogURL, st)
+	if st["log_url"] != c.Start.LogURL {
+		t.Errorf("status body log_url %v, want %q: %v", st["log_url"], c.Start.LogURL, st)
 	}
 	if st["description"] != "Release 1.2.3" {
 		t.Errorf("status body description %v, want %q: %v", st["description"], "Release 1.2.3", st)
@@ -89,9 +90,9 @@ func TestStartAdoptsAnExistingDeployment(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "production", States: []string{"queued"}})
 	c := cfg()
-	c.Environment, c.DeploymentID = "", ids[0]
-	c.EventDeployment = &config.EventDeployment{ID: ids[0], Environment: "production", Ref: "main"}
-	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+	c.Start.Environment, c.Start.DeploymentID = "", ids[0]
+	c.Start.EventDeployment = &config.EventDeployment{ID: ids[0], Environment: "production", Ref: "main"}
+	res, err := lifecycle.Start(context.Background(), e.c, c.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,17 +124,17 @@ func TestStartRefusals(t *testing.T) {
 	}{
 		{"auto-merge merged the default branch (202)", func(e *env, c *config.Config) {
 			e.repo.AddRef("feature", fgtest.SHA).SetBehind("feature")
-			c.Ref, c.AutoMerge = "feature", true
+			c.Start.Ref, c.Start.AutoMerge = "feature", true
 		}, []string{"202", "auto-merge: false"}},
 		{"failed status checks (409)", func(e *env, c *config.Config) {
 			e.repo.SetCheck(fgtest.SHA, "ci/test", "failure")
-			c.RequiredContexts = nil
+			c.Start.RequiredContexts = nil
 		}, []string{"409", "required-contexts", "ci/test"}},
 		{"named context not green (409)", func(e *env, c *config.Config) {
 			e.repo.SetCheck(fgtest.SHA, "lint", "pending")
-			c.RequiredContexts = &[]string{"lint"}
+			c.Start.RequiredContexts = &[]string{"lint"}
 		}, []string{"409", "required-contexts"}},
-		{"unknown ref (422)", func(e *env, c *config.Config) { c.Ref = "no-such-branch" }, []string{"422", "No ref found for: no-such-branch"}},
+		{"unknown ref (422)", func(e *env, c *config.Config) { c.Start.Ref = "no-such-branch" }, []string{"422", "No ref found for: no-such-branch"}},
 		{"unknown repository (404)", func(e *env, c *config.Config) {
 			gh, err := githubapi.New(e.token, e.srv.URL, githubapi.Options{Scope: &githubapi.Scope{Owner: "octo-org", Repo: "nope"}})
 			if err != nil {
@@ -148,7 +149,7 @@ func TestStartRefusals(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			c := cfg()
 			tt.setup(e, c)
-			_, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+			_, err := lifecycle.Start(context.Background(), e.c, c.Start)
 			if err == nil {
 				t.Fatal("start succeeded")
 			}
@@ -175,7 +176,7 @@ func TestTokenRefusals(t *testing.T) {
 			t.Parallel()
 			e := setup(t, "other-token")
 			e.fake.Tokens = map[string]fakegithub.Token{"other-token": tt.token}
-			_, err := lifecycle.Start(context.Background(), e.c, cfg().StartOptions())
+			_, err := lifecycle.Start(context.Background(), e.c, cfg().Start)
 			if err == nil {
 				t.Fatal("start succeeded")
 			}
@@ -212,9 +213,9 @@ func TestFinish(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}})
 			c := cfg()
-			c.Step, c.DeploymentID, c.JobStatus, c.State, c.CancelledState = config.StepFinish, ids[0], tt.job, tt.state, tt.cancelled
-			c.EnvironmentURL = "https://staging.example.com"
-			res, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
+			c.Step, c.Finish.DeploymentID, c.Finish.JobStatus, c.Finish.State, c.Finish.CancelledState = config.StepFinish, ids[0], tt.job, tt.state, tt.cancelled
+			c.Finish.EnvironmentURL = "https://staging.example.com"
+			res, err := lifecycle.Finish(context.Background(), e.c, c.Finish)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,8 +248,8 @@ func TestSuccessRetiresEarlierSuccessAsGitHubDoes(t *testing.T) {
 		fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}},
 	)
 	c := cfg()
-	c.Step, c.DeploymentID = config.StepFinish, ids[2]
-	if _, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions()); err != nil {
+	c.Step, c.Finish.DeploymentID = config.StepFinish, ids[2]
+	if _, err := lifecycle.Finish(context.Background(), e.c, c.Finish); err != nil {
 		t.Fatal(err)
 	}
 	got := states(t, e.repo)
@@ -263,8 +264,8 @@ func TestSetStatusMakesExactlyOneCall(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}})
 	c := cfg()
-	c.Step, c.DeploymentID, c.State = config.StepStatus, ids[0], "queued"
-	res, err := lifecycle.SetStatus(context.Background(), e.c, c.FinishOptions())
+	c.Step, c.Finish.DeploymentID, c.Finish.State = config.StepStatus, ids[0], "queued"
+	res, err := lifecycle.SetStatus(context.Background(), e.c, c.Finish)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,8 +281,8 @@ func TestStatusOfAMissingDeployment(t *testing.T) {
 	t.Parallel()
 	e := setup(t, fgtest.Token)
 	c := cfg()
-	c.Step, c.DeploymentID, c.State = config.StepStatus, 999999, "success"
-	_, err := lifecycle.SetStatus(context.Background(), e.c, c.FinishOptions())
+	c.Step, c.Finish.DeploymentID, c.Finish.State = config.StepStatus, 999999, "success"
+	_, err := lifecycle.SetStatus(context.Background(), e.c, c.Finish)
 	if err == nil || !strings.Contains(err.Error(), "deployment 999999 of octo-org/hello-world was not found (404)") {
 		t.Errorf("error %v", err)
 	}
@@ -291,8 +292,8 @@ func TestLongDescriptionIsShortenedWithAWarning(t *testing.T) {
 	t.Parallel()
 	e := setup(t, fgtest.Token)
 	c := cfg()
-	c.Description = strings.Repeat("é", 200)
-	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+	c.Start.Description = strings.Repeat("é", 200)
+	res, err := lifecycle.Start(context.Background(), e.c, c.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,17 +316,17 @@ func TestPostSkipsWithoutACall(t *testing.T) {
 		mod  func(c *config.Config)
 		want string
 	}{
-		{"auto-finish false", func(c *config.Config) { c.AutoFinish = false }, "auto-finish is false"},
-		{"finished by an earlier step", func(c *config.Config) { c.FinishedState = "failure" }, "already marked deployment 5 failure"},
+		{"auto-finish false", func(c *config.Config) { c.Post.AutoFinish = false }, "auto-finish is false"},
+		{"finished by an earlier step", func(c *config.Config) { c.Post.FinishedState = "failure" }, "already marked deployment 5 failure"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := setup(t, fgtest.Token)
 			c := cfg()
-			c.Stage, c.StartedDeploymentID, c.DeploymentID = config.StagePost, 5, 5
+			c.Stage, c.Post.StartedDeploymentID, c.Post.Finish.DeploymentID = config.StagePost, 5, 5
 			tt.mod(c)
-			res, err := lifecycle.Post(context.Background(), e.c, c.PostOptions())
+			res, err := lifecycle.Post(context.Background(), e.c, c.Post)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -344,8 +345,8 @@ func TestPostFinishesFromTheJobStatus(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress"}})
 	c := cfg()
-	c.Stage, c.StartedDeploymentID, c.DeploymentID, c.JobStatus = config.StagePost, ids[0], ids[0], "failure"
-	res, err := lifecycle.Post(context.Background(), e.c, c.PostOptions())
+	c.Stage, c.Post.StartedDeploymentID, c.Post.Finish.DeploymentID, c.Post.Finish.JobStatus = config.StagePost, ids[0], ids[0], "failure"
+	res, err := lifecycle.Post(context.Background(), e.c, c.Post)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,8 +368,8 @@ func TestPostLeavesWhatAnotherToolFinished(t *testing.T) {
 		e := setup(t, fgtest.Token)
 		ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"in_progress", final}})
 		c := cfg()
-		c.Stage, c.StartedDeploymentID, c.DeploymentID, c.JobStatus = config.StagePost, ids[0], ids[0], "success"
-		res, err := lifecycle.Post(context.Background(), e.c, c.PostOptions())
+		c.Stage, c.Post.StartedDeploymentID, c.Post.Finish.DeploymentID, c.Post.Finish.JobStatus = config.StagePost, ids[0], ids[0], "success"
+		res, err := lifecycle.Post(context.Background(), e.c, c.Post)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,7 +26,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // lineageOf is the lineage of d: deployments of one lineage replace each
@@ -43,9 +43,9 @@ func lineageOf(d deployment) string {
 	case st == markerOK && m.Branch != "":
 		return key + "branch " + m.Branch
 	case d.RefName != "":
-		return key + "ref " + shortRef(d.RefName)
-	case d.RESTRef != "" && !isSHA(d.RESTRef):
-		return key + "ref " + shortRef(d.RESTRef)
+		return key + "ref " + vocab.ShortRef(d.RefName)
+	case d.RESTRef != "" && !vocab.IsSHA(d.RESTRef):
+		return key + "ref " + vocab.ShortRef(d.RESTRef)
 	}
 	return key + "commit " + d.SHA
 }
@@ -74,10 +74,10 @@ func lineages(all []deployment) []*lineageGroup {
 			groups = append(groups, g)
 		}
 		g.all = append(g.all, d)
-		if d.State != config.StateInactive && !succeeded[k] {
+		if d.State != vocab.StateInactive && !succeeded[k] {
 			g.live = append(g.live, d)
 		}
-		if d.State == config.StateSuccess {
+		if d.State == vocab.StateSuccess {
 			succeeded[k] = true
 		}
 	}
@@ -87,7 +87,7 @@ func lineages(all []deployment) []*lineageGroup {
 // finished tells whether state is one a deployment ends in.
 func finished(state string) bool {
 	switch state {
-	case config.StateSuccess, config.StateFailure, config.StateError, config.StateInactive:
+	case vocab.StateSuccess, vocab.StateFailure, vocab.StateError, vocab.StateInactive:
 		return true
 	}
 	return false
@@ -105,7 +105,7 @@ func keptByLatest(all []deployment, n int) map[int64]bool {
 	}
 	cut, found := len(all), 0
 	for i, d := range all {
-		if d.State == config.StateSuccess {
+		if d.State == vocab.StateSuccess {
 			kept[d.ID] = true
 			if found++; found == n {
 				cut = i
@@ -168,10 +168,10 @@ func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, need 
 		}
 		for _, rd := range page {
 			i, ok := want[rd.GetID()]
-			if !ok || !config.SameEnvironment(rd.GetEnvironment(), env) {
+			if !ok || !vocab.SameEnvironment(rd.GetEnvironment(), env) {
 				continue
 			}
-			if ref := rd.GetRef(); isSHA(ref) || isRefName(shortRef(ref)) {
+			if ref := rd.GetRef(); vocab.IsSHA(ref) || vocab.IsRefName(vocab.ShortRef(ref)) {
 				l.all[i].RESTRef = ref
 			}
 			delete(want, rd.GetID())
@@ -184,5 +184,5 @@ func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, need 
 	if len(want) == 0 {
 		return "", nil
 	}
-	return fmt.Sprintf("the refs of %d deployments of environment %s could not be read from GitHub's REST API (at most %d pages of 100 a step): they are taken as unknown", len(want), config.Quote(env), maxRESTRefPages), nil
+	return fmt.Sprintf("the refs of %d deployments of environment %s could not be read from GitHub's REST API (at most %d pages of 100 a step): they are taken as unknown", len(want), vocab.Quote(env), maxRESTRefPages), nil
 }

@@ -11,12 +11,8 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
-
-// MarkerKey is the payload key under which the action records the run that
-// created a deployment. After a lost answer it finds its own deployment by
-// it instead of creating a second one.
-const MarkerKey = config.PayloadMarkerKey
 
 // Marker identifies the step of a run attempt that created a deployment.
 // The legs of a matrix share the job's name: JobIndex (strategy.job-index)
@@ -62,7 +58,7 @@ func payloadWithMarker(opts config.StartOptions) map[string]any {
 	for k, v := range opts.Payload {
 		p[k] = v
 	}
-	p[MarkerKey] = markerOf(opts)
+	p[vocab.MarkerKey] = markerOf(opts)
 	return p
 }
 
@@ -93,7 +89,7 @@ func markerIn(payload []byte) (Marker, markerState) {
 	if len(payload) == 0 || json.Unmarshal(payload, &p) != nil {
 		return Marker{}, markerNone
 	}
-	raw, ok := p[MarkerKey]
+	raw, ok := p[vocab.MarkerKey]
 	if !ok || string(raw) == "null" {
 		return Marker{}, markerNone
 	}

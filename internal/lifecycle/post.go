@@ -12,6 +12,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Post is the post stage: it finishes the deployment this step's main
@@ -31,11 +32,11 @@ func Post(ctx context.Context, c *Client, opts config.PostOptions) (*Result, err
 		return nil, fmt.Errorf("the post stage has no deployment to finish")
 	case !opts.AutoFinish:
 		return &Result{DeploymentID: id, Skipped: "auto-finish is false"}, nil
-	case config.IsFinal(opts.FinishedState):
+	case vocab.IsFinal(opts.FinishedState):
 		return &Result{DeploymentID: id, State: opts.FinishedState,
 			Skipped: fmt.Sprintf("an earlier step already marked deployment %d %s", id, opts.FinishedState)}, nil
 	}
-	if st, err := c.latestStatus(ctx, id); err == nil && st != nil && config.IsFinal(st.GetState()) {
+	if st, err := c.latestStatus(ctx, id); err == nil && st != nil && vocab.IsFinal(st.GetState()) {
 		return &Result{DeploymentID: id, State: st.GetState(),
 			Skipped: fmt.Sprintf("deployment %d is already %s (another tool or step finished it); it is left as it is", id, st.GetState())}, nil
 	}

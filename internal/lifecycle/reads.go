@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // MaxPages bounds the pages of 100 deployments a listing reads: 10,000
@@ -146,7 +146,7 @@ func (c *Client) listDeployments(ctx context.Context, env, ref string) (listing,
 	kept := l.all[:0]
 	for _, d := range l.all {
 		switch {
-		case !config.SameEnvironment(d.Environment, env):
+		case !vocab.SameEnvironment(d.Environment, env):
 			l.warnings = append(l.warnings, foreignWarning(d, env))
 		case ref == "" || refMatches(ref, d):
 			kept = append(kept, d)
@@ -159,7 +159,7 @@ func (c *Client) listDeployments(ctx context.Context, env, ref string) (listing,
 // foreignWarning is the warning for a deployment of another environment
 // in the listing of env.
 func foreignWarning(d deployment, env string) string {
-	return fmt.Sprintf("GitHub listed deployment %d of environment %s among those of %s; it was left alone", d.ID, config.Quote(d.Environment), config.Quote(env))
+	return fmt.Sprintf("GitHub listed deployment %d of environment %s among those of %s; it was left alone", d.ID, vocab.Quote(d.Environment), vocab.Quote(env))
 }
 
 // refMatches tells whether ref (as the user or the workflow gives it: a
@@ -170,7 +170,7 @@ func foreignWarning(d deployment, env string) string {
 // as it was given (RESTRef, when read), stands for it. A SHA matches d's
 // commit.
 func refMatches(ref string, d deployment) bool {
-	name := shortRef(ref)
+	name := vocab.ShortRef(ref)
 	if name == "" {
 		return false
 	}
@@ -180,50 +180,25 @@ func refMatches(ref string, d deployment) bool {
 	if prefix != "" && d.RefPrefix != "" && prefix != d.RefPrefix {
 		return false
 	}
-	if d.RefName != "" && shortRef(d.RefName) == name {
+	if d.RefName != "" && vocab.ShortRef(d.RefName) == name {
 		return true
 	}
 	if d.RefName == "" {
 		if m, st := d.marker(); st == markerOK && m.Branch != "" && m.Branch == name && prefix != "refs/tags/" {
 			return true
 		}
-		if r := d.RESTRef; r != "" && !isSHA(r) && shortRef(r) == name {
-			restPrefix := strings.TrimSuffix(r, shortRef(r))
+		if r := d.RESTRef; r != "" && !vocab.IsSHA(r) && vocab.ShortRef(r) == name {
+			restPrefix := strings.TrimSuffix(r, vocab.ShortRef(r))
 			if prefix == "" || restPrefix == "" || prefix == restPrefix {
 				return true
 			}
 		}
 	}
 	// refs/heads/deadbeef is a branch, whatever its name looks like.
-	if isSHA(name) && name == strings.TrimSpace(ref) && d.SHA != "" {
+	if vocab.IsSHA(name) && name == strings.TrimSpace(ref) && d.SHA != "" {
 		return strings.HasPrefix(strings.ToLower(d.SHA), strings.ToLower(name))
 	}
 	return false
-}
-
-// shortRef is ref without refs/heads/ or refs/tags/.
-func shortRef(ref string) string {
-	ref = strings.TrimSpace(ref)
-	for _, p := range []string{"refs/heads/", "refs/tags/"} {
-		if strings.HasPrefix(ref, p) {
-			return strings.TrimPrefix(ref, p)
-		}
-	}
-	return ref
-}
-
-// isSHA tells whether s may be a commit SHA, full or short (7 to 40 hex
-// digits).
-func isSHA(s string) bool {
-	if len(s) < 7 || len(s) > 40 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // queryDeployments runs a deployments query for environments (all of the
@@ -317,14 +292,7 @@ func (n *deploymentNode) deployment() deployment {
 		d.State = strings.ToLower(n.LatestStatus.State)
 	}
 	if cr := n.Creator; cr != nil {
-		// GraphQL's Bot.login is "vercel"; REST's, and people's, "vercel[bot]".
-		login := cr.Login
-		if cr.Typename == "Bot" && !strings.HasSuffix(login, "[bot]") {
-			login += "[bot]"
-		}
-		if config.IsLogin(login) {
-			d.Creator = login
-		}
+		d.Creator = vocab.RESTLogin(cr.Login, cr.Typename == "Bot")
 	}
 	if n.Commit != nil {
 		prs := n.Commit.AssociatedPullRequests

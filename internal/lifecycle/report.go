@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // ReportResult is what step: report found. Its JSON is the report output,
@@ -162,7 +163,7 @@ func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, ma
 		byEnv = append(byEnv, list)
 		rep.Environments = append(rep.Environments, EnvironmentReport{Name: name, Complete: complete, DeploymentsRead: len(list)})
 		if !complete && r.stopped == "" && rep.Stopped == "" {
-			rep.Stopped = fmt.Sprintf("environment %s has more than %d deployments back to the window's start; the older ones were not read", config.Quote(name), MaxReportPages*100)
+			rep.Stopped = fmt.Sprintf("environment %s has more than %d deployments back to the window's start; the older ones were not read", vocab.Quote(name), MaxReportPages*100)
 		}
 		rep.Complete = rep.Complete && complete
 	}
@@ -190,10 +191,10 @@ func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, ma
 func (r *reportReader) environments(ctx context.Context, patterns []string, rep *ReportResult, res *Result) ([]string, error) {
 	var matched []string
 	seen := map[string]bool{}
-	if !slices.ContainsFunc(patterns, config.IsWildcard) {
+	if !slices.ContainsFunc(patterns, vocab.IsWildcard) {
 		for _, p := range patterns {
-			if !seen[config.EnvironmentKey(p)] {
-				seen[config.EnvironmentKey(p)] = true
+			if !seen[vocab.EnvironmentKey(p)] {
+				seen[vocab.EnvironmentKey(p)] = true
 				matched = append(matched, p)
 			}
 		}
@@ -212,7 +213,7 @@ func (r *reportReader) environments(ctx context.Context, patterns []string, rep 
 		rep.Complete, rep.Stopped = false, fmt.Sprintf("the repository has more than %d environments", MaxPages*100)
 	}
 	for _, e := range envs {
-		if slices.ContainsFunc(patterns, func(p string) bool { return config.MatchPattern(p, e.Name) }) {
+		if slices.ContainsFunc(patterns, func(p string) bool { return vocab.MatchPattern(p, e.Name) }) {
 			matched = append(matched, e.Name)
 		}
 	}
@@ -222,7 +223,7 @@ func (r *reportReader) environments(ctx context.Context, patterns []string, rep 
 
 // compareKeys orders environment names by EnvironmentKey, then as given.
 func compareKeys(a, b string) int {
-	ka, kb := config.EnvironmentKey(a), config.EnvironmentKey(b)
+	ka, kb := vocab.EnvironmentKey(a), vocab.EnvironmentKey(b)
 	switch {
 	case ka < kb:
 		return -1

@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 const week = 7 * 24 * time.Hour
@@ -41,24 +41,24 @@ func (d reportDeployment) outcome() (string, time.Time) {
 	if d.StatusesCut && isOutcome(d.State) {
 		return d.State, d.Statuses[len(d.Statuses)-1].Created
 	}
-	if d.State == config.StateInactive {
-		return config.StateInactive, time.Time{}
+	if d.State == vocab.StateInactive {
+		return vocab.StateInactive, time.Time{}
 	}
 	return "running", time.Time{}
 }
 
 func isOutcome(s string) bool {
-	return s == config.StateSuccess || s == config.StateFailure || s == config.StateError
+	return s == vocab.StateSuccess || s == vocab.StateFailure || s == vocab.StateError
 }
 
 // liveAt is when d went live: its first success status (zero when none).
 func (d reportDeployment) liveAt() time.Time {
 	for _, s := range d.Statuses {
-		if s.State == config.StateSuccess {
+		if s.State == vocab.StateSuccess {
 			return s.Created
 		}
 	}
-	if d.StatusesCut && d.State == config.StateSuccess && len(d.Statuses) > 0 {
+	if d.StatusesCut && d.State == vocab.StateSuccess && len(d.Statuses) > 0 {
 		return d.Statuses[len(d.Statuses)-1].Created
 	}
 	return time.Time{}
@@ -84,7 +84,7 @@ func (d reportDeployment) live() *LiveDeployment {
 func liveAndPrevious(list []reportDeployment) (live, previous *LiveDeployment) {
 	var cur *reportDeployment
 	for i := range list {
-		if d := &list[i]; d.State == config.StateSuccess && !d.liveAt().IsZero() && (cur == nil || d.liveAt().After(cur.liveAt())) {
+		if d := &list[i]; d.State == vocab.StateSuccess && !d.liveAt().IsZero() && (cur == nil || d.liveAt().After(cur.liveAt())) {
 			cur = d
 		}
 	}
@@ -152,16 +152,16 @@ func count(k *Keys, weeks []Week, list []reportDeployment, start, until time.Tim
 		k.Deployments++
 		w := &weeks[min(len(weeks)-1, int(d.Created.Sub(start)/week))]
 		switch o, _ := d.outcome(); o {
-		case config.StateSuccess:
+		case vocab.StateSuccess:
 			k.Outcomes.Success++
 			w.Success++
-		case config.StateFailure:
+		case vocab.StateFailure:
 			k.Outcomes.Failure++
 			w.Failed++
-		case config.StateError:
+		case vocab.StateError:
 			k.Outcomes.Error++
 			w.Failed++
-		case config.StateInactive:
+		case vocab.StateInactive:
 			k.Outcomes.Inactive++
 			w.Other++
 		default:
@@ -221,9 +221,9 @@ func restoreSpans(list []reportDeployment, start, until time.Time) (spans []int6
 	for i := range done {
 		f := &done[i]
 		switch {
-		case f.state != config.StateSuccess && open == nil:
+		case f.state != vocab.StateSuccess && open == nil:
 			open = f
-		case f.state == config.StateSuccess && open != nil:
+		case f.state == vocab.StateSuccess && open != nil:
 			if inWindow(open.d.Created, start, until) {
 				spans = append(spans, int64(f.at.Sub(open.at)/time.Second))
 			}
@@ -279,7 +279,7 @@ func leadTimes(list []reportDeployment, histories map[string][]commitTime, start
 }
 
 func normSHA(s string) string {
-	if !isSHA(s) || len(s) != 40 {
+	if !vocab.IsFullSHA(s) {
 		return ""
 	}
 	return strings.ToLower(s)

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // The bounds of a report's reads.
@@ -134,7 +134,7 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 			}
 			seen[n.DatabaseID] = true
 			d := n.reportDeployment()
-			if !config.SameEnvironment(d.Environment, env) {
+			if !vocab.SameEnvironment(d.Environment, env) {
 				r.warnings = append(r.warnings, foreignWarning(d.deployment, env))
 				continue
 			}
@@ -217,7 +217,7 @@ func (r *reportReader) readHistories(ctx context.Context, shas []string) error {
 			}
 			list := []commitTime{}
 			for _, c := range n.History.Nodes {
-				if c != nil && c.CommittedDate != nil && isSHA(c.Oid) && len(list) < HistoryDepth {
+				if c != nil && c.CommittedDate != nil && vocab.IsSHA(c.Oid) && len(list) < HistoryDepth {
 					list = append(list, commitTime{SHA: strings.ToLower(c.Oid), Committed: c.CommittedDate.UTC()})
 				}
 			}

@@ -260,8 +260,8 @@ func TestReportGolden(t *testing.T) {
 		t.Fatalf("the report output is no JSON: %v", err)
 	}
 	golden.Check(t, "report.json", indented.String()+"\n")
-	cfg := &config.Config{Step: config.StepReport, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
-	golden.Check(t, "report.md", report.Summary(cfg, res))
+	links := report.Links{ServerURL: "https://github.com", Owner: "octo-org", Repo: "hello-world"}
+	golden.Check(t, "report.md", report.Summary(links, res))
 }
 
 // TestReportOfNamedEnvironmentsListsNoEnvironments: with names and no

@@ -43,8 +43,8 @@ func TestAutoInactiveScope(t *testing.T) {
 			earlier := e.repo.Seed(tt.seeds...)
 			ids := e.repo.Seed(fakegithub.Seed{Environment: "staging", Task: "app-a", Payload: marker(1), States: []string{"in_progress"}})
 			c := cfg()
-			c.Step, c.DeploymentID, c.State, c.AutoInactiveScope = config.StepFinish, ids[0], "success", tt.scope
-			if _, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions()); err != nil {
+			c.Step, c.Finish.DeploymentID, c.Finish.State, c.Finish.AutoInactiveScope = config.StepFinish, ids[0], "success", tt.scope
+			if _, err := lifecycle.Finish(context.Background(), e.c, c.Finish); err != nil {
 				t.Fatal(err)
 			}
 			got := latestStates(e.repo)

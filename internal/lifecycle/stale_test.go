@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 const (
@@ -38,7 +39,7 @@ func headedAt(p pullRequest, ref string) pullRequest {
 
 func payloadOf(t *testing.T, m any) string {
 	t.Helper()
-	b, err := json.Marshal(map[string]any{MarkerKey: m})
+	b, err := json.Marshal(map[string]any{vocab.MarkerKey: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestStaleRule(t *testing.T) {
 			if patterns == nil {
 				patterns = []string{"*"}
 			}
-			cfg := &config.Config{Sweep: config.Sweep{Patterns: patterns, PullRequestClosed: true, OlderThan: r.olderAge}}
+			cfg := &config.Config{Sweep: config.SweepOptions{Sweep: config.Sweep{Patterns: patterns, PullRequestClosed: true, OlderThan: r.olderAge}}}
 			d := deployment{ID: 1, Environment: r.env, RefName: r.refName, SHA: r.sha, PullRequests: r.prs}
 			if r.refName != "" {
 				d.RefPrefix = "refs/heads/"
@@ -159,7 +160,7 @@ func TestStaleRule(t *testing.T) {
 			}
 			env := environment{Name: r.env, Rules: r.rules, RulesKnown: !r.rulesGone}
 			facts := sweepFacts{Repository: thisRepo, DefaultBranch: "main", DefaultHead: defaultHead, PullRequests: r.states}
-			got := judge(cfg.SweepOptions(), env, listing{all: []deployment{d}}, facts, now)
+			got := judge(cfg.Sweep, env, listing{all: []deployment{d}}, facts, now)
 			if got.Decision != r.want {
 				t.Errorf("%s: decision %s (%s), want %s", r.env, got.Decision, got.Reason, r.want)
 			}
@@ -174,9 +175,9 @@ func TestStaleRule(t *testing.T) {
 // might be the default branch: kept.
 func TestStaleRuleWithoutADefaultBranch(t *testing.T) {
 	t.Parallel()
-	cfg := &config.Config{Sweep: config.Sweep{Patterns: []string{"*"}, PullRequestClosed: true}}
+	cfg := &config.Config{Sweep: config.SweepOptions{Sweep: config.Sweep{Patterns: []string{"*"}, PullRequestClosed: true}}}
 	d := deployment{ID: 1, Environment: "preview-x", RefName: "feature-x", RefPrefix: "refs/heads/", SHA: headSHA, Created: time.Now(), PullRequests: []pullRequest{pr(9, "MERGED", thisRepo)}}
-	got := judge(cfg.SweepOptions(), environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo}, time.Now())
+	got := judge(cfg.Sweep, environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo}, time.Now())
 	if got.Decision != DecisionKept {
 		t.Errorf("unknown default branch: decision %s (%s), want %s", got.Decision, got.Reason, DecisionKept)
 	}
@@ -185,7 +186,7 @@ func TestStaleRuleWithoutADefaultBranch(t *testing.T) {
 	}
 	// More pull requests than were read: one of the others may be open.
 	d.PullRequestsTruncated = true
-	got = judge(cfg.SweepOptions(), environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo, DefaultBranch: "main"}, time.Now())
+	got = judge(cfg.Sweep, environment{Name: "preview-x", RulesKnown: true}, listing{all: []deployment{d}}, sweepFacts{Repository: thisRepo, DefaultBranch: "main"}, time.Now())
 	if got.Decision != DecisionKept {
 		t.Errorf("truncated pull requests: decision %s (%s), want %s", got.Decision, got.Reason, DecisionKept)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Start creates a deployment of opts.Ref in opts.Environment, or adopts an
@@ -87,7 +88,7 @@ func supersede(ctx context.Context, c *Client, opts config.StartOptions) (*Teard
 	}
 	td.Seen = len(all)
 	running := func(s string) bool {
-		return s == config.StateQueued || s == config.StatePending || s == config.StateInProgress || s == ""
+		return s == vocab.StateQueued || s == vocab.StatePending || s == vocab.StateInProgress || s == ""
 	}
 	return td, c.deactivate(ctx, writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}, all, running, td)
 }

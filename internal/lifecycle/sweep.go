@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -27,10 +28,6 @@ const (
 	DecisionLeft       = "left for the next run"
 	DecisionFailed     = "failed"
 )
-
-// defaultMaxEnvironments is how many environments one sweep tears down at
-// most when max-environments is not set.
-const defaultMaxEnvironments = 50
 
 // SweepCandidate is one environment whose name matched, and what the sweep
 // decided about it and why.
@@ -126,7 +123,7 @@ func maxEnvironments(opts config.SweepOptions) int {
 	if opts.Max > 0 {
 		return opts.Max
 	}
-	return defaultMaxEnvironments
+	return vocab.DefaultSweepMax
 }
 
 // Sweep finds and tears down stale environments, at most
@@ -194,7 +191,7 @@ func (c *Client) planSweep(ctx context.Context, opts config.SweepOptions) (*swee
 	p.sweep.Environments = len(envs)
 	var matched []environment
 	for _, e := range envs {
-		if slices.ContainsFunc(opts.Patterns, func(pat string) bool { return config.MatchPattern(pat, e.Name) }) {
+		if slices.ContainsFunc(opts.Patterns, func(pat string) bool { return vocab.MatchPattern(pat, e.Name) }) {
 			matched = append(matched, e)
 		}
 	}
@@ -215,7 +212,7 @@ func (c *Client) planSweep(ctx context.Context, opts config.SweepOptions) (*swee
 	}
 	now := c.now()
 	for _, e := range matched {
-		p.sweep.Candidates = append(p.sweep.Candidates, judge(opts, e, p.byEnv[config.EnvironmentKey(e.Name)], facts, now))
+		p.sweep.Candidates = append(p.sweep.Candidates, judge(opts, e, p.byEnv[vocab.EnvironmentKey(e.Name)], facts, now))
 	}
 	// The longest stale first: a run stopped by a limit has done those.
 	slices.SortStableFunc(p.sweep.Candidates, func(a, b SweepCandidate) int { return a.Newest.Compare(b.Newest) })
@@ -233,14 +230,14 @@ func (c *Client) readDeployments(ctx context.Context, matched []environment, p *
 		inBatch := map[string]bool{}
 		for i, e := range batch {
 			names[i] = e.Name
-			inBatch[config.EnvironmentKey(e.Name)] = true
+			inBatch[vocab.EnvironmentKey(e.Name)] = true
 		}
 		l, err := c.queryDeployments(ctx, withPullRequests, names)
 		if err != nil {
 			return err
 		}
 		for _, d := range l.all {
-			key := config.EnvironmentKey(d.Environment)
+			key := vocab.EnvironmentKey(d.Environment)
 			if !inBatch[key] {
 				p.warnings = append(p.warnings, foreignWarning(d, strings.Join(names, ", ")))
 				continue
@@ -286,7 +283,7 @@ func (c *Client) applySweep(ctx context.Context, opts config.SweepOptions, p *sw
 		if cand.Decision != DecisionSwept {
 			continue
 		}
-		l := p.byEnv[config.EnvironmentKey(cand.Environment)]
+		l := p.byEnv[vocab.EnvironmentKey(cand.Environment)]
 		scope := cand.scope()
 		w := writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}
 		if opts.DryRun {
@@ -361,7 +358,7 @@ func (r *sweepRun) done(cand *SweepCandidate, need Room, td *TeardownResult, err
 		// What failed after the retries would fail again.
 		cand.Decision, cand.Reason = DecisionFailed, err.Error()
 		if r.failed == nil {
-			r.failed = fmt.Errorf("sweeping environment %s: %w", config.Quote(cand.Environment), err)
+			r.failed = fmt.Errorf("sweeping environment %s: %w", vocab.Quote(cand.Environment), err)
 			r.sw.Stopped = "sweeping an environment failed"
 		}
 		return
@@ -390,7 +387,7 @@ func needs(opts config.TeardownOptions, l listing, scope teardownScope) Room {
 	var n Room
 	act, _ := targets(opts, l, scope)
 	for _, d := range act {
-		if d.State != config.StateInactive {
+		if d.State != vocab.StateInactive {
 			n.Writes++
 		}
 		if opts.Delete {

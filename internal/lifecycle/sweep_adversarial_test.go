@@ -33,7 +33,7 @@ func TestProbeForkPullRequestWithSameBranchName(t *testing.T) {
 	e.repo.AddRef("staging", sha(9))
 	e.repo.AddPull(fakegithub.Pull{Number: 9, HeadRef: "staging", HeadSHA: sha(9), State: "CLOSED", HeadRepository: "mallory/hello-world"})
 	e.repo.Seed(fakegithub.Seed{Environment: "staging", Ref: "staging", States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestProbeTagNamedLikeAPullRequestBranch(t *testing.T) {
 	e.repo.AddRef("feature", sha(8)).AddTag("feature", sha(8))
 	e.repo.AddPull(fakegithub.Pull{Number: 8, HeadRef: "feature", HeadSHA: sha(8), State: "CLOSED"})
 	e.repo.Seed(fakegithub.Seed{Environment: "release-candidate", Ref: "refs/tags/feature", States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestProbeSHADeploymentOfDefaultBranchHeadPR(t *testing.T) {
 	e.repo.AddRef("main", sha(7))
 	e.repo.AddPull(fakegithub.Pull{Number: 7, HeadRef: "main", HeadSHA: sha(7), MergeSHA: sha(77), State: "MERGED"})
 	e.repo.Seed(fakegithub.Seed{Environment: "staging", Ref: sha(7), States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestProbeForkPullRequestHeadedAtDefaultBranchCommit(t *testing.T) {
 	e.repo.AddRef("main", sha(6))
 	e.repo.AddPull(fakegithub.Pull{Number: 6, HeadRef: "innocent", HeadSHA: sha(6), State: "CLOSED", HeadRepository: "mallory/hello-world"})
 	e.repo.Seed(fakegithub.Seed{Environment: "staging", Ref: sha(6), States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestProbeEnvironmentListedTwiceWithDifferentRules(t *testing.T) {
 		}
 		return answer
 	}
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +150,8 @@ func TestProbeTeardownRefsTagsDoesNotMatchBranch(t *testing.T) {
 		fakegithub.Seed{Environment: "pr-5", Ref: "refs/tags/v1", States: []string{"success"}},
 	)
 	c := teardownCfg(config.StepDeactivateEnv, "pr-5")
-	c.Ref, c.RefGiven = "refs/tags/v1", true
-	res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+	c.Teardown.Ref = "refs/tags/v1"
+	res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +173,8 @@ func TestProbeTeardownRefsHeadsHexIsNotASHA(t *testing.T) {
 		fakegithub.Seed{Environment: "pr-5", Ref: "refs/heads/deadbeef", States: []string{"success"}},
 	)
 	c := teardownCfg(config.StepDeactivateEnv, "pr-5")
-	c.Ref, c.RefGiven = "refs/heads/deadbeef", true
-	res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+	c.Teardown.Ref = "refs/heads/deadbeef"
+	res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestProbeTeardownUnicodeFoldedEnvironment(t *testing.T) {
 					"latestStatus": map[string]any{"state": "SUCCESS"}})
 				return answer
 			}
-			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, target).TeardownOptions())
+			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, target).Teardown)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -67,7 +67,7 @@ func TestProbe2MarkerBranchThatIsATagIsKept(t *testing.T) {
 	e := adminRepo(t)
 	e.repo.AddTag("v1.2.0", sha(7))
 	e.repo.Seed(fakegithub.Seed{Environment: "preview/v1.2.0", Ref: sha(7), Payload: probe2BranchMarker("v1.2.0"), States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestProbe2PullRequestRefIsNotADeletedBranch(t *testing.T) {
 					return a
 				}
 			}
-			res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().SweepOptions())
+			res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +191,7 @@ func TestProbe2RefAliasesAnsweringForEachOther(t *testing.T) {
 		repo["r0"], repo["r2"] = repo["r2"], repo["r0"]
 		return a
 	}
-	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestProbe2WaitTakesTheNewestNotTheFirstListed(t *testing.T) {
 	}
 	c := waitCfg("Preview", "vercel[bot]")
 	c.Wait.Timeout = time.Minute
-	res, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
 	if err == nil && res.DeploymentID == older {
 		t.Errorf("wait returned deployment %d (success) while the newer %d is in progress", older, newer)
 	}
@@ -255,7 +255,7 @@ func TestProbe2RESTRefThatIsNoRefName(t *testing.T) {
 			id := e.repo.Seed(fakegithub.Seed{Environment: "preview/live", Ref: sha(1), Creator: "some-ci[bot]", States: []string{"success"}})[0]
 			b, _ := json.Marshal(map[string]any{"id": id, "ref": ref, "sha": sha(1), "environment": "preview/live"})
 			e.fake.Inject(&fakegithub.Fault{Method: "GET", Path: "/deployments/" + itoa(id), Status: 200, Body: string(b)})
-			res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().SweepOptions())
+			res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -283,7 +283,7 @@ func TestProbe2RefNullWithAnError(t *testing.T) {
 		a["errors"] = []any{map[string]any{"type": "NOT_FOUND", "path": []any{"repository", "r0"}, "message": "Could not resolve to a Ref"}}
 		return a
 	}
-	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
 	if err != nil {
 		t.Logf("sweep failed (kept): %v", err)
 		return
@@ -312,9 +312,9 @@ func TestProbe2RESTReadBound(t *testing.T) {
 	}
 	c := probe2BranchCfg()
 	c.Sweep.Max = 1000
-	c.DryRun = true
+	c.Sweep.DryRun = true
 	e.fake.ResetRequests()
-	res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}

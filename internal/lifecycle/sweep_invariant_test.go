@@ -78,6 +78,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // TestSweepAndTeardownWriteOnlyWhatIsProvenStale checks the invariant
@@ -253,7 +254,7 @@ func (d *invDeployment) payload() map[string]any {
 	if d.production {
 		m["production"] = true
 	}
-	return map[string]any{lifecycle.MarkerKey: m}
+	return map[string]any{vocab.MarkerKey: m}
 }
 
 type invHistory struct {
@@ -337,7 +338,7 @@ func invGenerate(rng *rand.Rand, label string) *invHistory {
 	if invPercent(rng, 35) {
 		var envs []string
 		for _, d := range h.deps {
-			if !config.IsProduction(d.env) && !slices.Contains(envs, d.env) {
+			if !vocab.IsProduction(d.env) && !slices.Contains(envs, d.env) {
 				envs = append(envs, d.env)
 			}
 		}
@@ -456,7 +457,7 @@ func (h *invHistory) byID(id int64) *invDeployment {
 func (h *invHistory) inEnv(env string) []*invDeployment {
 	var out []*invDeployment
 	for i := len(h.deps) - 1; i >= 0; i-- {
-		if config.SameEnvironment(h.deps[i].env, env) {
+		if vocab.SameEnvironment(h.deps[i].env, env) {
 			out = append(out, h.deps[i])
 		}
 	}
@@ -466,7 +467,7 @@ func (h *invHistory) inEnv(env string) []*invDeployment {
 func (h *invHistory) envNames() []string {
 	var out []string
 	for _, d := range h.deps {
-		if !slices.ContainsFunc(out, func(e string) bool { return config.SameEnvironment(e, d.env) }) {
+		if !slices.ContainsFunc(out, func(e string) bool { return vocab.SameEnvironment(e, d.env) }) {
 			out = append(out, d.env)
 		}
 	}
@@ -532,7 +533,7 @@ func (h *invHistory) live() map[int64]bool {
 	succeeded := map[string]bool{}
 	for i := len(h.deps) - 1; i >= 0; i-- {
 		d := h.deps[i]
-		k := config.EnvironmentKey(d.env) + " · " + d.lineage()
+		k := vocab.EnvironmentKey(d.env) + " · " + d.lineage()
 		live[d.id] = d.state() != "inactive" && !succeeded[k]
 		if d.state() == "success" {
 			succeeded[k] = true
@@ -645,7 +646,7 @@ func (h *invHistory) lineageStale(d *invDeployment, r invRules) bool {
 
 // guarded says why a wildcard never sweeps env ("" when it may).
 func (h *invHistory) guarded(env string) string {
-	if config.IsProduction(env) {
+	if vocab.IsProduction(env) {
 		return "production"
 	}
 	for _, d := range h.inEnv(env) {
@@ -654,7 +655,7 @@ func (h *invHistory) guarded(env string) string {
 		}
 	}
 	for name, rule := range h.protected {
-		if config.SameEnvironment(name, env) {
+		if vocab.SameEnvironment(name, env) {
 			return "protected (" + rule + ")"
 		}
 	}
@@ -679,7 +680,7 @@ func (h *invHistory) whyLive(d *invDeployment) string {
 // invGlob matches a sweep pattern as issue #21 asks: any case, ** crosses
 // /, * and ? do not.
 func invGlob(pattern, name string) bool {
-	p, s := config.EnvironmentKey(pattern), config.EnvironmentKey(name)
+	p, s := vocab.EnvironmentKey(pattern), vocab.EnvironmentKey(name)
 	var match func(p, s string) bool
 	match = func(p, s string) bool {
 		for p != "" {
@@ -716,11 +717,11 @@ func invMatched(patterns []string, env string) bool {
 }
 
 func invExact(patterns []string, env string) bool {
-	return slices.ContainsFunc(patterns, func(p string) bool { return !config.IsWildcard(p) && config.SameEnvironment(p, env) })
+	return slices.ContainsFunc(patterns, func(p string) bool { return !vocab.IsWildcard(p) && vocab.SameEnvironment(p, env) })
 }
 
 func invByWildcard(patterns []string, env string) bool {
-	return slices.ContainsFunc(patterns, func(p string) bool { return config.IsWildcard(p) && invGlob(p, env) })
+	return slices.ContainsFunc(patterns, func(p string) bool { return vocab.IsWildcard(p) && invGlob(p, env) })
 }
 
 // keptByLatest is what keep-latest n must leave alone in env.
@@ -767,10 +768,10 @@ func invRuns(rng *rand.Rand, h *invHistory) []invRun {
 		}
 		c := sweepCfg(patterns...)
 		c.Sweep.PullRequestClosed, c.Sweep.BranchDeleted, c.Sweep.OlderThan = rules.pr, rules.branch, rules.olderThan
-		c.Sweep.Delete, c.DeleteEnvironment = invPercent(rng, 70), invPercent(rng, 90)
+		c.Sweep.Delete, c.Sweep.DeleteEnvironment = invPercent(rng, 70), invPercent(rng, 90)
 		run := invRun{c: c, admin: invPercent(rng, 85), rules: rules}
 		run.label = fmt.Sprintf("sweep %s, environments %q, sweep-mode %s, delete-environment %v, admin token %v",
-			rules, patterns, map[bool]string{true: "delete", false: "deactivate"}[c.Sweep.Delete], c.DeleteEnvironment, run.admin)
+			rules, patterns, map[bool]string{true: "delete", false: "deactivate"}[c.Sweep.Delete], c.Sweep.DeleteEnvironment, run.admin)
 		runs = append(runs, run)
 	}
 	return append(runs, invTeardownRun(rng, h))
@@ -780,13 +781,13 @@ func invTeardownRun(rng *rand.Rand, h *invHistory) invRun {
 	target := invPick(rng, h.envNames())
 	step := invPick(rng, []config.Step{config.StepDeleteEnv, config.StepDeleteEnv, config.StepDeactivateEnv})
 	c := teardownCfg(step, target)
-	c.DeleteEnvironment = invPercent(rng, 90)
+	c.Teardown.DeleteEnvironment = invPercent(rng, 90)
 	run := invRun{c: c, admin: invPercent(rng, 85)}
 	extra := ""
 	switch r := rng.IntN(100); {
 	case r < 40:
-		c.KeepLatest = 1 + rng.IntN(3)
-		extra = fmt.Sprintf(", keep-latest %d", c.KeepLatest)
+		c.Teardown.KeepLatest = 1 + rng.IntN(3)
+		extra = fmt.Sprintf(", keep-latest %d", c.Teardown.KeepLatest)
 	case r < 85:
 		var refs []string
 		for _, d := range h.inEnv(target) {
@@ -800,18 +801,18 @@ func invTeardownRun(rng *rand.Rand, h *invHistory) invRun {
 		if len(refs) == 0 || invPercent(rng, 10) {
 			refs = append(refs, invPick(rng, invBranchNames))
 		}
-		c.Ref, c.RefGiven = invPick(rng, refs), true
-		extra = ", ref " + c.Ref
+		c.Teardown.Ref = invPick(rng, refs)
+		extra = ", ref " + c.Teardown.Ref
 	}
-	run.label = fmt.Sprintf("%s of %s%s, delete-environment %v, admin token %v", step, target, extra, c.DeleteEnvironment, run.admin)
+	run.label = fmt.Sprintf("%s of %s%s, delete-environment %v, admin token %v", step, target, extra, c.Teardown.DeleteEnvironment, run.admin)
 	return run
 }
 
 func invStep(e *env, c *config.Config) (*lifecycle.Result, error) {
 	if c.Step == config.StepSweep {
-		return lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+		return lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 	}
-	return lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+	return lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 }
 
 // invActs are the writes of a run, or of a dry run's plan: the ids given
@@ -850,7 +851,7 @@ func invPlanned(res *lifecycle.Result) invActs {
 			a.deleted[id] = true
 		}
 		if td.WouldDeleteEnvironment {
-			a.envs[config.EnvironmentKey(td.Environment)] = true
+			a.envs[vocab.EnvironmentKey(td.Environment)] = true
 		}
 	}
 	return a
@@ -886,7 +887,7 @@ func invDone(f *fakegithub.Fake) invActs {
 			if err != nil {
 				name = r.Path
 			}
-			a.envs[config.EnvironmentKey(name)] = true
+			a.envs[vocab.EnvironmentKey(name)] = true
 		default:
 			a.other = append(a.other, r.Method+" "+r.Path)
 		}
@@ -962,7 +963,7 @@ func invCheck(t *testing.T, rng *rand.Rand, label string, tally *invTally) {
 func (c *invChecker) execute(t *testing.T, tally *invTally) {
 	t.Helper()
 	dryCfg := *c.run.c
-	dryCfg.DryRun = true
+	dryCfg.Sweep.DryRun, dryCfg.Teardown.DryRun = true, true
 	eDry := c.h.build(t, c.run.admin)
 	c.live = c.h.live() // after the first build: the ids are the fake's
 	resDry, errDry := invStep(eDry, &dryCfg)
@@ -1031,7 +1032,7 @@ func (c *invChecker) compare(plan, done invActs) {
 
 // checkSweep checks a real sweep's writes against the oracle.
 func (c *invChecker) checkSweep(done invActs) {
-	h, opts, rules := c.h, c.run.c.SweepOptions(), c.run.rules
+	h, opts, rules := c.h, c.run.c.Sweep, c.run.rules
 	for _, id := range done.touched() {
 		d := h.byID(id)
 		if d == nil {
@@ -1045,7 +1046,7 @@ func (c *invChecker) checkSweep(done invActs) {
 			c.fail("wildcard wrote in a guarded environment", "%s was written to; %s is %s and only a wildcard matches it", c.where(d), d.env, h.guarded(d.env))
 		case c.live[id] && h.staleBy(d, rules) == "":
 			c.fail("live deployment written", "%s, live and %s, was written to (%s)", c.where(d), h.whyLive(d), c.how(done, id))
-		case !c.live[id] && !done.envs[config.EnvironmentKey(d.env)] && !h.lineageStale(d, rules):
+		case !c.live[id] && !done.envs[vocab.EnvironmentKey(d.env)] && !h.lineageStale(d, rules):
 			kind := "replaced deployment written"
 			if opts.Delete && !opts.DeleteEnvironment {
 				// Kept apart: the environment stays because
@@ -1097,7 +1098,7 @@ func (c *invChecker) checkEnvDeleted(key string, opts config.SweepOptions) {
 // environment that holds only this action's deployments of closed or
 // merged pull requests, is not guarded, and is matched by a wildcard.
 func (c *invChecker) checkPositive(e *env, res *lifecycle.Result) {
-	h, opts := c.h, c.run.c.SweepOptions()
+	h, opts := c.h, c.run.c.Sweep
 	if !opts.PullRequestClosed || !opts.Delete || !opts.DeleteEnvironment || !c.run.admin || res == nil || res.Sweep.Stopped != "" {
 		return
 	}
@@ -1119,7 +1120,7 @@ func (c *invChecker) checkPositive(e *env, res *lifecycle.Result) {
 
 // checkTeardown checks a real delete-env or deactivate-env's writes.
 func (c *invChecker) checkTeardown(done invActs) {
-	h, opts := c.h, c.run.c.TeardownOptions()
+	h, opts := c.h, c.run.c.Teardown
 	kept := h.keptByLatest(opts.Environment, opts.KeepLatest)
 	for _, id := range done.touched() {
 		d := h.byID(id)
@@ -1127,7 +1128,7 @@ func (c *invChecker) checkTeardown(done invActs) {
 		case d == nil:
 			c.fail("unknown deployment", "deployment %d, which the history does not hold, was written to", id)
 			continue
-		case !config.SameEnvironment(d.env, opts.Environment):
+		case !vocab.SameEnvironment(d.env, opts.Environment):
 			c.fail("teardown outside its environment", "%s was written to by a teardown of %s", c.where(d), opts.Environment)
 		case kept[id]:
 			c.fail("keep-latest", "%s was %s though keep-latest %d keeps it (kept: %v)", c.where(d), c.how(done, id), opts.KeepLatest, slices.Sorted(maps.Keys(kept)))
@@ -1140,7 +1141,7 @@ func (c *invChecker) checkTeardown(done invActs) {
 	}
 	for key := range done.envs {
 		switch {
-		case !config.SameEnvironment(key, opts.Environment) || !opts.Delete || !opts.DeleteEnvironment:
+		case !vocab.SameEnvironment(key, opts.Environment) || !opts.Delete || !opts.DeleteEnvironment:
 			c.fail("environment deleted unasked", "environment %s was deleted by %s of %s, delete-environment %v", key, c.run.c.Step, opts.Environment, opts.DeleteEnvironment)
 		case len(kept) > 0:
 			c.fail("keep-latest", "environment %s was deleted though keep-latest %d keeps %v in it", key, opts.KeepLatest, slices.Sorted(maps.Keys(kept)))

@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // exactlyNamed tells whether one of patterns is env's name itself, not a
 // wildcard (ignoring case, as GitHub does).
 func exactlyNamed(patterns []string, env string) bool {
 	return slices.ContainsFunc(patterns, func(p string) bool {
-		return !config.IsWildcard(p) && config.SameEnvironment(strings.TrimSpace(p), strings.TrimSpace(env))
+		return !vocab.IsWildcard(p) && vocab.SameEnvironment(strings.TrimSpace(p), strings.TrimSpace(env))
 	})
 }
 
@@ -102,7 +103,7 @@ func retiresSome(verdicts []lineageVerdict, deleting bool) bool {
 			continue
 		}
 		for _, d := range v.all {
-			if deleting || d.State != config.StateInactive {
+			if deleting || d.State != vocab.StateInactive {
 				return true
 			}
 		}
@@ -160,7 +161,7 @@ func appendNew(list []string, more ...string) []string {
 // GitHub did not say) that no pattern names exactly, or one with no
 // deployments.
 func keptUnjudged(patterns []string, env environment, l listing) string {
-	production := config.IsProduction(env.Name)
+	production := vocab.IsProduction(env.Name)
 	for _, d := range l.all {
 		// A marker that cannot be read may have said production.
 		if m, st := d.marker(); st == markerBad || (st == markerOK && m.Production) {
@@ -184,7 +185,7 @@ func keptUnjudged(patterns []string, env environment, l listing) string {
 // deployerOf is who made d: the person this action's run marker names,
 // else GitHub's creator.
 func deployerOf(d deployment) string {
-	if m, st := d.marker(); st == markerOK && config.IsLogin(m.Deployer) {
+	if m, st := d.marker(); st == markerOK && vocab.IsLogin(m.Deployer) {
 		return m.Deployer
 	}
 	return d.Creator
@@ -285,9 +286,9 @@ func markedVerdict(n int, f sweepFacts) (prVerdict, string) {
 // requests of its commit: only those it was made from the head of count,
 // and one it cannot tell about makes the verdict prUnknown.
 func commitVerdict(d deployment, f sweepFacts) (prVerdict, string) {
-	ref := shortRef(d.RefName)
+	ref := vocab.ShortRef(d.RefName)
 	if ref != "" && f.DefaultBranch != "" && ref == f.DefaultBranch {
-		return prNone, fmt.Sprintf("its newest deployment was made from the default branch %s, not for a pull request", config.Quote(ref))
+		return prNone, fmt.Sprintf("its newest deployment was made from the default branch %s, not for a pull request", vocab.Quote(ref))
 	}
 	if ref == "" && d.SHA != "" && f.DefaultHead != "" && strings.EqualFold(d.SHA, f.DefaultHead) {
 		return prNone, "its newest deployment was made of the default branch's head commit, not for a pull request"
@@ -345,95 +346,6 @@ func classifyPullRequests(d deployment, ref string, f sweepFacts) (counted []pul
 		}
 	}
 	return counted, contained, unsure
-}
-
-// branchVerdict tells whether the branch d was made from is gone, and
-// says why. This action's run marker names the branch; for another tool's
-// deployment, GraphQL's ref is there while its ref exists, and is null
-// both for a deployment made of a SHA and once its ref is gone: the ref
-// REST keeps as it was given tells them apart (a SHA, or a name that no
-// longer exists as a branch or a tag). Anything unknown keeps.
-func branchVerdict(d deployment, f sweepFacts) (gone bool, why string) {
-	what, refs, why := refsOf(d)
-	if refs == nil {
-		return false, why
-	}
-	return refGone(f, what, refs...)
-}
-
-// refsOf is what branch-deleted checks for d: the qualified refs that must
-// all be gone for the ref d was made from to be gone, and what to call it
-// in a reason. refs is nil, with why, when that cannot be told. A branch
-// the marker names is gone only when no tag of that name is there either
-// (a run could have taken a tag for a branch); another tool's ref is
-// looked up only when it is a branch or tag name git allows.
-func refsOf(d deployment) (what string, refs []string, why string) {
-	m, st := d.marker()
-	switch {
-	case st == markerBad:
-		return "", nil, "its newest deployment's run marker cannot be read: its branch is unknown"
-	case st == markerOK && m.Branch == "":
-		return "", nil, "its newest deployment was made from no branch this action could name (a tag, a SHA, or a fork's branch)"
-	case st == markerOK && !isRefName(m.Branch):
-		return "", nil, fmt.Sprintf("its newest deployment's run marker names %s, which is no branch name: whether it exists is unknown", config.Quote(m.Branch))
-	case st == markerOK:
-		return "branch " + config.Quote(m.Branch), []string{"refs/heads/" + m.Branch, "refs/tags/" + m.Branch}, ""
-	case d.RefName != "":
-		return "", nil, fmt.Sprintf("its newest deployment's ref %s exists", config.Quote(d.RefName))
-	}
-	ref := d.RESTRef
-	switch {
-	case ref == "":
-		return "", nil, "whether its newest deployment's ref still exists is unknown"
-	case isSHA(ref):
-		return "", nil, "its newest deployment was made of a commit, not a branch"
-	case strings.HasPrefix(ref, "refs/heads/") || strings.HasPrefix(ref, "refs/tags/"):
-		if !isRefName(strings.TrimPrefix(strings.TrimPrefix(ref, "refs/heads/"), "refs/tags/")) {
-			break
-		}
-		return "ref " + config.Quote(ref), []string{ref}, ""
-	case strings.HasPrefix(ref, "refs/") || !isRefName(ref):
-		// refs/pull/N/merge and the like are no branch or tag; a name git
-		// does not allow is no ref at all.
-	default:
-		return "ref " + config.Quote(ref), []string{"refs/heads/" + ref, "refs/tags/" + ref}, ""
-	}
-	return "", nil, fmt.Sprintf("its newest deployment's ref %s is no branch or tag: whether it still exists is unknown", config.Quote(ref))
-}
-
-// isRefName reports whether name is a branch or tag name git allows
-// (git check-ref-format's rules, for a name under refs/heads/ or refs/tags/).
-func isRefName(name string) bool {
-	if name == "" || len(name) > 255 || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "/") ||
-		strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".") || strings.HasSuffix(name, ".lock") ||
-		strings.Contains(name, "..") || strings.Contains(name, "@{") || strings.Contains(name, "//") || name == "@" {
-		return false
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(" ~^:?*[\\", r) {
-			return false
-		}
-	}
-	for _, part := range strings.Split(name, "/") {
-		if strings.HasPrefix(part, ".") {
-			return false
-		}
-	}
-	return true
-}
-
-// refGone says whether none of refs exists, as what (a branch or a ref).
-func refGone(f sweepFacts, what string, refs ...string) (bool, string) {
-	for _, r := range refs {
-		exists, known := f.Refs[r]
-		if !known {
-			return false, "whether " + what + " exists is unknown"
-		}
-		if exists {
-			return false, what + " exists"
-		}
-	}
-	return true, what + " was deleted"
 }
 
 // verdictOf is the verdict on pull requests a deployment was made for.

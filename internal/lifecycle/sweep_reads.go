@@ -14,6 +14,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 const environmentsQuery = `query($owner: String!, $name: String!, $after: String) {
@@ -103,8 +104,8 @@ func (l *environmentList) addPage(nodes []*environmentNode) {
 		if n == nil || n.Name == "" {
 			continue
 		}
-		if err := config.CheckEnvironment(n.Name); err != nil {
-			l.warnings = append(l.warnings, fmt.Sprintf("GitHub listed an environment named %s, which cannot be an environment's name (%s); it was left alone", config.Quote(n.Name), err))
+		if err := vocab.CheckEnvironment(n.Name); err != nil {
+			l.warnings = append(l.warnings, fmt.Sprintf("GitHub listed an environment named %s, which cannot be an environment's name (%s); it was left alone", vocab.Quote(n.Name), err))
 			continue
 		}
 		l.add(n.environment())
@@ -133,7 +134,7 @@ func (n *environmentNode) environment() environment {
 // add adds e to the list. A name listed twice (in any case) is one
 // environment: what either listing says protects it.
 func (l *environmentList) add(e environment) {
-	key := config.EnvironmentKey(e.Name)
+	key := vocab.EnvironmentKey(e.Name)
 	if i, dup := l.seen[key]; dup {
 		l.envs[i].RulesKnown = l.envs[i].RulesKnown && e.RulesKnown
 		for _, r := range e.Rules {
@@ -199,14 +200,14 @@ func (c *Client) pullRequestStates(ctx context.Context, opts config.SweepOptions
 func (c *Client) readSweepRESTRefs(ctx context.Context, opts config.SweepOptions, matched []environment, p *sweepPlan) error {
 	budget := newRESTRefBudget()
 	for _, e := range matched {
-		key := config.EnvironmentKey(e.Name)
+		key := vocab.EnvironmentKey(e.Name)
 		l := p.byEnv[key]
 		if !restRefsMatter(l.all, opts.BranchDeleted) {
 			continue
 		}
 		w, err := c.readRESTRefs(ctx, e.Name, &l, needsRESTRef, budget)
 		if err != nil {
-			return githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", config.Quote(e.Name), c.Owner, c.Repo)}, err)
+			return githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", vocab.Quote(e.Name), c.Owner, c.Repo)}, err)
 		}
 		if w != "" {
 			p.warnings = append(p.warnings, w)

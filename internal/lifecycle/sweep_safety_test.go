@@ -21,6 +21,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // adminRepo is a repository whose token may delete environments.
@@ -61,7 +62,7 @@ func TestSweepKeepsDefaultBranchDeploymentsOfMergedCommits(t *testing.T) {
 				fakegithub.Seed{Environment: "demo-sha", Ref: merge, States: []string{"success"}},
 			)
 			e.fake.ResetRequests()
-			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(patterns...).SweepOptions())
+			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(patterns...).Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +94,7 @@ func TestSweepKeepsWhatNamesAnUnknownPullRequest(t *testing.T) {
 		fakegithub.Seed{Environment: "pr-404", Ref: sha(8), Payload: marker(404), States: []string{"success"}},
 		fakegithub.Seed{Environment: "pr-huge", Ref: sha(9), Payload: marker(1 << 40), States: []string{"success"}},
 	)
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestSweepJudgesOtherToolsDeploymentsByTheirHead(t *testing.T) {
 		// #3 is another repository's.
 		fakegithub.Seed{Environment: "preview-upstream", Ref: sha(3), States: []string{"success"}},
 	)
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("preview-*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("preview-*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestSweepKeepsProtectedEnvironmentsFromWildcards(t *testing.T) {
 			e.repo.AddPullRequest(5, sha(5), "MERGED")
 			e.repo.Seed(fakegithub.Seed{Environment: "pr-5", Ref: sha(5), Payload: marker(5), States: []string{"success"}})
 			e.repo.Protect("pr-5", "REQUIRED_REVIEWERS", "WAIT_TIMER")
-			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(tt.pattern).SweepOptions())
+			res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg(tt.pattern).Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +198,7 @@ func TestSweepIgnoresTheCaseOfNames(t *testing.T) {
 		fakegithub.Seed{Environment: "pr-7", Ref: sha(7), Payload: marker(7), States: []string{"success"}},
 		fakegithub.Seed{Environment: "Production", Ref: sha(7), Payload: marker(7), States: []string{"success"}},
 	)
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,8 +239,8 @@ func TestSweepTearsDownAtMostMaxEnvironments(t *testing.T) {
 					Created: e.clock.Now().Add(time.Duration(i) * time.Minute), States: []string{"success"}})
 			}
 			c := sweepCfg("pr-*")
-			c.Sweep.Max, c.DryRun = 2, dry
-			res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+			c.Sweep.Max, c.Sweep.DryRun = 2, dry
+			res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,8 +286,8 @@ func TestSweepDryRunSaysWhatItWouldDo(t *testing.T) {
 	t.Parallel()
 	e := sweepRepo(t)
 	c := sweepCfg("pr-*")
-	c.DryRun = true
-	res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+	c.Sweep.DryRun = true
+	res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,25 +323,26 @@ func TestTeardownActsOnlyOnItsEnvironment(t *testing.T) {
 		run  func(e *env) (*lifecycle.Result, error)
 	}{
 		{"delete-env", func(e *env) (*lifecycle.Result, error) {
-			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5").TeardownOptions())
+			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5").Teardown)
 		}},
 		{"deactivate-env", func(e *env) (*lifecycle.Result, error) {
-			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5").TeardownOptions())
+			return lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5").Teardown)
 		}},
 		{"supersede", func(e *env) (*lifecycle.Result, error) {
 			c := cfg()
-			c.Environment, c.Supersede = "pr-5", true
-			return lifecycle.Start(context.Background(), e.c, c.StartOptions())
+			c.Start.Environment, c.Start.Supersede = "pr-5", true
+			return lifecycle.Start(context.Background(), e.c, c.Start)
 		}},
 		{"retire", func(e *env) (*lifecycle.Result, error) {
 			c := cfg()
-			c.Environment, c.Transient = "pr-5", true
-			res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+			c.Start.Environment, c.Start.Transient = "pr-5", true
+			c.Finish.Environment, c.Finish.Transient = "pr-5", true
+			res, err := lifecycle.Start(context.Background(), e.c, c.Start)
 			if err != nil {
 				return nil, err
 			}
-			c.DeploymentID = res.DeploymentID
-			return lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
+			c.Finish.DeploymentID = res.DeploymentID
+			return lifecycle.Finish(context.Background(), e.c, c.Finish)
 		}},
 	}
 	for _, st := range steps {
@@ -428,8 +430,8 @@ func TestTeardownRefForms(t *testing.T) {
 				fakegithub.Seed{Environment: "pr-5", Ref: "refs/tags/v1", States: []string{"success"}},
 			)
 			c := teardownCfg(config.StepDeactivateEnv, "pr-5")
-			c.Ref, c.RefGiven = tt.ref, true
-			res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+			c.Teardown.Ref = tt.ref
+			res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -466,7 +468,7 @@ func TestSweepListingWithCursorsThatGoRound(t *testing.T) {
 		return answer
 	}
 	e.fake.ResetRequests()
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +504,7 @@ func TestSweepKeepsWhatHasNoAge(t *testing.T) {
 	}
 	c := sweepCfg("pr-*")
 	c.Sweep.OlderThan = 14 * 24 * time.Hour
-	res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,16 +527,16 @@ func TestStartNeverAdoptsAnotherCallsDeployment(t *testing.T) {
 	t.Parallel()
 	e := setup(t, fgtest.Token)
 	first := cfg()
-	first.Run.Nonce = "1111111111111111"
-	res, err := lifecycle.Start(context.Background(), e.c, first.StartOptions())
+	first.Start.Run.Nonce = "1111111111111111"
+	res, err := lifecycle.Start(context.Background(), e.c, first.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := res.DeploymentID
 	second := cfg()
-	second.Run.Nonce = "2222222222222222"
+	second.Start.Run.Nonce = "2222222222222222"
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/deployments", Times: 1, DropAfter: true})
-	res2, err := lifecycle.Start(context.Background(), e.c, second.StartOptions())
+	res2, err := lifecycle.Start(context.Background(), e.c, second.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -542,7 +544,7 @@ func TestStartNeverAdoptsAnotherCallsDeployment(t *testing.T) {
 		t.Fatalf("the second call adopted the first call's deployment %d", other)
 	}
 	for _, d := range e.repo.Deployments() {
-		if d.ID == other && d.State() != config.StateInProgress {
+		if d.ID == other && d.State() != vocab.StateInProgress {
 			t.Errorf("the first call's deployment is %s", d.State())
 		}
 		if d.ID != other && d.ID != res2.DeploymentID {
@@ -584,18 +586,19 @@ func TestSuccessInProductionRetiresTheEarlierOnes(t *testing.T) {
 			}
 			earlier := e.repo.Seed(fakegithub.Seed{Environment: tt.env, Ref: fgtest.SHA, Production: prod, States: []string{"success"}})[0]
 			c := cfg()
-			c.Environment, c.Production = tt.env, tt.production
-			res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+			c.Start.Environment, c.Start.Production = tt.env, tt.production
+			c.Finish.Environment, c.Finish.Production = tt.env, tt.production
+			res, err := lifecycle.Start(context.Background(), e.c, c.Start)
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.DeploymentID = res.DeploymentID
-			if _, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions()); err != nil {
+			c.Finish.DeploymentID = res.DeploymentID
+			if _, err := lifecycle.Finish(context.Background(), e.c, c.Finish); err != nil {
 				t.Fatal(err)
 			}
 			// Either GitHub's auto_inactive or the action retires it; in
 			// production, only the action.
-			if got := states(t, e.repo)[earlier][0]; got != config.StateInactive {
+			if got := states(t, e.repo)[earlier][0]; got != vocab.StateInactive {
 				t.Errorf("the earlier deployment is %s, want inactive", got)
 			}
 			byAction := false
@@ -620,15 +623,16 @@ func TestRetireTrustsNoOtherEnvironment(t *testing.T) {
 	e := setup(t, fgtest.Token)
 	prod := e.repo.Seed(fakegithub.Seed{Environment: "production", Ref: fgtest.SHA, States: []string{"success"}})[0]
 	c := cfg()
-	c.Environment, c.Transient = "pr-5", true
-	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+	c.Start.Environment, c.Start.Transient = "pr-5", true
+	c.Finish.Environment, c.Finish.Transient = "pr-5", true
+	res, err := lifecycle.Start(context.Background(), e.c, c.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.DeploymentID = res.DeploymentID
+	c.Finish.DeploymentID = res.DeploymentID
 	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/statuses", Times: 1, Status: 201,
 		Body: fmt.Sprintf(`{"id":77,"state":"success","environment":"production","deployment_url":"https://api.github.com/repos/octo-org/hello-world/deployments/%d"}`, res.DeploymentID)})
-	fin, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
+	fin, err := lifecycle.Finish(context.Background(), e.c, c.Finish)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -659,8 +663,8 @@ func TestTheRealDeployer(t *testing.T) {
 			t.Parallel()
 			e := setup(t, fgtest.Token)
 			c := cfg()
-			c.Run.Actor, c.Run.TriggeringActor, c.Run.Branch = tt.actor, tt.triggering, "feature-x"
-			res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+			c.Start.Run.Actor, c.Start.Run.TriggeringActor, c.Start.Run.Branch = tt.actor, tt.triggering, "feature-x"
+			res, err := lifecycle.Start(context.Background(), e.c, c.Start)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -711,7 +715,7 @@ func TestSweepBranchDeleted(t *testing.T) {
 			e.repo.DeleteRef("gone").DeleteRef("theirs-gone")
 			c := sweepCfg("preview/*")
 			c.Sweep.BranchDeleted = on
-			res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+			res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -747,7 +751,7 @@ func TestTeardownThatFailsSaysWhatItDid(t *testing.T) {
 	e := adminRepo(t)
 	e.repo.Seed(fakegithub.Seed{Environment: "pr-5", States: []string{"success"}}, fakegithub.Seed{Environment: "pr-5", States: []string{"success"}})
 	e.fake.Inject(&fakegithub.Fault{Method: "DELETE", Path: "/deployments/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5").TeardownOptions())
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeleteEnv, "pr-5").Teardown)
 	if err == nil || res == nil || res.Teardown == nil {
 		t.Fatalf("res %+v, err %v", res, err)
 	}

@@ -24,8 +24,8 @@ func marker(pr int) map[string]any {
 func sweepCfg(patterns ...string) *config.Config {
 	c := cfg()
 	c.Step = config.StepSweep
-	c.Sweep = config.Sweep{Patterns: patterns, PullRequestClosed: true, Delete: true}
-	c.DeleteEnvironment = true
+	c.Sweep.Sweep = config.Sweep{Patterns: patterns, PullRequestClosed: true, Delete: true}
+	c.Sweep.DeleteEnvironment = true
 	return c
 }
 
@@ -86,7 +86,7 @@ func TestSweepFindsStaleEnvironments(t *testing.T) {
 			c := sweepCfg(tt.patterns...)
 			c.Sweep.OlderThan = tt.olderThan
 			e.c.Now = e.clock.Now
-			res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+			res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,8 +117,8 @@ func TestSweepReasonsAndDryRun(t *testing.T) {
 	t.Parallel()
 	e := sweepRepo(t)
 	c := sweepCfg("pr-*")
-	c.DryRun = true
-	res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+	c.Sweep.DryRun = true
+	res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestSweepStopsBeforeALimitAndGoesOnNextTime(t *testing.T) {
 	e.repo.Seed(seeds...)
 	left := 4 // content-creating writes left this hour: one per environment
 	e.c.Room = func() lifecycle.Room { return lifecycle.Room{Writes: left - e.fake.Count("POST"), Requests: -1} }
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestSweepStopsBeforeALimitAndGoesOnNextTime(t *testing.T) {
 		t.Error("the sweep did not take the oldest first: pr-10 is gone")
 	}
 	left = 100
-	res, err = lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
+	res, err = lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").Sweep)
 	if err != nil {
 		t.Fatalf("second run: %v", err)
 	}
@@ -194,7 +194,7 @@ func TestSweepStopsBeforeTheTokensRateLimit(t *testing.T) {
 	t.Parallel()
 	e := sweepRepo(t)
 	e.c.Room = func() lifecycle.Room { return lifecycle.Room{Writes: -1, Requests: 12} }
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestSweepWithoutAdminWarnsOnce(t *testing.T) {
 	t.Parallel()
 	e := sweepRepo(t)
 	e.fake.Tokens[fgtest.Token] = fakegithub.Token{Write: true}
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("pr-*").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestSweepStopsAtTheFirstFailure(t *testing.T) {
 	e := sweepRepo(t)
 	e.fake.Inject(&fakegithub.Fault{Method: "DELETE", Path: "/deployments/", Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
 	c := sweepCfg("pr-*")
-	res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 	if err == nil || !strings.Contains(err.Error(), "sweeping environment") || !strings.Contains(err.Error(), "403") {
 		t.Fatalf("err %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Workers is the default bound on the concurrent requests of one teardown
@@ -102,12 +103,12 @@ func Teardown(ctx context.Context, c *Client, opts config.TeardownOptions) (*Res
 // names the refs it saw.
 func (c *Client) matchRef(ctx context.Context, opts config.TeardownOptions, l *listing) ([]string, error) {
 	var warnings []string
-	name := shortRef(opts.Ref)
-	bySHA := isSHA(name) && name == strings.TrimSpace(opts.Ref)
+	name := vocab.ShortRef(opts.Ref)
+	bySHA := vocab.IsSHA(name) && name == strings.TrimSpace(opts.Ref)
 	if !bySHA && slices.ContainsFunc(l.all, refUnknown) {
 		w, err := c.readRESTRefs(ctx, opts.Environment, l, refUnknown, newRESTRefBudget())
 		if err != nil {
-			return nil, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", config.Quote(opts.Environment), c.Owner, c.Repo)}, err)
+			return nil, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", vocab.Quote(opts.Environment), c.Owner, c.Repo)}, err)
 		}
 		if w != "" {
 			warnings = append(warnings, w)
@@ -117,7 +118,7 @@ func (c *Client) matchRef(ctx context.Context, opts config.TeardownOptions, l *l
 	l.all = slices.DeleteFunc(slices.Clone(all), func(d deployment) bool { return !refMatches(opts.Ref, d) })
 	if len(l.all) == 0 && len(all) > 0 {
 		warnings = append(warnings, fmt.Sprintf("ref %s matches none of the %d deployments of environment %s, so nothing was done; their refs: %s",
-			config.Quote(opts.Ref), len(all), config.Quote(opts.Environment), refsSeen(all)))
+			vocab.Quote(opts.Ref), len(all), vocab.Quote(opts.Environment), refsSeen(all)))
 	}
 	return warnings, nil
 }
@@ -133,8 +134,8 @@ func refsSeen(all []deployment) string {
 		if r == "" {
 			r = cmp.Or(d.RESTRef, d.SHA)
 		}
-		if r != "" && !slices.Contains(refs, config.Quote(r)) {
-			refs = append(refs, config.Quote(r))
+		if r != "" && !slices.Contains(refs, vocab.Quote(r)) {
+			refs = append(refs, vocab.Quote(r))
 		}
 	}
 	if len(refs) > 10 {
@@ -188,7 +189,7 @@ func (c *Client) teardownEnvironment(ctx context.Context, opts config.TeardownOp
 	td.Seen = len(l.all)
 	act, kept := targets(opts, l, scope)
 	td.Kept = kept
-	if err := c.deactivate(ctx, w, act, func(s string) bool { return s != config.StateInactive }, td); err != nil {
+	if err := c.deactivate(ctx, w, act, func(s string) bool { return s != vocab.StateInactive }, td); err != nil {
 		return td, err
 	}
 	if opts.Delete {
@@ -198,11 +199,11 @@ func (c *Client) teardownEnvironment(ctx context.Context, opts config.TeardownOp
 	}
 	td.Left = len(act) - len(td.Deleted)
 	if !opts.Delete {
-		td.Left = len(act) - len(td.Deactivated) - countState(act, config.StateInactive)
+		td.Left = len(act) - len(td.Deactivated) - countState(act, vocab.StateInactive)
 	}
 	if w.guard != nil && w.guard.stopped != "" && td.Left > 0 {
 		td.Stopped = w.guard.stopped
-		td.Warnings = append(td.Warnings, fmt.Sprintf("environment %s: %s; %d deployments are left: run the step again (after the limit resets) and it goes on from there", config.Quote(env), td.Stopped, td.Left))
+		td.Warnings = append(td.Warnings, fmt.Sprintf("environment %s: %s; %d deployments are left: run the step again (after the limit resets) and it goes on from there", vocab.Quote(env), td.Stopped, td.Left))
 	}
 	if !opts.Delete {
 		return td, nil
@@ -239,7 +240,7 @@ func environmentKept(opts config.TeardownOptions, l listing, scope teardownScope
 func inactiveNow(act []deployment, td *TeardownResult) []deployment {
 	var out []deployment
 	for _, d := range act {
-		if d.State == config.StateInactive || slices.Contains(td.Deactivated, d.ID) {
+		if d.State == vocab.StateInactive || slices.Contains(td.Deactivated, d.ID) {
 			out = append(out, d)
 		}
 	}
@@ -337,7 +338,7 @@ func (c *Client) deactivate(ctx context.Context, w writeMode, list []deployment,
 func (c *Client) markInactive(ctx context.Context, logURL string, id int64) (marked bool, err error) {
 	res := &Result{}
 	_, err = c.createStatus(ctx, id, &github.DeploymentStatusRequest{
-		State:  github.String(config.StateInactive),
+		State:  github.String(vocab.StateInactive),
 		LogURL: nonEmpty(logURL),
 	}, res)
 	if githubapi.StatusCode(err) == http.StatusNotFound {

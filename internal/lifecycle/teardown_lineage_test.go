@@ -59,8 +59,8 @@ func TestSweepKeepsAnOpenPullRequestsPreviewInASharedEnvironment(t *testing.T) {
 		open, merged := ids[0], ids[1]
 		e.fake.ResetRequests()
 		c := sweepCfg("pr-*", "preview/**")
-		c.DryRun = dry
-		res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+		c.Sweep.DryRun = dry
+		res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestSweepKeepsALivingBranchsDeploymentInASharedEnvironment(t *testing.T) {
 	e.fake.ResetRequests()
 	c := sweepCfg("preview/**")
 	c.Sweep.PullRequestClosed, c.Sweep.BranchDeleted = false, true
-	res, err := lifecycle.Sweep(context.Background(), e.c, c.SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, c.Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestSweepDeletesASharedEnvironmentWhenNothingLiveRemains(t *testing.T) {
 		fakegithub.Seed{Environment: "preview/shared", Ref: sha(1), Payload: marker(1), States: []string{"success"}},
 		fakegithub.Seed{Environment: "preview/shared", Ref: sha(2), Payload: marker(2), States: []string{"failure"}},
 	)
-	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("preview/**").SweepOptions())
+	res, err := lifecycle.Sweep(context.Background(), e.c, sweepCfg("preview/**").Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,8 +162,8 @@ func TestKeepLatestKeepsTheLiveDeployment(t *testing.T) {
 			ids := e.repo.Seed(seeds...)
 			e.fake.ResetRequests()
 			c := teardownCfg(config.StepDeleteEnv, "pr-1")
-			c.KeepLatest = tt.keep
-			if _, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions()); err != nil {
+			c.Teardown.KeepLatest = tt.keep
+			if _, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown); err != nil {
 				t.Fatal(err)
 			}
 			var left []int64
@@ -205,8 +205,8 @@ func TestTeardownByRefFindsADeletedBranchsDeployments(t *testing.T) {
 		t.Run(ref, func(t *testing.T) {
 			e.fake.ResetRequests()
 			c := teardownCfg(config.StepDeactivateEnv, "preview")
-			c.Ref, c.RefGiven = ref, true
-			res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+			c.Teardown.Ref = ref
+			res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -220,8 +220,8 @@ func TestTeardownByRefFindsADeletedBranchsDeployments(t *testing.T) {
 		})
 	}
 	c := teardownCfg(config.StepDeactivateEnv, "preview")
-	c.Ref, c.RefGiven = "feature/nope", true
-	res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+	c.Teardown.Ref = "feature/nope"
+	res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 	if err != nil {
 		t.Fatal(err)
 	}

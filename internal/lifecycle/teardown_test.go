@@ -31,7 +31,8 @@ func seedMixed(r *fakegithub.Repo, env string, n int) (ids []int64, notInactive 
 
 func teardownCfg(step config.Step, env string) *config.Config {
 	c := cfg()
-	c.Step, c.Environment, c.DeleteEnvironment = step, env, true
+	c.Step, c.Environment = step, env
+	c.Teardown.Environment, c.Teardown.Delete, c.Teardown.DeleteEnvironment = env, step == config.StepDeleteEnv, true
 	return c
 }
 
@@ -41,7 +42,7 @@ func TestDeactivateEnvAtScale(t *testing.T) {
 	others := e.repo.Seed(fakegithub.Seed{Environment: "staging", States: []string{"success"}}, fakegithub.Seed{Environment: "pr-70", States: []string{"in_progress"}})
 	ids, notInactive := seedMixed(e.repo, "pr-7", 250)
 	e.fake.ResetRequests()
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7").TeardownOptions())
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7").Teardown)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestDeactivateEnvAtScale(t *testing.T) {
 	}
 	// A second run has nothing to write.
 	e.fake.ResetRequests()
-	if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7").TeardownOptions()); err != nil {
+	if _, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-7").Teardown); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.fake.Count("POST"); n != 0 {
@@ -113,8 +114,8 @@ func TestDeleteEnv(t *testing.T) {
 			}
 			e.fake.ResetRequests()
 			c := teardownCfg(config.StepDeleteEnv, tt.env)
-			c.DeleteEnvironment, c.DryRun, c.KeepLatest = !tt.keepEnv, tt.dryRun, tt.keepLatest
-			res, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions())
+			c.Teardown.DeleteEnvironment, c.Teardown.DryRun, c.Teardown.KeepLatest = !tt.keepEnv, tt.dryRun, tt.keepLatest
+			res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,8 +189,8 @@ func TestTeardownOfOneRef(t *testing.T) {
 	e.repo.AddRef("a", fgtest.SHA).AddRef("b", fgtest.SHA)
 	ids := e.repo.Seed(fakegithub.Seed{Environment: "qa", Ref: "a", States: []string{"success"}}, fakegithub.Seed{Environment: "qa", Ref: "b", States: []string{"success"}})
 	c := teardownCfg(config.StepDeactivateEnv, "qa")
-	c.Ref, c.RefGiven = "a", true
-	if _, err := lifecycle.Teardown(context.Background(), e.c, c.TeardownOptions()); err != nil {
+	c.Teardown.Ref = "a"
+	if _, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown); err != nil {
 		t.Fatal(err)
 	}
 	st := states(t, e.repo)
@@ -208,8 +209,8 @@ func TestSupersedeRetiresRunningDeploymentsOfTheRef(t *testing.T) {
 		fakegithub.Seed{Environment: "qa", Ref: fgtest.SHA, States: []string{"in_progress"}},
 	)
 	c := cfg()
-	c.Supersede = true
-	res, err := lifecycle.Start(context.Background(), e.c, c.StartOptions())
+	c.Start.Supersede = true
+	res, err := lifecycle.Start(context.Background(), e.c, c.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,8 +230,8 @@ func TestTransientSuccessRetiresEarlierPreviews(t *testing.T) {
 		fakegithub.Seed{Environment: "pr-9", Transient: true, States: []string{"in_progress"}},
 	)
 	c := cfg()
-	c.Step, c.Environment, c.Transient, c.DeploymentID = config.StepFinish, "pr-9", true, ids[2]
-	res, err := lifecycle.Finish(context.Background(), e.c, c.FinishOptions())
+	c.Step, c.Finish.Environment, c.Finish.Transient, c.Finish.DeploymentID = config.StepFinish, "pr-9", true, ids[2]
+	res, err := lifecycle.Finish(context.Background(), e.c, c.Finish)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,8 +247,8 @@ func TestTransientSuccessRetiresEarlierPreviews(t *testing.T) {
 	// auto-inactive false leaves them alone.
 	e2 := setup(t, fgtest.Token)
 	ids = e2.repo.Seed(fakegithub.Seed{Environment: "pr-9", Transient: true, States: []string{"success"}}, fakegithub.Seed{Environment: "pr-9", Transient: true})
-	c.DeploymentID, c.AutoInactive = ids[1], false
-	if _, err := lifecycle.Finish(context.Background(), e2.c, c.FinishOptions()); err != nil {
+	c.Finish.DeploymentID, c.Finish.AutoInactive = ids[1], false
+	if _, err := lifecycle.Finish(context.Background(), e2.c, c.Finish); err != nil {
 		t.Fatal(err)
 	}
 	if n := e2.fake.Count(""); n != 1 {
@@ -268,7 +269,7 @@ func TestTeardownUnderASecondaryRateLimit(t *testing.T) {
 		seeds[i] = fakegithub.Seed{Environment: "pr-5", States: []string{"success"}}
 	}
 	ids := e.repo.Seed(seeds...)
-	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5").TeardownOptions())
+	res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, "pr-5").Teardown)
 	if err != nil {
 		t.Fatal(err)
 	}

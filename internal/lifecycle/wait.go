@@ -17,6 +17,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // The wait's back-off: the first poll at once, the second after
@@ -154,10 +155,10 @@ func (w *WaitResult) saw(res *Result, node *waitNode, ok *waitSuccess, t time.Ti
 		logf("%s", line)
 		*last = line
 	}
-	if node == nil || !config.IsFinal(res.State) {
+	if node == nil || !vocab.IsFinal(res.State) {
 		return false, nil
 	}
-	if res.State == config.StateSuccess || w.For == config.WaitForFinal {
+	if res.State == vocab.StateSuccess || w.For == config.WaitForFinal {
 		return true, nil
 	}
 	return true, w.ended(res)
@@ -204,7 +205,7 @@ func (w *WaitResult) seen(res *Result) string {
 // with wait-for: success.
 func (w *WaitResult) ended(res *Result) error {
 	msg := fmt.Sprintf("deployment %s at %s, not success (after %s, %d reads)", w.seen(res), clock(w.SeenAt), round(w.Waited), w.Reads)
-	if res.State == config.StateInactive {
+	if res.State == vocab.StateInactive {
 		msg += ": it was replaced by a newer deployment or taken down, which wait-for: final accepts"
 	}
 	if res.LogURL != "" {
@@ -261,7 +262,7 @@ func clock(t time.Time) string { return t.UTC().Format("15:04:05") + " UTC" }
 
 // shortCommit is ref, a full SHA shortened to 7 characters.
 func shortCommit(ref string) string {
-	if len(ref) == 40 && isSHA(ref) {
+	if vocab.IsFullSHA(ref) {
 		return ref[:7]
 	}
 	return ref

@@ -13,11 +13,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // spoil changes every list of deployments in a GraphQL answer with change.
@@ -93,7 +93,7 @@ func TestWaitPollsAgainAfterAnUnusableAnswer(t *testing.T) {
 			tt.make(e, 2)
 			var logs []string
 			e.c.Log = func(format string, args ...any) { logs = append(logs, format) }
-			res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview", "vercel[bot]").WaitOptions())
+			res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview", "vercel[bot]").Wait)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +119,7 @@ func TestWaitEndsAfterThreeUnusableAnswersInARow(t *testing.T) {
 			e := setup(t, fgtest.Token)
 			vercel(e, "Preview")
 			tt.make(e, 3)
-			_, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview", "vercel[bot]").WaitOptions())
+			_, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview", "vercel[bot]").Wait)
 			wantErrContaining(t, err, "stopped after 13s (3 reads): 3 answers in a row were not usable, the last: ", tt.says)
 			if n := e.fake.Reads(); n != 3 {
 				t.Errorf("%d reads, want 3", n)
@@ -134,7 +134,7 @@ func TestWaitEndsAtOnceOnARefusal(t *testing.T) {
 	t.Parallel()
 	e := setup(t, fgtest.Token)
 	e.c.Repo = "gone"
-	_, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview").WaitOptions())
+	_, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview").Wait)
 	wantErrContaining(t, err, "stopped after 0s (1 reads)", "Could not resolve to a Repository")
 	if n := e.fake.Reads(); n != 1 {
 		t.Errorf("%d reads, want 1", n)
@@ -155,7 +155,7 @@ func TestWaitCancelledSaysTheTimeReallyWaited(t *testing.T) {
 		cancel()
 		return ctx.Err()
 	}
-	res, err := lifecycle.Wait(ctx, e.c, waitCfg("Preview").WaitOptions())
+	res, err := lifecycle.Wait(ctx, e.c, waitCfg("Preview").Wait)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -176,7 +176,7 @@ func TestWaitPollsAgainWhenTheStatusesAnswerIsUnusable(t *testing.T) {
 	e.fake.Inject(&fakegithub.Fault{Method: "GET", Path: "/statuses", Times: 1, Status: 200, Body: "<html>Unicorn!</html>"})
 	c := waitCfg("Preview", "vercel[bot]")
 	c.Wait.For = "final"
-	res, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestWaitTimedOutOnUnusableAnswersSaysSo(t *testing.T) {
 			}
 			c := waitCfg("Preview")
 			c.Wait.Timeout = tt.timeout
-			_, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+			_, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
 			wantErrContaining(t, err, tt.want)
 			if !tt.usableFirst && strings.Contains(err.Error(), "had none") {
 				t.Errorf("error %q says GitHub had none, though no answer was usable", err)
@@ -261,7 +261,7 @@ func FuzzWaitAgainstAnyAnswer(f *testing.F) {
 		}
 		gql, _ := githubapi.NewGraphQL(gh, githubapi.GraphQLURL(srv.URL))
 		c := &lifecycle.Client{GH: gh, GQL: gql, Owner: "octo-org", Repo: "hello-world", Policy: p}
-		opts := waitCfg("Preview").WaitOptions()
+		opts := waitCfg("Preview").Wait
 		opts.Timeout = time.Minute
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -269,7 +269,7 @@ func FuzzWaitAgainstAnyAnswer(f *testing.F) {
 		if n, bound := requests.Load(), int64(2*waitReads(time.Minute)*p.Tries); n > bound {
 			t.Errorf("%d requests, bound %d", n, bound)
 		}
-		if err == nil && (res.DeploymentID <= 0 || !config.IsFinal(res.State)) {
+		if err == nil && (res.DeploymentID <= 0 || !vocab.IsFinal(res.State)) {
 			t.Errorf("no error, and no final deployment: %+v", res)
 		}
 		if err != nil && len(err.Error()) > 4096 {

@@ -34,7 +34,7 @@ func BenchmarkWait10Minutes(b *testing.B) {
 				c := waitCfg("Preview", "vercel[bot]")
 				c.Wait.For = config.WaitForFinal
 				b.StartTimer()
-				res, _ := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+				res, _ := lifecycle.Wait(context.Background(), e.c, c.Wait)
 				if res.DeploymentID != id {
 					b.Fatalf("deployment %d, want %d", res.DeploymentID, id)
 				}

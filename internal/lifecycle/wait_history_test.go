@@ -61,8 +61,8 @@ func TestWaitFindsTheDeploymentBehindNewerOnes(t *testing.T) {
 			e.repo.AddStatusWithURLs(id, "success", previewURL, "")
 			pushes(e, tt.env, tt.newer)
 			c := waitCfg(tt.pattern, "vercel[bot]")
-			c.Ref = tt.ref
-			res, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+			c.Wait.Ref = tt.ref
+			res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +109,7 @@ func TestWaitFindsItsDeploymentInGeneratedHistories(t *testing.T) {
 			}
 			e.repo.Seed(s)
 		}
-		res, err := lifecycle.Wait(context.Background(), e.c, waitCfg(pattern, "vercel[bot]").WaitOptions())
+		res, err := lifecycle.Wait(context.Background(), e.c, waitCfg(pattern, "vercel[bot]").Wait)
 		if err != nil || res.DeploymentID != id || res.EnvironmentURL != previewURL || res.Wait.Reads != 1 {
 			t.Logf("seed %d: deployment %d, want %d; url %q; reads %d; err %v", seed, res.DeploymentID, id, res.EnvironmentURL, res.Wait.Reads, err)
 			return false
@@ -131,8 +131,8 @@ func TestWaitFindsABranchsDeploymentOfAnOlderCommit(t *testing.T) {
 	e.repo.AddRef("feature", otherSHA(901))
 	pushes(e, "Preview", 5)
 	c := waitCfg("Preview")
-	c.Ref = "feature"
-	res, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+	c.Wait.Ref = "feature"
+	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestWaitReadsAtMost30TimesIn10Minutes(t *testing.T) {
 			}
 			c := waitCfg("Preview", "vercel[bot]")
 			c.Wait.For = config.WaitForFinal
-			res, _ := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+			res, _ := lifecycle.Wait(context.Background(), e.c, c.Wait)
 			want := map[string]int{"": 24, "inactive": 25}[end]
 			if n := e.fake.Reads(); n != want || res.Wait.Reads != want || n > 30 {
 				t.Errorf("%d reads (the result says %d), want %d, at most 30", n, res.Wait.Reads, want)

@@ -18,8 +18,8 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // How many deployments a poll reads, newest first. Of a commit: its
@@ -120,7 +120,7 @@ func (c *Client) pollWait(ctx context.Context, w *WaitResult) (*waitNode, *waitS
 		return nil, nil, err
 	}
 	newest := w.newest(nodes)
-	if newest == nil || newest.LatestStatus == nil || !strings.EqualFold(newest.LatestStatus.State, config.StateInactive) {
+	if newest == nil || newest.LatestStatus == nil || !strings.EqualFold(newest.LatestStatus.State, vocab.StateInactive) {
 		return newest, nil, nil
 	}
 	ok, err := c.lastSuccess(ctx, w, newest.DatabaseID)
@@ -184,15 +184,15 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) ([]*waitNode, erro
 // tag's.
 func (c *Client) waitQuery(w *WaitResult) (query string, vars map[string]any, bySHA bool) {
 	envs := []string{w.Pattern}
-	if config.IsWildcard(w.Pattern) {
+	if vocab.IsWildcard(w.Pattern) {
 		envs = nil
 	}
 	vars = map[string]any{"owner": c.Owner, "name": c.Repo, "environments": envs}
 	ref := strings.TrimSpace(w.Ref)
 	switch {
-	case len(ref) == 40 && isSHA(ref):
+	case vocab.IsFullSHA(ref):
 		return fmt.Sprintf(waitCommitQuery, "GitObjectID!", "oid"), withVar(vars, "rev", strings.ToLower(ref)), true
-	case isSHA(ref):
+	case vocab.IsSHA(ref):
 		// Hex digits in any case, as git reads an abbreviated SHA.
 		return fmt.Sprintf(waitCommitQuery, "String!", "expression"), withVar(vars, "rev", strings.ToLower(ref)), true
 	}
@@ -254,7 +254,7 @@ func (c *Client) lastSuccess(ctx context.Context, w *WaitResult, id int64) (*wai
 	}
 	var best *github.DeploymentStatus
 	for _, st := range list {
-		if st != nil && st.GetID() > 0 && st.GetState() == config.StateSuccess && (best == nil || st.GetID() > best.GetID()) {
+		if st != nil && st.GetID() > 0 && st.GetState() == vocab.StateSuccess && (best == nil || st.GetID() > best.GetID()) {
 			best = st
 		}
 	}
@@ -309,10 +309,10 @@ func (r *Result) seen(n *waitNode, ok *waitSuccess) {
 
 // envMatches: a pattern matches as sweep's do, a name in any case.
 func envMatches(pattern, env string) bool {
-	if config.IsWildcard(pattern) {
-		return config.MatchPattern(pattern, env)
+	if vocab.IsWildcard(pattern) {
+		return vocab.MatchPattern(pattern, env)
 	}
-	return config.SameEnvironment(pattern, env)
+	return vocab.SameEnvironment(pattern, env)
 }
 
 // waitRefMatches tells whether ref names what n was made of, as a
@@ -336,10 +336,10 @@ func creatorMatches(creators []string, n *waitNode) bool {
 	if n.Creator == nil {
 		return false
 	}
-	name, bot := strings.CutSuffix(strings.ToLower(n.Creator.Login), "[bot]")
+	name, bot := vocab.LoginKey(n.Creator.Login)
 	bot = bot || n.Creator.Typename == "Bot"
 	for _, c := range creators {
-		want, wantBot := strings.CutSuffix(strings.ToLower(c), "[bot]")
+		want, wantBot := vocab.LoginKey(c)
 		if want == name && (bot || !wantBot) {
 			return true
 		}
@@ -353,12 +353,5 @@ func restLogin(n *waitNode) string {
 	if n.Creator == nil {
 		return ""
 	}
-	login := n.Creator.Login
-	if n.Creator.Typename == "Bot" && !strings.HasSuffix(login, "[bot]") {
-		login += "[bot]"
-	}
-	if !config.IsLogin(login) {
-		return ""
-	}
-	return login
+	return vocab.RESTLogin(n.Creator.Login, n.Creator.Typename == "Bot")
 }

@@ -25,8 +25,8 @@ const previewURL = "https://hello-world-git-login-octo.vercel.app"
 // creators, as Load makes it.
 func waitCfg(env string, creators ...string) *config.Config {
 	c := cfg()
-	c.Step, c.Environment = config.StepWait, env
-	c.Wait = config.Wait{Creators: creators, Timeout: config.DefaultWaitTimeout, For: config.WaitForSuccess}
+	c.Step, c.Environment, c.Wait.Environment = config.StepWait, env, env
+	c.Wait.Wait = config.Wait{Creators: creators, Timeout: config.DefaultWaitTimeout, For: config.WaitForSuccess}
 	return c
 }
 
@@ -107,7 +107,7 @@ func TestWaitForAPreviewThatSucceeds(t *testing.T) {
 	})
 	var logs []string
 	e.c.Log = func(format string, args ...any) { logs = append(logs, format) }
-	res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("preview", "vercel[bot]").WaitOptions())
+	res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("preview", "vercel[bot]").Wait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestWaitFailsWhenThePreviewFails(t *testing.T) {
 	id := vercel(e, "Preview")
 	e.repo.AddStatus(id, "in_progress")
 	afterAnswer(e, map[int]func(){2: func() { e.repo.AddStatusWithURLs(id, "failure", "", "https://vercel.com/octo/hello-world/8") }})
-	res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview", "vercel[bot]").WaitOptions())
+	res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("Preview", "vercel[bot]").Wait)
 	wantErrContaining(t, err, "deployment "+itoa(id)+" of Preview by vercel[bot] is failure at 12:00:12 UTC, not success", "its log: https://vercel.com/octo/hello-world/8")
 	if res == nil {
 		t.Fatal("no result")
@@ -160,7 +160,7 @@ func TestWaitForFinalReturnsOnFailure(t *testing.T) {
 	afterAnswer(e, map[int]func(){1: func() { e.repo.AddStatus(id, "failure") }})
 	c := waitCfg("Preview", "vercel")
 	c.Wait.For = config.WaitForFinal
-	res, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
 	if err != nil {
 		t.Fatalf("err = %v, want the failure as the answer", err)
 	}
@@ -184,7 +184,7 @@ func TestWaitIgnoresOtherCreatorsAndMatchesPatternsInAnyCase(t *testing.T) {
 		fakegithub.Seed{Environment: "preview/pr-8", Ref: "main", Creator: "vercel", States: []string{"success"}},           // a user named vercel
 	)
 	afterAnswer(e, map[int]func(){2: func() { e.repo.AddStatusWithURLs(id, "success", previewURL, "") }})
-	res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("PREVIEW/*", "Vercel[bot]").WaitOptions())
+	res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("PREVIEW/*", "Vercel[bot]").Wait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestWaitTimesOutSayingWhatItSawLast(t *testing.T) {
 		e := setup(t, fgtest.Token)
 		id := vercel(e, "Preview")
 		e.repo.AddStatus(id, "in_progress")
-		res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("preview", "vercel[bot]").WaitOptions())
+		res, err := lifecycle.Wait(context.Background(), e.c, waitCfg("preview", "vercel[bot]").Wait)
 		wantErrContaining(t, err, "timed out after 10m0s waiting for a deployment of preview at 1f2e3d4 by vercel[bot] (24 reads): deployment "+itoa(id)+" of Preview by vercel[bot] was in_progress at 12:10:00 UTC")
 		// The documented cost of a 10-minute wait, on the fake clock.
 		n := e.fake.Count("GRAPHQL")
@@ -228,7 +228,7 @@ func TestWaitTimesOutSayingWhatItSawLast(t *testing.T) {
 		e.repo.Seed(fakegithub.Seed{Environment: "Preview", Ref: fgtest.SHA, Creator: "netlify[bot]", States: []string{"success"}})
 		c := waitCfg("Preview", "vercel[bot]")
 		c.Wait.Timeout = time.Minute
-		res, err := lifecycle.Wait(context.Background(), e.c, c.WaitOptions())
+		res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
 		wantErrContaining(t, err, "(6 reads): GitHub had none at 12:01:00 UTC; there were some by netlify[bot], which the creator input leaves out")
 		if res.DeploymentID != 0 {
 			t.Errorf("result deployment id %d, want none", res.DeploymentID)
@@ -247,7 +247,7 @@ func TestWaitStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	afterAnswer(e, map[int]func(){3: cancel})
-	_, err := lifecycle.Wait(ctx, e.c, waitCfg("Preview").WaitOptions())
+	_, err := lifecycle.Wait(ctx, e.c, waitCfg("Preview").Wait)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}

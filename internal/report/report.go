@@ -18,6 +18,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // libraryDelimiter is the heredoc delimiter go-githubactions writes file
@@ -66,13 +67,13 @@ func Outputs(res *lifecycle.Result) map[string]string {
 
 // write sends a result to the runner: outputs, state and environment for
 // later steps, warnings, and the job summary.
-func write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
+func write(a *githubactions.Action, st Step, res *lifecycle.Result) {
 	for _, w := range res.Warnings {
 		Warningf(a, "%s", w)
 	}
 	out := Outputs(res)
 	keys := slices.Sorted(maps.Keys(out))
-	if !cfg.OnRunner {
+	if !st.OnRunner {
 		// Outside GitHub Actions: the outputs are printed, and there are no
 		// later steps or post stage to hand anything to.
 		for _, k := range keys {
@@ -82,23 +83,23 @@ func write(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
 	}
 	// The runner drops a post stage's outputs (the post step has no
 	// context name): only the main stage writes them.
-	if cfg.Stage == config.StageMain {
+	if st.Stage == config.StageMain {
 		for _, k := range keys {
 			fileCommand(a, "output", k, out[k])
 		}
 	}
-	if cfg.Stage == config.StageMain && res.Skipped == "" && res.DeploymentID != 0 {
-		switch cfg.Step {
+	if st.Stage == config.StageMain && res.Skipped == "" && res.DeploymentID != 0 {
+		switch st.Step {
 		case config.StepStart:
 			handoff.SaveStarted(files{a}, res.DeploymentID)
 		case config.StepFinish, config.StepStatus:
-			if config.IsFinal(res.State) {
+			if vocab.IsFinal(res.State) {
 				handoff.SaveFinished(files{a}, res.DeploymentID, res.State)
 			}
 		}
 	}
-	if cfg.StepSummaryConfigured && res.Skipped == "" {
-		a.AddStepSummary(Summary(cfg, res))
+	if st.StepSummary && res.Skipped == "" {
+		a.AddStepSummary(Summary(st.Links, res))
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // maxReportTables bounds the environments the job summary shows a table
@@ -55,7 +55,7 @@ func describeReport(a *githubactions.Action, rep *lifecycle.ReportResult) {
 // the deployments a week by outcome, then a table per environment (last:
 // a summary shortened to MaxSummary loses tables, never the chart). Every
 // name from GitHub is a code span (cell).
-func reportSummary(cfg *config.Config, rep *lifecycle.ReportResult) string {
+func reportSummary(links Links, rep *lifecycle.ReportResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Deployment report of %s\n\n", code(rep.Repository, false))
 	fmt.Fprintf(&b, "From %s to %s (%s): %d environments, %d deployments; %d reads of at most %d.",
@@ -74,8 +74,8 @@ func reportSummary(cfg *config.Config, rep *lifecycle.ReportResult) string {
 			break
 		}
 		fmt.Fprintf(&b, "#### %s\n\n| | |\n|---|---|\n", code(e.Name, false))
-		row(&b, "Live", liveCell(cfg, e.Live))
-		row(&b, "Live before (a rollback's target)", liveCell(cfg, e.Previous))
+		row(&b, "Live", liveCell(links, e.Live))
+		row(&b, "Live before (a rollback's target)", liveCell(links, e.Previous))
 		keyRows(&b, e.Keys)
 		if !e.Complete {
 			row(&b, "Read", fmt.Sprintf("%d deployments, not back to the window's start", e.DeploymentsRead))
@@ -87,17 +87,17 @@ func reportSummary(cfg *config.Config, rep *lifecycle.ReportResult) string {
 
 // liveCell says which deployment is live: its id, ref, commit, URL, since
 // when and who deployed it.
-func liveCell(cfg *config.Config, l *lifecycle.LiveDeployment) string {
+func liveCell(links Links, l *lifecycle.LiveDeployment) string {
 	if l == nil {
 		return "none"
 	}
-	parts := []string{fmt.Sprintf("%d", l.ID), linkOr(l.Ref, refURL(cfg, l.Ref))}
+	parts := []string{fmt.Sprintf("%d", l.ID), linkOr(l.Ref, refURL(links, l.Ref))}
 	if l.SHA != "" && l.SHA != l.Ref {
 		short := l.SHA
-		if len(short) > 7 && isSHA(short) {
+		if len(short) > 7 && vocab.IsObjectID(short) {
 			short = short[:7]
 		}
-		parts = append(parts, link(cell(short), refURL(cfg, l.SHA)))
+		parts = append(parts, link(cell(short), refURL(links, l.SHA)))
 	}
 	if l.URL != "" {
 		parts = append(parts, linkOr(l.URL, l.URL))

@@ -10,7 +10,6 @@ import (
 	"testing/quick"
 	"time"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/report"
 )
@@ -134,7 +133,7 @@ func reportResult(envName string, weeks []lifecycle.Week) *lifecycle.Result {
 // TestReportChartHasABarForEachWeek, over generated weeks and counts.
 func TestReportChartHasABarForEachWeek(t *testing.T) {
 	t.Parallel()
-	cfg := &config.Config{Step: config.StepReport, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
+	links := report.Links{ServerURL: "https://github.com", Owner: "octo-org", Repo: "hello-world"}
 	prop := func(n uint8, counts []uint16) bool {
 		weeks := make([]lifecycle.Week, 1+int(n)%53)
 		for i := range weeks {
@@ -143,7 +142,7 @@ func TestReportChartHasABarForEachWeek(t *testing.T) {
 				weeks[i] = lifecycle.Week{Success: c % 40, Failed: c / 40 % 40, Other: c / 1600 % 40}
 			}
 		}
-		md := report.Summary(cfg, reportResult("production", weeks))
+		md := report.Summary(links, reportResult("production", weeks))
 		charts, err := parseCharts(md)
 		if err != nil || len(charts) != 1 || len(charts[0].labels) != len(weeks) {
 			t.Logf("weeks %d: %v, %d charts", len(weeks), err, len(charts))
@@ -160,7 +159,7 @@ func TestReportChartHasABarForEachWeek(t *testing.T) {
 		t.Error(err)
 	}
 	weeks := []lifecycle.Week{{Success: 3, Failed: 1}, {Other: 2}, {}, {Success: 1, Failed: 4, Other: 1}, {Success: 9}}
-	checkChart(t, report.Summary(cfg, reportResult("production", weeks)), weeks)
+	checkChart(t, report.Summary(links, reportResult("production", weeks)), weeks)
 }
 
 // TestReportSummaryNeutralisesNames: names from GitHub (an environment, a
@@ -168,13 +167,13 @@ func TestReportChartHasABarForEachWeek(t *testing.T) {
 // table row in the summary; the JSON output holds them as they are.
 func TestReportSummaryNeutralisesNames(t *testing.T) {
 	t.Parallel()
-	cfg := &config.Config{Step: config.StepReport, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
+	links := report.Links{ServerURL: "https://github.com", Owner: "octo-org", Repo: "hello-world"}
 	hostile := []string{"a|b|c\n| injected | row |", "<img src=https://evil.example/i.png>", "x`y``z", "```mermaid\nxychart-beta\n    bar [9]\n```",
 		"x](https://evil.example/p) [y", "##[error]x", "https://evil.example/autolink", strings.Repeat("A", 5000)}
 	for _, name := range hostile {
 		weeks := []lifecycle.Week{{Success: 1}}
 		res := reportResult(name, weeks)
-		md := report.Summary(cfg, res)
+		md := report.Summary(links, res)
 		checkChart(t, md, weeks)
 		html := render(t, md)
 		for _, m := range hrefs.FindAllStringSubmatch(html, -1) {
@@ -212,8 +211,8 @@ func TestReportOutputIsBounded(t *testing.T) {
 		e.Weeks = big.Report.Weeks
 		big.Report.Environments = append(big.Report.Environments, e)
 	}
-	cfg := &config.Config{Step: config.StepReport, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
-	md := report.Summary(cfg, big)
+	links := report.Links{ServerURL: "https://github.com", Owner: "octo-org", Repo: "hello-world"}
+	md := report.Summary(links, big)
 	if len(md) > report.MaxSummary {
 		t.Errorf("summary of %d bytes", len(md))
 	}

@@ -16,20 +16,36 @@ import (
 // (Succeeded), why it failed (Failed, BadInputs, Panicked), in log lines,
 // annotations, outputs, state, environment and the job summary.
 
+// Step is what report knows of the step whose result it reports: which
+// stage and step, the deployment it acts on, and what the runner offers.
+type Step struct {
+	Stage config.Stage
+	Step  config.Step
+	// DeploymentID is the deployment the step acts on (0 when none is
+	// known); DeploymentIDFrom says where it came from, for error messages.
+	DeploymentID     int64
+	DeploymentIDFrom string
+	// OnRunner is true when the runner's file commands are there;
+	// StepSummary when the job summary is.
+	OnRunner, StepSummary bool
+	// Links are the repository's pages the summary links to.
+	Links Links
+}
+
 // Succeeded logs what the step did and writes its outputs, hand-off and
 // summary.
-func Succeeded(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
+func Succeeded(a *githubactions.Action, st Step, res *lifecycle.Result) {
 	describe(a, res)
-	write(a, cfg, res)
+	write(a, st, res)
 }
 
 // Failed reports a step that failed. A start that created its deployment
 // before failing still hands it to the post stage, which finishes it; a
 // finish that failed says how to finish the deployment by hand.
-func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) {
-	saveStartedAnyway(a, cfg, res)
-	writePartial(a, cfg, res)
-	Errorf(a, "%s", failureMessage(cfg, err))
+func Failed(a *githubactions.Action, st Step, res *lifecycle.Result, err error) {
+	saveStartedAnyway(a, st, res)
+	writePartial(a, st, res)
+	Errorf(a, "%s", failureMessage(st, err))
 }
 
 // writePartial writes what a step that failed did before it failed, the
@@ -37,28 +53,28 @@ func Failed(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, 
 // teardown or a sweep did, what a wait saw last, reach the outputs and the
 // summary, for the steps after it (if: failure()) and for people. A start's
 // deployment is handed on by saveStartedAnyway.
-func writePartial(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
+func writePartial(a *githubactions.Action, st Step, res *lifecycle.Result) {
 	if res != nil && (res.Sweep != nil || res.Wait != nil || res.Teardown != nil) {
-		write(a, cfg, res)
+		write(a, st, res)
 	}
 }
 
 // LeftUndone reports a failure with on-api-error: warn: a warning, and a
 // job summary that says what was left undone and how to do it by hand.
 // A started deployment is still handed to the post stage and output.
-func LeftUndone(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result, err error) {
-	saveStartedAnyway(a, cfg, res)
-	writePartial(a, cfg, res)
-	msg := failureMessage(cfg, err)
+func LeftUndone(a *githubactions.Action, st Step, res *lifecycle.Result, err error) {
+	saveStartedAnyway(a, st, res)
+	writePartial(a, st, res)
+	msg := failureMessage(st, err)
 	Warningf(a, "on-api-error is warn, so the step succeeds: %s", msg)
-	id := cfg.DeploymentID
+	id := st.DeploymentID
 	if res != nil && res.DeploymentID != 0 {
 		id = res.DeploymentID
-		if cfg.OnRunner && cfg.Stage == config.StageMain {
+		if st.OnRunner && st.Stage == config.StageMain {
 			fileCommand(a, "output", "deployment-id", fmt.Sprint(id))
 		}
 	}
-	if !cfg.StepSummaryConfigured {
+	if !st.StepSummary {
 		return
 	}
 	var b strings.Builder
@@ -66,28 +82,28 @@ func LeftUndone(a *githubactions.Action, cfg *config.Config, res *lifecycle.Resu
 	fmt.Fprintf(&b, "GitHub could not be reached or refused a write (on-api-error: warn): %s\n\n", code(msg, false))
 	if id != 0 {
 		fmt.Fprintf(&b, "Deployment %d may be left `in_progress`. Finish it with a step that has `step: finish` and `deployment-id: %d`, or by hand:\n\n", id, id)
-		fmt.Fprintf(&b, "```sh\ngh api -X POST repos/%s/%s/deployments/%d/statuses -f state=success\n```\n\n", cfg.Owner, cfg.Repo, id)
+		fmt.Fprintf(&b, "```sh\ngh api -X POST repos/%s/%s/deployments/%d/statuses -f state=success\n```\n\n", st.Links.Owner, st.Links.Repo, id)
 	}
 	a.AddStepSummary(capSummary(b.String()))
 }
 
 // saveStartedAnyway hands a deployment a failed start created to the post
 // stage, which then still finishes it.
-func saveStartedAnyway(a *githubactions.Action, cfg *config.Config, res *lifecycle.Result) {
-	if res != nil && res.DeploymentID != 0 && cfg.Stage == config.StageMain && cfg.Step == config.StepStart && cfg.OnRunner {
+func saveStartedAnyway(a *githubactions.Action, st Step, res *lifecycle.Result) {
+	if res != nil && res.DeploymentID != 0 && st.Stage == config.StageMain && st.Step == config.StepStart && st.OnRunner {
 		handoff.SaveStarted(files{a}, res.DeploymentID)
 	}
 }
 
 // failureMessage is err, with where the deployment id came from and, for a
 // finish, how to finish the deployment by hand.
-func failureMessage(cfg *config.Config, err error) string {
+func failureMessage(st Step, err error) string {
 	msg := err.Error()
-	if cfg.Stage == config.StageMain && (cfg.Step == config.StepFinish || cfg.Step == config.StepStatus) && cfg.DeploymentIDFrom != "" {
-		msg += fmt.Sprintf(" (deployment %d is %s)", cfg.DeploymentID, cfg.DeploymentIDFrom)
+	if st.Stage == config.StageMain && (st.Step == config.StepFinish || st.Step == config.StepStatus) && st.DeploymentIDFrom != "" {
+		msg += fmt.Sprintf(" (deployment %d is %s)", st.DeploymentID, st.DeploymentIDFrom)
 	}
-	if (cfg.Stage == config.StagePost || cfg.Step == config.StepFinish) && cfg.DeploymentID != 0 {
-		msg += ". " + unfinished(cfg.DeploymentID)
+	if (st.Stage == config.StagePost || st.Step == config.StepFinish) && st.DeploymentID != 0 {
+		msg += ". " + unfinished(st.DeploymentID)
 	}
 	return msg
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // Summary is the job summary (GITHUB_STEP_SUMMARY) of a result, in
@@ -18,12 +18,12 @@ import (
 // span, so no value can make a link, an image or HTML; links are built only
 // from the server URL and http(s) URLs, inside <…>. It stays under
 // MaxSummary bytes.
-func Summary(cfg *config.Config, res *lifecycle.Result) string {
+func Summary(links Links, res *lifecycle.Result) string {
 	if res.Wait != nil {
-		return capSummary(waitSummary(cfg, res))
+		return capSummary(waitSummary(links, res))
 	}
 	if res.Report != nil {
-		return capSummary(reportSummary(cfg, res.Report))
+		return capSummary(reportSummary(links, res.Report))
 	}
 	var b strings.Builder
 	if res.DeploymentID != 0 && res.State != "" {
@@ -33,8 +33,8 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 		}
 		fmt.Fprintf(&b, "### %s: %s %s\n\n", title, stateEmoji(res.State), code(res.State, false))
 		b.WriteString("| | |\n|---|---|\n")
-		row(&b, "Environment", linkOr(res.Environment, envURL(cfg, res.Environment)))
-		row(&b, "Ref", linkOr(res.Ref, refURL(cfg, res.Ref)))
+		row(&b, "Environment", linkOr(res.Environment, envURL(links, res.Environment)))
+		row(&b, "Ref", linkOr(res.Ref, refURL(links, res.Ref)))
 		row(&b, "State", cell(res.State))
 		row(&b, "Deployment", fmt.Sprintf("%d", res.DeploymentID))
 		row(&b, "Environment URL", linkOr(res.EnvironmentURL, res.EnvironmentURL))
@@ -56,6 +56,22 @@ func Summary(cfg *config.Config, res *lifecycle.Result) string {
 		b.WriteString(sweepSummary(res.Sweep))
 	}
 	return capSummary(b.String())
+}
+
+// Links makes links for people to pages of one repository on the GitHub
+// server (not the API).
+type Links struct {
+	ServerURL, Owner, Repo string
+}
+
+// to is a link to a page of the repository, e.g. to("deployments"); each
+// part is one path segment, escaped.
+func (l Links) to(parts ...string) string {
+	u := strings.TrimRight(l.ServerURL, "/") + "/" + l.Owner + "/" + l.Repo
+	for _, p := range parts {
+		u += "/" + url.PathEscape(p)
+	}
+	return u
 }
 
 // MaxSummary bounds one step's summary; GitHub's limit is 1 MiB.
@@ -203,21 +219,21 @@ func link(label, href string) string {
 	return fmt.Sprintf("[%s](<%s>)", label, b.String())
 }
 
-func envURL(cfg *config.Config, env string) string {
-	if env == "" || cfg.ServerURL == "" {
+func envURL(links Links, env string) string {
+	if env == "" || links.ServerURL == "" {
 		return ""
 	}
-	return cfg.PeopleURL("deployments", env)
+	return links.to("deployments", env)
 }
 
 // refURL links a commit SHA to its commit page and a branch or tag to its
 // tree.
-func refURL(cfg *config.Config, ref string) string {
-	if ref == "" || cfg.ServerURL == "" {
+func refURL(links Links, ref string) string {
+	if ref == "" || links.ServerURL == "" {
 		return ""
 	}
-	if isSHA(ref) {
-		return cfg.PeopleURL("commit", ref)
+	if vocab.IsObjectID(ref) {
+		return links.to("commit", ref)
 	}
 	// A branch's slashes stay path separators: /tree/feature/login. A ref
 	// with a dot segment would lead the link elsewhere: it gets none.
@@ -227,28 +243,16 @@ func refURL(cfg *config.Config, ref string) string {
 			return ""
 		}
 	}
-	return cfg.PeopleURL(append([]string{"tree"}, parts...)...)
-}
-
-func isSHA(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return false
-		}
-	}
-	return true
+	return links.to(append([]string{"tree"}, parts...)...)
 }
 
 func stateEmoji(s string) string {
 	switch s {
-	case config.StateSuccess:
+	case vocab.StateSuccess:
 		return "✅"
-	case config.StateFailure, config.StateError:
+	case vocab.StateFailure, vocab.StateError:
 		return "❌"
-	case config.StateInactive:
+	case vocab.StateInactive:
 		return "⚪"
 	}
 	return "⏳"

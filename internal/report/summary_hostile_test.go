@@ -45,17 +45,16 @@ func TestHostileValuesDoNotSteerTheSummary(t *testing.T) {
 		strings.Repeat("`", 40) + "x",
 		strings.Repeat("A", 5000),
 	}
-	cfg := &config.Config{Step: config.StepFinish, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
+	links := report.Links{ServerURL: "https://github.com", Owner: "octo-org", Repo: "hello-world"}
 	allowed := func(h string) bool {
 		return strings.HasPrefix(h, "https://github.com/octo-org/hello-world/") || h == "https://pr.example.com/x%3Cy"
 	}
 	for _, v := range hostile {
 		for _, step := range []config.Step{config.StepFinish, config.StepDeleteEnv} {
-			cfg.Step = step
 			res := &lifecycle.Result{DeploymentID: 7, State: v, Environment: v, Ref: v, EnvironmentURL: "https://pr.example.com/x<y",
 				LogURL:   "https://github.com/octo-org/hello-world/actions/runs/1/attempts/1",
 				Teardown: &lifecycle.TeardownResult{Environment: v, Delete: step == config.StepDeleteEnv, Seen: 1, Deactivated: []int64{7}, EnvironmentNote: v}}
-			md := report.Summary(cfg, res)
+			md := report.Summary(links, res)
 			html := render(t, md)
 			for _, m := range hrefs.FindAllStringSubmatch(html, -1) {
 				if !allowed(m[1]) {

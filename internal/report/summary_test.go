@@ -11,8 +11,8 @@ import (
 
 func TestSummaryGolden(t *testing.T) {
 	t.Parallel()
-	cfg := func(step config.Step) *config.Config {
-		return &config.Config{Step: step, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
+	cfg := func(config.Step) report.Links {
+		return report.Links{ServerURL: "https://github.com", Owner: "octo-org", Repo: "hello-world"}
 	}
 	many := make([]int64, 25)
 	for i := range many {
@@ -20,7 +20,7 @@ func TestSummaryGolden(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		cfg  *config.Config
+		cfg  report.Links
 		res  *lifecycle.Result
 	}{
 		{"finish-success-with-retired-previews", cfg(config.StepFinish), &lifecycle.Result{

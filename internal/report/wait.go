@@ -7,7 +7,6 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 )
 
@@ -38,7 +37,7 @@ func describeWait(a *githubactions.Action, res *lifecycle.Result) {
 
 // waitSummary is the job summary of a wait: what it waited for, the
 // deployment it saw last and how long it took.
-func waitSummary(cfg *config.Config, res *lifecycle.Result) string {
+func waitSummary(links Links, res *lifecycle.Result) string {
 	w := res.Wait
 	var b strings.Builder
 	state := "none found"
@@ -49,8 +48,8 @@ func waitSummary(cfg *config.Config, res *lifecycle.Result) string {
 		state = "⏳ no status yet"
 	}
 	fmt.Fprintf(&b, "### Wait for %s: %s\n\n| | |\n|---|---|\n", code(w.Pattern, false), state)
-	row(&b, "Environment", linkOr(res.Environment, envURL(cfg, res.Environment)))
-	row(&b, "Ref", linkOr(w.Ref, refURL(cfg, w.Ref)))
+	row(&b, "Environment", linkOr(res.Environment, envURL(links, res.Environment)))
+	row(&b, "Ref", linkOr(w.Ref, refURL(links, w.Ref)))
 	if len(w.Creators) > 0 {
 		row(&b, "Creator wanted", cell(strings.Join(w.Creators, ", ")))
 	}

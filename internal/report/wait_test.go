@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
 	"github.com/deploy-lifecycle/deployment-action/internal/report"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/golden"
@@ -14,15 +13,15 @@ import (
 
 func TestWaitSummaryAndOutputs(t *testing.T) {
 	t.Parallel()
-	cfg := &config.Config{Step: config.StepWait, Owner: "octo-org", Repo: "hello-world", ServerURL: "https://github.com"}
+	links := report.Links{ServerURL: "https://github.com", Owner: "octo-org", Repo: "hello-world"}
 	const sha = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c"
 	success := &lifecycle.Result{DeploymentID: 1234, Environment: "Preview", State: "success", EnvironmentURL: "https://hello-world-git-login.vercel.app",
 		LogURL: "https://vercel.com/octo/hello-world/7", Ref: sha,
 		Wait: &lifecycle.WaitResult{Pattern: "preview", Ref: sha, Creators: []string{"vercel[bot]"}, For: "success", Timeout: 10 * time.Minute,
 			Reads: 6, Waited: 65937500 * time.Microsecond, Creator: "vercel[bot]"}}
 	none := &lifecycle.Result{Ref: sha, Wait: &lifecycle.WaitResult{Pattern: "pr-*", Ref: sha, For: "final", Timeout: time.Minute, Reads: 6, Waited: time.Minute}}
-	golden.Check(t, "wait-success.md", report.Summary(cfg, success))
-	golden.Check(t, "wait-none-found.md", report.Summary(cfg, none))
+	golden.Check(t, "wait-success.md", report.Summary(links, success))
+	golden.Check(t, "wait-none-found.md", report.Summary(links, none))
 	want := map[string]string{"deployment-id": "1234", "environment": "Preview", "environment-url": "https://hello-world-git-login.vercel.app",
 		"state": "success", "creator": "vercel[bot]", "log-url": "https://vercel.com/octo/hello-world/7"}
 	if d := cmp.Diff(want, report.Outputs(success)); d != "" {
