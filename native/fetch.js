@@ -144,8 +144,8 @@ function body(res, size, host) {
     res.on('data', (c) => {
       n += c.length;
       if (n > size) {
-        res.destroy();
         reject(new DownloadError(`${host} sent more than the asset's ${size} bytes`));
+        res.destroy();
         return;
       }
       chunks.push(c);

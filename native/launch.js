@@ -193,10 +193,12 @@ function baseURL(env) {
 // fetchBinary downloads the platform's asset, checks it and the binary it
 // decompresses to against the sums, and returns the binary.
 async function fetchBinary(env, plat, entry, log) {
-  const { url: base, override } = baseURL(env);
+  const { url: base } = baseURL(env);
   const url = new URL(encodeURIComponent(entry.asset), base);
   const started = Date.now();
-  const hosts = override ? [base.host] : GITHUB_HOSTS.slice();
+  // The hosts a runner must reach: the assets' and, on github.com, where
+  // its release downloads redirect (more are added as redirects are seen).
+  const hosts = base.host === 'github.com' ? GITHUB_HOSTS.slice() : [base.host];
   try {
     const asset = await download(url, {
       env, size: entry.asset_size, sha256: entry.asset_sha256, timeoutMs: timeoutSeconds(env) * 1000, attempts: 3, log,
@@ -279,7 +281,9 @@ function start(file, stage) {
 
 // launch runs stage ("main" or "post") of the action.
 async function launch(stage) {
-  const log = (line) => process.stdout.write(`${NAME}: ${safe(line)}\n`);
+  // Progress goes to stderr: the binary's first line on stdout is its
+  // token mask.
+  const log = (line) => process.stderr.write(`${NAME}: ${safe(line)}\n`);
   try {
     const file = await binaryFor(process.env, log);
     if (process.platform !== 'win32') {

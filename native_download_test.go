@@ -1,0 +1,602 @@
+package main
+
+// The native entry's download (native/launch.js and fetch.js) against
+// servers on this machine only: an asset server (http or https with a
+// certificate of the test's own, trusted through NODE_EXTRA_CA_CERTS), a
+// CONNECT proxy, and launch.js with the sums embedded as the release
+// program embeds them (release.EmbedLauncher).
+//
+//	go test -run NativeDownload -v .     (needs node 18 or later on PATH)
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/release"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
+)
+
+// testVersion is the version of the test releases.
+const testVersion = "0.0.0-test"
+
+// platformKey is this machine's <os>-<arch>.
+func platformKey(t testing.TB) string { return path.Dir(hostPlatform(t)) }
+
+var assetBodies sync.Map // asset SHA-256 → its bytes
+
+// testAsset is the release asset of binary data for this machine's
+// platform in encoding (brotli at a fast quality, 5: the release uses 11).
+func testAsset(t testing.TB, data []byte, encoding string) release.Asset {
+	t.Helper()
+	body, err := release.Encode(data, encoding, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := hostPlatform(t)
+	ext := map[string]string{"br": ".br", "gzip": ".gz", "": ""}[encoding]
+	a := release.Asset{Target: platformKey(t), Binary: path.Base(rel), Name: "deployment-action-" + platformKey(t) + ext,
+		Encoding: encoding, Size: int64(len(data)), SHA256: sha256Hex(data), AssetSize: int64(len(body)), AssetSHA256: sha256Hex(body)}
+	assetBodies.Store(a.AssetSHA256, body)
+	return a
+}
+
+// nativeLauncher is the RELEASE a release of assets at url writes into launch.js.
+func nativeLauncher(t testing.TB, url string, assets ...release.Asset) release.Launcher {
+	t.Helper()
+	return release.NewLauncher(testVersion, url, assets)
+}
+
+// writeLauncher writes the checkout's launch.js with l embedded into dir.
+func writeLauncher(t testing.TB, dir string, l release.Launcher) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("native", "launch.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := release.EmbedLauncher(src, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "launch.js"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// assetServer serves release assets under /releases/download/v<version>/,
+// each request through handle when it is set (n counts from 1).
+type assetServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []string
+	assets   map[string][]byte
+	handle   func(w http.ResponseWriter, r *http.Request, n int, body []byte)
+}
+
+func newAssetServer(t testing.TB, cert *tls.Certificate, assets ...release.Asset) *assetServer {
+	t.Helper()
+	s := &assetServer{assets: map[string][]byte{}}
+	for _, a := range assets {
+		b, _ := assetBodies.Load(a.AssetSHA256)
+		s.assets[a.Name] = b.([]byte)
+	}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	if cert != nil {
+		s.TLS = &tls.Config{Certificates: []tls.Certificate{*cert}}
+		s.StartTLS()
+	} else {
+		s.Start()
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *assetServer) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, r.URL.Path)
+	n := len(s.requests)
+	s.mu.Unlock()
+	dir, name := path.Split(r.URL.Path)
+	body, ok := s.assets[name]
+	if dir != "/releases/download/v"+testVersion+"/" || !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if s.handle != nil {
+		s.handle(w, r, n, body)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(body)
+}
+
+// base is the server's folder of assets, as host (default: its own).
+func (s *assetServer) base(host string) string {
+	scheme, addr, _ := strings.Cut(s.URL, "://")
+	if host != "" {
+		_, port, _ := net.SplitHostPort(addr)
+		addr = net.JoinHostPort(host, port)
+	}
+	return scheme + "://" + addr + "/releases/download/v" + testVersion
+}
+
+func (s *assetServer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.requests)
+}
+
+// connectProxy is an http proxy that dials dial whatever host it is asked
+// for: CONNECT tunnels, and absolute-form GETs. refuse answers every
+// request with that status instead.
+type connectProxy struct {
+	*httptest.Server
+	dial, auth string
+	refuse     int
+	mu         sync.Mutex
+	seen       []string // "CONNECT host:port" or "GET url", with the Proxy-Authorization
+}
+
+func newConnectProxy(t testing.TB, dial string) *connectProxy {
+	t.Helper()
+	p := &connectProxy{dial: dial}
+	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *connectProxy) serve(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	target := r.Host
+	if r.Method != http.MethodConnect {
+		target = r.URL.String()
+	}
+	p.seen = append(p.seen, r.Method+" "+target+" "+r.Header.Get("Proxy-Authorization"))
+	p.mu.Unlock()
+	if p.refuse != 0 {
+		w.WriteHeader(p.refuse)
+		return
+	}
+	up, err := net.Dial("tcp", p.dial)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer up.Close()
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if r.Method == http.MethodConnect {
+		rw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
+		rw.Flush()
+		go io.Copy(up, rw)
+		io.Copy(conn, up)
+		return
+	}
+	r.RequestURI = ""
+	r.Header.Del("Proxy-Authorization")
+	r.Close = true
+	r.Write(up)
+	io.Copy(conn, bufio.NewReader(up))
+}
+
+func (p *connectProxy) requests() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.seen...)
+}
+
+// testCert is a self-signed certificate for assets.invalid and 127.0.0.1,
+// and the PEM file that trusts it (for NODE_EXTRA_CA_CERTS).
+func testCert(t testing.TB) (*tls.Certificate, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(23), Subject: pkix.Name{CommonName: "deployment-action test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"assets.invalid"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, file
+}
+
+// standIn is a stand-in binary: a shell script that says it started, and
+// in which stage.
+func standIn(t testing.TB) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("sh"); err != nil || hostPlatform(t) == "" {
+		t.Skip("the stand-in binary is a shell script")
+	}
+	return []byte("#!/bin/sh\necho \"STARTED $DEPLOYMENT_ACTION_STAGE\"\n")
+}
+
+// downloadRelease is native/ without binaries (a release commit's), its
+// launch.js naming asset a at url.
+func downloadRelease(t testing.TB, url string, a release.Asset) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "native")
+	copyNative(t, dir)
+	writeLauncher(t, dir, nativeLauncher(t, url, a))
+	return dir
+}
+
+// launched is how one run of the launcher went.
+type launched struct {
+	stdout, stderr string
+	code           int
+}
+
+// launchStage runs launch(stage) of dir's launch.js with only PATH, HOME,
+// RUNNER_TOOL_CACHE=cache and env in its environment (no proxy of this
+// machine's).
+func launchStage(t testing.TB, dir, cache, stage string, env ...string) launched {
+	t.Helper()
+	requireNode(t)
+	cmd := exec.Command("node", "-e", "require(process.argv[1]).launch(process.argv[2])", filepath.Join(dir, "launch.js"), stage)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "RUNNER_TOOL_CACHE=" + cache}, env...)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	l := launched{stdout: out.String(), stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		l.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// started checks that the stand-in ran for stage and nothing failed:
+// stdout is the binary's, stderr the launcher's progress lines.
+func (l launched) started(t testing.TB, stage string) {
+	t.Helper()
+	if l.code != 0 || l.stdout != "STARTED "+stage+"\n" || !l.progressOnly() {
+		t.Errorf("%s: exit %d, stdout %q, stderr %q; want the binary started, no workflow command", stage, l.code, l.stdout, l.stderr)
+	}
+}
+
+// progressOnly reports whether every line on stderr is the launcher's
+// progress, no workflow command.
+func (l launched) progressOnly() bool {
+	for _, line := range strings.Split(strings.TrimSuffix(l.stderr, "\n"), "\n") {
+		if line != "" && (!strings.HasPrefix(line, "deployment-action: ") || strings.Contains(line, "::") || strings.Contains(line, "##[")) {
+			return false
+		}
+	}
+	return true
+}
+
+// oneError checks that the launcher stopped with exactly one ::error::
+// line (and no other workflow command), exit 1, nothing started, and
+// returns the line.
+func (l launched) oneError(t testing.TB) string {
+	t.Helper()
+	var errs []string
+	for _, line := range strings.Split(strings.TrimSuffix(l.stdout, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "::error::"):
+			errs = append(errs, line)
+		case strings.Contains(line, "::") || strings.Contains(line, "##["):
+			t.Errorf("a line the runner may read as a command: %q", line)
+		}
+	}
+	if l.code != 1 || len(errs) != 1 || strings.Contains(l.stdout, "STARTED") || !l.progressOnly() {
+		t.Errorf("exit %d, stdout %q, stderr %q: want one ::error:: line, exit 1, nothing started", l.code, l.stdout, l.stderr)
+		return ""
+	}
+	return errs[0]
+}
+
+// TestNativeDownloadsOnceAndReusesTheToolCache: the main stage downloads
+// the asset (each encoding), checks it and keeps the binary in the tool
+// cache with its complete-marker; the post stage and a later job start it
+// from there without a request; a cached file that changed is downloaded
+// again.
+func TestNativeDownloadsOnceAndReusesTheToolCache(t *testing.T) {
+	t.Parallel()
+	for _, enc := range []string{"br", "gzip", ""} {
+		t.Run("encoding "+encOrNone(enc), func(t *testing.T) {
+			t.Parallel()
+			a := testAsset(t, standIn(t), enc)
+			srv := newAssetServer(t, nil, a)
+			dir, cache := downloadRelease(t, srv.base(""), a), t.TempDir()
+			launchStage(t, dir, cache, "main").started(t, "main")
+			arch := strings.SplitN(platformKey(t), "-", 2)[1]
+			cached := filepath.Join(cache, "deployment-action", testVersion, arch, a.Binary)
+			if got, _, err := release.FileSHA256(cached); err != nil || got != a.SHA256 {
+				t.Errorf("tool cache %s: %s (%v), want the binary %s", cached, got, err, a.SHA256)
+			}
+			if _, err := os.Stat(filepath.Join(cache, "deployment-action", testVersion, arch+".complete")); err != nil {
+				t.Errorf("no complete-marker: %v", err)
+			}
+			launchStage(t, dir, cache, "post").started(t, "post")
+			launchStage(t, dir, cache, "main").started(t, "main") // a later job on the same runner
+			if n := srv.count(); n != 1 {
+				t.Errorf("%d requests for three starts, want 1", n)
+			}
+			if err := os.WriteFile(cached, []byte("#!/bin/sh\necho TAMPERED\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			l := launchStage(t, dir, cache, "post")
+			l.started(t, "post")
+			if strings.Contains(l.stdout, "TAMPERED") || srv.count() != 2 || !strings.Contains(l.stderr, "does not match") {
+				t.Errorf("a changed cached binary: %d requests, stdout %q; want it downloaded again", srv.count(), l.stdout)
+			}
+		})
+	}
+}
+
+func encOrNone(e string) string {
+	if e == "" {
+		return "none"
+	}
+	return e
+}
+
+// TestNativeDownloadFailsWithOneError: whatever goes wrong with the
+// download, the launcher starts nothing and prints one ::error:: naming
+// the URL, the hosts a runner must reach, the mirror variable and the
+// container entry; it retries only what may pass, a bounded number of
+// times.
+func TestNativeDownloadFailsWithOneError(t *testing.T) {
+	t.Parallel()
+	data := standIn(t)
+	tests := []struct {
+		name         string
+		handle       func(w http.ResponseWriter, r *http.Request, n int, body []byte)
+		env          []string
+		want         string
+		wantRequests int
+		download     bool // a download failure (else a bad setting)
+	}{
+		{"tampered asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			b := append([]byte(nil), body...)
+			b[len(b)/2] ^= 1
+			w.Write(b)
+		}, nil, "checksum mismatch: the asset has SHA-256", 1, true},
+		{"missing asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { http.NotFound(w, r) },
+			nil, "answered 404 (no such asset", 1, true},
+		{"longer asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { w.Write(append(body, make([]byte, 1<<20)...)) },
+			nil, "sent more than the asset's", 1, true},
+		{"server error every time", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { w.WriteHeader(503) },
+			nil, "answered 503 (attempt 3 of 3)", 3, true},
+		{"slow asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+			for i := range body {
+				w.Write(body[i : i+1])
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(300 * time.Millisecond):
+				}
+			}
+		}, []string{"DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT=1"}, "no complete answer within 1 s (attempt 3 of 3)", 3, true},
+		{"redirect to http", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			http.Redirect(w, r, "http://"+r.Host+"/elsewhere?token=secret", http.StatusFound)
+		}, nil, "/elsewhere, which is not https: refused", 1, true},
+		{"mirror URL not http(s)", nil, []string{"DEPLOYMENT_ACTION_DOWNLOAD_URL=ftp://mirror.example/x"}, "DEPLOYMENT_ACTION_DOWNLOAD_URL is \"ftp://mirror.example/x\"", 0, false},
+		{"timeout not a number", nil, []string{"DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT=soon"}, "DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT is \"soon\": want whole seconds", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := testAsset(t, data, "gzip")
+			srv := newAssetServer(t, nil, a)
+			srv.handle = tt.handle
+			l := launchStage(t, downloadRelease(t, srv.base(""), a), t.TempDir(), "main", tt.env...)
+			line := l.oneError(t)
+			if !strings.Contains(line, tt.want) {
+				t.Errorf("error %q, want it to say %q", line, tt.want)
+			}
+			if n := srv.count(); n != tt.wantRequests {
+				t.Errorf("%d requests, want %d", n, tt.wantRequests)
+			}
+			if strings.Contains(l.stdout+l.stderr, "secret") {
+				t.Errorf("a redirect's query reached the log: %q", l.stdout)
+			}
+			if !tt.download {
+				return
+			}
+			host := strings.TrimPrefix(srv.URL, "http://")
+			for _, w := range []string{srv.base("") + "/" + a.Name, "must reach " + host, "DEPLOYMENT_ACTION_DOWNLOAD_URL", "deploy-lifecycle/deployment-action@v1"} {
+				if !strings.Contains(line, w) {
+					t.Errorf("error %q does not name %q", line, w)
+				}
+			}
+		})
+	}
+}
+
+// TestNativeDownloadRetriesWhatMayPass: a 503, then the asset: started,
+// after two requests.
+func TestNativeDownloadRetriesWhatMayPass(t *testing.T) {
+	t.Parallel()
+	a := testAsset(t, standIn(t), "br")
+	srv := newAssetServer(t, nil, a)
+	srv.handle = func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write(body)
+	}
+	l := launchStage(t, downloadRelease(t, srv.base(""), a), t.TempDir(), "main")
+	l.started(t, "main")
+	if n := srv.count(); n != 2 || !strings.Contains(l.stderr, "attempt 2 of 3") {
+		t.Errorf("%d requests, stdout %q: want a retry after the 503", n, l.stdout)
+	}
+}
+
+// TestNativeDownloadThroughTheProxy: with https_proxy set, the asset (on
+// https, at a name only the proxy can reach) comes through a CONNECT
+// tunnel, with the proxy's credentials; no_proxy sends a host around it;
+// an http mirror goes through http_proxy; a proxy that refuses the tunnel
+// is one ::error::.
+func TestNativeDownloadThroughTheProxy(t *testing.T) {
+	t.Parallel()
+	cert, ca := testCert(t)
+	a := testAsset(t, standIn(t), "br")
+	tlsSrv := newAssetServer(t, cert, a)
+	plain := newAssetServer(t, nil, a)
+	tests := []struct {
+		name     string
+		base     string
+		dial     *assetServer
+		env      []string
+		refuse   int
+		want     string // in the proxy's log
+		viaProxy bool
+	}{
+		{"https through CONNECT", tlsSrv.base("assets.invalid"), tlsSrv, []string{"https_proxy=http://user:p%40ss@127.0.0.1:{proxy}"},
+			0, "CONNECT assets.invalid:", true},
+		{"HTTPS_PROXY without a scheme", tlsSrv.base("assets.invalid"), tlsSrv, []string{"HTTPS_PROXY=127.0.0.1:{proxy}"}, 0, "CONNECT assets.invalid:", true},
+		{"no_proxy names the host", tlsSrv.base(""), tlsSrv, []string{"https_proxy=http://127.0.0.1:{proxy}", "no_proxy=example.com, 127.0.0.1"}, 0, "", false},
+		{"http mirror through http_proxy", plain.base("assets.invalid"), plain, []string{"http_proxy=http://127.0.0.1:{proxy}", "DEPLOYMENT_ACTION_DOWNLOAD_URL=" + plain.base("assets.invalid")},
+			0, "GET http://assets.invalid:", true},
+		{"proxy refuses the tunnel", tlsSrv.base("assets.invalid"), tlsSrv, []string{"https_proxy=http://127.0.0.1:{proxy}"}, http.StatusForbidden, "CONNECT assets.invalid:", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			proxy := newConnectProxy(t, tt.dial.Listener.Addr().String())
+			proxy.refuse = tt.refuse
+			before := tt.dial.count()
+			env := []string{"NODE_EXTRA_CA_CERTS=" + ca}
+			for _, kv := range tt.env {
+				env = append(env, strings.ReplaceAll(kv, "{proxy}", strings.Split(proxy.URL, ":")[2]))
+			}
+			l := launchStage(t, downloadRelease(t, tt.base, a), t.TempDir(), "main", env...)
+			seen := proxy.requests()
+			if tt.refuse != 0 {
+				line := l.oneError(t)
+				if !strings.Contains(line, "answered 403 to CONNECT assets.invalid:") || !strings.Contains(line, "must reach assets.invalid:") {
+					t.Errorf("error %q: want the proxy's refusal and the host to allow", line)
+				}
+				return
+			}
+			l.started(t, "main")
+			if !tt.viaProxy {
+				if len(seen) != 0 {
+					t.Errorf("the proxy saw %q, want nothing (no_proxy)", seen)
+				}
+				return
+			}
+			if len(seen) != 1 || !strings.HasPrefix(seen[0], tt.want) || tt.dial.count() != before+1 {
+				t.Errorf("the proxy saw %q, the server %d requests; want one %q", seen, tt.dial.count()-before, tt.want)
+			}
+			if strings.Contains(tt.name, "through CONNECT") && !strings.HasSuffix(seen[0], " Basic dXNlcjpwQHNz") {
+				t.Errorf("proxy request %q: want the proxy URL's user and password as Proxy-Authorization", seen[0])
+			}
+		})
+	}
+}
+
+// TestNativeDownloadFollowsRedirectsToHTTPS: the release's URL redirects
+// to a signed https URL (as github.com's release downloads do): followed,
+// its query kept out of the log; an untrusted certificate there is one
+// ::error:: after one attempt.
+func TestNativeDownloadFollowsRedirectsToHTTPS(t *testing.T) {
+	t.Parallel()
+	cert, ca := testCert(t)
+	a := testAsset(t, standIn(t), "br")
+	objects := newAssetServer(t, cert, a)
+	front := newAssetServer(t, nil, a)
+	front.handle = func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+		http.Redirect(w, r, objects.base("")+"/"+a.Name+"?X-Amz-Signature=secret", http.StatusFound)
+	}
+	dir := downloadRelease(t, front.base(""), a)
+	l := launchStage(t, dir, t.TempDir(), "main", "NODE_EXTRA_CA_CERTS="+ca)
+	l.started(t, "main")
+	if front.count() != 1 || objects.count() != 1 || strings.Contains(l.stderr, "secret") {
+		t.Errorf("requests %d and %d, stdout %q: want one each, no signature in the log", front.count(), objects.count(), l.stdout)
+	}
+	line := launchStage(t, dir, t.TempDir(), "main").oneError(t)
+	if !strings.Contains(line, "must reach "+strings.TrimPrefix(front.URL, "http://")+", "+strings.TrimPrefix(objects.URL, "https://")) ||
+		!strings.Contains(line, "SELF_SIGNED") || front.count() != 2 {
+		t.Errorf("untrusted certificate: error %q after %d attempts; want the certificate refused and the two hosts named, one attempt", line, front.count()-1)
+	}
+}
+
+// TestNativeDownloadNamesGitHubsHosts: a release on github.com names the
+// hosts GitHub's release downloads need (here through a proxy that
+// refuses everything: nothing leaves this machine).
+func TestNativeDownloadNamesGitHubsHosts(t *testing.T) {
+	t.Parallel()
+	a := testAsset(t, standIn(t), "br")
+	proxy := newConnectProxy(t, "127.0.0.1:9")
+	proxy.refuse = http.StatusForbidden
+	dir := downloadRelease(t, "https://github.com/deploy-lifecycle/deployment-action/releases/download/v"+testVersion, a)
+	line := launchStage(t, dir, t.TempDir(), "main", "https_proxy="+proxy.URL).oneError(t)
+	for _, w := range []string{"https://github.com/deploy-lifecycle/deployment-action/releases/download/v" + testVersion + "/" + a.Name,
+		"must reach github.com, release-assets.githubusercontent.com, objects.githubusercontent.com over https", "https_proxy"} {
+		if !strings.Contains(line, w) {
+			t.Errorf("error %q does not say %q", line, w)
+		}
+	}
+}
+
+// TestNativeLifecycleDownloadsTheBinary runs start and its post stage of
+// a release commit's native entry (no binaries in it) as the runner does:
+// the main stage downloads the real binary's brotli asset into the tool
+// cache, the post stage starts it from there; one request in all.
+func TestNativeLifecycleDownloadsTheBinary(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(nativeBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := testAsset(t, data, "br")
+	srv := newAssetServer(t, nil, a)
+	cache := t.TempDir()
+	job, f, _ := newNativeJob(t, downloadRelease(t, srv.base(""), a), nil, "RUNNER_TOOL_CACHE", cache)
+	main := run(t, job, startStep)
+	if main.ExitCode != 0 || main.Outputs["deployment-id"] == "" {
+		t.Fatalf("main exited %d:\n%s%s", main.ExitCode, main.Stdout, main.Stderr)
+	}
+	job.SetOutput("deploy", "url", "https://staging.example.com")
+	posts := post(t, job)
+	if len(posts) != 1 || posts[0].ExitCode != 0 {
+		t.Fatalf("post: %+v", posts)
+	}
+	if ds := f.AddRepo(fgtest.Repo).Deployments(); len(ds) != 1 || ds[0].States[0] != "success" {
+		t.Errorf("deployments %+v, want one, successful", ds)
+	}
+	if n := srv.count(); n != 1 {
+		t.Errorf("%d asset requests for main and post, want 1", n)
+	}
+}
