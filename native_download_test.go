@@ -390,7 +390,9 @@ func TestNativeDownloadFailsWithOneError(t *testing.T) {
 		}, nil, "checksum mismatch: the asset has SHA-256", 1, true},
 		{"missing asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { http.NotFound(w, r) },
 			nil, "answered 404 (no such asset", 1, true},
-		{"longer asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { w.Write(append(body, make([]byte, 1<<20)...)) },
+		{"longer asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			w.Write(append(body, make([]byte, 1<<20)...))
+		},
 			nil, "sent more than the asset's", 1, true},
 		{"server error every time", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { w.WriteHeader(503) },
 			nil, "answered 503 (attempt 3 of 3)", 3, true},

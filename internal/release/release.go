@@ -36,10 +36,10 @@ type Options struct {
 	AssetsURL string
 	// Mirror also makes a commit with the binaries in native/bin (its
 	// parent the release commit), for mirrors of air-gapped runners.
-	Mirror bool
-	Targets                        []Target
-	Docker                         Docker
-	Log                            func(format string, args ...any)
+	Mirror  bool
+	Targets []Target
+	Docker  Docker
+	Log     func(format string, args ...any)
 }
 
 // Result is what a release made; Out/release.json holds it.
@@ -62,7 +62,7 @@ type Result struct {
 	MirrorTarballSize int64   `json:"mirror_tarball_size,omitempty"`
 	AssetsURL         string  `json:"assets_url"`
 	Assets            []Asset `json:"assets"` // in Out/assets, with their SHA256SUMS
-	Binaries       []struct {
+	Binaries          []struct {
 		Path   string `json:"path"` // relative to native/bin
 		Size   int64  `json:"size"`
 		SHA256 string `json:"sha256"`
