@@ -86,6 +86,7 @@ func writeLauncher(t testing.TB, dir string, l release.Launcher) {
 // each request through handle when it is set (n counts from 1).
 type assetServer struct {
 	*httptest.Server
+	version  string
 	mu       sync.Mutex
 	requests []string
 	assets   map[string][]byte
@@ -94,7 +95,14 @@ type assetServer struct {
 
 func newAssetServer(t testing.TB, cert *tls.Certificate, assets ...release.Asset) *assetServer {
 	t.Helper()
-	s := &assetServer{assets: map[string][]byte{}}
+	return newReleaseServer(t, testVersion, cert, assets...)
+}
+
+// newReleaseServer serves assets (their bodies in assetBodies) as the
+// release of version.
+func newReleaseServer(t testing.TB, version string, cert *tls.Certificate, assets ...release.Asset) *assetServer {
+	t.Helper()
+	s := &assetServer{assets: map[string][]byte{}, version: version}
 	for _, a := range assets {
 		b, _ := assetBodies.Load(a.AssetSHA256)
 		s.assets[a.Name] = b.([]byte)
@@ -117,7 +125,7 @@ func (s *assetServer) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	dir, name := path.Split(r.URL.Path)
 	body, ok := s.assets[name]
-	if dir != "/releases/download/v"+testVersion+"/" || !ok {
+	if dir != "/releases/download/v"+s.version+"/" || !ok {
 		http.NotFound(w, r)
 		return
 	}
@@ -136,7 +144,7 @@ func (s *assetServer) base(host string) string {
 		_, port, _ := net.SplitHostPort(addr)
 		addr = net.JoinHostPort(host, port)
 	}
-	return scheme + "://" + addr + "/releases/download/v" + testVersion
+	return scheme + "://" + addr + "/releases/download/v" + s.version
 }
 
 func (s *assetServer) count() int {
