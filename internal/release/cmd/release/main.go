@@ -58,6 +58,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "release:", err)
 		os.Exit(1)
 	}
+	report(o, res)
+}
+
+// report prints what the release made.
+func report(o release.Options, res *release.Result) {
 	for _, b := range res.Binaries {
 		fmt.Printf("binary %-34s %9d bytes  sha256 %s\n", b.Path, b.Size, b.SHA256)
 	}
