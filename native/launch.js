@@ -43,7 +43,6 @@ const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { spawn } = require('node:child_process');
-const { download, DownloadError } = require('./fetch.js');
 
 // Written by internal/release; null on main.
 const RELEASE = null;
@@ -193,6 +192,9 @@ function baseURL(env) {
 // fetchBinary downloads the platform's asset, checks it and the binary it
 // decompresses to against the sums, and returns the binary.
 async function fetchBinary(env, plat, entry, log) {
+  // Loaded only to download: http, tls and net cost a start that runs a
+  // cached binary several milliseconds.
+  const { download, DownloadError } = require('./fetch.js');
   const { url: base } = baseURL(env);
   const url = new URL(encodeURIComponent(entry.asset), base);
   const started = Date.now();
@@ -204,7 +206,7 @@ async function fetchBinary(env, plat, entry, log) {
       env, size: entry.asset_size, sha256: entry.asset_sha256, timeoutMs: timeoutSeconds(env) * 1000, attempts: 3, log,
       redirected: (u) => { if (!hosts.includes(u.host)) hosts.push(u.host); },
     });
-    const binary = decompress(asset, entry);
+    const binary = decompress(asset, entry, DownloadError);
     if (binary.length !== entry.size || sha256(binary) !== entry.sha256) {
       throw new DownloadError(`it decompresses to a file of ${binary.length} bytes with SHA-256 ${sha256(binary)}, ` +
         `not the binary launch.js names (${entry.size} bytes, ${entry.sha256})`);
@@ -222,7 +224,7 @@ async function fetchBinary(env, plat, entry, log) {
 
 // decompress undoes the asset's encoding ("br", "gzip" or none), never
 // producing more than the binary's size (plus one byte, to see a longer one).
-function decompress(asset, entry) {
+function decompress(asset, entry, DownloadError) {
   const zlib = require('node:zlib');
   const opts = { maxOutputLength: entry.size + 1 };
   try {
