@@ -129,8 +129,8 @@ func (s *assetServer) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if s.handle != nil {
-		s.handle(w, r, n, body)
+	if handle := s.handler(); handle != nil {
+		handle(w, r, n, body)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
@@ -145,6 +145,19 @@ func (s *assetServer) base(host string) string {
 		addr = net.JoinHostPort(host, port)
 	}
 	return scheme + "://" + addr + "/releases/download/v" + s.version
+}
+
+// setHandle makes handle serve the requests from now on.
+func (s *assetServer) setHandle(handle func(w http.ResponseWriter, r *http.Request, n int, body []byte)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handle = handle
+}
+
+func (s *assetServer) handler() func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.handle
 }
 
 func (s *assetServer) count() int {
@@ -164,9 +177,9 @@ type connectProxy struct {
 	seen       []string // "CONNECT host:port" or "GET url", with the Proxy-Authorization
 }
 
-func newConnectProxy(t testing.TB, dial string) *connectProxy {
+func newConnectProxy(t testing.TB, dial string, refuse int) *connectProxy {
 	t.Helper()
-	p := &connectProxy{dial: dial}
+	p := &connectProxy{dial: dial, refuse: refuse}
 	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.Close)
 	return p
@@ -427,7 +440,7 @@ func TestNativeDownloadFailsWithOneError(t *testing.T) {
 			t.Parallel()
 			a := testAsset(t, data, "gzip")
 			srv := newAssetServer(t, nil, a)
-			srv.handle = tt.handle
+			srv.setHandle(tt.handle)
 			l := launchStage(t, downloadRelease(t, srv.base(""), a), t.TempDir(), "main", tt.env...)
 			line := l.oneError(t)
 			if !strings.Contains(line, tt.want) {
@@ -458,13 +471,13 @@ func TestNativeDownloadRetriesWhatMayPass(t *testing.T) {
 	t.Parallel()
 	a := testAsset(t, standIn(t), "br")
 	srv := newAssetServer(t, nil, a)
-	srv.handle = func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+	srv.setHandle(func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
 		if n == 1 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
 		w.Write(body)
-	}
+	})
 	l := launchStage(t, downloadRelease(t, srv.base(""), a), t.TempDir(), "main")
 	l.started(t, "main")
 	if n := srv.count(); n != 2 || !strings.Contains(l.stderr, "attempt 2 of 3") {
@@ -481,36 +494,40 @@ func TestNativeDownloadThroughTheProxy(t *testing.T) {
 	t.Parallel()
 	cert, ca := testCert(t)
 	a := testAsset(t, standIn(t), "br")
-	tlsSrv := newAssetServer(t, cert, a)
-	plain := newAssetServer(t, nil, a)
+	// The asset server's URL as host ("": its own address); each case has
+	// a server of its own.
 	tests := []struct {
 		name     string
-		base     string
-		dial     *assetServer
+		tls      bool
+		host     string
 		env      []string
 		refuse   int
 		want     string // in the proxy's log
 		viaProxy bool
 	}{
-		{"https through CONNECT", tlsSrv.base("assets.invalid"), tlsSrv, []string{"https_proxy=http://user:p%40ss@127.0.0.1:{proxy}"},
-			0, "CONNECT assets.invalid:", true},
-		{"HTTPS_PROXY without a scheme", tlsSrv.base("assets.invalid"), tlsSrv, []string{"HTTPS_PROXY=127.0.0.1:{proxy}"}, 0, "CONNECT assets.invalid:", true},
-		{"no_proxy names the host", tlsSrv.base(""), tlsSrv, []string{"https_proxy=http://127.0.0.1:{proxy}", "no_proxy=example.com, 127.0.0.1"}, 0, "", false},
-		{"http mirror through http_proxy", plain.base("assets.invalid"), plain, []string{"http_proxy=http://127.0.0.1:{proxy}", "DEPLOYMENT_ACTION_DOWNLOAD_URL=" + plain.base("assets.invalid")},
+		{"https through CONNECT", true, "assets.invalid", []string{"https_proxy=http://user:p%40ss@127.0.0.1:{proxy}"}, 0, "CONNECT assets.invalid:", true},
+		{"HTTPS_PROXY without a scheme", true, "assets.invalid", []string{"HTTPS_PROXY=127.0.0.1:{proxy}"}, 0, "CONNECT assets.invalid:", true},
+		{"no_proxy names the host", true, "", []string{"https_proxy=http://127.0.0.1:{proxy}", "no_proxy=example.com, 127.0.0.1"}, 0, "", false},
+		{"http mirror through http_proxy", false, "assets.invalid", []string{"http_proxy=http://127.0.0.1:{proxy}", "DEPLOYMENT_ACTION_DOWNLOAD_URL={base}"},
 			0, "GET http://assets.invalid:", true},
-		{"proxy refuses the tunnel", tlsSrv.base("assets.invalid"), tlsSrv, []string{"https_proxy=http://127.0.0.1:{proxy}"}, http.StatusForbidden, "CONNECT assets.invalid:", true},
+		{"proxy refuses the tunnel", true, "assets.invalid", []string{"https_proxy=http://127.0.0.1:{proxy}"}, http.StatusForbidden, "CONNECT assets.invalid:", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			proxy := newConnectProxy(t, tt.dial.Listener.Addr().String())
-			proxy.refuse = tt.refuse
-			before := tt.dial.count()
+			var srv *assetServer
+			if tt.tls {
+				srv = newAssetServer(t, cert, a)
+			} else {
+				srv = newAssetServer(t, nil, a)
+			}
+			proxy := newConnectProxy(t, srv.Listener.Addr().String(), tt.refuse)
 			env := []string{"NODE_EXTRA_CA_CERTS=" + ca}
 			for _, kv := range tt.env {
-				env = append(env, strings.ReplaceAll(kv, "{proxy}", strings.Split(proxy.URL, ":")[2]))
+				kv = strings.ReplaceAll(kv, "{proxy}", strings.Split(proxy.URL, ":")[2])
+				env = append(env, strings.ReplaceAll(kv, "{base}", srv.base(tt.host)))
 			}
-			l := launchStage(t, downloadRelease(t, tt.base, a), t.TempDir(), "main", env...)
+			l := launchStage(t, downloadRelease(t, srv.base(tt.host), a), t.TempDir(), "main", env...)
 			seen := proxy.requests()
 			if tt.refuse != 0 {
 				line := l.oneError(t)
@@ -526,8 +543,8 @@ func TestNativeDownloadThroughTheProxy(t *testing.T) {
 				}
 				return
 			}
-			if len(seen) != 1 || !strings.HasPrefix(seen[0], tt.want) || tt.dial.count() != before+1 {
-				t.Errorf("the proxy saw %q, the server %d requests; want one %q", seen, tt.dial.count()-before, tt.want)
+			if len(seen) != 1 || !strings.HasPrefix(seen[0], tt.want) || srv.count() != 1 {
+				t.Errorf("the proxy saw %q, the server %d requests; want one %q", seen, srv.count(), tt.want)
 			}
 			if strings.Contains(tt.name, "through CONNECT") && !strings.HasSuffix(seen[0], " Basic dXNlcjpwQHNz") {
 				t.Errorf("proxy request %q: want the proxy URL's user and password as Proxy-Authorization", seen[0])
@@ -546,9 +563,9 @@ func TestNativeDownloadFollowsRedirectsToHTTPS(t *testing.T) {
 	a := testAsset(t, standIn(t), "br")
 	objects := newAssetServer(t, cert, a)
 	front := newAssetServer(t, nil, a)
-	front.handle = func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+	front.setHandle(func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
 		http.Redirect(w, r, objects.base("")+"/"+a.Name+"?X-Amz-Signature=secret", http.StatusFound)
-	}
+	})
 	dir := downloadRelease(t, front.base(""), a)
 	l := launchStage(t, dir, t.TempDir(), "main", "NODE_EXTRA_CA_CERTS="+ca)
 	l.started(t, "main")
@@ -568,8 +585,7 @@ func TestNativeDownloadFollowsRedirectsToHTTPS(t *testing.T) {
 func TestNativeDownloadNamesGitHubsHosts(t *testing.T) {
 	t.Parallel()
 	a := testAsset(t, standIn(t), "br")
-	proxy := newConnectProxy(t, "127.0.0.1:9")
-	proxy.refuse = http.StatusForbidden
+	proxy := newConnectProxy(t, "127.0.0.1:9", http.StatusForbidden)
 	dir := downloadRelease(t, "https://github.com/deploy-lifecycle/deployment-action/releases/download/v"+testVersion, a)
 	line := launchStage(t, dir, t.TempDir(), "main", "https_proxy="+proxy.URL).oneError(t)
 	for _, w := range []string{"https://github.com/deploy-lifecycle/deployment-action/releases/download/v" + testVersion + "/" + a.Name,

@@ -295,16 +295,17 @@ func lifecycle(t *testing.T, a *runnersim.Action, launch runnersim.Launcher, set
 // TestReleaseImageFromTheRegistry runs the release's root action.yml: its
 // image pulled by digest from the registry (the index's: this engine, an
 // amd64 one, takes its linux/amd64 image), each stage a docker run as the
-// runner's. The index names linux/amd64 and linux/arm64, and the arm64
-// image holds the linux-arm64 binary.
+// runner's. The index names linux/amd64 and linux/arm64, and each image
+// holds the release's binary for its platform.
 func TestReleaseImageFromTheRegistry(t *testing.T) {
 	t.Parallel()
 	res, dir := releaseUnderTest(t)
 	a := loadReleaseAction(t, filepath.Join(dir, "action.yml"))
 	image := pullReleaseImage(t, a)
 	manifests := checkReleaseIndex(t, res, image)
+	bins := filepath.Join(releasedir.Dir(t, ""), "bin") // the release's binaries (the commit holds none)
 	t.Run("layout", func(t *testing.T) {
-		checkReleaseImageLayout(t, a, image, "linux/amd64", filepath.Join(dir, "native/bin/linux-x64/deployment-action"))
+		checkReleaseImageLayout(t, a, image, "linux/amd64", filepath.Join(bins, "linux-x64", "deployment-action"))
 	})
 	t.Run("arm64 layout", func(t *testing.T) {
 		// By the arm64 manifest's own digest (pulling the index's digest
@@ -316,7 +317,7 @@ func TestReleaseImageFromTheRegistry(t *testing.T) {
 			t.Fatalf("docker pull --platform linux/arm64 %s: %v\n%s", arm, err, out)
 		}
 		t.Cleanup(func() { exec.Command("docker", "rmi", "--force", arm).Run() })
-		checkReleaseImageLayout(t, a, arm, "linux/arm64", filepath.Join(dir, "native/bin/linux-arm64/deployment-action"))
+		checkReleaseImageLayout(t, a, arm, "linux/arm64", filepath.Join(bins, "linux-arm64", "deployment-action"))
 	})
 	lifecycle(t, a, inDocker(image), nil)
 }
@@ -517,7 +518,7 @@ func TestReleaseNativeEntry(t *testing.T) {
 		t.Parallel()
 		cert, ca := testCert(t)
 		srv := newReleaseServer(t, res.Version, cert, assets...)
-		proxy := newConnectProxy(t, srv.Listener.Addr().String())
+		proxy := newConnectProxy(t, srv.Listener.Addr().String(), 0)
 		job, f := releaseJob(t, a, runnersim.Node{}.Launch)
 		job.ActionDir = native
 		job.Context["RUNNER_TOOL_CACHE"] = t.TempDir()
@@ -552,7 +553,7 @@ func TestReleaseNativeEntry(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newReleaseServer(t, res.Version, nil, assets...)
-			srv.handle = tt.handle
+			srv.setHandle(tt.handle)
 			l := launchStage(t, native, t.TempDir(), "main", append(tt.env, "DEPLOYMENT_ACTION_DOWNLOAD_URL="+srv.base(""))...)
 			if line := l.oneError(t); !strings.Contains(line, tt.want) || !strings.Contains(line, srv.base("")) {
 				t.Errorf("error %q, want it to say %q and name the URL", line, tt.want)
