@@ -106,8 +106,13 @@ func BenchmarkJobWithDownload(b *testing.B) {
 		bytes := tarball + asset.asset.AssetSize
 		model(b, stage, 2, bytes)
 		for _, p := range peerJobs {
-			peer := jobTime(p.stage, 1, p.bytes, slowLink)
-			b.ReportMetric(float64(jobTime(stage, 2, bytes, slowLink))/float64(peer), "x-"+strings.SplitN(p.name, "/", 2)[0]+"-at-25MB/s")
+			// Fetches per object (the model), and per request: each
+			// object's redirect counted too (the tarball's api.github.com →
+			// codeload.github.com, the asset's github.com →
+			// release-assets.githubusercontent.com).
+			name := strings.SplitN(p.name, "/", 2)[0]
+			b.ReportMetric(float64(jobTime(stage, 2, bytes, slowLink))/float64(jobTime(p.stage, 1, p.bytes, slowLink)), "x-"+name+"-at-25MB/s")
+			b.ReportMetric(float64(jobTime(stage, 4, bytes, slowLink))/float64(jobTime(p.stage, 2, p.bytes, slowLink)), "x-"+name+"-at-25MB/s-redirects-counted")
 		}
 	})
 	b.Run("native-committed", func(b *testing.B) {
