@@ -626,3 +626,27 @@ func TestNativeLifecycleDownloadsTheBinary(t *testing.T) {
 		t.Errorf("%d asset requests for main and post, want 1", n)
 	}
 }
+
+// TestNativeKeepsTheBinaryInRunnerTempWhenTheToolCacheIsReadOnly: a tool
+// cache that cannot be written (here a file: the tests run as root) sends
+// the binary to RUNNER_TEMP, where the post stage finds it.
+func TestNativeKeepsTheBinaryInRunnerTempWhenTheToolCacheIsReadOnly(t *testing.T) {
+	t.Parallel()
+	a := testAsset(t, standIn(t), "br")
+	srv := newAssetServer(t, nil, a)
+	dir := downloadRelease(t, srv.base(""), a)
+	notADir := filepath.Join(t.TempDir(), "toolcache")
+	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	temp := t.TempDir()
+	main := launchStage(t, dir, notADir, "main", "RUNNER_TEMP="+temp)
+	main.started(t, "main")
+	if !strings.Contains(main.stderr, "the binary is kept in "+filepath.Join(temp, "deployment-action")) {
+		t.Errorf("stderr %q: want where the binary went", main.stderr)
+	}
+	launchStage(t, dir, notADir, "post", "RUNNER_TEMP="+temp).started(t, "post")
+	if n := srv.count(); n != 1 {
+		t.Errorf("%d requests for main and post, want 1", n)
+	}
+}

@@ -16,9 +16,10 @@
 //      mismatch stops the step; nothing is downloaded then.
 //   2. The runner's tool cache, as the setup-* actions keep tools:
 //      RUNNER_TOOL_CACHE/deployment-action/<version>/<arch>/ and the marker
-//      <arch>.complete (RUNNER_TEMP, then the system's temporary directory,
-//      outside a runner). Hashed again before every start; a file that no
-//      longer matches is removed and downloaded again.
+//      <arch>.complete (where it cannot be written, or outside a runner,
+//      RUNNER_TEMP, then the system's temporary directory). Hashed again
+//      before every start; a file that no longer matches is removed and
+//      downloaded again.
 //   3. A download of the asset from RELEASE.url, or from
 //      DEPLOYMENT_ACTION_DOWNLOAD_URL (a mirror, GitHub Enterprise Server):
 //      https_proxy/http_proxy/no_proxy honoured (a CONNECT tunnel: node's
@@ -126,12 +127,16 @@ function committed(dir, plat, entry) {
   return file;
 }
 
-// cachePaths are the tool cache's folder for this version and arch, the
+// caches are where the binary may be kept, in order: the tool cache,
+// then (where it cannot be written) RUNNER_TEMP, then the system's
+// temporary directory; for each its folder for this version and arch, the
 // binary in it and its complete-marker.
-function cachePaths(env, plat) {
-  const root = env.RUNNER_TOOL_CACHE || env.RUNNER_TEMP || os.tmpdir();
-  const dir = path.join(root, NAME, RELEASE.version, plat.arch);
-  return { dir, file: path.join(dir, plat.file), marker: `${dir}.complete` };
+function caches(env, plat) {
+  const roots = [...new Set([env.RUNNER_TOOL_CACHE, env.RUNNER_TEMP, os.tmpdir()].filter(Boolean))];
+  return roots.map((root) => {
+    const dir = path.join(root, NAME, RELEASE.version, plat.arch);
+    return { dir, file: path.join(dir, plat.file), marker: `${dir}.complete` };
+  });
 }
 
 // cached is the tool cache's binary when it is complete and still
@@ -145,20 +150,25 @@ function cached(c, entry, log) {
   return undefined;
 }
 
-// store writes the verified binary into the tool cache (a temporary file
-// renamed into place, then the marker) and returns its path.
-function store(c, binary) {
-  try {
-    fs.mkdirSync(c.dir, { recursive: true });
-    const tmp = `${c.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, binary, { mode: 0o755 });
-    fs.renameSync(tmp, c.file);
-    fs.writeFileSync(c.marker, '');
-  } catch (e) {
-    throw new LaunchError(`deployment-action cannot write its binary to the tool cache ${c.dir} (${e.code || e.message}): ` +
-      'RUNNER_TOOL_CACHE must be writable by the runner\'s user');
+// store writes the verified binary into the first of cs it can (a
+// temporary file renamed into place, then the marker) and returns its path.
+function store(cs, binary, log) {
+  const failed = [];
+  for (const c of cs) {
+    try {
+      fs.mkdirSync(c.dir, { recursive: true });
+      const tmp = `${c.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+      fs.writeFileSync(tmp, binary, { mode: 0o755 });
+      fs.renameSync(tmp, c.file);
+      fs.writeFileSync(c.marker, '');
+      if (failed.length) log(`cannot write to ${failed.join(', ')}: the binary is kept in ${c.dir}`);
+      return c.file;
+    } catch (e) {
+      failed.push(`${c.dir} (${e.code || e.message})`);
+    }
   }
-  return c.file;
+  throw new LaunchError(`deployment-action cannot write its binary anywhere: ${failed.join(', ')}; ` +
+    `RUNNER_TOOL_CACHE or RUNNER_TEMP must be writable by the runner's user, or use ${CONTAINER}`);
 }
 
 // timeoutSeconds reads DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT: 1 to 600, default 60.
@@ -253,8 +263,12 @@ async function binaryFor(env, log) {
   }
   const inCommit = committed(__dirname, plat, entry);
   if (inCommit) return inCommit;
-  const c = cachePaths(env, plat);
-  return cached(c, entry, log) || store(c, await fetchBinary(env, plat, entry, log));
+  const cs = caches(env, plat);
+  for (const c of cs) {
+    const file = cached(c, entry, log);
+    if (file) return file;
+  }
+  return store(cs, await fetchBinary(env, plat, entry, log), log);
 }
 
 // start runs the binary for stage and exits with its exit code.
