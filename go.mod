@@ -3,6 +3,7 @@ module github.com/deploy-lifecycle/deployment-action
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.2.0
 	github.com/bmatcuk/doublestar/v4 v4.10.4
 	github.com/getkin/kin-openapi v0.133.0
 	github.com/google/go-cmp v0.7.0

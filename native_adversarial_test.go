@@ -4,8 +4,6 @@ package main
 // before the start is one ::error:: line.
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,25 +38,21 @@ func probe2Launch(t *testing.T, dir, stage string, env ...string) (string, strin
 	return out.String(), errb.String(), code
 }
 
-// probe2Dir is native/ with bin/<host>/deployment-action a shell script
-// printing STARTED, and SHA256SUMS as sums(right checksum, rel) says.
-func probe2Dir(t *testing.T, sums func(sum, rel string) string) (dir, file string) {
+// probe2Dir is a mirror commit's native/ with bin/<host>/deployment-action
+// a shell script printing STARTED, and launch.js naming its SHA-256.
+func probe2Dir(t *testing.T) (dir, file string) {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("a shell script binary")
 	}
+	data := []byte("#!/bin/sh\necho STARTED\n")
 	dir = nativeDir(t, "")
-	rel := hostPlatform(t)
-	file = filepath.Join(dir, "bin", filepath.FromSlash(rel))
+	writeLauncher(t, dir, nativeLauncher(t, "http://127.0.0.1:9/unused", testAsset(t, data, "")))
+	file = filepath.Join(dir, "bin", filepath.FromSlash(hostPlatform(t)))
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data := []byte("#!/bin/sh\necho STARTED\n")
 	if err := os.WriteFile(file, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	s := sha256.Sum256(data)
-	if err := os.WriteFile(filepath.Join(dir, "bin", "SHA256SUMS"), []byte(sums(hex.EncodeToString(s[:]), rel)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir, file
@@ -72,41 +66,10 @@ func probe2OneError(t *testing.T, out, errOut string, code int) {
 	}
 }
 
-func TestProbe2LaunchSumsLines(t *testing.T) {
-	t.Parallel()
-	wrong := strings.Repeat("ab", 32)
-	for _, tt := range []struct {
-		name    string
-		sums    func(sum, rel string) string
-		started bool
-	}{
-		{"traversal lines, CRLF, the right line last", func(s, rel string) string {
-			return wrong + "  ../" + rel + "\r\n" + wrong + "  ./" + rel + "\r\n" + wrong + " *" + rel + "/../" + filepath.Base(rel) + "\r\n" + s + " *" + rel + "\r\n"
-		}, true},
-		{"the right line, then a wrong duplicate", func(s, rel string) string { return s + "  " + rel + "\n" + wrong + "  " + rel + "\n" }, false},
-		{"upper-case hex", func(s, rel string) string { return strings.ToUpper(s) + "  " + rel + "\n" }, false},
-		{"trailing space", func(s, rel string) string { return s + "  " + rel + " \n" }, false},
-		{"BOM", func(s, rel string) string { return "\ufeff" + s + "  " + rel + "\n" }, false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			dir, _ := probe2Dir(t, tt.sums)
-			out, errOut, code := probe2Launch(t, dir, "main")
-			if tt.started {
-				if code != 0 || !strings.Contains(out, "STARTED") {
-					t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
-				}
-				return
-			}
-			probe2OneError(t, out, errOut, code)
-		})
-	}
-}
-
 // A symlinked binary is checked as what it points to.
 func TestProbe2LaunchSymlinkedBinary(t *testing.T) {
 	t.Parallel()
-	dir, file := probe2Dir(t, func(s, rel string) string { return s + "  " + rel + "\n" })
+	dir, file := probe2Dir(t)
 	other := filepath.Join(t.TempDir(), "other")
 	if err := os.WriteFile(other, []byte("#!/bin/sh\necho STARTED TAMPERED\n"), 0o755); err != nil {
 		t.Fatal(err)
@@ -121,21 +84,19 @@ func TestProbe2LaunchSymlinkedBinary(t *testing.T) {
 	probe2OneError(t, out, errOut, code)
 }
 
-// RUNNER_OS naming an Object.prototype property, a GITHUB_STATE that is a
-// directory, a SHA256SUMS that is a directory: one ::error:: line each.
+// RUNNER_OS naming an Object.prototype property or holding a line break,
+// a binary that is a directory: one ::error:: line each.
 func TestProbe2LaunchFailuresAreOneLine(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		env  []string
-		prep func(t *testing.T, dir string)
+		prep func(t *testing.T, binary string)
 	}{
 		{"RUNNER_OS=constructor", []string{"RUNNER_OS=constructor", "RUNNER_ARCH=constructor"}, nil},
 		{"RUNNER_OS=__proto__", []string{"RUNNER_OS=__proto__", "RUNNER_ARCH=X64"}, nil},
 		{"RUNNER_OS with a line break", []string{"RUNNER_OS=Linux\n::warning::x", "RUNNER_ARCH=X64"}, nil},
-		{"GITHUB_STATE is a directory", nil, nil},
-		{"SHA256SUMS is a directory", nil, func(t *testing.T, dir string) {
-			p := filepath.Join(dir, "bin", "SHA256SUMS")
+		{"the binary is a directory", nil, func(t *testing.T, p string) {
 			if err := os.Remove(p); err != nil {
 				t.Fatal(err)
 			}
@@ -146,13 +107,10 @@ func TestProbe2LaunchFailuresAreOneLine(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir, _ := probe2Dir(t, func(s, rel string) string { return s + "  " + rel + "\n" })
+			dir, file := probe2Dir(t)
 			env := tt.env
-			if tt.name == "GITHUB_STATE is a directory" {
-				env = append(env, "GITHUB_STATE="+t.TempDir())
-			}
 			if tt.prep != nil {
-				tt.prep(t, dir)
+				tt.prep(t, file)
 			}
 			out, errOut, code := probe2Launch(t, dir, "main", env...)
 			probe2OneError(t, out, errOut, code)

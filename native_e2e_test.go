@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -26,6 +23,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/release"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
@@ -138,24 +136,14 @@ func nativeBinary(t testing.TB) string {
 	return nativeBin.path
 }
 
-// nativeDir lays out a release's native/ in a temporary directory: the
-// checkout's action.yml and scripts, and bin (the binary under
-// hostPlatform with its SHA256SUMS line) when bin is not "".
+// nativeDir lays out a mirror commit's native/ ("with binaries") in a
+// temporary directory: the checkout's action.yml and scripts, launch.js
+// naming bin for hostPlatform (nativeLauncher), and the binary itself
+// under bin/ (the release's layout); with bin "", native/ as on main.
 func nativeDir(t testing.TB, bin string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "native")
-	for _, f := range []string{"action.yml", "main.js", "post.js", "launch.js"} {
-		b, err := os.ReadFile(filepath.Join("native", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	copyNative(t, dir)
 	if bin == "" {
 		return dir
 	}
@@ -164,6 +152,7 @@ func nativeDir(t testing.TB, bin string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	writeLauncher(t, dir, nativeLauncher(t, "http://127.0.0.1:9/unused", testAsset(t, data, "gzip")))
 	dst := filepath.Join(dir, "bin", filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		t.Fatal(err)
@@ -171,13 +160,24 @@ func nativeDir(t testing.TB, bin string) string {
 	if err := os.WriteFile(dst, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(data)
-	sums := fmt.Sprintf("%s  %s\n", strings.Repeat("0", 64), "windows-arm64/deployment-action.exe") +
-		fmt.Sprintf("%s  %s\n", hex.EncodeToString(sum[:]), rel)
-	if err := os.WriteFile(filepath.Join(dir, "bin", "SHA256SUMS"), []byte(sums), 0o644); err != nil {
+	return dir
+}
+
+// copyNative copies the checkout's native/ entry (not its tests) into dir.
+func copyNative(t testing.TB, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	for _, f := range []string{"action.yml", "main.js", "post.js", "launch.js", "fetch.js"} {
+		b, err := os.ReadFile(filepath.Join("native", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // newNativeJob is a push job running the native entry in dir through real
@@ -343,23 +343,16 @@ func TestNativeLauncherRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			return dir
-		}, nil, "checksum mismatch: bin/" + rel + " has SHA-256 "},
-		{"missing binary", func(t *testing.T) string {
-			dir := nativeDir(t, bin)
-			if err := os.Remove(filepath.Join(dir, "bin", filepath.FromSlash(rel))); err != nil {
-				t.Fatal(err)
-			}
+		}, nil, "checksum mismatch: bin/" + rel + " is not the binary of deployment-action 0.0.0-test"},
+		{"no binary for this platform in the release", func(t *testing.T) string {
+			dir := nativeDir(t, "")
+			zero := strings.Repeat("0", 64)
+			writeLauncher(t, dir, nativeLauncher(t, "http://127.0.0.1:9/unused", release.Asset{Target: "windows-arm64", Binary: "deployment-action.exe",
+				Name: "deployment-action-windows-arm64.exe.br", Encoding: "br", Size: 1, SHA256: zero, AssetSize: 1, AssetSHA256: zero}))
 			return dir
-		}, nil, "has no bin/" + rel + " (ENOENT)"},
-		{"no checksum line", func(t *testing.T) string {
-			dir := nativeDir(t, bin)
-			if err := os.WriteFile(filepath.Join(dir, "bin", "SHA256SUMS"), nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, nil, "bin/SHA256SUMS lists no checksum for " + rel},
-		// On main, native/bin/ is not committed: the entry builds nothing.
-		{"as on main", func(t *testing.T) string { return nativeDir(t, "") }, nil, "has no bin/SHA256SUMS (ENOENT)"},
+		}, nil, "deployment-action 0.0.0-test has no binary for " + platformKey(t)},
+		// On main, launch.js names no release: the entry builds nothing.
+		{"as on main", func(t *testing.T) string { return nativeDir(t, "") }, nil, "is not a release"},
 		{"unsupported RUNNER_ARCH", func(t *testing.T) string { return nativeDir(t, bin) }, []string{"RUNNER_ARCH", "ARM"},
 			"no native binary for RUNNER_OS=" + runnersim.HostOS() + " RUNNER_ARCH=ARM"},
 		{"unsupported RUNNER_OS", func(t *testing.T) string { return nativeDir(t, bin) }, []string{"RUNNER_OS", "Plan9"},
@@ -386,7 +379,7 @@ func TestNativeLauncherRefuses(t *testing.T) {
 			if !strings.Contains(line, tt.want) || strings.Count(line, "; ") < 1 {
 				t.Errorf("error %q, want it to say %q; and what to do", line, tt.want)
 			}
-			if tt.name != "checksum mismatch" && !strings.Contains(line, "deploy-lifecycle/deployment-action@v1") {
+			if !strings.Contains(line, "deploy-lifecycle/deployment-action@v1") {
 				t.Errorf("error %q names no entry to use instead", line)
 			}
 			if n := f.Count(""); n != 0 {
@@ -487,55 +480,5 @@ func TestNativeLauncherPassesTheStageAndTheExitCode(t *testing.T) {
 				t.Errorf("stdout (-want +got):\n%s", d)
 			}
 		})
-	}
-}
-
-// TestNativePostVerifiesOnlyAChangedBinary: main verifies the binary and
-// records what it verified in GITHUB_STATE; the post stage hashes it
-// again only when the file changed since, and refuses a changed one.
-func TestNativePostVerifiesOnlyAChangedBinary(t *testing.T) {
-	t.Parallel()
-	dir := nativeDir(t, nativeBinary(t))
-	job, f, _ := newNativeJob(t, dir, nil)
-	main := run(t, job, startStep)
-	if main.ExitCode != 0 {
-		t.Fatalf("main exited %d:\n%s%s", main.ExitCode, main.Stdout, main.Stderr)
-	}
-	stamp := main.State["native_verified"]
-	sum := regexp.MustCompile(`^[0-9a-f]{64}:`).FindString(stamp)
-	if sum == "" {
-		t.Fatalf("main recorded no verified checksum in its state: %v", main.State)
-	}
-	// The binary replaced with another of the same size: the post stage
-	// must notice and refuse it.
-	bin := filepath.Join(dir, "bin", filepath.FromSlash(hostPlatform(t)))
-	data, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data[len(data)-1] ^= 0xff
-	if err := os.WriteFile(bin+".new", data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(bin+".new", bin); err != nil {
-		t.Fatal(err)
-	}
-	// job.Post, not post: the launcher refuses before the binary masks the
-	// token, which post checks for.
-	posts, err := job.Post(context.Background())
-	if err != nil {
-		t.Fatalf("post with a changed binary: %v", err)
-	}
-	if len(posts) != 1 {
-		t.Fatalf("post with a changed binary: %d post stages, want 1: %+v", len(posts), posts)
-	}
-	if posts[0].ExitCode != 1 {
-		t.Fatalf("post with a changed binary: exit %d, want 1\n%s", posts[0].ExitCode, posts[0].Stdout)
-	}
-	if !strings.Contains(posts[0].Stdout, "checksum mismatch") {
-		t.Fatalf("post with a changed binary does not say checksum mismatch:\n%s", posts[0].Stdout)
-	}
-	if n := f.Count(""); n != 2 {
-		t.Errorf("%d API calls, want start's 2 only", n)
 	}
 }

@@ -7,9 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
+	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -76,25 +80,18 @@ func gitShow(t *testing.T, args ...string) []byte {
 }
 
 // TestReleaseCommit checks what the release commit holds: action.yml as on
-// main but for its image line, native/ as on main plus bin/ whose
-// SHA256SUMS match, the docs, and nothing else; its parent is main's commit.
+// main but for its image line, native/ as on main but for launch.js's
+// RELEASE line, which names every asset and binary of the release by size
+// and SHA-256, the docs, no binaries and nothing else, in a tarball of at
+// most 256 KiB; its parent is main's commit. The mirror commit (-mirror)
+// is the release commit plus native/bin, each binary the one launch.js names.
 func TestReleaseCommit(t *testing.T) {
 	t.Parallel()
 	res, dir := releaseUnderTest(t)
 	if p := strings.TrimSpace(string(gitShow(t, "--no-patch", "--format=%P", res.Commit))); p != res.MainCommit {
 		t.Errorf("release commit's parent %q, want main's %s", p, res.MainCommit)
 	}
-	files, err := (release.Git{Dir: "."}).ListTree(context.Background(), res.Commit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := slices.Sorted(func(yield func(string) bool) {
-		for k := range files {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	names := treeNames(t, res.Commit)
 	var want []string
 	for _, p := range append([]string{"action.yml"}, release.OptionalDocs...) {
 		if exec.Command("git", "cat-file", "-e", res.MainCommit+":"+p).Run() == nil {
@@ -107,66 +104,109 @@ func TestReleaseCommit(t *testing.T) {
 			want = append(want, p)
 		}
 	}
-	want = append(want, "native/bin/SHA256SUMS")
-	for _, tg := range release.Targets {
-		want = append(want, "native/bin/"+tg.Rel())
-	}
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("release commit holds %q\nwant %q", names, want)
 	}
 	for _, p := range names {
-		if strings.HasPrefix(p, "native/") && !strings.HasPrefix(p, "native/bin/") {
+		if strings.HasPrefix(p, "native/") && p != "native/launch.js" {
 			if got, _ := os.ReadFile(filepath.Join(dir, p)); !bytes.Equal(got, gitShow(t, res.MainCommit+":"+p)) {
 				t.Errorf("%s differs from main's", p)
 			}
 		}
 	}
-	// action.yml: one line changed, to the image by digest.
-	mainYML, relYML := strings.Split(string(gitShow(t, res.MainCommit+":action.yml")), "\n"), strings.Split(string(gitShow(t, res.Commit+":action.yml")), "\n")
+	onlyLineChanged(t, res, "action.yml", "  image: '"+res.Image+"'")
+	l := checkEmbeddedSums(t, res, dir)
+	t.Logf("release %s: %d files, tarball %d bytes", res.Commit[:12], len(names), res.TarballSize)
+	if res.TarballSize > 256<<10 {
+		t.Errorf("the release tarball is %d bytes, over 256 KiB", res.TarballSize)
+	}
+	if res.MirrorCommit == "" {
+		return
+	}
+	if p := strings.TrimSpace(string(gitShow(t, "--no-patch", "--format=%P", res.MirrorCommit))); p != res.Commit {
+		t.Errorf("mirror commit's parent %q, want the release commit %s", p, res.Commit)
+	}
+	mirror := treeNames(t, res.MirrorCommit)
+	for _, tg := range release.Targets {
+		want = append(want, "native/bin/"+tg.Rel())
+		got := gitShow(t, res.MirrorCommit+":native/bin/"+tg.Rel())
+		if b := l.Binaries[path.Dir(tg.Rel())]; sha256Hex(got) != b.SHA256 || int64(len(got)) != b.Size {
+			t.Errorf("mirror commit's %s is not the binary launch.js names", tg.Rel())
+		}
+	}
+	want = append(want, "native/bin/SHA256SUMS")
+	slices.Sort(want)
+	if !slices.Equal(mirror, want) {
+		t.Errorf("mirror commit holds %q\nwant %q", mirror, want)
+	}
+}
+
+// treeNames lists the paths in commit, sorted.
+func treeNames(t *testing.T, commit string) []string {
+	t.Helper()
+	files, err := (release.Git{Dir: "."}).ListTree(context.Background(), commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.Sorted(maps.Keys(files))
+}
+
+// onlyLineChanged checks that the release's file p differs from main's in
+// one line, which is want (or, with want "", returns it).
+func onlyLineChanged(t *testing.T, res *release.Result, p, want string) string {
+	t.Helper()
+	mainLines, relLines := strings.Split(string(gitShow(t, res.MainCommit+":"+p)), "\n"), strings.Split(string(gitShow(t, res.Commit+":"+p)), "\n")
 	var changed []string
-	for i := range min(len(mainYML), len(relYML)) {
-		if mainYML[i] != relYML[i] {
-			changed = append(changed, relYML[i])
+	for i := range min(len(mainLines), len(relLines)) {
+		if mainLines[i] != relLines[i] {
+			changed = append(changed, relLines[i])
 		}
 	}
-	if len(mainYML) != len(relYML) {
-		t.Errorf("action.yml has %d lines in the release, %d on main; want only its image line changed", len(relYML), len(mainYML))
+	if len(mainLines) != len(relLines) || len(changed) != 1 || (want != "" && changed[0] != want) {
+		t.Fatalf("%s: %d lines in the release, %d on main, changed %.300q; want one line changed (%.100s)", p, len(relLines), len(mainLines), changed, want)
 	}
-	if !slices.Equal(changed, []string{"  image: '" + res.Image + "'"}) {
-		t.Errorf("action.yml changed %q, want only its image line, to %s", changed, res.Image)
+	return changed[0]
+}
+
+// checkEmbeddedSums reads the RELEASE line of the release's launch.js and
+// checks it against the release: the version, the assets' URL, every
+// target's asset (in the release's assets/, which its SHA256SUMS lists)
+// and binary (in bin/, which the linux x64 one runs as that version).
+func checkEmbeddedSums(t *testing.T, res *release.Result, dir string) release.Launcher {
+	t.Helper()
+	line := onlyLineChanged(t, res, "native/launch.js", "")
+	var l release.Launcher
+	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimPrefix(line, "const RELEASE = "), ";")), &l); err != nil {
+		t.Fatalf("launch.js's RELEASE line %.200q: %v", line, err)
 	}
-	// SHA256SUMS: every binary, sha256sum's format, sorted, matching.
-	sumsData, err := os.ReadFile(filepath.Join(dir, "native/bin/SHA256SUMS"))
+	if l.Version != res.Version || l.URL != res.AssetsURL || len(l.Binaries) != len(release.Targets) {
+		t.Errorf("launch.js names version %s, URL %s, %d binaries; the release is %s at %s with %d", l.Version, l.URL, len(l.Binaries), res.Version, res.AssetsURL, len(release.Targets))
+	}
+	out := releasedir.Dir(t, "")
+	sums, err := os.ReadFile(filepath.Join(out, "assets", "SHA256SUMS"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sums, err := release.ParseSums(sumsData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sums) != len(release.Targets) {
-		t.Errorf("SHA256SUMS has %d lines, want %d", len(sums), len(release.Targets))
-	}
-	var total int64
-	for _, s := range sums {
-		got, size, err := release.FileSHA256(filepath.Join(dir, "native/bin", s.Path))
-		if err != nil || got != s.SHA256 {
-			t.Errorf("%s: sha256 %s (%v), SHA256SUMS says %s", s.Path, got, err, s.SHA256)
+	for key, b := range l.Binaries {
+		got, size, err := release.FileSHA256(filepath.Join(out, "assets", b.Asset))
+		if err != nil || got != b.AssetSHA256 || size != b.AssetSize || !strings.Contains(string(sums), got+"  "+b.Asset+"\n") {
+			t.Errorf("%s: asset %s has %s, %d bytes (%v); launch.js says %s, %d", key, b.Asset, got, size, err, b.AssetSHA256, b.AssetSize)
 		}
-		if mode := files["native/bin/"+s.Path]; mode != "100755" {
-			t.Errorf("%s: mode %s, want 100755", s.Path, mode)
+		bin := filepath.Join(out, "bin", key, "deployment-action")
+		if strings.HasPrefix(key, "windows-") {
+			bin += ".exe"
 		}
-		total += size
+		if got, size, err := release.FileSHA256(bin); err != nil || got != b.SHA256 || size != b.Size {
+			t.Errorf("%s: binary %s has %s, %d bytes (%v); launch.js says %s, %d", key, bin, got, size, err, b.SHA256, b.Size)
+		}
+		t.Logf("%s: binary %d bytes, asset %s %d bytes (%s)", key, b.Size, b.Asset, b.AssetSize, b.Encoding)
 	}
-	t.Logf("release %s: %d files, binaries %.1f MB, tarball %.1f MB", res.Commit[:12], len(names), float64(total)/1e6, float64(res.TarballSize)/1e6)
-	if res.TarballSize > 40<<20 {
-		t.Errorf("the release tarball is %d bytes, over 40 MiB", res.TarballSize)
+	help, err := exec.Command(filepath.Join(out, "bin", "linux-x64", "deployment-action"), "--help").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(help), "deployment-action "+res.Version+":") {
+		t.Errorf("linux-x64 --help: %v\n%.200s", err, help)
 	}
-	out, err := exec.Command(filepath.Join(dir, "native/bin/linux-x64/deployment-action"), "--help").CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(out), "deployment-action "+res.Version+":") {
-		t.Errorf("linux-x64 --help: %v\n%.200s", err, out)
-	}
+	return l
 }
 
 var pulled struct {
@@ -255,16 +295,17 @@ func lifecycle(t *testing.T, a *runnersim.Action, launch runnersim.Launcher, set
 // TestReleaseImageFromTheRegistry runs the release's root action.yml: its
 // image pulled by digest from the registry (the index's: this engine, an
 // amd64 one, takes its linux/amd64 image), each stage a docker run as the
-// runner's. The index names linux/amd64 and linux/arm64, and the arm64
-// image holds the linux-arm64 binary.
+// runner's. The index names linux/amd64 and linux/arm64, and each image
+// holds the release's binary for its platform.
 func TestReleaseImageFromTheRegistry(t *testing.T) {
 	t.Parallel()
 	res, dir := releaseUnderTest(t)
 	a := loadReleaseAction(t, filepath.Join(dir, "action.yml"))
 	image := pullReleaseImage(t, a)
 	manifests := checkReleaseIndex(t, res, image)
+	bins := filepath.Join(releasedir.Dir(t, ""), "bin") // the release's binaries (the commit holds none)
 	t.Run("layout", func(t *testing.T) {
-		checkReleaseImageLayout(t, a, image, "linux/amd64", filepath.Join(dir, "native/bin/linux-x64/deployment-action"))
+		checkReleaseImageLayout(t, a, image, "linux/amd64", filepath.Join(bins, "linux-x64", "deployment-action"))
 	})
 	t.Run("arm64 layout", func(t *testing.T) {
 		// By the arm64 manifest's own digest (pulling the index's digest
@@ -276,7 +317,7 @@ func TestReleaseImageFromTheRegistry(t *testing.T) {
 			t.Fatalf("docker pull --platform linux/arm64 %s: %v\n%s", arm, err, out)
 		}
 		t.Cleanup(func() { exec.Command("docker", "rmi", "--force", arm).Run() })
-		checkReleaseImageLayout(t, a, arm, "linux/arm64", filepath.Join(dir, "native/bin/linux-arm64/deployment-action"))
+		checkReleaseImageLayout(t, a, arm, "linux/arm64", filepath.Join(bins, "linux-arm64", "deployment-action"))
 	})
 	lifecycle(t, a, inDocker(image), nil)
 }
@@ -424,57 +465,99 @@ func sha256Hex(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// releaseAssets are the release's assets as launch.js names them, their
+// bodies read from the release's assets/ (for newReleaseServer).
+func releaseAssets(t *testing.T, res *release.Result) []release.Asset {
+	t.Helper()
+	out := releasedir.Dir(t, "")
+	for _, a := range res.Assets {
+		body, err := os.ReadFile(filepath.Join(out, "assets", a.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		assetBodies.Store(a.AssetSHA256, body)
+	}
+	return res.Assets
+}
+
 // TestReleaseNativeEntry runs the release's native/action.yml as the
-// runner runs a node24 action: node native/main.js and native/post.js in
-// the unpacked release, host paths, RUNNER_OS and RUNNER_ARCH of this
-// machine; launch.js verifies the binary against SHA256SUMS and starts it.
+// runner runs a node24 action (node native/main.js and native/post.js in
+// the unpacked release commit, host paths, RUNNER_OS and RUNNER_ARCH of
+// this machine) with its assets served on 127.0.0.1 (the mirror variable
+// pointing there): launch.js downloads this machine's asset once a job
+// into the tool cache, the post stage starts it from there; through a
+// CONNECT proxy that must be used (the assets at a name only it resolves,
+// on https with a certificate trusted through NODE_EXTRA_CA_CERTS); and a
+// tampered, missing, slow or http-redirected asset is refused with one
+// ::error:: and nothing started.
 func TestReleaseNativeEntry(t *testing.T) {
 	t.Parallel()
-	_, dir := releaseUnderTest(t)
-	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("no node on PATH")
-		}
-		t.Skip("no node on PATH")
-	}
+	res, dir := releaseUnderTest(t)
+	requireNode(t)
 	a := loadReleaseAction(t, filepath.Join(dir, "native/action.yml"))
 	if !a.IsNode() {
 		t.Fatalf("native/action.yml runs.using %q", a.Runs.Using)
 	}
+	assets := releaseAssets(t, res)
+	native := filepath.Join(dir, "native")
 	t.Run("lifecycle", func(t *testing.T) {
 		t.Parallel()
-		lifecycle(t, a, runnersim.Node{}.Launch, func(j *runnersim.Job) { j.ActionDir = filepath.Join(dir, "native") })
+		srv := newReleaseServer(t, res.Version, nil, assets...)
+		t.Cleanup(func() {
+			if n := srv.count(); n != 3 {
+				t.Errorf("%d asset requests for three jobs (main and post each), want 3", n)
+			}
+		})
+		lifecycle(t, a, runnersim.Node{}.Launch, func(j *runnersim.Job) {
+			j.ActionDir = native
+			j.Context["RUNNER_TOOL_CACHE"] = t.TempDir()
+			j.WorkflowEnv = map[string]string{"DEPLOYMENT_ACTION_DOWNLOAD_URL": srv.base("")}
+		})
 	})
-	t.Run("tampered binary", func(t *testing.T) {
+	t.Run("through a CONNECT proxy", func(t *testing.T) {
 		t.Parallel()
-		// A copy of the release whose binary for this machine is changed:
-		// launch.js refuses to start it.
-		copyDir := t.TempDir()
-		if err := (release.Git{Dir: "."}).Export(context.Background(), released.res.Commit, copyDir); err != nil {
-			t.Fatal(err)
-		}
-		tg := release.Target{GOOS: "linux", GOARCH: "amd64"}
-		bin := filepath.Join(copyDir, "native/bin", tg.Rel())
-		f, err := os.OpenFile(bin, os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Write([]byte{0})
-		f.Close()
-		job, f2 := releaseJob(t, a, runnersim.Node{}.Launch)
-		job.ActionDir = filepath.Join(copyDir, "native")
-		r, err := job.Run(context.Background(), runnersim.Step{ID: "start", With: map[string]string{"environment": "staging"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.ExitCode != 1 {
-			t.Errorf("tampered binary: exit %d, want 1\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
-		}
-		if errs := r.Annotations("error"); !strings.Contains(strings.Join(errs, "\n"), "checksum mismatch") {
-			t.Errorf("tampered binary: errors %q, want a checksum mismatch", errs)
-		}
-		if n := f2.Count(""); n != 0 {
-			t.Errorf("tampered binary: %d requests, want none", n)
+		cert, ca := testCert(t)
+		srv := newReleaseServer(t, res.Version, cert, assets...)
+		proxy := newConnectProxy(t, srv.Listener.Addr().String(), 0)
+		job, f := releaseJob(t, a, runnersim.Node{}.Launch)
+		job.ActionDir = native
+		job.Context["RUNNER_TOOL_CACHE"] = t.TempDir()
+		job.WorkflowEnv = map[string]string{"DEPLOYMENT_ACTION_DOWNLOAD_URL": srv.base("assets.invalid"),
+			"https_proxy": proxy.URL, "NODE_EXTRA_CA_CERTS": ca}
+		startAndFinish(t, job, f, "success", "success")
+		if seen := proxy.requests(); len(seen) != 1 || !strings.HasPrefix(seen[0], "CONNECT assets.invalid:") || srv.count() != 1 {
+			t.Errorf("the proxy saw %q, the server %d requests; want one tunnel, one request", seen, srv.count())
 		}
 	})
+	for _, tt := range []struct {
+		name   string
+		handle func(w http.ResponseWriter, r *http.Request, n int, body []byte)
+		env    []string
+		want   string
+	}{
+		{"tampered asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			b := append([]byte(nil), body...)
+			b[len(b)/2] ^= 1
+			w.Write(b)
+		}, nil, "checksum mismatch: the asset has SHA-256"},
+		{"missing asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { http.NotFound(w, r) }, nil, "answered 404"},
+		{"slow asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+			w.Write(body[:100])
+			<-r.Context().Done()
+		}, []string{"DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT=1"}, "no complete answer within 1 s (attempt 3 of 3)"},
+		{"redirect to http", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			http.Redirect(w, r, "http://"+r.Host+"/elsewhere", http.StatusFound)
+		}, nil, "which is not https: refused"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newReleaseServer(t, res.Version, nil, assets...)
+			srv.setHandle(tt.handle)
+			l := launchStage(t, native, t.TempDir(), "main", append(tt.env, "DEPLOYMENT_ACTION_DOWNLOAD_URL="+srv.base(""))...)
+			if line := l.oneError(t); !strings.Contains(line, tt.want) || !strings.Contains(line, srv.base("")) {
+				t.Errorf("error %q, want it to say %q and name the URL", line, tt.want)
+			}
+		})
+	}
 }

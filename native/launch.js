@@ -2,40 +2,58 @@
 // platform: the native entry (action.yml, runs.using node24) runs main.js
 // and post.js, which call launch('main') and launch('post').
 //
-// - The binary is bin/<os>-<arch>/deployment-action (.exe on Windows), with
-//   <os> from RUNNER_OS (Linux, macOS, Windows → linux, darwin, windows) and
-//   <arch> from RUNNER_ARCH (X64, ARM64 → x64, arm64); outside a runner (no
-//   RUNNER_OS) from process.platform and process.arch.
-// - Before its first start in a job, its SHA-256 must equal its line in
-//   bin/SHA256SUMS (sha256sum's format). One read of the file: 15-35 ms for
-//   the 8.7 MB linux-x64 binary on node 20. The main stage then records in
-//   GITHUB_STATE what it verified (the checksum, the file's size, mtime and
-//   inode); the post stage, handed that as STATE_native_verified, hashes
-//   the file again only when it is no longer the file main verified.
-// - It runs with stdio inherited and this process's environment plus
-//   DEPLOYMENT_ACTION_STAGE=main or post, which tells it the stage.
-// - SIGINT and SIGTERM are passed on to it: the runner sends them to this
-//   process only (actions/runner ProcessInvoker.cs), never to the group.
-//   On Windows nothing is passed on: the runner's Ctrl+C and Ctrl+Break
-//   reach every process on the console, the binary included, and node can
-//   only kill a child there, not signal it.
-// - This process exits with the binary's exit code, or 128 + the signal's
-//   number when the binary died of a signal.
-//
-// bin/ is only in release commits: on main this entry builds nothing, and
-// every failure before the binary starts (an unsupported platform, a
-// missing binary or SHA256SUMS, a checksum mismatch) is one ::error:: line
-// saying what happened and what to do, and exit code 1. No dependencies;
-// CommonJS for node 18 and later.
+// - RELEASE below is written by the release program (internal/release):
+//   the version, where the release's assets are, and for each platform the
+//   SHA-256 and size of the binary and of its asset (brotli-compressed).
+//   On main it is null and this entry builds nothing: it says to use a
+//   release tag. The sums are this file's own: nothing fetched is trusted.
+// - The platform is <os>-<arch> from RUNNER_OS (Linux, macOS, Windows →
+//   linux, darwin, windows) and RUNNER_ARCH (X64, ARM64 → x64, arm64);
+//   outside a runner (no RUNNER_OS) from process.platform and process.arch.
+// - Where the binary comes from, first found:
+//   1. bin/<os>-<arch>/deployment-action[.exe] beside this file: only in a
+//      mirror commit made "with binaries" (for air-gapped runners). A
+//      mismatch stops the step; nothing is downloaded then.
+//   2. The runner's tool cache, as the setup-* actions keep tools:
+//      RUNNER_TOOL_CACHE/deployment-action/<version>/<arch>/ and the marker
+//      <arch>.complete (where it cannot be written, or outside a runner,
+//      RUNNER_TEMP, then the system's temporary directory). Hashed again
+//      before every start; a file that no longer matches is removed and
+//      downloaded again.
+//   3. A download of the asset from RELEASE.url, or from
+//      DEPLOYMENT_ACTION_DOWNLOAD_URL (a mirror, GitHub Enterprise Server):
+//      https_proxy/http_proxy/no_proxy honoured (a CONNECT tunnel: node's
+//      https module ignores them), redirects followed only to https, each
+//      attempt bounded by DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT seconds (60),
+//      3 attempts with backoff for what may pass (no answer, 408, 429, 5xx),
+//      the asset's size and SHA-256 checked before it is decompressed and
+//      the binary's after, then kept in the tool cache.
+// - Every failure before the binary starts is one ::error:: line saying
+//   what happened and what to do (for a download: the URL, the hosts a
+//   runner must reach, the mirror variable and the container entry), and
+//   exit code 1.
+// - The binary runs with stdio inherited and this process's environment
+//   plus DEPLOYMENT_ACTION_STAGE=main or post. SIGINT and SIGTERM are
+//   passed on to it (the runner signals this process only); this process
+//   exits with its exit code, or 128 + the signal's number.
+// No dependencies; CommonJS for node 18 and later.
 'use strict';
 
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const crypto = require('node:crypto');
 const { spawn } = require('node:child_process');
 
-const USE_INSTEAD = 'use a release tag such as deploy-lifecycle/deployment-action/native@v1, ' +
-  'or the container entry deploy-lifecycle/deployment-action@v1';
+// Written by internal/release; null on main.
+const RELEASE = null;
+
+const NAME = 'deployment-action';
+const URL_VAR = 'DEPLOYMENT_ACTION_DOWNLOAD_URL';
+const TIMEOUT_VAR = 'DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT';
+const GITHUB_HOSTS = ['github.com', 'release-assets.githubusercontent.com', 'objects.githubusercontent.com'];
+const CONTAINER = 'the container entry deploy-lifecycle/deployment-action@v1 on a Linux runner with Docker, which downloads no binary';
+const USE_INSTEAD = `use a release tag such as deploy-lifecycle/deployment-action/native@v1, or ${CONTAINER}`;
 const OSES = { Linux: 'linux', macOS: 'darwin', Windows: 'windows' };
 const ARCHES = { X64: 'x64', ARM64: 'arm64' };
 const PLATFORMS = { linux: 'linux', darwin: 'darwin', win32: 'windows' };
@@ -43,19 +61,27 @@ const NODE_ARCHES = { x64: 'x64', arm64: 'arm64' };
 
 class LaunchError extends Error {}
 
+// safe makes s one log line the runner reads no command in: no line
+// breaks, and no `##[` (the legacy form, matched anywhere in a line).
+function safe(s) {
+  return String(s).replace(/[\r\n]+/g, ' ').replace(/##\[/g, '##%5B');
+}
+
 // fail prints one workflow command (data escaped as the runner reads it)
 // and exits 1.
 function fail(message) {
-  const data = String(message).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const data = String(message).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/##\[/g, '##%5B');
   process.stdout.write(`::error::${data}\n`);
   process.exit(1);
 }
 
-// platform is <os>-<arch> and the binary's name, for env.
+// own is table[key] for own keys only: RUNNER_OS=constructor must not find Object's.
+const own = (table, key) => (table && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined);
+
+// platform is the runner's platform: key (<os>-<arch>), arch, and the
+// binary's file name.
 function platform(env) {
   let o, a, seen;
-  // own keys only: RUNNER_OS=constructor must not find Object's
-  const own = (table, key) => (Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined);
   if (env.RUNNER_OS) {
     o = own(OSES, env.RUNNER_OS);
     a = own(ARCHES, env.RUNNER_ARCH);
@@ -67,65 +93,215 @@ function platform(env) {
   }
   if (!o || !a) {
     throw new LaunchError(`deployment-action has no native binary for ${seen} (it has Linux, macOS and Windows on X64 and ARM64); ` +
-      'run it on one of those, or use the container entry deploy-lifecycle/deployment-action@v1 on a Linux runner');
+      `run it on one of those, or use ${CONTAINER}`);
   }
-  return `${o}-${a}/deployment-action${o === 'windows' ? '.exe' : ''}`;
+  const file = NAME + (o === 'windows' ? '.exe' : '');
+  return { key: `${o}-${a}`, arch: a, file, rel: `${o}-${a}/${file}` };
 }
 
-// verify checks bin/<rel> against its line in bin/SHA256SUMS and returns
-// the binary's path and what was verified (stamp). verified is the stamp
-// an earlier stage of the job verified: when the file is still that one,
-// it is not hashed again.
-function verify(dir, rel, verified) {
-  const bin = path.join(dir, 'bin');
-  const file = path.join(bin, ...rel.split('/'));
-  let sums;
-  try {
-    sums = fs.readFileSync(path.join(bin, 'SHA256SUMS'), 'utf8');
-  } catch (e) {
-    throw new LaunchError(`deployment-action's native entry has no bin/SHA256SUMS (${e.code || e.message}): ` +
-      `prebuilt binaries are only in release commits, and ${dir} is not one; ${USE_INSTEAD}`);
-  }
-  let want;
-  for (const line of sums.split('\n')) {
-    const m = /^([0-9a-f]{64}) [ *](.+?)\r?$/.exec(line);
-    if (m && m[2] === rel) want = m[1];
-  }
-  if (!want) {
-    throw new LaunchError(`deployment-action's bin/SHA256SUMS lists no checksum for ${rel}; ${USE_INSTEAD}`);
-  }
-  let st;
-  try {
-    st = fs.statSync(file);
-  } catch (e) {
-    throw new LaunchError(`deployment-action's native entry has no bin/${rel} (${e.code || e.message}): ` +
-      `prebuilt binaries are only in release commits; ${USE_INSTEAD}`);
-  }
-  const stamp = `${want}:${st.size}:${st.mtimeMs}:${st.ino}`;
-  if (verified === stamp) return { file, stamp };
+const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
+
+// matches reports whether the file at p is the binary entry describes
+// (size, then SHA-256); a missing file is false.
+function matches(p, entry) {
   let data;
   try {
-    data = fs.readFileSync(file);
+    data = fs.readFileSync(p);
   } catch (e) {
-    throw new LaunchError(`deployment-action's native entry has no bin/${rel} (${e.code || e.message}): ` +
-      `prebuilt binaries are only in release commits; ${USE_INSTEAD}`);
+    if (e.code === 'ENOENT') return false;
+    throw new LaunchError(`deployment-action cannot read ${p} (${e.code || e.message}); ${USE_INSTEAD}`);
   }
-  const got = require('node:crypto').createHash('sha256').update(data).digest('hex');
-  if (got !== want) {
-    throw new LaunchError(`checksum mismatch: bin/${rel} has SHA-256 ${got}, bin/SHA256SUMS says ${want}, so it was not started; ` +
+  return data.length === entry.size && sha256(data) === entry.sha256;
+}
+
+// committed is the binary of a mirror commit made with binaries, checked
+// against the sums, or undefined when there is none.
+function committed(dir, plat, entry) {
+  const file = path.join(dir, 'bin', ...plat.rel.split('/'));
+  if (!fs.existsSync(file)) return undefined;
+  if (!matches(file, entry)) {
+    throw new LaunchError(`checksum mismatch: bin/${plat.rel} is not the binary of ${NAME} ${RELEASE.version} ` +
+      `(SHA-256 ${entry.sha256}, ${entry.size} bytes, as launch.js says), so it was not started; ` +
       `do not use this copy: ${USE_INSTEAD}, and report the mismatch (SECURITY.md)`);
   }
-  return { file, stamp };
+  return file;
+}
+
+// caches are where the binary may be kept, in order: the tool cache,
+// then (where it cannot be written) RUNNER_TEMP, then the system's
+// temporary directory; for each its folder for this version and arch, the
+// binary in it and its complete-marker.
+function caches(env, plat) {
+  const roots = [...new Set([env.RUNNER_TOOL_CACHE, env.RUNNER_TEMP, os.tmpdir()].filter(Boolean))];
+  return roots.map((root) => {
+    const dir = path.join(root, NAME, RELEASE.version, plat.arch);
+    return { dir, file: path.join(dir, plat.file), marker: `${dir}.complete` };
+  });
+}
+
+// cached is the tool cache's binary when it is complete and still
+// matches the sums; a changed one is removed (and downloaded again).
+function cached(c, entry, log) {
+  if (!fs.existsSync(c.marker)) return undefined;
+  if (matches(c.file, entry)) return c.file;
+  log(`the cached binary ${c.file} does not match launch.js's SHA-256 ${entry.sha256}: removed, downloading it again`);
+  fs.rmSync(c.marker, { force: true });
+  fs.rmSync(c.file, { force: true });
+  return undefined;
+}
+
+// store writes the verified binary into the first of cs it can (a
+// temporary file renamed into place, then the marker) and returns its path.
+function store(cs, binary, log) {
+  const failed = [];
+  for (const c of cs) {
+    try {
+      fs.mkdirSync(c.dir, { recursive: true });
+      const tmp = `${c.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+      fs.writeFileSync(tmp, binary, { mode: 0o755 });
+      fs.renameSync(tmp, c.file);
+      fs.writeFileSync(c.marker, '');
+      if (failed.length) log(`cannot write to ${failed.join(', ')}: the binary is kept in ${c.dir}`);
+      return c.file;
+    } catch (e) {
+      failed.push(`${c.dir} (${e.code || e.message})`);
+    }
+  }
+  throw new LaunchError(`deployment-action cannot write its binary anywhere: ${failed.join(', ')}; ` +
+    `RUNNER_TOOL_CACHE or RUNNER_TEMP must be writable by the runner's user, or use ${CONTAINER}`);
+}
+
+// timeoutSeconds reads DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT: 1 to 600, default 60.
+function timeoutSeconds(env) {
+  const v = env[TIMEOUT_VAR];
+  if (v === undefined || v === '') return 60;
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 600) {
+    throw new LaunchError(`${TIMEOUT_VAR} is ${JSON.stringify(v)}: want whole seconds from 1 to 600 (default 60)`);
+  }
+  return Number(v);
+}
+
+// baseURL is where the assets are: DEPLOYMENT_ACTION_DOWNLOAD_URL or the
+// release's own, and whether it is the override.
+function baseURL(env) {
+  const v = env[URL_VAR];
+  if (v === undefined || v === '') return { url: new URL(RELEASE.url.replace(/\/?$/, '/')), override: false };
+  let u;
+  try {
+    u = new URL(v.replace(/\/?$/, '/'));
+  } catch (e) {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash) {
+    throw new LaunchError(`${URL_VAR} is ${JSON.stringify(v)}: want the http(s) URL of a folder holding the release's assets, ` +
+      `without credentials or query, e.g. https://ghes.example.com/mirrors/deployment-action/releases/download/v${RELEASE.version}`);
+  }
+  return { url: u, override: true };
+}
+
+// fetchBinary downloads the platform's asset, checks it and the binary it
+// decompresses to against the sums, and returns the binary.
+async function fetchBinary(env, plat, entry, log) {
+  // Loaded only to download: http, tls and net cost a start that runs a
+  // cached binary several milliseconds.
+  const { download, DownloadError } = require('./fetch.js');
+  const { url: base } = baseURL(env);
+  const url = new URL(encodeURIComponent(entry.asset), base);
+  const started = Date.now();
+  // The hosts a runner must reach: the assets' and, on github.com, where
+  // its release downloads redirect (more are added as redirects are seen).
+  const hosts = base.host === 'github.com' ? GITHUB_HOSTS.slice() : [base.host];
+  try {
+    const asset = await download(url, {
+      env, size: entry.asset_size, sha256: entry.asset_sha256, timeoutMs: timeoutSeconds(env) * 1000, attempts: 3, log,
+      redirected: (u) => { if (!hosts.includes(u.host)) hosts.push(u.host); },
+    });
+    const binary = decompress(asset, entry, DownloadError);
+    if (binary.length !== entry.size || sha256(binary) !== entry.sha256) {
+      throw new DownloadError(`it decompresses to a file of ${binary.length} bytes with SHA-256 ${sha256(binary)}, ` +
+        `not the binary launch.js names (${entry.size} bytes, ${entry.sha256})`);
+    }
+    log(`downloaded ${entry.asset} (${asset.length} bytes) from ${shown(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s; checked against launch.js's SHA-256`);
+    return binary;
+  } catch (e) {
+    if (!(e instanceof DownloadError)) throw e;
+    throw new LaunchError(`deployment-action could not get its ${plat.key} binary from ${shown(url)}: ${e.message}. ` +
+      `A runner must reach ${hosts.join(', ')} over https (behind a proxy: set https_proxy, and no_proxy for what bypasses it); ` +
+      `for GitHub Enterprise Server or an air-gapped runner set ${URL_VAR} to a mirror of the release's assets, ` +
+      `or use a mirror commit with binaries (RELEASE.md); or use ${CONTAINER}`);
+  }
+}
+
+// decompress undoes the asset's encoding ("br", "gzip" or none), never
+// producing more than the binary's size (plus one byte, to see a longer one).
+function decompress(asset, entry, DownloadError) {
+  const zlib = require('node:zlib');
+  const opts = { maxOutputLength: entry.size + 1 };
+  try {
+    if (entry.encoding === 'br') return zlib.brotliDecompressSync(asset, opts);
+    if (entry.encoding === 'gzip') return zlib.gunzipSync(asset, opts);
+  } catch (e) {
+    throw new DownloadError(`decompressing it failed (${e.code || e.message})`);
+  }
+  return asset;
+}
+
+// shown is u without query or credentials, for the log.
+function shown(u) {
+  return u.origin + u.pathname;
+}
+
+// binaryFor finds or fetches the binary for this runner and returns its path.
+async function binaryFor(env, log) {
+  const plat = platform(env);
+  if (!RELEASE) {
+    throw new LaunchError(`deployment-action's native entry is not a release: prebuilt binaries come only with release tags; ${USE_INSTEAD}`);
+  }
+  const entry = own(RELEASE.binaries, plat.key);
+  if (!entry) {
+    throw new LaunchError(`${NAME} ${RELEASE.version} has no binary for ${plat.key}; use ${CONTAINER}`);
+  }
+  const inCommit = committed(__dirname, plat, entry);
+  if (inCommit) return inCommit;
+  const cs = caches(env, plat);
+  for (const c of cs) {
+    const file = cached(c, entry, log);
+    if (file) return file;
+  }
+  return store(cs, await fetchBinary(env, plat, entry, log), log);
+}
+
+// start runs the binary for stage and exits with its exit code.
+function start(file, stage) {
+  const child = spawn(file, [], {
+    stdio: 'inherit',
+    env: { ...process.env, DEPLOYMENT_ACTION_STAGE: stage },
+    windowsHide: true,
+  });
+  if (process.platform !== 'win32') {
+    for (const sig of ['SIGINT', 'SIGTERM']) {
+      process.on(sig, () => {
+        try {
+          child.kill(sig);
+        } catch (e) {
+          // it has exited already
+        }
+      });
+    }
+  }
+  child.on('error', (e) => fail(`deployment-action's binary did not start: ${e.message}; ${USE_INSTEAD}`));
+  child.on('exit', (code, signal) => {
+    process.exit(signal ? 128 + (os.constants.signals[signal] || 0) : code);
+  });
 }
 
 // launch runs stage ("main" or "post") of the action.
-function launch(stage) {
+async function launch(stage) {
+  // Progress goes to stderr: the binary's first line on stdout is its
+  // token mask.
+  const log = (line) => process.stderr.write(`${NAME}: ${safe(line)}\n`);
   try {
-    const { file, stamp } = verify(__dirname, platform(process.env), stage === 'post' ? process.env.STATE_native_verified : undefined);
-    if (stage === 'main' && process.env.GITHUB_STATE) {
-      // For the post stage: what was verified (see verify).
-      fs.appendFileSync(process.env.GITHUB_STATE, `native_verified=${stamp}\n`);
-    }
+    const file = await binaryFor(process.env, log);
     if (process.platform !== 'win32') {
       try {
         fs.accessSync(file, fs.constants.X_OK);
@@ -133,30 +309,11 @@ function launch(stage) {
         fs.chmodSync(file, 0o755); // an archive that lost the mode bits
       }
     }
-    const child = spawn(file, [], {
-      stdio: 'inherit',
-      env: { ...process.env, DEPLOYMENT_ACTION_STAGE: stage },
-      windowsHide: true,
-    });
-    if (process.platform !== 'win32') {
-      for (const sig of ['SIGINT', 'SIGTERM']) {
-        process.on(sig, () => {
-          try {
-            child.kill(sig);
-          } catch (e) {
-            // it has exited already
-          }
-        });
-      }
-    }
-    child.on('error', (e) => fail(`deployment-action's binary did not start: ${e.message}; ${USE_INSTEAD}`));
-    child.on('exit', (code, signal) => {
-      process.exit(signal ? 128 + (os.constants.signals[signal] || 0) : code);
-    });
+    start(file, stage);
   } catch (e) {
     if (e instanceof LaunchError) fail(e.message);
     fail(`deployment-action's launcher failed: ${e && e.message}; ${USE_INSTEAD}`);
   }
 }
 
-module.exports = { launch, platform, verify };
+module.exports = { launch, platform };

@@ -131,16 +131,17 @@ type countWriter int64
 
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
 
-// ReleaseFiles are the files of main's tree a release commit takes as they
-// are: the container entry's docs and the native entry, whose four files
-// must be there. (action.yml is taken too, with its image rewritten.)
+// The files of main's tree a release commit takes as they are: the
+// container entry's docs and the native entry, whose files must be there.
+// (action.yml and native/launch.js are taken too, rewritten.)
 var (
-	requiredNative = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js"}
+	requiredNative = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js", "native/fetch.js"}
 	OptionalDocs   = []string{"README.md", "SECURITY.md", "LICENSE", "LICENSE.md", "LICENSE.txt"}
 )
 
 // keepNative reports whether a file under native/ goes into a release:
-// not the binaries (the release writes them), not tests or Go sources.
+// not binaries (a mirror commit's are the release's own), not tests or
+// Go sources.
 func keepNative(rel string) bool {
 	base := filepath.Base(rel)
 	switch {
@@ -153,16 +154,21 @@ func keepNative(rel string) bool {
 }
 
 // releaseTree lays out a release commit's tree in dst from the source tree
-// src (main's commit, exported): action.yml as given (rewritten), the
-// docs, native/ (its files, not its tests), and the binaries from binDir
-// as native/bin. It returns the paths it wrote, sorted.
-func releaseTree(src, dst string, actionYML []byte, binDir string) ([]string, error) {
+// src (main's commit, exported): the docs, native/ (its files, not its
+// tests), the files of written (action.yml and native/launch.js,
+// rewritten) and, for a mirror commit, the binaries from binDir as
+// native/bin (none when binDir is ""). It returns the paths it wrote,
+// sorted.
+func releaseTree(src, dst string, written map[string][]byte, binDir string) ([]string, error) {
 	files, err := releaseFiles(src, binDir)
 	if err != nil {
 		return nil, err
 	}
+	for rel := range written {
+		files[rel] = ""
+	}
 	for _, rel := range sortedKeys(files) {
-		if err := writeReleaseFile(filepath.Join(dst, filepath.FromSlash(rel)), rel, files[rel], actionYML); err != nil {
+		if err := writeReleaseFile(filepath.Join(dst, filepath.FromSlash(rel)), rel, files[rel], written[rel]); err != nil {
 			return nil, err
 		}
 	}
@@ -171,12 +177,12 @@ func releaseTree(src, dst string, actionYML []byte, binDir string) ([]string, er
 
 // releaseFiles maps each path of a release commit's tree to the file it
 // comes from: the docs and native/ from src (whose native entry must be
-// complete), native/bin from binDir; action.yml maps to "" (it is given).
+// complete), native/bin from binDir when it is not "".
 func releaseFiles(src, binDir string) (map[string]string, error) {
 	files := map[string]string{}
 	for _, p := range requiredNative {
 		if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(p))); err != nil {
-			return nil, fmt.Errorf("the release needs %s from main, and main's commit has none (%v): the native entry is native/action.yml, main.js, post.js and launch.js", p, err)
+			return nil, fmt.Errorf("the release needs %s from main, and main's commit has none (%v): the native entry is native/action.yml, main.js, post.js, launch.js and fetch.js", p, err)
 		}
 	}
 	for _, p := range OptionalDocs {
@@ -195,8 +201,8 @@ func releaseFiles(src, binDir string) (map[string]string, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || binDir == "" {
+		return files, err
 	}
 	err = filepath.WalkDir(binDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -206,18 +212,17 @@ func releaseFiles(src, binDir string) (map[string]string, error) {
 		files["native/bin/"+filepath.ToSlash(rel)] = p
 		return nil
 	})
-	files["action.yml"] = ""
 	return files, err
 }
 
-// writeReleaseFile writes the release tree's file rel at out: a copy of
-// from, or actionYML when from is "". Its mode is 755 for the binaries and
+// writeReleaseFile writes the release tree's file rel at out: data when
+// from is "", else a copy of from. Its mode is 755 for the binaries and
 // for what is executable in from, else 644.
-func writeReleaseFile(out, rel, from string, actionYML []byte) error {
+func writeReleaseFile(out, rel, from string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	data, mode := actionYML, fs.FileMode(0o644)
+	mode := fs.FileMode(0o644)
 	if from != "" {
 		fi, err := os.Stat(from)
 		if err != nil {

@@ -31,9 +31,15 @@ type Options struct {
 	RegistryUser, RegistryPassword string
 	CABundle                       string // default /etc/ssl/certs/ca-certificates.crt
 	SourceURL                      string // org.opencontainers.image.source label, if set
-	Targets                        []Target
-	Docker                         Docker
-	Log                            func(format string, args ...any)
+	// AssetsURL is where the launcher downloads the assets from; default
+	// SourceURL/releases/download/v<version>, else the project's on github.com.
+	AssetsURL string
+	// Mirror also makes a commit with the binaries in native/bin (its
+	// parent the release commit), for mirrors of air-gapped runners.
+	Mirror  bool
+	Targets []Target
+	Docker  Docker
+	Log     func(format string, args ...any)
 }
 
 // Result is what a release made; Out/release.json holds it.
@@ -51,7 +57,12 @@ type Result struct {
 	Insecure       bool            `json:"insecure_registry"`
 	TarballSize    int64           `json:"tarball_size,omitempty"`
 	Files          []string        `json:"files,omitempty"`
-	Binaries       []struct {
+	// MirrorCommit is the commit with binaries (with Mirror), and its tarball's size.
+	MirrorCommit      string  `json:"mirror_commit,omitempty"`
+	MirrorTarballSize int64   `json:"mirror_tarball_size,omitempty"`
+	AssetsURL         string  `json:"assets_url"`
+	Assets            []Asset `json:"assets"` // in Out/assets, with their SHA256SUMS
+	Binaries          []struct {
 		Path   string `json:"path"` // relative to native/bin
 		Size   int64  `json:"size"`
 		SHA256 string `json:"sha256"`
@@ -86,6 +97,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := r.buildBinaries(ctx); err != nil {
 		return nil, err
 	}
+	if r.res.Assets, err = makeAssets(r.bins, filepath.Join(r.out, "assets"), r.o.Log); err != nil {
+		return nil, err
+	}
 	if err := r.buildImages(ctx); err != nil {
 		return nil, err
 	}
@@ -118,6 +132,7 @@ type run struct {
 	action    *actionyml.Action // actionSrc, parsed
 	binDir    string            // out/bin
 	binaries  map[Target]string // the binaries' paths
+	bins      []binary
 }
 
 // newRun checks o, fills in its defaults and checks that Out is new or
@@ -158,8 +173,15 @@ func newRun(o Options) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.AssetsURL == "" {
+		o.AssetsURL = "https://github.com/deploy-lifecycle/deployment-action"
+		if o.SourceURL != "" {
+			o.AssetsURL = strings.TrimSuffix(o.SourceURL, "/")
+		}
+		o.AssetsURL += "/releases/download/v" + o.Version
+	}
 	res := &Result{Version: o.Version, Registry: o.Registry, Insecure: insecure,
-		ImageTag: o.Registry + "/" + o.Image + ":" + o.Version}
+		ImageTag: o.Registry + "/" + o.Image + ":" + o.Version, AssetsURL: o.AssetsURL}
 	return &run{o: o, out: out, git: Git{Dir: o.Repo}, res: res}, nil
 }
 
@@ -186,7 +208,7 @@ func (r *run) exportMain(ctx context.Context) error {
 	}
 	for _, p := range requiredNative {
 		if _, err := os.Stat(filepath.Join(r.src, filepath.FromSlash(p))); err != nil {
-			return fmt.Errorf("main's commit %.12s has no %s: a release carries the native entry (native/action.yml, main.js, post.js, launch.js)", r.res.MainCommit, p)
+			return fmt.Errorf("main's commit %.12s has no %s: a release carries the native entry (native/action.yml, main.js, post.js, launch.js, fetch.js)", r.res.MainCommit, p)
 		}
 	}
 	return nil
@@ -203,7 +225,7 @@ func (r *run) buildBinaries(ctx context.Context) error {
 	}
 	r.res.BuildSeconds = time.Since(start).Seconds()
 	r.o.Log("built %d targets in %.1fs", len(bins), r.res.BuildSeconds)
-	r.binaries = map[Target]string{}
+	r.binaries, r.bins = map[Target]string{}, bins
 	for _, b := range bins {
 		r.res.Binaries = append(r.res.Binaries, struct {
 			Path   string `json:"path"`
@@ -306,24 +328,42 @@ func (r *run) pushIndex(ctx context.Context, reg Registry, manifests []Descripto
 	return nil
 }
 
-// commit lays out the release commit's tree in out/tree, action.yml
-// pinning the pushed index, commits it on main's commit and measures its
-// tarball.
+// commit lays out the release commit's tree in out/tree (action.yml
+// pinning the pushed index, launch.js naming the assets by SHA-256, no
+// binaries), commits it on main's commit and measures its tarball; with
+// Mirror, also out/mirror (the same and native/bin), committed on it.
 func (r *run) commit(ctx context.Context) error {
 	rewritten, err := rewriteImage(r.actionSrc, r.res.Image)
 	if err != nil {
 		return err
 	}
-	tree := filepath.Join(r.out, "tree")
-	if r.res.Files, err = releaseTree(r.src, tree, rewritten, r.binDir); err != nil {
+	launchJS, err := os.ReadFile(filepath.Join(r.src, "native", "launch.js"))
+	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Release v%s\n\nBuilt from %s by internal/release.\nImage: %s\nNative binaries: native/bin (see SHA256SUMS)\n",
-		r.o.Version, r.res.MainCommit, r.res.Image)
-	if r.res.Commit, err = r.git.commitTree(ctx, tree, r.res.MainCommit, msg); err != nil {
+	if launchJS, err = EmbedLauncher(launchJS, NewLauncher(r.o.Version, r.o.AssetsURL, r.res.Assets)); err != nil {
 		return err
 	}
-	r.res.TarballSize, err = r.git.tarballSize(ctx, r.res.Commit)
+	written := map[string][]byte{"action.yml": rewritten, "native/launch.js": launchJS}
+	if r.res.Files, err = releaseTree(r.src, filepath.Join(r.out, "tree"), written, ""); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Release v%s\n\nBuilt from %s by internal/release.\nImage: %s\nNative binaries: release assets at %s (SHA-256 in native/launch.js)\n",
+		r.o.Version, r.res.MainCommit, r.res.Image, r.o.AssetsURL)
+	if r.res.Commit, err = r.git.commitTree(ctx, filepath.Join(r.out, "tree"), r.res.MainCommit, msg); err != nil {
+		return err
+	}
+	if r.res.TarballSize, err = r.git.tarballSize(ctx, r.res.Commit); err != nil || !r.o.Mirror {
+		return err
+	}
+	if _, err = releaseTree(r.src, filepath.Join(r.out, "mirror"), written, r.binDir); err != nil {
+		return err
+	}
+	msg = fmt.Sprintf("Release v%s with binaries, for mirrors\n\nThe release commit %s and native/bin (see SHA256SUMS).\n", r.o.Version, r.res.Commit)
+	if r.res.MirrorCommit, err = r.git.commitTree(ctx, filepath.Join(r.out, "mirror"), r.res.Commit, msg); err != nil {
+		return err
+	}
+	r.res.MirrorTarballSize, err = r.git.tarballSize(ctx, r.res.MirrorCommit)
 	return err
 }
 
@@ -337,8 +377,8 @@ func writeResult(out string, res *Result) error {
 	if err := os.WriteFile(filepath.Join(out, "release.json"), append(data, '\n'), 0o644); err != nil {
 		return err
 	}
-	env := fmt.Sprintf("version=%s\nmain_commit=%s\ncommit=%s\nimage_tag=%s\ndigest=%s\nimage=%s\ntarball_size=%d\n",
-		res.Version, res.MainCommit, res.Commit, res.ImageTag, res.Digest, res.Image, res.TarballSize)
+	env := fmt.Sprintf("version=%s\nmain_commit=%s\ncommit=%s\nmirror_commit=%s\nimage_tag=%s\ndigest=%s\nimage=%s\ntarball_size=%d\n",
+		res.Version, res.MainCommit, res.Commit, res.MirrorCommit, res.ImageTag, res.Digest, res.Image, res.TarballSize)
 	return os.WriteFile(filepath.Join(out, "release.env"), []byte(env), 0o644)
 }
 

@@ -235,14 +235,15 @@ func TestDockerfileAndContext(t *testing.T) {
 	}
 }
 
-// TestReleaseTree: a release holds action.yml, the docs, native/ without
-// its tests, and the binaries; no Go sources or testdata.
+// TestReleaseTree: a release commit holds action.yml and launch.js as
+// given (rewritten), the docs and the rest of native/ without its tests,
+// no Go sources, testdata or binaries; a mirror commit adds the binaries.
 func TestReleaseTree(t *testing.T) {
 	t.Parallel()
-	src, bins, dst := t.TempDir(), t.TempDir(), t.TempDir()
+	src, bins := t.TempDir(), t.TempDir()
 	for p, data := range map[string]string{"action.yml": "old", "README.md": "r", "SECURITY.md": "s", "main.go": "package main",
 		"go.mod": "module x", "testdata/x.json": "{}", "native/action.yml": "n", "native/main.js": "m", "native/post.js": "p",
-		"native/launch.js": "l", "native/launch.test.js": "t", "native/native_test.go": "package x", "native/testdata/a": "a",
+		"native/launch.js": "l", "native/fetch.js": "f", "native/launch.test.js": "t", "native/native_test.go": "package x", "native/testdata/a": "a",
 		"native/bin/linux-x64/deployment-action": "stale", "internal/x/x.go": "package x"} {
 		os.MkdirAll(filepath.Join(src, filepath.Dir(p)), 0o755)
 		os.WriteFile(filepath.Join(src, p), []byte(data), 0o644)
@@ -251,30 +252,43 @@ func TestReleaseTree(t *testing.T) {
 		os.MkdirAll(filepath.Join(bins, filepath.Dir(p)), 0o755)
 		os.WriteFile(filepath.Join(bins, p), []byte("new "+p), 0o644)
 	}
-	files, err := releaseTree(src, dst, []byte("rewritten"), bins)
-	if err != nil {
-		t.Fatal(err)
+	written := map[string][]byte{"action.yml": []byte("rewritten"), "native/launch.js": []byte("embedded")}
+	release := []string{"README.md", "SECURITY.md", "action.yml", "native/action.yml", "native/fetch.js", "native/launch.js", "native/main.js", "native/post.js"}
+	mirror := append(slices.Clone(release), "native/bin/SHA256SUMS", "native/bin/linux-x64/deployment-action", "native/bin/windows-x64/deployment-action.exe")
+	slices.Sort(mirror)
+	for _, tt := range []struct {
+		name, binDir string
+		want         []string
+	}{{"release commit", "", release}, {"mirror commit", bins, mirror}} {
+		dst := t.TempDir()
+		files, err := releaseTree(src, dst, written, tt.binDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(files, tt.want) {
+			t.Errorf("%s: files %q\nwant  %q", tt.name, files, tt.want)
+		}
+		for p, w := range written {
+			if b, _ := os.ReadFile(filepath.Join(dst, p)); string(b) != string(w) {
+				t.Errorf("%s: %s %q, want %q", tt.name, p, b, w)
+			}
+		}
+		if tt.binDir == "" {
+			continue
+		}
+		if b, _ := os.ReadFile(filepath.Join(dst, "native/bin/linux-x64/deployment-action")); string(b) != "new linux-x64/deployment-action" {
+			t.Errorf("binary %q", b)
+		}
+		if fi, _ := os.Stat(filepath.Join(dst, "native/bin/linux-x64/deployment-action")); fi.Mode().Perm() != 0o755 {
+			t.Errorf("binary mode %v", fi.Mode())
+		}
+		if fi, _ := os.Stat(filepath.Join(dst, "native/bin/SHA256SUMS")); fi.Mode().Perm() != 0o644 {
+			t.Errorf("SHA256SUMS mode %v", fi.Mode())
+		}
 	}
-	want := []string{"README.md", "SECURITY.md", "action.yml", "native/action.yml", "native/bin/SHA256SUMS",
-		"native/bin/linux-x64/deployment-action", "native/bin/windows-x64/deployment-action.exe", "native/launch.js", "native/main.js", "native/post.js"}
-	if !slices.Equal(files, want) {
-		t.Errorf("files %q\nwant  %q", files, want)
-	}
-	if b, _ := os.ReadFile(filepath.Join(dst, "action.yml")); string(b) != "rewritten" {
-		t.Errorf("action.yml %q", b)
-	}
-	if b, _ := os.ReadFile(filepath.Join(dst, "native/bin/linux-x64/deployment-action")); string(b) != "new linux-x64/deployment-action" {
-		t.Errorf("binary %q", b)
-	}
-	if fi, _ := os.Stat(filepath.Join(dst, "native/bin/linux-x64/deployment-action")); fi.Mode().Perm() != 0o755 {
-		t.Errorf("binary mode %v", fi.Mode())
-	}
-	if fi, _ := os.Stat(filepath.Join(dst, "native/bin/SHA256SUMS")); fi.Mode().Perm() != 0o644 {
-		t.Errorf("SHA256SUMS mode %v", fi.Mode())
-	}
-	os.Remove(filepath.Join(src, "native/launch.js"))
-	if _, err := releaseTree(src, t.TempDir(), nil, bins); err == nil || !strings.Contains(err.Error(), "native/launch.js") {
-		t.Errorf("without native/launch.js: %v", err)
+	os.Remove(filepath.Join(src, "native/fetch.js"))
+	if _, err := releaseTree(src, t.TempDir(), written, ""); err == nil || !strings.Contains(err.Error(), "native/fetch.js") {
+		t.Errorf("without native/fetch.js: %v", err)
 	}
 }
 

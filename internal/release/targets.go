@@ -1,8 +1,11 @@
 // Package release builds a release of the action: the binary for every
-// platform the native entry supports, its SHA256SUMS, the container image
-// (FROM scratch, for linux/amd64 and linux/arm64 around those binaries, and
-// the index of the two), and a release commit whose action.yml points at the
-// index by digest and whose native/bin holds the binaries. cmd/release is its command line; RELEASE.md describes the flow.
+// platform the native entry supports, each compressed into a release
+// asset, the container image (FROM scratch, for linux/amd64 and
+// linux/arm64 around those binaries, and the index of the two), and a
+// release commit without binaries: its action.yml points at the index by
+// digest, its native/launch.js names every asset and binary by SHA-256.
+// With Mirror also a commit with the binaries, for mirrors of air-gapped
+// runners. cmd/release is its command line; RELEASE.md describes the flow.
 package release
 
 import (
