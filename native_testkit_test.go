@@ -168,10 +168,10 @@ func (s *assetServer) count() int {
 // request with that status instead.
 type connectProxy struct {
 	*httptest.Server
-	dial, auth string
-	refuse     int
-	mu         sync.Mutex
-	seen       []string // "CONNECT host:port" or "GET url", with the Proxy-Authorization
+	dial   string
+	refuse int
+	mu     sync.Mutex
+	seen   []string // "CONNECT host:port" or "GET url", with the Proxy-Authorization
 }
 
 func newConnectProxy(t testing.TB, dial string, refuse int) *connectProxy {

@@ -75,7 +75,7 @@ func yamlScalar(v string) string {
 	plain := v != "" && strings.IndexFunc(v, func(r rune) bool {
 		return !(r == '-' || r == '_' || r == '.' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
 	}) < 0
-	if plain && v != "true" && v != "false" && strings.IndexAny(v[:1], "0123456789") < 0 {
+	if plain && v != "true" && v != "false" && !strings.ContainsAny(v[:1], "0123456789") {
 		return v
 	}
 	return `"` + strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), `"`, `\"`) + `"`

@@ -170,9 +170,9 @@ func (f *Fake) createDeployment(w http.ResponseWriter, r *http.Request, rp *repo
 // failedChecks are the checks of commit sha that block a deployment, in
 // order: those of required that are not success, or with required nil,
 // all that are not.
-func (rp *repo) failedChecks(sha string, required *[]string) []string {
+func (r *repo) failedChecks(sha string, required *[]string) []string {
 	var failed []string
-	checks := rp.checks[sha]
+	checks := r.checks[sha]
 	if required == nil {
 		for c, st := range checks {
 			if st != "success" {

@@ -93,8 +93,6 @@ func (r *Repo) AddRef(name, sha string) *Repo {
 	return r
 }
 
-// AddTag makes the tag name resolve to sha (refs/tags/name too); GraphQL
-// answers a deployment of it with the Ref prefix refs/tags/.
 // DeleteRef deletes the branch or tag name, as a push deleting it would:
 // GraphQL's Deployment.ref of the deployments made of it is then null, and
 // Repository.ref finds it no more. Deployments keep their commit.
@@ -111,6 +109,8 @@ func (r *Repo) DeleteRef(name string) *Repo {
 	return r
 }
 
+// AddTag makes the tag name resolve to sha (refs/tags/name too); GraphQL
+// answers a deployment of it with the Ref prefix refs/tags/.
 func (r *Repo) AddTag(name, sha string) *Repo {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()

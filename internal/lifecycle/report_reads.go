@@ -27,9 +27,6 @@ const (
 	// MaxReportPages is the most pages of 100 deployments a report reads
 	// of one environment: 2,000 deployments.
 	MaxReportPages = 20
-	// maxStatuses is how many statuses of a deployment a report reads;
-	// past them it takes the latest status's word for the outcome.
-	maxStatuses = 20
 	// HistoryDepth is how many commits of a successful deployment's
 	// history a report reads, newest first.
 	HistoryDepth = 50

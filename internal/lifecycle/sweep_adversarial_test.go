@@ -112,12 +112,12 @@ func TestProbeEnvironmentListedTwiceWithDifferentRules(t *testing.T) {
 	e := adminRepo(t)
 	e.repo.AddPullRequest(5, sha(5), "MERGED")
 	e.repo.Seed(fakegithub.Seed{Environment: "pr-5", Ref: sha(5), Payload: marker(5), States: []string{"success"}})
-	e.fake.GraphQLAnswer = func(q string, vars map[string]any, answer map[string]any) map[string]any {
+	e.fake.GraphQLAnswer = func(q string, vars map[string]any, _ map[string]any) map[string]any {
 		if !strings.Contains(q, "environments(first") {
 			return nil
 		}
 		envs := map[string]any{}
-		answer = map[string]any{"data": map[string]any{"repository": map[string]any{
+		answer := map[string]any{"data": map[string]any{"repository": map[string]any{
 			"nameWithOwner": "octo-org/hello-world", "defaultBranchRef": map[string]any{"name": "main"}, "environments": envs}}}
 		if vars["after"] == nil {
 			envs["nodes"] = []any{map[string]any{"name": "PR-5", "protectionRules": map[string]any{"totalCount": 0, "nodes": []any{}}}}

@@ -2,6 +2,7 @@ package release
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -44,7 +45,7 @@ func rewriteImage(actionYML []byte, image string) ([]byte, error) {
 		lines[i] = []byte(m[1] + "image:" + " '" + image + "'" + m[4] + end)
 	}
 	if found < 0 {
-		return nil, fmt.Errorf("action.yml: no image: line under runs:")
+		return nil, errors.New("action.yml: runs has no image: line")
 	}
 	return bytes.Join(lines, nil), nil
 }

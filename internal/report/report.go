@@ -110,9 +110,10 @@ func Logf(a *githubactions.Action, format string, args ...any) {
 	a.Infof("%s", neutralize(fmt.Sprintf(format, args...)))
 }
 
-// Errorf, Warningf and Debugf print an annotation or a debug line whose
-// text went through neutralize (go-githubactions escapes %, \r and \n in
-// a command's data, but not the legacy ##[ form).
+// Errorf prints an ::error:: annotation whose text went through
+// neutralize, as Warningf, Noticef and Debugf do for theirs
+// (go-githubactions escapes %, \r and \n in a command's data, but not the
+// legacy ##[ form).
 func Errorf(a *githubactions.Action, format string, args ...any) {
 	a.Errorf("%s", neutralize(fmt.Sprintf(format, args...)))
 }
