@@ -3,7 +3,7 @@ package lifecycle
 // The stale rule, row by row: what the sweep decides about one environment
 // from its newest deployment, the pull requests, its protection rules and
 // its name. The end-to-end tests against the fake GitHub are in
-// sweep_test.go and sweep_safety_test.go.
+// sweep_test.go and sweep_keeps_test.go.
 
 import (
 	"encoding/json"

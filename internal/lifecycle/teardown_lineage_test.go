@@ -64,7 +64,7 @@ func TestSweepKeepsAnOpenPullRequestsPreviewInASharedEnvironment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cand := probeDecision(t, res, "preview/shared")
+		cand := candidateFor(t, res, "preview/shared")
 		td := cand.Teardown
 		if td == nil {
 			t.Fatalf("dry=%v: no teardown: %s (%s)", dry, cand.Decision, cand.Reason)
@@ -106,7 +106,7 @@ func TestSweepKeepsALivingBranchsDeploymentInASharedEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cand := probeDecision(t, res, "preview/shared")
+	cand := candidateFor(t, res, "preview/shared")
 	if w := writtenIDs(e.fake); w[ids[0]] || !w[ids[1]] {
 		t.Errorf("written %v: want feature-b's %d retired and feature-a's %d untouched (%s)", w, ids[1], ids[0], cand.Reason)
 	}
@@ -131,7 +131,7 @@ func TestSweepDeletesASharedEnvironmentWhenNothingLiveRemains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cand := probeDecision(t, res, "preview/shared"); cand.Decision != lifecycle.DecisionSwept || e.repo.HasEnvironment("preview/shared") {
+	if cand := candidateFor(t, res, "preview/shared"); cand.Decision != lifecycle.DecisionSwept || e.repo.HasEnvironment("preview/shared") {
 		t.Errorf("%s (%s): want swept and the environment deleted", cand.Decision, cand.Reason)
 	}
 }

@@ -289,3 +289,86 @@ func TestTeardownUnderASecondaryRateLimit(t *testing.T) {
 		t.Errorf("waited %s in all; 120 writes at 40 per 3 s need at least 6 s", e.clock.Slept())
 	}
 }
+
+// ref: refs/tags/v1 names the tag v1, not a branch v1.
+func TestTeardownRefOfATagLeavesTheBranchOfItsName(t *testing.T) {
+	t.Parallel()
+	e := adminRepo(t)
+	e.repo.AddRef("v1", sha(3)).AddTag("v1", sha(4))
+	ids := e.repo.Seed(
+		fakegithub.Seed{Environment: "pr-5", Ref: "refs/heads/v1", States: []string{"success"}},
+		fakegithub.Seed{Environment: "pr-5", Ref: "refs/tags/v1", States: []string{"success"}},
+	)
+	c := teardownCfg(config.StepDeactivateEnv, "pr-5")
+	c.Teardown.Ref = "refs/tags/v1"
+	res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range res.Teardown.Deactivated {
+		if id == ids[0] {
+			t.Errorf("ref refs/tags/v1 deactivated deployment %d of branch v1", id)
+		}
+	}
+}
+
+// ref: refs/heads/<hex> names a branch, not a commit.
+func TestTeardownRefOfAHexBranchLeavesTheCommitOfItsName(t *testing.T) {
+	t.Parallel()
+	e := adminRepo(t)
+	commit := "deadbeef" + strings.Repeat("0", 32)
+	e.repo.AddRef("deadbeef", sha(3))
+	ids := e.repo.Seed(
+		fakegithub.Seed{Environment: "pr-5", Ref: commit, States: []string{"success"}},
+		fakegithub.Seed{Environment: "pr-5", Ref: "refs/heads/deadbeef", States: []string{"success"}},
+	)
+	c := teardownCfg(config.StepDeactivateEnv, "pr-5")
+	c.Teardown.Ref = "refs/heads/deadbeef"
+	res, err := lifecycle.Teardown(context.Background(), e.c, c.Teardown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range res.Teardown.Deactivated {
+		if id == ids[0] {
+			t.Errorf("ref refs/heads/deadbeef deactivated deployment %d made of commit %s", id, commit)
+		}
+	}
+}
+
+// GitHub's answer for environment "pr-s" holds a deployment of "pr-ſ"
+// (U+017F, which Unicode folds to s, but strings.ToLower does not lower
+// to s: the fake, like the sweep's grouping, keeps them two
+// environments): the teardown must not treat it as its own.
+func TestTeardownLeavesAnEnvironmentThatOnlyUnicodeFoldsToItsName(t *testing.T) {
+	t.Parallel()
+	for _, other := range []string{"pr-\u017f"} {
+		t.Run(other, func(t *testing.T) {
+			t.Parallel()
+			e := adminRepo(t)
+			target := strings.ToLower(strings.NewReplacer("\u017f", "s", "\u212a", "k").Replace(other))
+			ids := e.repo.Seed(
+				fakegithub.Seed{Environment: other, Ref: sha(1), States: []string{"success"}},
+				fakegithub.Seed{Environment: target, Ref: sha(1), States: []string{"success"}},
+			)
+			e.fake.GraphQLAnswer = func(q string, vars map[string]any, answer map[string]any) map[string]any {
+				nodes := deploymentNodes(answer)
+				if nodes == nil {
+					return nil
+				}
+				*nodes = append(*nodes, map[string]any{"databaseId": ids[0], "environment": other, "task": "deploy",
+					"createdAt": "2026-01-01T00:00:00Z", "commitOid": sha(1), "payload": "{}", "ref": nil,
+					"latestStatus": map[string]any{"state": "SUCCESS"}})
+				return answer
+			}
+			res, err := lifecycle.Teardown(context.Background(), e.c, teardownCfg(config.StepDeactivateEnv, target).Teardown)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range res.Teardown.Deactivated {
+				if id == ids[0] {
+					t.Errorf("teardown of %q wrote to deployment %d of %q", target, id, other)
+				}
+			}
+		})
+	}
+}

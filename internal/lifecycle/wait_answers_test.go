@@ -280,3 +280,40 @@ func FuzzWaitAgainstAnyAnswer(f *testing.F) {
 		}
 	})
 }
+
+// A poll's answer that lists an older success before a newer deployment
+// still in progress (deployments made in the same second share
+// createdAt, GitHub's only order key; or a hostile answer): wait must not
+// return the older deployment's URL as the answer.
+func TestWaitTakesTheNewestNotTheFirstListed(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	now := e.clock.Now()
+	ids := e.repo.Seed(
+		fakegithub.Seed{Environment: "Preview", Ref: fgtest.SHA, Creator: "vercel[bot]", Created: now, States: []string{"success"}},
+		fakegithub.Seed{Environment: "Preview", Ref: fgtest.SHA, Creator: "vercel[bot]", Created: now, States: []string{"in_progress"}},
+	)
+	older, newer := ids[0], ids[1]
+	e.fake.GraphQLAnswer = func(q string, _ map[string]any, a map[string]any) map[string]any {
+		data, _ := a["data"].(map[string]any)
+		repo, _ := data["repository"].(map[string]any)
+		deps, _ := repo["deployments"].(map[string]any)
+		nodes, _ := deps["nodes"].([]any)
+		// older first, as a tie on createdAt may list them
+		for i, j := 0, len(nodes)-1; i < j; i, j = i+1, j-1 {
+			nodes[i], nodes[j] = nodes[j], nodes[i]
+		}
+		if len(nodes) > 0 {
+			if n, _ := nodes[0].(map[string]any); n != nil && n["databaseId"] != float64(older) {
+				nodes[0], nodes[1] = nodes[1], nodes[0]
+			}
+		}
+		return a
+	}
+	c := waitCfg("Preview", "vercel[bot]")
+	c.Wait.Timeout = time.Minute
+	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
+	if err == nil && res.DeploymentID == older {
+		t.Errorf("wait returned deployment %d (success) while the newer %d is in progress", older, newer)
+	}
+}

@@ -1,7 +1,7 @@
 package main
 
-// Probes of native/launch.js: what it starts, and that every failure
-// before the start is one ::error:: line.
+// native/launch.js: what it starts, and that every failure before the
+// start is one ::error:: line.
 
 import (
 	"os"
@@ -12,10 +12,10 @@ import (
 	"testing"
 )
 
-// probe2Launch runs launch(stage) of dir's launch.js with env added to
+// runLaunch runs launch(stage) of dir's launch.js with env added to
 // this process's (RUNNER_* and GITHUB_STATE cleared) and returns stdout,
 // stderr and the exit code.
-func probe2Launch(t *testing.T, dir, stage string, env ...string) (string, string, int) {
+func runLaunch(t *testing.T, dir, stage string, env ...string) (string, string, int) {
 	t.Helper()
 	requireNode(t)
 	cmd := exec.Command("node", "-e", "require(process.argv[1]).launch(process.argv[2])", filepath.Join(dir, "launch.js"), stage)
@@ -38,9 +38,9 @@ func probe2Launch(t *testing.T, dir, stage string, env ...string) (string, strin
 	return out.String(), errb.String(), code
 }
 
-// probe2Dir is a mirror commit's native/ with bin/<host>/deployment-action
+// mirrorNative is a mirror commit's native/ with bin/<host>/deployment-action
 // a shell script printing STARTED, and launch.js naming its SHA-256.
-func probe2Dir(t *testing.T) (dir, file string) {
+func mirrorNative(t *testing.T) (dir, file string) {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("a shell script binary")
@@ -58,7 +58,7 @@ func probe2Dir(t *testing.T) (dir, file string) {
 	return dir, file
 }
 
-func probe2OneError(t *testing.T, out, errOut string, code int) {
+func wantOneErrorLine(t *testing.T, out, errOut string, code int) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "::error::") || strings.Contains(out, "STARTED") || errOut != "" {
@@ -67,9 +67,9 @@ func probe2OneError(t *testing.T, out, errOut string, code int) {
 }
 
 // A symlinked binary is checked as what it points to.
-func TestProbe2LaunchSymlinkedBinary(t *testing.T) {
+func TestLaunchChecksASymlinkedBinaryAsWhatItPointsTo(t *testing.T) {
 	t.Parallel()
-	dir, file := probe2Dir(t)
+	dir, file := mirrorNative(t)
 	other := filepath.Join(t.TempDir(), "other")
 	if err := os.WriteFile(other, []byte("#!/bin/sh\necho STARTED TAMPERED\n"), 0o755); err != nil {
 		t.Fatal(err)
@@ -80,13 +80,13 @@ func TestProbe2LaunchSymlinkedBinary(t *testing.T) {
 	if err := os.Symlink(other, file); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := probe2Launch(t, dir, "main")
-	probe2OneError(t, out, errOut, code)
+	out, errOut, code := runLaunch(t, dir, "main")
+	wantOneErrorLine(t, out, errOut, code)
 }
 
 // RUNNER_OS naming an Object.prototype property or holding a line break,
 // a binary that is a directory: one ::error:: line each.
-func TestProbe2LaunchFailuresAreOneLine(t *testing.T) {
+func TestLaunchFailuresBeforeTheStartAreOneErrorLine(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name string
@@ -107,13 +107,13 @@ func TestProbe2LaunchFailuresAreOneLine(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir, file := probe2Dir(t)
+			dir, file := mirrorNative(t)
 			env := tt.env
 			if tt.prep != nil {
 				tt.prep(t, file)
 			}
-			out, errOut, code := probe2Launch(t, dir, "main", env...)
-			probe2OneError(t, out, errOut, code)
+			out, errOut, code := runLaunch(t, dir, "main", env...)
+			wantOneErrorLine(t, out, errOut, code)
 			if strings.Contains(out, "[object Object]") || strings.Contains(out, "function Object") {
 				t.Errorf("the message names no platform: %q", out)
 			}

@@ -1,7 +1,7 @@
 package lifecycle_test
 
-// Adversarial probes of branch-deleted (sweep), the run marker's branch
-// and step: wait.
+// branch-deleted (sweep) and the run marker's branch: a branch is gone
+// only when GitHub says so of that very branch, within the read bounds.
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -20,11 +19,11 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
-func probe2BranchMarker(branch string) map[string]any {
+func branchRunMarker(branch string) map[string]any {
 	return map[string]any{"deployment_action": map[string]any{"run_id": 3, "run_attempt": 1, "branch": branch}}
 }
 
-func probe2BranchCfg() *config.Config {
+func branchDeletedCfg() *config.Config {
 	c := sweepCfg("preview/*")
 	c.Sweep.PullRequestClosed = false
 	c.Sweep.BranchDeleted = true
@@ -32,9 +31,9 @@ func probe2BranchCfg() *config.Config {
 }
 
 // A workflow_run whose triggering run was a tag push: GitHub gives the
-// tag's name as workflow_run.head_branch. The README says the marker never
-// records a tag; branchOf records it as a branch.
-func TestProbe2WorkflowRunOfATagPushRecordsNoBranch(t *testing.T) {
+// tag's name as workflow_run.head_branch. The marker never records a tag
+// as a branch (the README says so).
+func TestMarkerOfAWorkflowRunOfATagPushRecordsNoBranch(t *testing.T) {
 	t.Parallel()
 	ev := map[string]any{
 		"action": "completed",
@@ -60,14 +59,14 @@ func TestProbe2WorkflowRunOfATagPushRecordsNoBranch(t *testing.T) {
 	}
 }
 
-// The consequence: a marker whose branch is a tag's name (what the
-// workflow_run above records) sweeps the environment while the tag exists.
-func TestProbe2MarkerBranchThatIsATagIsKept(t *testing.T) {
+// A marker whose branch is a tag's name (what a workflow_run of a tag push
+// once recorded) keeps the environment while the tag exists.
+func TestSweepKeepsAMarkerBranchThatIsATag(t *testing.T) {
 	t.Parallel()
 	e := adminRepo(t)
 	e.repo.AddTag("v1.2.0", sha(7))
-	e.repo.Seed(fakegithub.Seed{Environment: "preview/v1.2.0", Ref: sha(7), Payload: probe2BranchMarker("v1.2.0"), States: []string{"success"}})
-	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
+	e.repo.Seed(fakegithub.Seed{Environment: "preview/v1.2.0", Ref: sha(7), Payload: branchRunMarker("v1.2.0"), States: []string{"success"}})
+	res, err := lifecycle.Sweep(context.Background(), e.c, branchDeletedCfg().Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,10 +82,10 @@ func TestProbe2MarkerBranchThatIsATagIsKept(t *testing.T) {
 
 // Another tool's deployment of a pull request's ref (refs/pull/5/merge,
 // as jobs.<id>.environment records on pull_request; or refs/pull/5/head).
-// The ref is not a branch: branch-deleted looks it up as
-// refs/heads/refs/pull/5/merge, which never exists, and sweeps the
+// The ref is not a branch: branch-deleted must not look it up as
+// refs/heads/refs/pull/5/merge, which never exists, and sweep the
 // environment of an open pull request whose branch exists.
-func TestProbe2PullRequestRefIsNotADeletedBranch(t *testing.T) {
+func TestSweepTakesNoPullRequestRefForADeletedBranch(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name, ref string
@@ -127,7 +126,7 @@ func TestProbe2PullRequestRefIsNotADeletedBranch(t *testing.T) {
 					return a
 				}
 			}
-			res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
+			res, err := lifecycle.Sweep(context.Background(), e.c, branchDeletedCfg().Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,17 +164,16 @@ func nullDeploymentRefs(v any) {
 
 // GraphQL aliases that answer for one another (r0 gets r1's node, r1 gets
 // r0's): a sweep that believed them would take r0's null as "refs/heads/a
-// is gone" although the answer's Ref node, named a, says a exists. The
-// probe found refStates did not check the name; readRefs now disbelieves
-// the whole batch when any alias answers for another ref, as
-// pullRequestStates checks the number each alias answers for.
-func TestProbe2RefAliasesAnsweringForEachOther(t *testing.T) {
+// is gone" although the answer's Ref node, named a, says a exists. So
+// readRefs disbelieves the whole batch when any alias answers for another
+// ref, as pullRequestStates checks the number each alias answers for.
+func TestSweepDisbelievesRefAliasesAnsweringForEachOther(t *testing.T) {
 	t.Parallel()
 	e := adminRepo(t)
 	e.repo.AddRef("a", sha(1)).AddRef("b", sha(2))
 	e.repo.Seed(
-		fakegithub.Seed{Environment: "preview/a", Ref: sha(1), Payload: probe2BranchMarker("a"), States: []string{"success"}},
-		fakegithub.Seed{Environment: "preview/b", Ref: sha(2), Payload: probe2BranchMarker("b"), States: []string{"success"}},
+		fakegithub.Seed{Environment: "preview/a", Ref: sha(1), Payload: branchRunMarker("a"), States: []string{"success"}},
+		fakegithub.Seed{Environment: "preview/b", Ref: sha(2), Payload: branchRunMarker("b"), States: []string{"success"}},
 	)
 	e.repo.DeleteRef("b")
 	e.fake.GraphQLAnswer = func(q string, vars map[string]any, a map[string]any) map[string]any {
@@ -191,7 +189,7 @@ func TestProbe2RefAliasesAnsweringForEachOther(t *testing.T) {
 		repo["r0"], repo["r2"] = repo["r2"], repo["r0"]
 		return a
 	}
-	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
+	res, err := lifecycle.Sweep(context.Background(), e.c, branchDeletedCfg().Sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,47 +203,10 @@ func TestProbe2RefAliasesAnsweringForEachOther(t *testing.T) {
 	}
 }
 
-// A poll's answer that lists an older success before a newer deployment
-// still in progress (deployments made in the same second share
-// createdAt, GitHub's only order key; or a hostile answer): wait returns
-// the older deployment's URL as the answer.
-func TestProbe2WaitTakesTheNewestNotTheFirstListed(t *testing.T) {
-	t.Parallel()
-	e := setup(t, fgtest.Token)
-	now := e.clock.Now()
-	ids := e.repo.Seed(
-		fakegithub.Seed{Environment: "Preview", Ref: fgtest.SHA, Creator: "vercel[bot]", Created: now, States: []string{"success"}},
-		fakegithub.Seed{Environment: "Preview", Ref: fgtest.SHA, Creator: "vercel[bot]", Created: now, States: []string{"in_progress"}},
-	)
-	older, newer := ids[0], ids[1]
-	e.fake.GraphQLAnswer = func(q string, _ map[string]any, a map[string]any) map[string]any {
-		data, _ := a["data"].(map[string]any)
-		repo, _ := data["repository"].(map[string]any)
-		deps, _ := repo["deployments"].(map[string]any)
-		nodes, _ := deps["nodes"].([]any)
-		// older first, as a tie on createdAt may list them
-		for i, j := 0, len(nodes)-1; i < j; i, j = i+1, j-1 {
-			nodes[i], nodes[j] = nodes[j], nodes[i]
-		}
-		if len(nodes) > 0 {
-			if n, _ := nodes[0].(map[string]any); n != nil && n["databaseId"] != float64(older) {
-				nodes[0], nodes[1] = nodes[1], nodes[0]
-			}
-		}
-		return a
-	}
-	c := waitCfg("Preview", "vercel[bot]")
-	c.Wait.Timeout = time.Minute
-	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
-	if err == nil && res.DeploymentID == older {
-		t.Errorf("wait returned deployment %d (success) while the newer %d is in progress", older, newer)
-	}
-}
-
 // REST answers a ref that can be no ref's name (a line break, a space, a
-// colon): it cannot have been a branch that was deleted. The sweep looks
-// it up, GraphQL finds nothing, and the environment is swept "deleted".
-func TestProbe2RESTRefThatIsNoRefName(t *testing.T) {
+// colon): it cannot have been a branch that was deleted, so GraphQL
+// finding nothing for it does not sweep the environment as "deleted".
+func TestSweepKeepsARESTRefThatIsNoRefName(t *testing.T) {
 	t.Parallel()
 	for _, ref := range []string{"live\n::error::x", "live branch", "HEAD~1", "live:x"} {
 		t.Run(ref, func(t *testing.T) {
@@ -255,7 +216,7 @@ func TestProbe2RESTRefThatIsNoRefName(t *testing.T) {
 			id := e.repo.Seed(fakegithub.Seed{Environment: "preview/live", Ref: sha(1), Creator: "some-ci[bot]", States: []string{"success"}})[0]
 			b, _ := json.Marshal(map[string]any{"id": id, "ref": ref, "sha": sha(1), "environment": "preview/live"})
 			e.fake.Inject(&fakegithub.Fault{Method: "GET", Path: "/deployments/" + itoa(id), Status: 200, Body: string(b)})
-			res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
+			res, err := lifecycle.Sweep(context.Background(), e.c, branchDeletedCfg().Sweep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,11 +231,11 @@ func TestProbe2RESTRefThatIsNoRefName(t *testing.T) {
 
 // A ref alias answered null with an error naming it (NOT_FOUND, the one
 // error QueryPartial lets through): an error is doubt, not "deleted".
-func TestProbe2RefNullWithAnError(t *testing.T) {
+func TestSweepTakesARefNullWithAnErrorForDoubt(t *testing.T) {
 	t.Parallel()
 	e := adminRepo(t)
 	e.repo.AddRef("live", sha(1))
-	e.repo.Seed(fakegithub.Seed{Environment: "preview/live", Ref: sha(1), Payload: probe2BranchMarker("live"), States: []string{"success"}})
+	e.repo.Seed(fakegithub.Seed{Environment: "preview/live", Ref: sha(1), Payload: branchRunMarker("live"), States: []string{"success"}})
 	e.fake.GraphQLAnswer = func(q string, _ map[string]any, a map[string]any) map[string]any {
 		if !strings.Contains(q, "qualifiedName") {
 			return nil
@@ -283,7 +244,7 @@ func TestProbe2RefNullWithAnError(t *testing.T) {
 		a["errors"] = []any{map[string]any{"type": "NOT_FOUND", "path": []any{"repository", "r0"}, "message": "Could not resolve to a Ref"}}
 		return a
 	}
-	res, err := lifecycle.Sweep(context.Background(), e.c, probe2BranchCfg().Sweep)
+	res, err := lifecycle.Sweep(context.Background(), e.c, branchDeletedCfg().Sweep)
 	if err != nil {
 		t.Logf("sweep failed (kept): %v", err)
 		return
@@ -297,7 +258,7 @@ func TestProbe2RefNullWithAnError(t *testing.T) {
 
 // More than maxRESTRefReads (100) other tools' deployments whose GraphQL
 // ref is null: the 101st is not read and stays unknown.
-func TestProbe2RESTReadBound(t *testing.T) {
+func TestSweepReadsAtMostMaxRESTRefReadsRefs(t *testing.T) {
 	t.Parallel()
 	e := adminRepo(t)
 	var seeds []fakegithub.Seed
@@ -310,7 +271,7 @@ func TestProbe2RESTReadBound(t *testing.T) {
 	for i := range 101 {
 		e.repo.DeleteRef("gone-" + itoa(int64(1000+i)))
 	}
-	c := probe2BranchCfg()
+	c := branchDeletedCfg()
 	c.Sweep.Max = 1000
 	c.Sweep.DryRun = true
 	e.fake.ResetRequests()
