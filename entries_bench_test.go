@@ -149,8 +149,8 @@ func releaseBinary(bin string) runnersim.Launcher {
 // DEPLOYMENT_ACTION_RELEASE_DIR (skipped without it).
 func releasedImage(b *testing.B) (image string, tags []string) {
 	dir := releasedir.DirOrSkip(b)
-	res, err := release.ReadResult(dir)
-	if err != nil {
+	var res release.Result
+	if err := releasedir.ReadJSON(dir, &res); err != nil {
 		b.Fatal(err)
 	}
 	image, ok := strings.CutPrefix(res.Image, "docker://")

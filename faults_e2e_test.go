@@ -14,14 +14,15 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
 // inProcessOnAFakeClock is a Launcher that runs the stages in this process
 // with every wait (back-off, rate limits, pacing) on clock, which the fake
 // GitHub shares; the binary's own waits are the same code.
-func inProcessOnAFakeClock(f *fakegithub.Fake) (runnersim.Launcher, *fakegithub.Clock) {
-	clock := fakegithub.NewClock()
+func inProcessOnAFakeClock(f *fakegithub.Fake) (runnersim.Launcher, *fakeclock.Clock) {
+	clock := fakeclock.New()
 	f.Now = clock.Now
 	p := githubapi.DefaultPolicy()
 	p.Sleep, p.Now = clock.Sleep, clock.Now
@@ -50,7 +51,7 @@ func TestFaultClasses(t *testing.T) {
 		{name: "persistent 500 on the final status", inPost: true, fault: &fakegithub.Fault{Method: "POST", Path: "/statuses", Status: 500},
 			wantExit: 1, wantErr: []string{"5 tries", "may be left in_progress", "step: finish", "deployment-id: 1001"}, maxWait: 30 * time.Second},
 		{name: "primary rate limit for an hour", fault: &fakegithub.Fault{Method: "POST", Path: create, Status: 403, Header: map[string]string{
-			"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakegithub.NewClock().Now().Add(time.Hour).Unix())}},
+			"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakeclock.New().Now().Add(time.Hour).Unix())}},
 			wantExit: 1, wantErr: []string{"exhausted until"}, maxWait: 5 * time.Second},
 		{name: "revoked token", token: &fakegithub.Token{Revoked: true}, wantExit: 1, wantErr: []string{"401", "token"}},
 		{name: "read-only token", token: &fakegithub.Token{}, wantExit: 1, wantErr: []string{"403", "permissions: deployments: write"}},
@@ -59,7 +60,7 @@ func TestFaultClasses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			job, f, _ := newJob(t, "push", nil)
-			var clock *fakegithub.Clock
+			var clock *fakeclock.Clock
 			job.Launch, clock = inProcessOnAFakeClock(f)
 			if tt.token != nil {
 				f.Tokens[fgtest.Token] = *tt.token

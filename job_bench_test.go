@@ -201,8 +201,8 @@ var benchSizes struct {
 func releaseSizes(b *testing.B) (int64, benchAsset) {
 	benchSizes.once.Do(func() {
 		if dir := os.Getenv("DEPLOYMENT_ACTION_RELEASE_DIR"); dir != "" {
-			res, err := release.ReadResult(releasedir.DirOrSkip(b))
-			if err != nil {
+			var res release.Result
+			if err := releasedir.ReadJSON(releasedir.DirOrSkip(b), &res); err != nil {
 				b.Fatal(err)
 			}
 			for _, a := range res.Assets {

@@ -52,7 +52,8 @@ func releaseUnderTest(t *testing.T) (*release.Result, string) {
 	t.Helper()
 	out := releasedir.Dir(t, "")
 	released.once.Do(func() {
-		if released.res, released.err = release.ReadResult(out); released.err != nil {
+		released.res = new(release.Result)
+		if released.err = releasedir.ReadJSON(out, released.res); released.err != nil {
 			return
 		}
 		if released.res.Commit == "" {
@@ -145,7 +146,7 @@ func TestReleaseCommit(t *testing.T) {
 // treeNames lists the paths in commit, sorted.
 func treeNames(t *testing.T, commit string) []string {
 	t.Helper()
-	files, err := (release.Git{Dir: "."}).ListTree(context.Background(), commit)
+	files, err := releasedir.ListTree(context.Background(), ".", commit)
 	if err != nil {
 		t.Fatal(err)
 	}

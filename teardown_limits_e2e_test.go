@@ -9,6 +9,7 @@ import (
 
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
@@ -24,7 +25,7 @@ func TestDeleteEnvBiggerThanOneRunGoesOnInTheNextRuns(t *testing.T) {
 		n = 1200
 	}
 	job, f, _ := newJob(t, "pull_request_closed", nil)
-	var clock *fakegithub.Clock
+	var clock *fakeclock.Clock
 	job.Launch, clock = inProcessOnAFakeClock(f)
 	f.Tokens[fgtest.Token] = fakegithub.Token{Write: true, Admin: true}
 	f.SetPrimaryLimit(&fakegithub.PrimaryLimit{N: 1000, Window: time.Hour})

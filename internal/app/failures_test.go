@@ -15,6 +15,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
@@ -165,7 +166,7 @@ func TestACancelledJobsPostStaysInsideTheCancelWindow(t *testing.T) {
 			f, srv := fgtest.New(t, "")
 			ids := f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{Environment: "qa", States: []string{"in_progress"}})
 			f.Inject(tt.fault)
-			clock := fakegithub.NewClock()
+			clock := fakeclock.New()
 			p := githubapi.DefaultPolicy()
 			p.Sleep, p.Now = clock.Sleep, clock.Now
 			env := fgtest.Stage(srv.URL, map[string]string{"job-status": status, "cancelled-state": "inactive"},
@@ -195,7 +196,7 @@ func TestOnAPIErrorWarn(t *testing.T) {
 		f, srv := fgtest.New(t, "")
 		ids := f.AddRepo(fgtest.Repo).Seed(fakegithub.Seed{Environment: "qa", States: []string{"in_progress"}})
 		f.Inject(&fakegithub.Fault{Method: "POST", Path: "/statuses", Status: 500})
-		clock := fakegithub.NewClock()
+		clock := fakeclock.New()
 		p := githubapi.DefaultPolicy()
 		p.Sleep, p.Now = clock.Sleep, clock.Now
 		dir := t.TempDir()

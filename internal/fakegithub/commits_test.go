@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 )
 
 // TestGraphQLAnswersCommitHistories: Repository.object finds a commit the
@@ -17,7 +18,7 @@ import (
 func TestGraphQLAnswersCommitHistories(t *testing.T) {
 	t.Parallel()
 	f := fakegithub.New()
-	clock := fakegithub.NewClock()
+	clock := fakeclock.New()
 	f.Now = clock.Now
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	repo := f.AddRepo("octo-org/hello-world").

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
@@ -47,7 +47,7 @@ func TestNewUsesTheAPIRootAsItIs(t *testing.T) {
 
 func TestPacerKeepsEveryWindowWithinGitHubsLimits(t *testing.T) {
 	t.Parallel()
-	clock := fakegithub.NewClock()
+	clock := fakeclock.New()
 	start := clock.Now()
 	p := githubapi.NewPacer(clock.Sleep, clock.Now)
 	var at []time.Duration

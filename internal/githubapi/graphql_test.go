@@ -10,15 +10,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 )
 
-// gqlClock is the fake GitHub's clock: Sleep advances it at once and
+// gqlClock is the tests' fake clock: Sleep advances it at once and
 // counts.
-type gqlClock = fakegithub.Clock
+type gqlClock = fakeclock.Clock
 
-func newGQLClock() *gqlClock { return fakegithub.NewClock() }
+func newGQLClock() *gqlClock { return fakeclock.New() }
 
 // gqlAnswer is what the test server answers to its nth request (from 1).
 type gqlAnswer func(n int, clock *gqlClock) (status int, header map[string]string, body string)

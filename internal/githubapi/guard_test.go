@@ -14,8 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v60/github"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 )
 
 const token = "ghs_secretTokenThatMustStayWithGitHub0000"
@@ -43,7 +43,7 @@ func (r *recorder) count() int {
 // quickPolicy retries without waiting.
 func quickPolicy() *githubapi.Policy {
 	p := githubapi.DefaultPolicy()
-	clock := fakegithub.NewClock()
+	clock := fakeclock.New()
 	p.Sleep, p.Now = clock.Sleep, clock.Now
 	return &p
 }

@@ -13,14 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 )
 
 // scripted is a GitHub that answers its nth request (from 1) for any path
 // with answer, on a fake clock.
 type scripted struct {
-	clock *fakegithub.Clock
+	clock *fakeclock.Clock
 	gh    *http.Client
 	gql   *githubapi.GraphQL
 	api   string
@@ -30,7 +30,7 @@ type scripted struct {
 
 func newScripted(t *testing.T, answer gqlAnswer, tweak func(*githubapi.Policy)) *scripted {
 	t.Helper()
-	s := &scripted{clock: fakegithub.NewClock()}
+	s := &scripted{clock: fakeclock.New()}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.n++

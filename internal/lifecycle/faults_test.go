@@ -10,6 +10,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
@@ -23,7 +24,7 @@ const (
 // calls made, the time waited (on the fake clock) and the error.
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	hourReset := fakegithub.NewClock().Now().Add(time.Hour)
+	hourReset := fakeclock.New().Now().Add(time.Hour)
 	tests := []struct {
 		name   string
 		faults []*fakegithub.Fault
@@ -82,7 +83,7 @@ func TestFaults(t *testing.T) {
 			wantCalls: 3, wantMinWait: time.Minute, wantDeployments: 1, wantStatuses: 1},
 		{name: "primary rate limit resetting in 30 s is waited for",
 			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Status: 403, Header: map[string]string{
-				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakegithub.NewClock().Now().Add(30 * time.Second).Unix())}}},
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakeclock.New().Now().Add(30 * time.Second).Unix())}}},
 			wantCalls: 3, wantMinWait: 30 * time.Second, wantDeployments: 1, wantStatuses: 1},
 		{name: "primary rate limit exhausted for an hour fails fast",
 			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Status: 403, Header: map[string]string{
@@ -91,7 +92,7 @@ func TestFaults(t *testing.T) {
 			wantCalls: 1, wantMaxWait: time.Second},
 		{name: "the create used the rate limit's last request, resetting in 20 s: the status waits",
 			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Header: map[string]string{
-				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakegithub.NewClock().Now().Add(20 * time.Second).Unix())}}},
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(fakeclock.New().Now().Add(20 * time.Second).Unix())}}},
 			wantCalls: 2, wantMinWait: 20 * time.Second, wantMaxWait: 22 * time.Second, wantDeployments: 1, wantStatuses: 1},
 		{name: "the create used the rate limit's last request for an hour: the status fails fast",
 			faults: []*fakegithub.Fault{{Method: "POST", Path: createPath, Times: 1, Header: map[string]string{

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
@@ -76,7 +76,7 @@ func fuzzOne(t *testing.T, code int, link, location, retryAfter, remain, reset s
 			_, _ = w.Write(body)
 		}))
 		defer srv.Close()
-		clock := fakegithub.NewClock()
+		clock := fakeclock.New()
 		p := githubapi.DefaultPolicy()
 		p.Sleep, p.Now, p.Rand = clock.Sleep, clock.Now, func() float64 { return 0.5 }
 		p.PerTry = 2 * time.Second

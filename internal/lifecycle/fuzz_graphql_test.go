@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
-	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
@@ -80,7 +80,7 @@ func fuzzGraphQLOne(t *testing.T, body []byte) {
 		}
 	}))
 	defer srv.Close()
-	clock := fakegithub.NewClock()
+	clock := fakeclock.New()
 	p := githubapi.DefaultPolicy()
 	p.Sleep, p.Now, p.Rand = clock.Sleep, clock.Now, func() float64 { return 0.5 }
 	gh, err := githubapi.New("tok", srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(clock.Sleep, clock.Now),

@@ -11,6 +11,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
@@ -18,7 +19,7 @@ import (
 type env struct {
 	fake  *fakegithub.Fake
 	srv   *httptest.Server
-	clock *fakegithub.Clock
+	clock *fakeclock.Clock
 	c     *lifecycle.Client
 	repo  *fakegithub.Repo
 	token string
@@ -29,7 +30,7 @@ type env struct {
 func setup(t testing.TB, token string) *env {
 	t.Helper()
 	f, srv := fgtest.New(t, "")
-	clock := fakegithub.NewClock()
+	clock := fakeclock.New()
 	f.Now = clock.Now
 	p := githubapi.DefaultPolicy()
 	p.Sleep, p.Now, p.Rand = clock.Sleep, clock.Now, func() float64 { return 0.5 }

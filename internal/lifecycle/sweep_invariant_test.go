@@ -77,6 +77,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/config"
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
@@ -290,7 +291,7 @@ func invPick[T any](rng *rand.Rand, list []T) T { return list[rng.IntN(len(list)
 // re-opened), and deployments by this action and by other tools into
 // shared and own environments over 90 days.
 func invGenerate(rng *rand.Rand, label string) *invHistory {
-	h := &invHistory{label: label, now: fakegithub.NewClock().Now(), mainSHA: fgtest.SHA, protected: map[string]string{}}
+	h := &invHistory{label: label, now: fakeclock.New().Now(), mainSHA: fgtest.SHA, protected: map[string]string{}}
 	next := 100
 	commit := func() string { next++; return sha(next) }
 	for _, i := range rng.Perm(len(invBranchNames))[:2+rng.IntN(3)] {

@@ -16,6 +16,7 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/fakegithub"
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/lifecycle"
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fakeclock"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
@@ -251,7 +252,7 @@ func FuzzWaitAgainstAnyAnswer(f *testing.F) {
 			_, _ = w.Write(body)
 		}))
 		defer srv.Close()
-		clock := fakegithub.NewClock()
+		clock := fakeclock.New()
 		p := githubapi.DefaultPolicy()
 		p.Sleep, p.Now, p.Rand = clock.Sleep, clock.Now, func() float64 { return 0.5 }
 		gh, err := githubapi.New("tok", srv.URL, githubapi.Options{Policy: &p, Pacer: githubapi.NewPacer(clock.Sleep, clock.Now),

@@ -96,22 +96,6 @@ func (g Git) commitTree(ctx context.Context, workTree, parent, message string) (
 	return g.run(ctx, env, []byte(message), "commit-tree", tree, "-p", parent, "-F", "-")
 }
 
-// ListTree lists the paths in commit, with their modes.
-func (g Git) ListTree(ctx context.Context, commit string) (map[string]string, error) {
-	out, err := g.run(ctx, nil, nil, "ls-tree", "-r", "--full-tree", commit)
-	if err != nil {
-		return nil, err
-	}
-	files := map[string]string{}
-	for _, line := range strings.Split(out, "\n") {
-		meta, path, ok := strings.Cut(line, "\t")
-		if ok {
-			files[path] = strings.Fields(meta)[0]
-		}
-	}
-	return files, nil
-}
-
 // tarballSize is the size of `git archive --format=tar.gz commit`: about
 // what the runner downloads for `uses: OWNER/REPO@ref` (GitHub's tarball of
 // the ref, also gzipped tar).

@@ -381,16 +381,3 @@ func writeResult(out string, res *Result) error {
 		res.Version, res.MainCommit, res.Commit, res.MirrorCommit, res.ImageTag, res.Digest, res.Image, res.TarballSize)
 	return os.WriteFile(filepath.Join(out, "release.env"), []byte(env), 0o644)
 }
-
-// ReadResult reads dir/release.json.
-func ReadResult(dir string) (*Result, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "release.json"))
-	if err != nil {
-		return nil, err
-	}
-	var r Result
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s/release.json: %w", dir, err)
-	}
-	return &r, nil
-}

@@ -88,15 +88,15 @@ func TestSHA256SUMS(t *testing.T) {
 		case tt.want != "" && (err != nil || string(got) != tt.want):
 			t.Errorf("%s: formatSums = %q, %v; want %q", tt.name, got, err, tt.want)
 		case tt.want != "":
-			back, err := ParseSums(got)
+			back, err := parseSums(got)
 			if err != nil || len(back) != len(tt.in) {
-				t.Errorf("%s: ParseSums(formatSums) = %v, %v", tt.name, back, err)
+				t.Errorf("%s: parseSums(formatSums) = %v, %v", tt.name, back, err)
 			}
 		}
 	}
 	for _, bad := range []string{a + " x\n", a + "  x", a + "  b\n" + a + "  a\n", "sha256:" + a + "  x\n", a + "  \n"} {
-		if _, err := ParseSums([]byte(bad)); err == nil {
-			t.Errorf("ParseSums(%q) took it", bad)
+		if _, err := parseSums([]byte(bad)); err == nil {
+			t.Errorf("parseSums(%q) took it", bad)
 		}
 	}
 	// What sha256sum itself writes is what formatSums writes.
@@ -328,7 +328,7 @@ func TestCommitTree(t *testing.T) {
 	if p := sh(repo, "rev-parse", commit+"^"); p != main {
 		t.Errorf("parent %s, want %s", p, main)
 	}
-	files, err := g.ListTree(context.Background(), commit)
+	files, err := released.ListTree(context.Background(), g.Dir, commit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,12 +419,13 @@ func TestBuildIsReproducible(t *testing.T) {
 	out := released.Dir(t, "or make one (a Docker engine builds its images; -push is not needed):\n"+
 		"\tgo run ./internal/release/cmd/release -version 0.0.0-dev -registry 127.0.0.1:5000 -image o/r -out /tmp/release\n"+
 		"\t"+released.Env+"=/tmp/release go test -run BuildIsReproducible ./internal/release/")
-	res, err := ReadResult(out)
+	var res Result
+	err := released.ReadJSON(out, &res)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tg := Target{"linux", "amd64"}
-	shipped := shippedSHA256(t, out, res, tg)
+	shipped := shippedSHA256(t, out, &res, tg)
 	// The committed source (not the release's src/, which could have been
 	// changed since), elsewhere.
 	releaseSrc := filepath.Join(out, "src")
@@ -476,7 +477,7 @@ func shippedSHA256(t *testing.T, out string, res *Result, tg Target) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sums, err := ParseSums(data)
+	sums, err := parseSums(data)
 	if err != nil {
 		t.Fatal(err)
 	}

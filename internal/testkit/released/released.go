@@ -5,7 +5,14 @@
 package released
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -43,4 +50,37 @@ func DirOrSkip(b testing.TB) string {
 		b.Skip(notSet)
 	}
 	return dir
+}
+
+// ReadJSON reads dir/release.json into v (a *release.Result: this package
+// imports nothing of ours, so that release's own tests can use it).
+func ReadJSON(dir string, v any) error {
+	data, err := os.ReadFile(filepath.Join(dir, "release.json"))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s/release.json: %w", dir, err)
+	}
+	return nil
+}
+
+// ListTree lists the paths in commit of the repository at dir, with their
+// modes.
+func ListTree(ctx context.Context, dir, commit string) (map[string]string, error) {
+	cmd := exec.CommandContext(ctx, "git", "ls-tree", "-r", "--full-tree", commit)
+	cmd.Dir = dir
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("git ls-tree: %v\n%s", err, errOut.String())
+	}
+	files := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		meta, path, ok := strings.Cut(line, "\t")
+		if ok {
+			files[path] = strings.Fields(meta)[0]
+		}
+	}
+	return files, nil
 }

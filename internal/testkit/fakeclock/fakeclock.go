@@ -1,4 +1,6 @@
-package fakegithub
+// Package fakeclock is the tests' clock: Sleep advances it at once. Only
+// tests import it.
+package fakeclock
 
 import (
 	"context"
@@ -7,8 +9,8 @@ import (
 )
 
 // Clock is a fake clock: Sleep advances it instead of waiting, so tests of
-// retries and rate limits run at once. The fake GitHub and the action's
-// retry policy share one Clock.
+// retries and rate limits run at once. The fake GitHub (its Now) and the
+// action's retry policy share one Clock.
 type Clock struct {
 	mu     sync.Mutex
 	t      time.Time
@@ -16,8 +18,8 @@ type Clock struct {
 	sleeps int
 }
 
-// NewClock returns a clock at a fixed time.
-func NewClock() *Clock {
+// New returns a clock at a fixed time.
+func New() *Clock {
 	return &Clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 }
 
