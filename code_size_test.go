@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,6 +17,10 @@ import (
 // closing brace, unless its doc comment says why ("Its length is …": one
 // table, one switch over cases).
 const maxFuncLines = 60
+
+// maxFileLines is the longest a file of the module's code (tests aside)
+// may be: past it, split it by concept.
+const maxFileLines = 450
 
 // TestFunctionsAreShort: no function of the module's code (tests aside) is
 // over maxFuncLines lines without a reason in its doc comment. With -v it
@@ -64,5 +70,38 @@ func TestFunctionsAreShort(t *testing.T) {
 	sort.Slice(all, func(i, j int) bool { return all[i].lines > all[j].lines })
 	for _, f := range all[:8] {
 		t.Logf("%4d %s", f.lines, f.where)
+	}
+}
+
+// TestProductFilesAreShort: no file of the module's code (tests aside) is
+// over maxFileLines lines.
+func TestProductFilesAreShort(t *testing.T) {
+	t.Parallel()
+	files := 0
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && p != ".") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		if n := bytes.Count(data, []byte("\n")); n > maxFileLines {
+			t.Errorf("%s is %d lines, over %d: split it by concept, a file each", p, n, maxFileLines)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 50 {
+		t.Fatalf("only %d files found: the walk missed the code", files)
 	}
 }
