@@ -61,10 +61,11 @@ func actionSteps(wf map[string]any) []map[string]any {
 }
 
 // TestReadmeSweepRecipeFindsEveryPreviewRecipesEnvironment runs the
-// README's preview recipes (a pull request's, a branch's) against its
-// nightly sweep recipe: every environment they make, for pull request
-// numbers and branch names with slashes, matches one of the sweep's
-// patterns, so no preview escapes the sweep the README says finds it.
+// preview recipes (a pull request's in the README, a branch's in
+// docs/recipes.md) against the README's nightly sweep recipe: every
+// environment they make, for pull request numbers and branch names with
+// slashes, matches one of the sweep's patterns, so no preview escapes the
+// sweep the documentation says finds it.
 func TestReadmeSweepRecipeFindsEveryPreviewRecipesEnvironment(t *testing.T) {
 	t.Parallel()
 	var patterns []string
