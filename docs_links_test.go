@@ -196,3 +196,17 @@ func TestDocsLinksResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeLeadsInAtMost450Lines keeps the README a page that leads:
+// what the action is, the quick start, usage, permissions, three recipes
+// and links; everything else belongs in docs/.
+func TestReadmeLeadsInAtMost450Lines(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n > 450 {
+		t.Errorf("README.md has %d lines, want at most 450: move a topic to docs/ and link it", n)
+	}
+}
