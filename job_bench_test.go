@@ -269,6 +269,14 @@ func releaseTreeTarball(b *testing.B) int64 {
 			files = append(files, p)
 		}
 	}
+	for _, dir := range release.DocDirs {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, p)
+			}
+			return err
+		})
+	}
 	filepath.WalkDir("native", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && !strings.Contains(p, "test") && !strings.HasPrefix(p, filepath.Join("native", "bin")) {
 			files = append(files, p)

@@ -12,19 +12,27 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
-// recipe is the first workflow of the README's recipe titled title.
+// recipe is the first workflow of the recipe titled title (a "## " or
+// "### " heading) in the one document of README.md and docs/*.md that has
+// it.
 func recipe(t *testing.T, title string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
+	heading := regexp.MustCompile("(?m)^###? " + regexp.QuoteMeta(title) + "$")
+	var found []string
+	var s string
+	for _, p := range documents(t) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loc := heading.FindStringIndex(string(b)); loc != nil {
+			found, s = append(found, p), string(b)[loc[1]:]
+		}
 	}
-	s := string(b)
-	i := strings.Index(s, "\n### "+title+"\n")
-	if i < 0 {
-		t.Fatalf("README has no recipe %q", title)
+	if len(found) != 1 {
+		t.Fatalf("recipe %q is in %q: want it in exactly one of README.md and docs/*.md", title, found)
 	}
-	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(s[i:])
+	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(s)
 	if block == nil {
 		t.Fatalf("recipe %q has no workflow", title)
 	}
@@ -53,10 +61,11 @@ func actionSteps(wf map[string]any) []map[string]any {
 }
 
 // TestReadmeSweepRecipeFindsEveryPreviewRecipesEnvironment runs the
-// README's preview recipes (a pull request's, a branch's) against its
-// nightly sweep recipe: every environment they make, for pull request
-// numbers and branch names with slashes, matches one of the sweep's
-// patterns, so no preview escapes the sweep the README says finds it.
+// preview recipes (a pull request's in the README, a branch's in
+// docs/recipes.md) against the README's nightly sweep recipe: every
+// environment they make, for pull request numbers and branch names with
+// slashes, matches one of the sweep's patterns, so no preview escapes the
+// sweep the documentation says finds it.
 func TestReadmeSweepRecipeFindsEveryPreviewRecipesEnvironment(t *testing.T) {
 	t.Parallel()
 	var patterns []string

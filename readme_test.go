@@ -16,6 +16,36 @@ import (
 	"github.com/rhysd/actionlint"
 )
 
+// documents are the project's Markdown documentation, README.md first,
+// then the pages under docs/ by name: the README leads, docs/ holds the
+// rest (recipes, reference, FAQ, ...).
+func documents(t *testing.T) []string {
+	t.Helper()
+	pages, err := filepath.Glob(filepath.Join("docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) == 0 {
+		t.Fatal("docs/ holds no Markdown page")
+	}
+	sort.Strings(pages)
+	return append([]string{"README.md"}, pages...)
+}
+
+// section is the text of doc under the heading "## title", up to the next
+// "## " heading, and whether doc has one.
+func section(doc, title string) (string, bool) {
+	i := strings.Index(doc, "\n## "+title+"\n")
+	if i < 0 {
+		return "", false
+	}
+	s := doc[i+len(title)+5:]
+	if j := strings.Index(s, "\n## "); j >= 0 {
+		s = s[:j]
+	}
+	return s, true
+}
+
 // readmeSection is the text of README.md under the heading "## title".
 func readmeSection(t *testing.T, title string) string {
 	t.Helper()
@@ -23,16 +53,32 @@ func readmeSection(t *testing.T, title string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(b)
-	i := strings.Index(s, "\n## "+title+"\n")
-	if i < 0 {
+	s, ok := section(string(b), title)
+	if !ok {
 		t.Fatalf("README has no section %q", title)
 	}
-	s = s[i+len(title)+5:]
-	if j := strings.Index(s, "\n## "); j >= 0 {
-		s = s[:j]
-	}
 	return s
+}
+
+// docsSection is the text under the heading "## title" in the one
+// document (README.md or a page of docs/) that has it.
+func docsSection(t *testing.T, title string) string {
+	t.Helper()
+	var found []string
+	var text string
+	for _, p := range documents(t) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, ok := section(string(b), title); ok {
+			found, text = append(found, p), s
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("section %q is in %q: want it in exactly one of README.md and docs/*.md", title, found)
+	}
+	return text
 }
 
 // tableRows are the rows of the first Markdown table in s, cells trimmed.
@@ -62,21 +108,21 @@ func TestReadmeTablesMatchActionYML(t *testing.T) {
 		}
 		want = append(want, []string{"`" + name + "`", def, in.Description})
 	}
-	got := tableRows(readmeSection(t, "Inputs"))
+	got := tableRows(docsSection(t, "Inputs"))
 	sortRows(want)
 	sortRows(got)
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("README's inputs table differs from action.yml (-action.yml +README):\n%s", d)
+		t.Errorf("the docs' inputs table differs from action.yml (-action.yml +docs):\n%s", d)
 	}
 	want = nil
 	for name, out := range a.Outputs {
 		want = append(want, []string{"`" + name + "`", out.Description})
 	}
-	got = tableRows(readmeSection(t, "Outputs"))
+	got = tableRows(docsSection(t, "Outputs"))
 	sortRows(want)
 	sortRows(got)
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("README's outputs table differs from action.yml (-action.yml +README):\n%s", d)
+		t.Errorf("the docs' outputs table differs from action.yml (-action.yml +docs):\n%s", d)
 	}
 }
 
@@ -113,10 +159,11 @@ func TestActionlintAsUsersRunIt(t *testing.T) {
 	}
 }
 
-// TestWorkflowsLint runs actionlint over every workflow in the README: as
-// written (a released tag), with nothing ignored; and with `uses:` pointed
-// at this checkout, so that their inputs are checked against action.yml
-// (there only the repository's config applies, for action.yml itself).
+// TestWorkflowsLint runs actionlint over every workflow in the README and
+// the pages of docs/: as written (a released tag), with nothing ignored;
+// and with `uses:` pointed at this checkout, so that their inputs are
+// checked against action.yml (there only the repository's config applies,
+// for action.yml itself).
 func TestWorkflowsLint(t *testing.T) {
 	t.Parallel()
 	root, _ := os.Getwd()
@@ -124,16 +171,26 @@ func TestWorkflowsLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, _ := os.ReadFile("README.md")
-	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
 	recipes := map[string]string{}
-	for _, b := range blocks {
-		if strings.Contains(b[1], "\njobs:") {
-			recipes[fmt.Sprintf("README.md workflow %d", len(recipes)+1)] = b[1]
+	for _, p := range documents(t) {
+		text, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, b := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(text), -1) {
+			if strings.Contains(b[1], "\njobs:") {
+				n++
+				recipes[fmt.Sprintf("%s workflow %d", p, n)] = b[1]
+			}
+		}
+		if p == "README.md" && n < 3 {
+			t.Errorf("the README has %d complete workflows, want its 3 recipes", n)
 		}
 	}
-	if len(recipes) < 10 {
-		t.Errorf("the README has %d complete workflows, want the 10 recipes", len(recipes))
+	// The README had 12 before docs/ took most of them; none may get lost.
+	if len(recipes) < 12 {
+		t.Errorf("README.md and docs/*.md have %d complete workflows, want the 12 recipes", len(recipes))
 	}
 	lint := func(name, content string, p *actionlint.Project) []*actionlint.Error {
 		l, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
@@ -142,7 +199,7 @@ func TestWorkflowsLint(t *testing.T) {
 		}
 		// Lint reads a file named like a workflow in the project, relative to
 		// its root as the config's paths are.
-		errs, err := l.Lint(filepath.Join(".github", "workflows", "lint-"+strings.ReplaceAll(name, " ", "-")+".yml"), []byte(content), p)
+		errs, err := l.Lint(filepath.Join(".github", "workflows", "lint-"+strings.NewReplacer(" ", "-", "/", "-").Replace(name)+".yml"), []byte(content), p)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

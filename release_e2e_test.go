@@ -99,6 +99,10 @@ func TestReleaseCommit(t *testing.T) {
 			want = append(want, p)
 		}
 	}
+	for _, d := range release.DocDirs {
+		docs, _ := exec.Command("git", "ls-tree", "-r", "--name-only", res.MainCommit, d+"/").Output()
+		want = append(want, strings.Fields(string(docs))...)
+	}
 	native, _ := exec.Command("git", "ls-tree", "-r", "--name-only", res.MainCommit, "native/").Output()
 	for _, p := range strings.Fields(string(native)) {
 		if !strings.HasSuffix(p, ".go") && !strings.Contains(p, "test") {

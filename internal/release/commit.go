@@ -3,6 +3,7 @@ package release
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -116,11 +117,13 @@ type countWriter int64
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
 
 // The files of main's tree a release commit takes as they are: the
-// container entry's docs and the native entry, whose files must be there.
-// (action.yml and native/launch.js are taken too, rewritten.)
+// container entry's docs, the folders of pages the README links, and the
+// native entry, whose files must be there. (action.yml and
+// native/launch.js are taken too, rewritten.)
 var (
 	requiredNative = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js", "native/fetch.js"}
 	OptionalDocs   = []string{"README.md", "SECURITY.md", "LICENSE", "LICENSE.md", "LICENSE.txt"}
+	DocDirs        = []string{"docs"}
 )
 
 // keepNative reports whether a file under native/ goes into a release:
@@ -159,6 +162,29 @@ func releaseTree(src, dst string, written map[string][]byte, binDir string) ([]s
 	return sortedKeys(files), nil
 }
 
+// docDirFiles adds every file under src's DocDirs (those it has) to
+// files, by its slash-separated path in the tree.
+func docDirFiles(src string, files map[string]string) error {
+	for _, dir := range DocDirs {
+		root := filepath.Join(src, dir)
+		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			files[filepath.ToSlash(rel)] = p
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // releaseFiles maps each path of a release commit's tree to the file it
 // comes from: the docs and native/ from src (whose native entry must be
 // complete), native/bin from binDir when it is not "".
@@ -173,6 +199,9 @@ func releaseFiles(src, binDir string) (map[string]string, error) {
 		if _, err := os.Stat(filepath.Join(src, p)); err == nil {
 			files[p] = filepath.Join(src, p)
 		}
+	}
+	if err := docDirFiles(src, files); err != nil {
+		return nil, err
 	}
 	err := filepath.WalkDir(filepath.Join(src, "native"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
