@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rhysd/actionlint"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/testkit/golden"
 )
 
 // documents are the project's Markdown documentation, README.md first,
@@ -231,10 +232,16 @@ func TestWorkflowsLint(t *testing.T) {
 func TestWorkflowsPinActionsBySHA(t *testing.T) {
 	t.Parallel()
 	paths, _ := filepath.Glob(filepath.Join(".github", "workflows", "*.yml"))
+	if len(paths) == 0 {
+		t.Fatal("no workflow in .github/workflows: nothing was checked")
+	}
 	uses := regexp.MustCompile(`(?m)^\s*(?:-\s*)?uses:\s*([^\s#]+)`)
 	pinned := regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
 	for _, p := range paths {
-		b, _ := os.ReadFile(p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, m := range uses.FindAllStringSubmatch(string(b), -1) {
 			if m[1] != "./" && !pinned.MatchString(m[1]) {
 				t.Errorf("%s: %s is not pinned by commit SHA", p, m[1])
@@ -264,7 +271,7 @@ func TestReadmeUsage(t *testing.T) {
 	if got != nil && got[1] == want {
 		return
 	}
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+	if golden.Update() {
 		text := string(readme)
 		if got != nil {
 			text = strings.Replace(text, "```yaml\n"+got[1]+"```", "```yaml\n"+want+"```", 1)
