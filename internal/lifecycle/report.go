@@ -16,7 +16,7 @@ import (
 )
 
 // ReportResult is what step: report found. Its JSON is the report output,
-// documented field by field in the README: durations in seconds, times in
+// documented field by field in docs/report.md: durations in seconds, times in
 // RFC 3339, UTC.
 type ReportResult struct {
 	Repository string `json:"repository"`

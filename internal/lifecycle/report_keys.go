@@ -2,7 +2,7 @@ package lifecycle
 
 // The four keys of a report, computed from the deployments read (each
 // with its statuses) and the histories of the commits successes shipped.
-// The rules (README, "step: report"):
+// The rules (docs/report.md):
 //
 //   - A deployment belongs to the window when it was created in it.
 //   - Its outcome is its latest success, failure or error status (an

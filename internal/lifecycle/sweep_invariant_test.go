@@ -25,7 +25,7 @@ package lifecycle_test
 //     lineage is proven stale by the same rules, or its environment is
 //     deleted in the run.
 //   - A sweep deletes an environment only when every deployment live
-//     before the run is proven stale, and (README: "what a wildcard never
+//     before the run is proven stale, and (docs/teardown-and-sweep.md: "what a wildcard never
 //     sweeps") writes nothing in a production or protected environment
 //     that no pattern names exactly; it writes only in environments its
 //     patterns match (** crosses /, * and ? do not, any case).

@@ -12,7 +12,7 @@ import (
 // BenchmarkWait10Minutes waits 10 minutes (on the fake clock) for a
 // preview behind 40 newer deployments of other commits, one that stays in
 // progress and one that a newer preview retires at the end, and reports
-// the reads a wait makes (README: 24, and 25 for the retired one).
+// the reads a wait makes (docs/wait.md: 24, and 25 for the retired one).
 //
 //	go test -run '^$' -bench Wait10Minutes ./internal/lifecycle
 func BenchmarkWait10Minutes(b *testing.B) {
