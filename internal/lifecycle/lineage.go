@@ -43,9 +43,11 @@ func lineageOf(d deployment) string {
 	case st == markerOK && m.Branch != "":
 		return key + "branch " + m.Branch
 	case d.RefName != "":
-		return key + "ref " + vocab.ShortRef(d.RefName)
+		// A tag and a branch of one name are two lineages.
+		return key + "ref " + d.RefPrefix + vocab.ShortRef(d.RefName)
 	case d.RESTRef != "" && !vocab.IsSHA(d.RESTRef):
-		return key + "ref " + vocab.ShortRef(d.RESTRef)
+		// As it was given: a bare name may have been a branch or a tag.
+		return key + "ref " + d.RESTRef
 	}
 	return key + "commit " + d.SHA
 }
@@ -161,6 +163,11 @@ func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, need 
 	}
 	opts := &github.DeploymentsListOptions{Environment: env, ListOptions: github.ListOptions{PerPage: 100}}
 	for len(want) > 0 && budget.pages > 0 {
+		if c.Room != nil {
+			if b := c.Room(); b.Requests >= 0 && b.Requests <= budgetMargin {
+				return fmt.Sprintf("the refs of %d deployments of environment %s were not read: the token's REST rate limit leaves %d requests (%d kept in reserve); they are taken as unknown", len(want), vocab.Quote(env), b.Requests, budgetMargin), nil
+			}
+		}
 		budget.pages--
 		page, resp, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, opts)
 		if err != nil {

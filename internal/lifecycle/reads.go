@@ -144,15 +144,17 @@ func (c *Client) listDeployments(ctx context.Context, env, ref string) (listing,
 		return l, err
 	}
 	kept := l.all[:0]
+	var foreign foreignDeployments
 	for _, d := range l.all {
 		switch {
 		case !vocab.SameEnvironment(d.Environment, env):
-			l.warnings = append(l.warnings, foreignWarning(d, env))
+			l.warnings = foreign.warn(l.warnings, d, env)
 		case ref == "" || refMatches(ref, d):
 			kept = append(kept, d)
 		}
 	}
 	l.all = kept
+	l.warnings = foreign.rest(l.warnings)
 	return l, nil
 }
 
@@ -160,6 +162,33 @@ func (c *Client) listDeployments(ctx context.Context, env, ref string) (listing,
 // in the listing of env.
 func foreignWarning(d deployment, env string) string {
 	return fmt.Sprintf("GitHub listed deployment %d of environment %s among those of %s; it was left alone", d.ID, vocab.Quote(d.Environment), vocab.Quote(env))
+}
+
+// maxForeignWarnings bounds the warnings about deployments of other
+// environments one step gives: past it, one more counts the rest, so an
+// answer cannot set how much is printed.
+const maxForeignWarnings = 10
+
+// foreignDeployments counts the deployments of other environments a step
+// was given and left alone.
+type foreignDeployments struct{ n int }
+
+// warn appends the warning for d, one of another environment in the
+// listing of env, to warnings while there have been at most
+// maxForeignWarnings.
+func (f *foreignDeployments) warn(warnings []string, d deployment, env string) []string {
+	if f.n++; f.n <= maxForeignWarnings {
+		warnings = append(warnings, foreignWarning(d, env))
+	}
+	return warnings
+}
+
+// rest appends one warning that counts those past maxForeignWarnings.
+func (f *foreignDeployments) rest(warnings []string) []string {
+	if more := f.n - maxForeignWarnings; more > 0 {
+		warnings = append(warnings, fmt.Sprintf("GitHub listed %d more deployments of other environments; they were left alone", more))
+	}
+	return warnings
 }
 
 // refMatches tells whether ref (as the user or the workflow gives it: a
@@ -187,7 +216,7 @@ func refMatches(ref string, d deployment) bool {
 		if m, st := d.marker(); st == markerOK && m.Branch != "" && m.Branch == name && prefix != "refs/tags/" {
 			return true
 		}
-		if r := d.RESTRef; r != "" && !vocab.IsSHA(r) && vocab.ShortRef(r) == name {
+		if r := d.RESTRef; r != "" && vocab.ShortRef(r) == name {
 			restPrefix := strings.TrimSuffix(r, vocab.ShortRef(r))
 			if prefix == "" || restPrefix == "" || prefix == restPrefix {
 				return true

@@ -180,7 +180,7 @@ func reportWithCap(ctx context.Context, c *Client, opts config.ReportOptions, ma
 	if !rep.Complete {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the report is incomplete: %s; the keys are computed from the deployments read, the newest first", rep.Stopped))
 	}
-	res.Warnings = append(res.Warnings, r.warnings...)
+	res.Warnings = append(res.Warnings, r.foreign.rest(r.warnings)...)
 	return res, nil
 }
 

@@ -82,6 +82,7 @@ type reportReader struct {
 	start     time.Time
 	histories map[string][]commitTime
 	warnings  []string
+	foreign   foreignDeployments
 }
 
 // spend takes one read from the budget, or says why there is none left.
@@ -132,7 +133,7 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 			seen[n.DatabaseID] = true
 			d := n.reportDeployment()
 			if !vocab.SameEnvironment(d.Environment, env) {
-				r.warnings = append(r.warnings, foreignWarning(d.deployment, env))
+				r.warnings = r.foreign.warn(r.warnings, d.deployment, env)
 				continue
 			}
 			list = append(list, d)

@@ -86,14 +86,6 @@ func (s *SweepResult) Count(d string) int {
 // Stale counts the candidates found stale (swept, would be, left, failed).
 func (s *SweepResult) Stale() int { return len(s.Candidates) - s.Count(DecisionKept) }
 
-// Room is what GitHub's limits leave this run: content-creating writes
-// (80 a minute, 500 an hour) and REST requests (GITHUB_TOKEN: 1,000 an
-// hour per repository); a negative value is unknown.
-type Room struct{ Writes, Requests int }
-
-// budgetMargin is left unused for the steps after the sweep.
-const budgetMargin = 10
-
 // environment is an environment as the sweep's listing reads it.
 type environment struct {
 	Name string
@@ -212,7 +204,12 @@ func (c *Client) planSweep(ctx context.Context, opts config.SweepOptions) (*swee
 	}
 	now := c.now()
 	for _, e := range matched {
-		p.sweep.Candidates = append(p.sweep.Candidates, judge(opts, e, p.byEnv[vocab.EnvironmentKey(e.Name)], facts, now))
+		l := p.byEnv[vocab.EnvironmentKey(e.Name)]
+		cand := judge(opts, e, l, facts, now)
+		if cand.Decision == DecisionSwept && nothingToDo(opts.Teardown(e.Name), l, cand.scope()) {
+			cand.Decision, cand.Reason = DecisionKept, cand.Reason+"; nothing is left to retire"
+		}
+		p.sweep.Candidates = append(p.sweep.Candidates, cand)
 	}
 	// The longest stale first: a run stopped by a limit has done those.
 	slices.SortStableFunc(p.sweep.Candidates, func(a, b SweepCandidate) int { return a.Newest.Compare(b.Newest) })
@@ -223,8 +220,12 @@ func (c *Client) planSweep(ctx context.Context, opts config.SweepOptions) (*swee
 // readDeployments reads the deployments of the matched environments, 100
 // environments a query, into p.byEnv. Environment names are not case
 // sensitive on GitHub: deployments are grouped by EnvironmentKey, and one
-// of an environment not in the batch is dropped with a warning.
+// of an environment not in the batch is dropped with a warning. A batch
+// whose listing stops at MaxPages is read again an environment at a time:
+// one busy environment must not hide the others.
 func (c *Client) readDeployments(ctx context.Context, matched []environment, p *sweepPlan) error {
+	var foreign foreignDeployments
+	defer func() { p.warnings = foreign.rest(p.warnings) }()
 	for batch := range slices.Chunk(matched, 100) {
 		names := make([]string, len(batch))
 		inBatch := map[string]bool{}
@@ -236,10 +237,18 @@ func (c *Client) readDeployments(ctx context.Context, matched []environment, p *
 		if err != nil {
 			return err
 		}
+		if l.truncated && len(batch) > 1 {
+			for _, e := range batch {
+				if err := c.readDeployments(ctx, []environment{e}, p); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		for _, d := range l.all {
 			key := vocab.EnvironmentKey(d.Environment)
 			if !inBatch[key] {
-				p.warnings = append(p.warnings, foreignWarning(d, strings.Join(names, ", ")))
+				p.warnings = foreign.warn(p.warnings, d, strings.Join(names, ", "))
 				continue
 			}
 			e := p.byEnv[key]
@@ -269,13 +278,15 @@ func (p *sweepPlan) bound(limit int) {
 }
 
 // applySweep tears down the plan's stale environments a few at a time,
-// each checked against GitHub's limits before it starts, with what those
-// under way still need held back; in a dry run it only says what each
-// teardown would do. It returns the first teardown's failure: no
+// every deployment's writes admitted within what GitHub's limits leave
+// this run (one roomGuard for the whole sweep); in a dry run it only says
+// what each teardown would do. An environment the limits cut short is
+// left for the next run with what is left of it, and no environment
+// starts after that. It returns the first teardown's failure: no
 // environment starts after it.
 func (c *Client) applySweep(ctx context.Context, opts config.SweepOptions, p *sweepPlan, res *Result) error {
 	sw := p.sweep
-	run := &sweepRun{sw: sw, res: res, overLimits: c.overLimits}
+	run := &sweepRun{sw: sw, res: res, guard: newRoomGuard(c.Room)}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(sweepParallel)
 	for i := range sw.Candidates {
@@ -285,7 +296,7 @@ func (c *Client) applySweep(ctx context.Context, opts config.SweepOptions, p *sw
 		}
 		l := p.byEnv[vocab.EnvironmentKey(cand.Environment)]
 		scope := cand.scope()
-		w := writeMode{dryRun: opts.DryRun, logURL: opts.LogURL}
+		w := writeMode{dryRun: opts.DryRun, logURL: opts.LogURL, guard: run.guard}
 		if opts.DryRun {
 			// teardownEnvironment in a dry run writes nothing: it says what it
 			// would do.
@@ -293,13 +304,12 @@ func (c *Client) applySweep(ctx context.Context, opts config.SweepOptions, p *sw
 			cand.Teardown, _ = c.teardownEnvironment(ctx, opts.Teardown(cand.Environment), l, scope, w)
 			continue
 		}
-		need := needs(opts.Teardown(cand.Environment), l, scope)
-		if !run.admit(cand, need) {
+		if !run.start(cand) {
 			continue
 		}
 		g.Go(func() error {
 			td, err := c.teardownEnvironment(gctx, opts.Teardown(cand.Environment), l, scope, w)
-			run.done(cand, need, td, err)
+			run.done(cand, td, err)
 			return nil
 		})
 	}
@@ -311,48 +321,36 @@ func (c *Client) applySweep(ctx context.Context, opts config.SweepOptions, p *sw
 }
 
 // sweepRun is what the teardowns applySweep runs at once share, under mu:
-// the result, the room held back for those under way, and the first
-// failure.
+// the result, the guard of GitHub's limits, and the first failure.
 type sweepRun struct {
-	mu       sync.Mutex
-	sw       *SweepResult
-	res      *Result
-	reserved Room
-	failed   error
-	// overLimits says why need, with reserved held back, would run past a
-	// limit ("" when it would not).
-	overLimits func(need, reserved Room) string
+	mu     sync.Mutex
+	sw     *SweepResult
+	res    *Result
+	guard  *roomGuard
+	failed error
 }
 
-// admit tells whether cand's teardown, which needs need, may start, and
-// holds need back for it when it may. After a stop, or when need would run
-// past a limit (which stops the sweep), cand is left for the next run.
-func (r *sweepRun) admit(cand *SweepCandidate, need Room) bool {
+// start tells whether cand's teardown may start: not after a failure, nor
+// once the limits have stopped a teardown (cand is then left for the next
+// run).
+func (r *sweepRun) start(cand *SweepCandidate) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	why := ""
-	if r.sw.Stopped == "" {
-		why = r.overLimits(need, r.reserved)
+	if why := r.guard.stoppedWhy(); why != "" && r.sw.Stopped == "" {
+		r.sw.Stopped = why
 	}
-	if r.sw.Stopped != "" || why != "" {
-		if r.sw.Stopped == "" {
-			r.sw.Stopped = why
-		}
+	if r.sw.Stopped != "" {
 		cand.Decision = DecisionLeft
 		return false
 	}
-	r.reserved.Writes += need.Writes
-	r.reserved.Requests += need.Requests
 	return true
 }
 
-// done records cand's teardown td and gives back the need held for it.
-// A failure fails cand, and the first one stops the sweep.
-func (r *sweepRun) done(cand *SweepCandidate, need Room, td *TeardownResult, err error) {
+// done records cand's teardown td. A failure fails cand, and the first
+// one stops the sweep; one the limits cut short is left for the next run.
+func (r *sweepRun) done(cand *SweepCandidate, td *TeardownResult, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.reserved.Writes -= need.Writes
-	r.reserved.Requests -= need.Requests
 	cand.Teardown = td
 	if err != nil {
 		// What failed after the retries would fail again.
@@ -362,6 +360,17 @@ func (r *sweepRun) done(cand *SweepCandidate, need Room, td *TeardownResult, err
 			r.sw.Stopped = "sweeping an environment failed"
 		}
 		return
+	}
+	if td.Stopped != "" {
+		cand.Decision = DecisionLeft
+		if td.Left > 0 {
+			cand.Reason += fmt.Sprintf("; %d of its deployments are left for the next run", td.Left)
+		} else {
+			cand.Reason += "; deleting the environment is left for the next run"
+		}
+		if r.sw.Stopped == "" {
+			r.sw.Stopped = td.Stopped
+		}
 	}
 	if td.EnvironmentNote != noteNoAdmin { // one warning for all of those, in Sweep
 		r.res.Warnings = append(r.res.Warnings, td.Warnings...)
@@ -381,38 +390,16 @@ func (cand *SweepCandidate) scope() teardownScope {
 	return scope
 }
 
-// needs is what tearing down l (in scope) costs: content-creating writes
-// (inactive statuses) and REST requests in all.
-func needs(opts config.TeardownOptions, l listing, scope teardownScope) Room {
-	var n Room
-	act, _ := targets(opts, l, scope)
+// nothingToDo tells whether tearing down l (in scope) would write
+// nothing: no deployment to make inactive or (deleting) to delete, and no
+// environment to delete. A stale environment done on an earlier night is
+// then kept, not taken again.
+func nothingToDo(opts config.TeardownOptions, l listing, scope teardownScope) bool {
+	act, kept := targets(opts, l, scope)
 	for _, d := range act {
-		if d.State != vocab.StateInactive {
-			n.Writes++
-		}
-		if opts.Delete {
-			n.Requests++
+		if opts.Delete || d.State != vocab.StateInactive {
+			return false
 		}
 	}
-	n.Requests += n.Writes
-	if opts.Delete {
-		n.Requests++ // the environment
-	}
-	return n
-}
-
-// overLimits says why need, with reserved held back for environments under
-// way, would run past a limit ("" when it would not).
-func (c *Client) overLimits(need, reserved Room) string {
-	if c.Room == nil {
-		return ""
-	}
-	b := c.Room()
-	switch {
-	case b.Writes >= 0 && need.Writes+reserved.Writes > b.Writes:
-		return fmt.Sprintf("GitHub's content creation limit leaves %d writes this hour and the next environment needs %d", max(b.Writes-reserved.Writes, 0), need.Writes)
-	case b.Requests >= 0 && need.Requests+reserved.Requests+budgetMargin > b.Requests:
-		return fmt.Sprintf("the token's REST rate limit leaves %d requests and the next environment needs %d (and %d kept in reserve)", max(b.Requests-reserved.Requests, 0), need.Requests, budgetMargin)
-	}
-	return ""
+	return !opts.Delete || !opts.DeleteEnvironment || scope.keep != "" || kept > 0 || l.truncated
 }

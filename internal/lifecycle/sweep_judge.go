@@ -55,7 +55,7 @@ func judge(opts config.SweepOptions, env environment, l listing, f sweepFacts, n
 	}
 	switch {
 	case len(freshWhy) == 0:
-		c.Decision, c.Reason = DecisionSwept, strings.Join(staleWhy, "; ")
+		c.Decision, c.Reason = DecisionSwept, joinReasons(staleWhy)
 		// History no rule finds stale is left to the environment's
 		// deletion: kept when the environment stays.
 		if slices.ContainsFunc(verdicts, func(v lineageVerdict) bool { return v.stale == nil }) {
@@ -64,7 +64,7 @@ func judge(opts config.SweepOptions, env environment, l listing, f sweepFacts, n
 	case retiresSome(verdicts, opts.Delete):
 		partial(&c, verdicts, freshWhy)
 	case len(freshWhy) > 0:
-		c.Reason = strings.Join(freshWhy, "; ")
+		c.Reason = joinReasons(freshWhy)
 	}
 	if c.Reason == "" {
 		c.Reason = "no rule finds it stale"
@@ -130,7 +130,7 @@ func partial(c *SweepCandidate, verdicts []lineageVerdict, freshWhy []string) {
 	if len(c.Retire) > 1 {
 		retired = fmt.Sprintf("its %d deployments are retired", len(c.Retire))
 	}
-	c.Reason = fmt.Sprintf("%s: %s; the environment is kept: %s", strings.Join(staleWhy, "; "), retired, strings.Join(freshWhy, "; "))
+	c.Reason = fmt.Sprintf("%s: %s; the environment is kept: %s", joinReasons(staleWhy), retired, joinReasons(freshWhy))
 }
 
 // staleIDs are the ids of the deployments of the stale lineages.
@@ -144,6 +144,18 @@ func staleIDs(verdicts []lineageVerdict) map[int64]bool {
 		}
 	}
 	return ids
+}
+
+// maxReasons bounds the reasons one decision names: an environment shared
+// by hundreds of pull requests says the first and how many more.
+const maxReasons = 10
+
+// joinReasons is reasons as a decision says them, at most maxReasons.
+func joinReasons(reasons []string) string {
+	if len(reasons) > maxReasons {
+		return strings.Join(reasons[:maxReasons], "; ") + fmt.Sprintf("; and %d more", len(reasons)-maxReasons)
+	}
+	return strings.Join(reasons, "; ")
 }
 
 // appendNew appends each of more that list does not hold yet.

@@ -88,7 +88,7 @@ func Teardown(ctx context.Context, c *Client, opts config.TeardownOptions) (*Res
 			return nil, err
 		}
 	}
-	w := writeMode{dryRun: opts.DryRun, logURL: opts.LogURL, guard: &roomGuard{over: c.overLimits}}
+	w := writeMode{dryRun: opts.DryRun, logURL: opts.LogURL, guard: newRoomGuard(c.Room)}
 	td, err := c.teardownEnvironment(ctx, opts, l, teardownScope{}, w)
 	td.Warnings = append(warnings, td.Warnings...)
 	// What was done before a failure is returned with it, as every step
@@ -104,7 +104,8 @@ func Teardown(ctx context.Context, c *Client, opts config.TeardownOptions) (*Res
 func (c *Client) matchRef(ctx context.Context, opts config.TeardownOptions, l *listing) ([]string, error) {
 	var warnings []string
 	name := vocab.ShortRef(opts.Ref)
-	bySHA := vocab.IsSHA(name) && name == strings.TrimSpace(opts.Ref)
+	// A full SHA names a commit; a short one may be a branch's name too.
+	bySHA := vocab.IsFullSHA(name) && name == strings.TrimSpace(opts.Ref)
 	if !bySHA && slices.ContainsFunc(l.all, refUnknown) {
 		w, err := c.readRESTRefs(ctx, opts.Environment, l, refUnknown, newRESTRefBudget())
 		if err != nil {
@@ -201,8 +202,8 @@ func (c *Client) teardownEnvironment(ctx context.Context, opts config.TeardownOp
 	if !opts.Delete {
 		td.Left = len(act) - len(td.Deactivated) - countState(act, vocab.StateInactive)
 	}
-	if w.guard != nil && w.guard.stopped != "" && td.Left > 0 {
-		td.Stopped = w.guard.stopped
+	if why := w.guard.stoppedWhy(); why != "" && td.Left > 0 {
+		td.Stopped = why
 		td.Warnings = append(td.Warnings, fmt.Sprintf("environment %s: %s; %d deployments are left: run the step again (after the limit resets) and it goes on from there", vocab.Quote(env), td.Stopped, td.Left))
 	}
 	if !opts.Delete {
@@ -210,6 +211,15 @@ func (c *Client) teardownEnvironment(ctx context.Context, opts config.TeardownOp
 	}
 	if td.EnvironmentNote = environmentKept(opts, l, scope, td); td.EnvironmentNote != "" {
 		return td, nil
+	}
+	if !w.dryRun {
+		// A deployment made while the teardown ran is not one it judged:
+		// the environment stays for it.
+		newer, err := c.madeSince(ctx, env, l)
+		if err != nil || newer {
+			td.EnvironmentNote = "a deployment was made in it while it was torn down"
+			return td, err
+		}
 	}
 	return td, c.deleteEnvironment(ctx, w, env, td)
 }
@@ -258,46 +268,6 @@ func countState(list []deployment, state string) int {
 	return n
 }
 
-// roomGuard admits a teardown's requests one deployment at a time within
-// what GitHub's limits leave this run (over, with what is reserved for
-// those in flight), and remembers why it first refused.
-type roomGuard struct {
-	mu       sync.Mutex
-	over     func(need, reserved Room) string
-	reserved Room
-	stopped  string
-}
-
-// admit tells whether a request that needs need may go, and holds need
-// back until release. A refusal is remembered (stopped, the first): what
-// is left goes to the next run. A request that needs no write may still go
-// when the writes have run out.
-func (g *roomGuard) admit(need Room) bool {
-	if g == nil {
-		return true
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if why := g.over(need, g.reserved); why != "" {
-		g.stopped = cmp.Or(g.stopped, why)
-		return false
-	}
-	g.reserved.Writes += need.Writes
-	g.reserved.Requests += need.Requests
-	return true
-}
-
-// release gives back what admit held for a request that has ended.
-func (g *roomGuard) release(need Room) {
-	if g == nil {
-		return
-	}
-	g.mu.Lock()
-	g.reserved.Writes -= need.Writes
-	g.reserved.Requests -= need.Requests
-	g.mu.Unlock()
-}
-
 // deactivate gives the listed deployments whose state matches an
 // inactive status, Workers at a time. The states came with the listing:
 // no read per deployment.
@@ -316,7 +286,6 @@ func (c *Client) deactivate(ctx context.Context, w writeMode, list []deployment,
 		g.Go(func() error {
 			if !w.dryRun {
 				marked, err := c.markInactive(gctx, w.logURL, d.ID)
-				w.guard.release(need)
 				if err != nil || !marked {
 					return err
 				}
@@ -365,7 +334,6 @@ func (c *Client) deleteDeployments(ctx context.Context, w writeMode, list []depl
 		}
 		g.Go(func() error {
 			_, err := c.GH.Repositories.DeleteDeployment(gctx, c.Owner, c.Repo, d.ID)
-			w.guard.release(need)
 			switch {
 			case err == nil:
 				ids[i] = d.ID
@@ -389,6 +357,41 @@ func (c *Client) deleteDeployments(ctx context.Context, w writeMode, list []depl
 // delete environments.
 const noteNoAdmin = "the token may not delete environments"
 
+const newestDeploymentQuery = `query($owner: String!, $name: String!, $environments: [String!]) {
+  repository(owner: $owner, name: $name) {
+    deployments(environments: $environments, first: 1, orderBy: {field: CREATED_AT, direction: DESC}) {
+      nodes { databaseId }
+    }
+  }
+}`
+
+// madeSince tells whether env holds a deployment that l, the listing the
+// teardown judged, did not: one made since. One query of its newest.
+func (c *Client) madeSince(ctx context.Context, env string, l listing) (bool, error) {
+	var data struct {
+		Repository *struct {
+			Deployments struct {
+				Nodes []*struct {
+					DatabaseID int64 `json:"databaseId"`
+				} `json:"nodes"`
+			} `json:"deployments"`
+		} `json:"repository"`
+	}
+	vars := map[string]any{"owner": c.Owner, "name": c.Repo, "environments": []string{env}}
+	if err := c.GQL.Query(ctx, newestDeploymentQuery, vars, &data); err != nil {
+		return false, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", vocab.Quote(env), c.Owner, c.Repo)}, err)
+	}
+	if data.Repository == nil {
+		return false, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"}
+	}
+	for _, n := range data.Repository.Deployments.Nodes {
+		if n != nil && !slices.ContainsFunc(l.all, func(d deployment) bool { return d.ID == n.DatabaseID }) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // deleteEnvironment deletes the environment. A 403 (the token lacks
 // administration: write, which GITHUB_TOKEN never has) is a warning; a 404
 // means there is nothing to delete.
@@ -399,10 +402,9 @@ func (c *Client) deleteEnvironment(ctx context.Context, w writeMode, env string,
 	}
 	if !w.guard.admit(Room{Requests: 1}) {
 		td.EnvironmentNote = "GitHub's limits leave no request for it this run"
-		td.Stopped = w.guard.stopped
+		td.Stopped = w.guard.stoppedWhy()
 		return nil
 	}
-	defer w.guard.release(Room{Requests: 1})
 	// go-github does not escape the name: "feature/login" must travel as
 	// one path segment, "feature%2Flogin".
 	_, err := c.GH.Repositories.DeleteEnvironment(ctx, c.Owner, c.Repo, url.PathEscape(env))
