@@ -20,6 +20,7 @@ package lifecycle
 //     from its committedDate to the deployment's first success.
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -33,6 +34,15 @@ const week = 7 * 24 * time.Hour
 // outcome is how d ended and when: its latest success, failure or error
 // status; else inactive (its latest status is) or running.
 func (d reportDeployment) outcome() (string, time.Time) {
+	// GitHub's latest status is the outcome when it is one: statuses of
+	// one second cannot be ordered by their times.
+	if isOutcome(d.State) {
+		for _, s := range slices.Backward(d.Statuses) {
+			if s.State == d.State {
+				return s.State, s.Created
+			}
+		}
+	}
 	for _, s := range slices.Backward(d.Statuses) {
 		if isOutcome(s.State) {
 			return s.State, s.Created
@@ -215,7 +225,11 @@ func restoreSpans(list []reportDeployment, start, until time.Time) (spans []int6
 		if c := a.at.Compare(b.at); c != 0 {
 			return c
 		}
-		return a.d.Created.Compare(b.d.Created)
+		if c := a.d.Created.Compare(b.d.Created); c != 0 {
+			return c
+		}
+		// GitHub's times are to the second: ids tell the order within one.
+		return cmp.Compare(a.d.ID, b.d.ID)
 	})
 	var open *finished
 	for i := range done {
@@ -246,7 +260,9 @@ func leadTimes(list []reportDeployment, histories map[string][]commitTime, start
 			succ = append(succ, d)
 		}
 	}
-	slices.SortStableFunc(succ, func(a, b reportDeployment) int { return a.liveAt().Compare(b.liveAt()) })
+	slices.SortStableFunc(succ, func(a, b reportDeployment) int {
+		return cmp.Or(a.liveAt().Compare(b.liveAt()), cmp.Compare(a.ID, b.ID))
+	})
 	shipped := map[string]bool{}
 	known := false // an earlier success was read
 	for _, d := range succ {

@@ -414,3 +414,35 @@ func TestReportPreviousIsAnotherCommit(t *testing.T) {
 		t.Errorf("live %+v, previous %+v: want the redeploy of %s live and %s before it", env.Live, env.Previous, sha(2), sha(1))
 	}
 }
+
+// GitHub's times are to the second. A success and then a failure within
+// one second, each with several statuses of that second, are read in the
+// order they happened (by id, and by each one's latest status): the
+// failure is unrestored, and the success is live.
+func TestReportOrdersDeploymentsOfOneSecond(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	now := e.clock.Now().Truncate(time.Second)
+	replay(t, e, now.Add(time.Hour), []seeded{
+		{env: "staging", ref: sha(1), created: now, statuses: []at{{"in_progress", now}, {"success", now}}},
+		{env: "staging", ref: sha(2), created: now, statuses: []at{{"in_progress", now}, {"failure", now}}},
+	})
+	e.c.Now = e.clock.Now
+	res, err := lifecycle.Report(context.Background(), e.c, config.ReportOptions{Patterns: []string{"staging"}, Since: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Report.Environments) != 1 {
+		t.Fatalf("environments %+v", res.Report.Environments)
+	}
+	env := res.Report.Environments[0]
+	if o := env.Keys.Outcomes; o.Success != 1 || o.Failure != 1 {
+		t.Errorf("outcomes %+v, want one success and one failure", o)
+	}
+	if r := env.Keys.TimeToRestore; r.Restored != 0 || r.Unrestored != 1 {
+		t.Errorf("time to restore %+v, want the failure unrestored", r)
+	}
+	if env.Live == nil || env.Live.SHA != sha(1) {
+		t.Errorf("live %+v, want the success of %s", env.Live, sha(1))
+	}
+}
