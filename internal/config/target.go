@@ -1,9 +1,12 @@
 package config
 
 import (
+	"fmt"
+
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/handoff"
+	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
 // target decides which deployment the step acts on, first match winning:
@@ -35,6 +38,13 @@ func target(a *githubactions.Action, r *reader, c *Config) {
 		if c.EventLeftAlone = c.EventDeployment.differs(c); c.EventLeftAlone == "" {
 			c.DeploymentID, c.DeploymentIDFrom = c.EventDeployment.ID, "the deployment event's deployment"
 		}
+	}
+	if e := c.EventDeployment; e != nil && c.DeploymentID == e.ID && c.Environment != "" && !vocab.SameEnvironment(c.Environment, e.Environment) {
+		// Never a state or URL meant for one environment on another's
+		// deployment, whichever way the event's became the target.
+		r.fail(&InputError{Input: "environment", Value: c.Environment, Want: fmt.Sprintf(
+			"names another environment than the deployment this step acts on: deployment %d (%s) is the deployment event's, in %s. Leave environment unset to act on it, or, for a deployment of %s, leave deployment-id unset in a step of its own before any start that adopts the event's",
+			e.ID, c.DeploymentIDFrom, vocab.Quote(e.Environment), vocab.Quote(c.Environment))})
 	}
 	c.Post.StartedDeploymentID, c.Post.FinishedState = started, handoff.Finished(a.Getenv, c.DeploymentID)
 	c.Start.DeploymentID, c.Start.EventDeployment = c.DeploymentID, c.EventDeployment
