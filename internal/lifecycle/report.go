@@ -201,14 +201,14 @@ func (r *reportReader) environments(ctx context.Context, patterns []string, rep 
 		slices.SortFunc(matched, compareKeys)
 		return matched, nil
 	}
-	r.spend()
-	envs, _, truncated, warnings, err := r.c.listEnvironments(ctx)
+	list, _, truncated, err := r.c.listEnvironments(ctx)
+	// Each query the listing sent counts, its further pages too.
+	r.reads += list.pages
 	if err != nil {
 		return nil, err
 	}
-	// The listing's further pages, one query each.
-	r.reads += max(0, (len(envs)-1)/100)
-	res.Warnings = append(res.Warnings, warnings...)
+	envs := list.envs
+	res.Warnings = append(res.Warnings, list.warnings...)
 	if truncated {
 		rep.Complete, rep.Stopped = false, fmt.Sprintf("the repository has more than %d environments", MaxPages*100)
 	}

@@ -84,7 +84,28 @@ func (d reportDeployment) live() *LiveDeployment {
 			break
 		}
 	}
+	// What GitHub's answer holds does not set the output's size: a URL
+	// or ref longer than any real one is left out.
+	if len(l.URL) > maxReportURL {
+		l.URL = ""
+	}
+	if len(l.Ref) > maxReportRef {
+		l.Ref = ""
+	}
 	return l
+}
+
+// maxReportURL and maxReportRef bound a live deployment's URL (browsers'
+// practical limit) and ref (git's longest ref name) in the report.
+const (
+	maxReportURL = 2048
+	maxReportRef = 255
+)
+
+// wentLiveAfter tells whether a went live after b: by their first success,
+// and by id within one second (GitHub's times are to the second).
+func wentLiveAfter(a, b reportDeployment) bool {
+	return cmp.Or(a.liveAt().Compare(b.liveAt()), cmp.Compare(a.ID, b.ID)) > 0
 }
 
 // liveAndPrevious are the live deployment of list (the one whose latest
@@ -94,7 +115,7 @@ func (d reportDeployment) live() *LiveDeployment {
 func liveAndPrevious(list []reportDeployment) (live, previous *LiveDeployment) {
 	var cur *reportDeployment
 	for i := range list {
-		if d := &list[i]; d.State == vocab.StateSuccess && !d.liveAt().IsZero() && (cur == nil || d.liveAt().After(cur.liveAt())) {
+		if d := &list[i]; d.State == vocab.StateSuccess && !d.liveAt().IsZero() && (cur == nil || wentLiveAfter(*d, *cur)) {
 			cur = d
 		}
 	}
@@ -105,7 +126,7 @@ func liveAndPrevious(list []reportDeployment) (live, previous *LiveDeployment) {
 	for i := range list {
 		d := &list[i]
 		sameCommit := strings.EqualFold(d.SHA, cur.SHA) && d.SHA != ""
-		if at := d.liveAt(); !sameCommit && !at.IsZero() && at.Before(cur.liveAt()) && (prev == nil || at.After(prev.liveAt())) {
+		if !sameCommit && !d.liveAt().IsZero() && wentLiveAfter(*cur, *d) && (prev == nil || wentLiveAfter(*d, *prev)) {
 			prev = d
 		}
 	}
@@ -256,7 +277,7 @@ func restoreSpans(list []reportDeployment, start, until time.Time) (spans []int6
 func leadTimes(list []reportDeployment, histories map[string][]commitTime, start, until time.Time) (leads []int64, uncounted int) {
 	var succ []reportDeployment
 	for _, d := range list {
-		if !d.liveAt().IsZero() {
+		if o, _ := d.outcome(); o == vocab.StateSuccess && !d.liveAt().IsZero() {
 			succ = append(succ, d)
 		}
 	}
@@ -274,16 +295,20 @@ func leadTimes(list []reportDeployment, histories map[string][]commitTime, start
 		case !known || !read:
 			uncounted++
 		default:
-			hit := false
+			hit, mine := false, []int64(nil)
 			for _, c := range hist {
 				if hit = shipped[c.SHA]; hit {
 					break
 				}
-				leads = append(leads, max(0, int64(d.liveAt().Sub(c.Committed)/time.Second)))
+				mine = append(mine, max(0, int64(d.liveAt().Sub(c.Committed)/time.Second)))
 				shipped[c.SHA] = true
 			}
 			if !hit && len(hist) == HistoryDepth {
+				// A history cut short: its oldest commits are not known,
+				// and the ones read would bias the lead time short.
 				uncounted++
+			} else {
+				leads = append(leads, mine...)
 			}
 		}
 		shipped[sha], known = true, true

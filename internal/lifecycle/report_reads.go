@@ -107,7 +107,9 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 	call := githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %q of %s/%s", env, c.Owner, c.Repo)}
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo, "environments": []string{env}}
 	seen := map[int64]bool{}
-	successes, before := 0, false
+	// The commits that went live: two of them (the live one and what a
+	// rollback returns to), one before the window, end the reading.
+	liveCommits, before := map[string]bool{}, false
 	for page := 0; page < MaxReportPages; page++ {
 		if !r.spend() {
 			return list, false, nil
@@ -140,7 +142,7 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 			if d.liveAt().IsZero() {
 				continue
 			}
-			successes++
+			liveCommits[strings.ToLower(d.SHA)] = true
 			before = before || d.Created.Before(r.start)
 		}
 		covered := len(list) > 0 && list[len(list)-1].Created.Before(r.start)
@@ -148,7 +150,7 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 		if !info.HasNextPage || info.EndCursor == nil || *info.EndCursor == "" || len(*info.EndCursor) > maxCursor || vars["after"] == *info.EndCursor {
 			return list, true, nil
 		}
-		if covered && successes >= 2 && before {
+		if covered && len(liveCommits) >= 2 && before {
 			return list, true, nil
 		}
 		vars["after"] = *info.EndCursor

@@ -172,11 +172,12 @@ type sweepPlan struct {
 // longest stale first, with max-environments applied. It only reads.
 func (c *Client) planSweep(ctx context.Context, opts config.SweepOptions) (*sweepPlan, error) {
 	p := &sweepPlan{sweep: &SweepResult{DryRun: opts.DryRun}, byEnv: map[string]listing{}}
-	envs, facts, truncated, warnings, err := c.listEnvironments(ctx)
+	list, facts, truncated, err := c.listEnvironments(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p.warnings = append(p.warnings, warnings...)
+	envs := list.envs
+	p.warnings = append(p.warnings, list.warnings...)
 	if truncated {
 		p.warnings = append(p.warnings, fmt.Sprintf("the repository has more than %d environments; only the first %d (by name) were looked at", MaxPages*100, MaxPages*100))
 	}

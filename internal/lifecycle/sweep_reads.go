@@ -59,12 +59,13 @@ type environmentNode struct {
 // with their protection rules, and reads the default branch. A name twice
 // (in any case) is one environment; a name that could not be one (a dot
 // segment, control characters) is left alone with a warning.
-func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sweepFacts, truncated bool, warnings []string, err error) {
+func (c *Client) listEnvironments(ctx context.Context) (list environmentList, f sweepFacts, truncated bool, err error) {
 	call := githubapi.Call{Op: "list environments", Target: fmt.Sprintf("the environments of %s/%s", c.Owner, c.Repo)}
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
 	f.Repository = c.Owner + "/" + c.Repo
-	list := environmentList{seen: map[string]int{}}
+	list = environmentList{seen: map[string]int{}}
 	truncated, err = c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
+		list.pages++
 		var data environmentsAnswer
 		if err := c.GQL.Query(ctx, environmentsQuery, vars, &data); err != nil {
 			return pageInfo{}, err
@@ -82,9 +83,9 @@ func (c *Client) listEnvironments(ctx context.Context) (envs []environment, f sw
 		return data.Repository.Environments.PageInfo, nil
 	})
 	if err != nil {
-		return nil, f, false, nil, githubapi.Explain(call, err)
+		return list, f, false, githubapi.Explain(call, err)
 	}
-	return list.envs, f, truncated, list.warnings, nil
+	return list, f, truncated, nil
 }
 
 // environmentList gathers the environments listEnvironments reads, page
@@ -95,6 +96,8 @@ type environmentList struct {
 	// seen is the index in envs of each EnvironmentKey.
 	seen     map[string]int
 	warnings []string
+	// pages counts the queries the listing sent.
+	pages int
 }
 
 // addPage adds the environments of one page of the listing. A name that
