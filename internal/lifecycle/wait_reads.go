@@ -272,8 +272,13 @@ func unusable(err error) string {
 		bad *githubapi.BadAnswerError
 		syn *json.SyntaxError
 		ute *json.UnmarshalTypeError
+		ex  *githubapi.ExhaustedError
 	)
 	switch {
+	case errors.As(err, &ex):
+		// GitHub failed every try of this poll (5xx, a dropped
+		// connection): the next poll may pass, as after an unusable answer.
+		return fmt.Sprintf("GitHub failed all %d tries of a poll, the last time: %v", ex.Tries, ex.Last)
 	case errors.Is(err, githubapi.ErrAnswerTooLarge):
 		return githubapi.ErrAnswerTooLarge.Error()
 	case errors.As(err, &bad):
