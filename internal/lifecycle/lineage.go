@@ -26,6 +26,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
@@ -152,8 +153,9 @@ func refUnknown(d deployment) bool {
 // readRESTRefs fills in RESTRef for the deployments of l that need it
 // (need), from REST's listing of env's deployments, 100 a page, until each
 // is found or the budget is spent. A ref that is no branch, tag or SHA git
-// allows is left out (unknown). It returns a warning when some stayed
-// unknown, and fails only when a read fails.
+// allows is left out (unknown). Each page is admitted within what GitHub's
+// REST rate limit leaves (roomGuard). It returns a warning when some
+// stayed unknown, and fails only when a read fails.
 func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, need func(deployment) bool, budget *restRefBudget) (string, error) {
 	want := map[int64]int{}
 	for i, d := range l.all {
@@ -162,16 +164,15 @@ func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, need 
 		}
 	}
 	opts := &github.DeploymentsListOptions{Environment: env, ListOptions: github.ListOptions{PerPage: 100}}
+	guard := newRoomGuard(c.Room)
 	for len(want) > 0 && budget.pages > 0 {
-		if c.Room != nil {
-			if b := c.Room(); b.Requests >= 0 && b.Requests <= budgetMargin {
-				return fmt.Sprintf("the refs of %d deployments of environment %s were not read: the token's REST rate limit leaves %d requests (%d kept in reserve); they are taken as unknown", len(want), vocab.Quote(env), b.Requests, budgetMargin), nil
-			}
+		if !guard.admit(Room{Requests: 1}) {
+			return fmt.Sprintf("the refs of %d deployments of environment %s were not read: %s; they are taken as unknown", len(want), vocab.Quote(env), guard.stoppedWhy()), nil
 		}
 		budget.pages--
 		page, resp, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, opts)
 		if err != nil {
-			return "", err
+			return "", githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", vocab.Quote(env), c.Owner, c.Repo)}, err)
 		}
 		for _, rd := range page {
 			i, ok := want[rd.GetID()]

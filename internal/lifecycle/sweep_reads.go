@@ -210,7 +210,7 @@ func (c *Client) readSweepRESTRefs(ctx context.Context, opts config.SweepOptions
 		}
 		w, err := c.readRESTRefs(ctx, e.Name, &l, needsRESTRef, budget)
 		if err != nil {
-			return githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", vocab.Quote(e.Name), c.Owner, c.Repo)}, err)
+			return err
 		}
 		if w != "" {
 			p.warnings = append(p.warnings, w)

@@ -109,7 +109,7 @@ func (c *Client) matchRef(ctx context.Context, opts config.TeardownOptions, l *l
 	if !bySHA && slices.ContainsFunc(l.all, refUnknown) {
 		w, err := c.readRESTRefs(ctx, opts.Environment, l, refUnknown, newRESTRefBudget())
 		if err != nil {
-			return nil, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", vocab.Quote(opts.Environment), c.Owner, c.Repo)}, err)
+			return nil, err
 		}
 		if w != "" {
 			warnings = append(warnings, w)
