@@ -15,7 +15,10 @@ ENV CGO_ENABLED=0
 # out, as the release's binaries do: run it with `go run . demo`.
 COPY . .
 ARG VERSION=dev
-RUN go build -tags release -trimpath -ldflags="-s -w -X github.com/deploy-lifecycle/deployment-action/internal/app.Version=${VERSION}" \
+# The flags are internal/release's BuildFlags (dockerfile_test.go checks).
+RUN go build -tags release,nethttpomithttp2 -trimpath -buildvcs=false \
+      "-gcflags=all=-l" "-gcflags=runtime/...=" "-gcflags=crypto/...=" "-gcflags=vendor/golang.org/x/crypto/...=" \
+      -ldflags="-s -w -X github.com/deploy-lifecycle/deployment-action/internal/app.Version=${VERSION}" \
       -o /out/deployment-action . \
  && ln -s deployment-action /out/deployment-action-post \
  && mkdir -m 1777 /out-tmp

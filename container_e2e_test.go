@@ -22,6 +22,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
+	"github.com/deploy-lifecycle/deployment-action/internal/release"
 	"github.com/deploy-lifecycle/deployment-action/internal/testkit/fgtest"
 )
 
@@ -80,7 +81,7 @@ func buildImages(t testing.TB) (plain, withTestCA string) {
 		// context is only needed while building.
 		defer os.RemoveAll(dir)
 		bin := filepath.Join(dir, "deployment-action")
-		build := exec.Command("go", "build", "-tags", "release", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+		build := exec.Command("go", append(append([]string{"build"}, release.BuildFlags...), "-ldflags=-s -w", "-o", bin, ".")...)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
 			images.err = fmt.Errorf("build: %v\n%s", err, out)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/deploy-lifecycle/deployment-action/internal/release"
 )
 
 // TestDockerfile checks the Dockerfile with BuildKit's own parser (there is
@@ -63,7 +65,16 @@ func TestDockerfile(t *testing.T) {
 	if path.Dir(a.Runs.Entrypoint) != path.Dir(a.Runs.PostEntrypoint) {
 		t.Errorf("entrypoint and post-entrypoint in different folders: %s, %s", a.Runs.Entrypoint, a.Runs.PostEntrypoint)
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "-tags release", "-trimpath", "-s -w", "-o /out/" + main, "ln -s " + main + " /out/" + post,
+	flags := strings.Join(release.BuildFlags, " ")
+	for _, f := range release.BuildFlags {
+		if strings.HasPrefix(f, "-gcflags=") {
+			flags = strings.Replace(flags, f, `"`+f+`"`, 1)
+		}
+	}
+	if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(text, "\\\n", " ")), " "), flags) {
+		t.Errorf("Dockerfile's go build lacks the release's flags %s", flags)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "-s -w", "-o /out/" + main, "ln -s " + main + " /out/" + post,
 		"COPY --from=build /out/ " + path.Dir(a.Runs.Entrypoint) + "/", "ca-certificates.crt", "mkdir -m 1777 /out-tmp", "COPY --from=build /out-tmp/ /tmp/"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Dockerfile lacks %q", want)

@@ -221,13 +221,7 @@ func releaseSizes(b *testing.B) (int64, benchAsset) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		body, err := release.Encode(data, "br", 11)
-		if err != nil {
-			b.Fatal(err)
-		}
-		a := testAsset(b, data, "br")
-		a.AssetSize, a.AssetSHA256 = int64(len(body)), sha256Hex(body)
-		assetBodies.Store(a.AssetSHA256, body)
+		a := testAssetQuality(b, data, "br", 11)
 		benchSizes.tarball, benchSizes.asset = releaseTreeTarball(b), benchAsset{testVersion, a}
 	})
 	if benchSizes.tarball == 0 {
@@ -247,7 +241,7 @@ var relBuild struct {
 func releaseBuild(b *testing.B) string {
 	relBuild.once.Do(func() {
 		relBuild.path = filepath.Join(binDir, "release-deployment-action")
-		cmd := exec.Command("go", "build", "-tags", "release", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", relBuild.path, ".")
+		cmd := exec.Command("go", append(append([]string{"build"}, release.BuildFlags...), "-ldflags=-s -w -buildid=", "-o", relBuild.path, ".")...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			relBuild.err = fmt.Errorf("go build -tags release: %v\n%s", err, out)

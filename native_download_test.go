@@ -87,7 +87,17 @@ func TestNativeDownloadFailsWithOneError(t *testing.T) {
 			b := append([]byte(nil), body...)
 			b[len(b)/2] ^= 1
 			w.Write(b)
-		}, nil, "checksum mismatch: the asset has SHA-256", 1, true},
+		}, nil, "checksum mismatch: part 2 of 2 of the asset has SHA-256", 1, true},
+		{"tampered first part", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			b := append([]byte(nil), body...)
+			b[0] ^= 1
+			w.Write(b)
+		}, nil, "checksum mismatch: part 1 of 2 of the asset has SHA-256", 1, true},
+		{"halves swapped", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+			// The asset's two halves in the wrong order: the first part's sum fails.
+			half := len(body) / 2
+			w.Write(append(append([]byte(nil), body[half:]...), body[:half]...))
+		}, nil, "checksum mismatch: part 1 of 2", 1, true},
 		{"missing asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { http.NotFound(w, r) },
 			nil, "answered 404 (no such asset", 1, true},
 		{"longer asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {

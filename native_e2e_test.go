@@ -348,7 +348,8 @@ func TestNativeLauncherRefuses(t *testing.T) {
 			dir := nativeDir(t, "")
 			zero := strings.Repeat("0", 64)
 			writeLauncher(t, dir, nativeLauncher(t, "http://127.0.0.1:9/unused", release.Asset{Target: "windows-arm64", Binary: "deployment-action.exe",
-				Name: "deployment-action-windows-arm64.exe.br", Encoding: "br", Size: 1, SHA256: zero, AssetSize: 1, AssetSHA256: zero}))
+				Name: "deployment-action-windows-arm64.exe.br", Encoding: "br", Size: 1, SHA256: zero, AssetSize: 1, AssetSHA256: zero,
+				Parts: []release.Part{{Size: 1, SHA256: zero, BinarySize: 1}}}))
 			return dir
 		}, nil, "deployment-action 0.0.0-test has no binary for " + platformKey(t)},
 		// On main, launch.js names no release: the entry builds nothing.

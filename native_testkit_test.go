@@ -45,14 +45,21 @@ var assetBodies sync.Map // asset SHA-256 → its bytes
 // platform in encoding (brotli at a fast quality, 5: the release uses 11).
 func testAsset(t testing.TB, data []byte, encoding string) release.Asset {
 	t.Helper()
-	body, err := release.Encode(data, encoding, 5)
+	return testAssetQuality(t, data, encoding, 5)
+}
+
+// testAssetQuality is testAsset at a compression quality, in the
+// release's parts.
+func testAssetQuality(t testing.TB, data []byte, encoding string, quality int) release.Asset {
+	t.Helper()
+	body, parts, err := release.EncodeParts(data, encoding, quality, release.AssetParts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rel := hostPlatform(t)
 	ext := map[string]string{"br": ".br", "gzip": ".gz", "": ""}[encoding]
 	a := release.Asset{Target: platformKey(t), Binary: path.Base(rel), Name: "deployment-action-" + platformKey(t) + ext,
-		Encoding: encoding, Size: int64(len(data)), SHA256: sha256Hex(data), AssetSize: int64(len(body)), AssetSHA256: sha256Hex(body)}
+		Encoding: encoding, Size: int64(len(data)), SHA256: sha256Hex(data), AssetSize: int64(len(body)), AssetSHA256: sha256Hex(body), Parts: parts}
 	assetBodies.Store(a.AssetSHA256, body)
 	return a
 }

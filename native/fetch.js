@@ -14,7 +14,8 @@
 //   A signed URL's query is never logged.
 // - Bounds: each attempt (connect to last byte, redirects included) ends
 //   after timeoutMs; the body must be exactly the asset's size (anything
-//   longer is cut off and refused) and its SHA-256 the asset's.
+//   longer is cut off and refused), and each of its parts must match its
+//   SHA-256 before it is handed on.
 // - Retries: up to `attempts` in all, 1 s then 2 s apart (plus up to a
 //   quarter of that at random), only when another attempt may succeed: no
 //   answer, a broken or short body, 408, 429 and 5xx. A 404, a redirect to
@@ -136,21 +137,53 @@ async function get(u, env, track) {
   });
 }
 
-// body reads res's body, refusing more than size bytes.
-function body(res, size, host) {
+// body reads res's body, refusing more than size bytes, and hands each
+// of o.parts to o.onPart as soon as its bytes are in and match its
+// SHA-256 (so that it is decompressed while the rest arrives). It
+// resolves to the number of bytes read.
+function body(res, o, host) {
   return new Promise((resolve, reject) => {
-    const chunks = [];
     let n = 0;
+    let part = 0;
+    let chunks = [];
+    let have = 0;
+    let hash = crypto.createHash('sha256');
+    const fail = (e) => {
+      reject(e);
+      res.destroy();
+    };
+    // take adds c to the current part and hands on every part it completes.
+    const take = (c) => {
+      while (c.length > 0 && part < o.parts.length) {
+        const want = o.parts[part].size - have;
+        const piece = c.length > want ? c.subarray(0, want) : c;
+        c = c.subarray(piece.length);
+        chunks.push(piece);
+        hash.update(piece);
+        have += piece.length;
+        if (have < o.parts[part].size) continue;
+        const got = hash.digest('hex');
+        if (got !== o.parts[part].sha256) {
+          throw new DownloadError(`checksum mismatch: part ${part + 1} of ${o.parts.length} of the asset has SHA-256 ${got}, ` +
+            `launch.js says ${o.parts[part].sha256}, so it was not used; report the mismatch (SECURITY.md)`);
+        }
+        o.onPart(part, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+        part++;
+        chunks = [];
+        have = 0;
+        hash = crypto.createHash('sha256');
+      }
+    };
     res.on('data', (c) => {
       n += c.length;
-      if (n > size) {
-        reject(new DownloadError(`${host} sent more than the asset's ${size} bytes`));
-        res.destroy();
-        return;
+      if (n > o.size) return fail(new DownloadError(`${host} sent more than the asset's ${o.size} bytes`));
+      try {
+        take(c);
+      } catch (e) {
+        fail(e);
       }
-      chunks.push(c);
     });
-    res.on('end', () => resolve(Buffer.concat(chunks)));
+    res.on('end', () => resolve(n));
     res.on('error', (e) => reject(new DownloadError(`the download from ${host} broke off after ${n} bytes (${e.code || e.message})`, true)));
     res.on('aborted', () => reject(new DownloadError(`the download from ${host} broke off after ${n} bytes`, true)));
   });
@@ -185,15 +218,11 @@ async function attempt(url, o) {
         throw new DownloadError(`${shown(u)} answered ${res.statusCode}${res.statusCode === 404 ? ' (no such asset in the release, or no access to it)' : ''}`,
           RETRY_STATUS.has(res.statusCode));
       }
-      const data = await body(res, o.size, u.host);
-      if (data.length !== o.size) {
-        throw new DownloadError(`${u.host} sent ${data.length} bytes, the asset has ${o.size}`, true);
+      const n = await body(res, o, u.host);
+      if (n !== o.size) {
+        throw new DownloadError(`${u.host} sent ${n} bytes, the asset has ${o.size}`, true);
       }
-      const got = crypto.createHash('sha256').update(data).digest('hex');
-      if (got !== o.sha256) {
-        throw new DownloadError(`checksum mismatch: the asset has SHA-256 ${got}, launch.js says ${o.sha256}, so it was not used; report the mismatch (SECURITY.md)`);
-      }
-      return data;
+      return n;
     }
   };
   try {
@@ -204,8 +233,10 @@ async function attempt(url, o) {
   }
 }
 
-// download fetches url: o.size bytes whose SHA-256 is o.sha256, through
-// o.env's proxies, in up to o.attempts attempts of o.timeoutMs each.
+// download fetches url: o.size bytes in o.parts ({size, sha256} each, in
+// order), each handed to o.onPart(index, bytes) once it has arrived and
+// matches, through o.env's proxies, in up to o.attempts attempts of
+// o.timeoutMs each. A later attempt hands on every part again.
 async function download(url, o) {
   for (let n = 1; ; n++) {
     try {

@@ -26,8 +26,10 @@
 //      https module ignores them), redirects followed only to https, each
 //      attempt bounded by DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT seconds (60),
 //      3 attempts with backoff for what may pass (no answer, 408, 429, 5xx),
-//      the asset's size and SHA-256 checked before it is decompressed and
-//      the binary's after, then kept in the tool cache.
+//      each part of the asset (the binary in pieces, each compressed on its
+//      own) checked against its SHA-256 as soon as it has arrived and then
+//      decompressed while the rest arrives, the binary's size and SHA-256
+//      checked once all are in, then kept in the tool cache.
 // - Every failure before the binary starts is one ::error:: line saying
 //   what happened and what to do (for a download: the URL, the hosts a
 //   runner must reach, the mirror variable and the container entry), and
@@ -150,15 +152,23 @@ function cached(c, entry, log) {
   return undefined;
 }
 
-// store writes the verified binary into the first of cs it can (a
-// temporary file renamed into place, then the marker) and returns its path.
+// store writes the verified binary (its pieces, in order) into the first
+// of cs it can (a temporary file renamed into place, then the marker) and
+// returns its path.
 function store(cs, binary, log) {
   const failed = [];
   for (const c of cs) {
     try {
       fs.mkdirSync(c.dir, { recursive: true });
       const tmp = `${c.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-      fs.writeFileSync(tmp, binary, { mode: 0o755 });
+      const fd = fs.openSync(tmp, 'w', 0o755);
+      try {
+        for (const piece of binary) {
+          for (let off = 0; off < piece.length;) off += fs.writeSync(fd, piece, off);
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
       fs.renameSync(tmp, c.file);
       fs.writeFileSync(c.marker, '');
       if (failed.length) log(`cannot write to ${failed.join(', ')}: the binary is kept in ${c.dir}`);
@@ -199,8 +209,10 @@ function baseURL(env) {
   return { url: u, override: true };
 }
 
-// fetchBinary downloads the platform's asset, checks it and the binary it
-// decompresses to against the sums, and returns the binary.
+// fetchBinary downloads the platform's asset and returns the binary (its
+// pieces, in order), checked against the sums: each part of the asset
+// before it is decompressed, the binary after. The parts are decompressed
+// side by side (zlib's threads) as they arrive.
 async function fetchBinary(env, plat, entry, log) {
   // Loaded only to download: http, tls and net cost a start that runs a
   // cached binary several milliseconds.
@@ -211,17 +223,30 @@ async function fetchBinary(env, plat, entry, log) {
   // The hosts a runner must reach: the assets' and, on github.com, where
   // its release downloads redirect (more are added as redirects are seen).
   const hosts = base.host === 'github.com' ? GITHUB_HOSTS.slice() : [base.host];
+  const parts = partsOf(entry);
+  const pieces = [];
   try {
-    const asset = await download(url, {
-      env, size: entry.asset_size, sha256: entry.asset_sha256, timeoutMs: timeoutSeconds(env) * 1000, attempts: 3, log,
+    await download(url, {
+      env, size: entry.asset_size, parts, timeoutMs: timeoutSeconds(env) * 1000, attempts: 3, log,
       redirected: (u) => { if (!hosts.includes(u.host)) hosts.push(u.host); },
+      // A part that came whole in an attempt that broke off later is kept.
+      onPart: (i, bytes) => { pieces[i] = pieces[i] || decompress(bytes, entry.encoding, parts[i].binary_size, DownloadError); },
     });
-    const binary = decompress(asset, entry, DownloadError);
-    if (binary.length !== entry.size || sha256(binary) !== entry.sha256) {
-      throw new DownloadError(`it decompresses to a file of ${binary.length} bytes with SHA-256 ${sha256(binary)}, ` +
-        `not the binary launch.js names (${entry.size} bytes, ${entry.sha256})`);
+    const hash = crypto.createHash('sha256');
+    const binary = [];
+    for (const [i, piece] of pieces.entries()) {
+      const out = await piece;
+      if (out.length !== parts[i].binary_size) {
+        throw new DownloadError(`part ${i + 1} of ${parts.length} decompresses to ${out.length} bytes, not the ${parts[i].binary_size} launch.js names`);
+      }
+      hash.update(out);
+      binary.push(out);
     }
-    log(`downloaded ${entry.asset} (${asset.length} bytes) from ${shown(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s; checked against launch.js's SHA-256`);
+    const got = hash.digest('hex');
+    if (got !== entry.sha256) {
+      throw new DownloadError(`it decompresses to a file with SHA-256 ${got}, not the binary launch.js names (${entry.size} bytes, ${entry.sha256})`);
+    }
+    log(`downloaded ${entry.asset} (${entry.asset_size} bytes) from ${shown(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s; checked against launch.js's SHA-256`);
     return binary;
   } catch (e) {
     if (!(e instanceof DownloadError)) throw e;
@@ -232,18 +257,35 @@ async function fetchBinary(env, plat, entry, log) {
   }
 }
 
-// decompress undoes the asset's encoding ("br", "gzip" or none), never
-// producing more than the binary's size (plus one byte, to see a longer one).
-function decompress(asset, entry, DownloadError) {
-  const zlib = require('node:zlib');
-  const opts = { maxOutputLength: entry.size + 1 };
-  try {
-    if (entry.encoding === 'br') return zlib.brotliDecompressSync(asset, opts);
-    if (entry.encoding === 'gzip') return zlib.gunzipSync(asset, opts);
-  } catch (e) {
-    throw new DownloadError(`decompressing it failed (${e.code || e.message})`);
+// partsOf is entry's asset in parts ({size, sha256, binary_size}), each
+// compressed on its own; an entry without parts is one.
+function partsOf(entry) {
+  const parts = Array.isArray(entry.parts) && entry.parts.length > 0 ? entry.parts
+    : [{ size: entry.asset_size, sha256: entry.asset_sha256, binary_size: entry.size }];
+  const sum = (k) => parts.reduce((n, p) => n + p[k], 0);
+  if (sum('size') !== entry.asset_size || sum('binary_size') !== entry.size) {
+    throw new LaunchError(`launch.js's sums of ${entry.asset} do not add up; ${USE_INSTEAD}`);
   }
-  return asset;
+  return parts;
+}
+
+// decompress resolves to bytes with the asset's encoding ("br", "gzip"
+// or none) undone, on zlib's threads, never producing more than size
+// bytes (plus one, to see a longer one).
+function decompress(bytes, encoding, size, DownloadError) {
+  const zlib = require('node:zlib');
+  const run = { br: zlib.brotliDecompress, gzip: zlib.gunzip }[encoding];
+  if (!run) return Promise.resolve(bytes);
+  const piece = new Promise((resolve, reject) => {
+    // One chunk of up to 4 MiB at a time: zlib's default 16 KiB makes
+    // hundreds of trips between its threads and this one.
+    run(bytes, { maxOutputLength: size + 1, chunkSize: Math.min(Math.max(size + 1, 64), 4 << 20) }, (e, out) => {
+      if (e) reject(new DownloadError(`decompressing it failed (${e.code || e.message})`));
+      else resolve(out);
+    });
+  });
+  piece.catch(() => {}); // awaited in order later; a failure then is the one reported
+  return piece;
 }
 
 // shown is u without query or credentials, for the log.

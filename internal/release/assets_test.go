@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/quick"
@@ -36,6 +37,51 @@ func TestEncodeRoundTrips(t *testing.T) {
 	}
 	if _, err := Encode(data, "zstd", 0); err == nil {
 		t.Error("encoding zstd: no error")
+	}
+}
+
+// TestEncodePartsJoinsPiecesThatEachRoundTrip: the pieces are the body
+// in order, each decodes on its own to its piece of the data, and the
+// pieces of the data are the data.
+func TestEncodePartsJoinsPiecesThatEachRoundTrip(t *testing.T) {
+	t.Parallel()
+	data := bytes.Repeat([]byte("deployment-action\x00\x01"), 5001)
+	for _, enc := range []string{"br", "gzip", ""} {
+		for _, n := range []int{1, 2, 3} {
+			body, parts, err := EncodeParts(data, enc, 5, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{true: 1, false: n}[enc == ""]; len(parts) != want {
+				t.Errorf("encoding %q in %d: %d parts, want %d", enc, n, len(parts), want)
+			}
+			var joined []byte
+			off := int64(0)
+			for i, p := range parts {
+				piece := body[off : off+p.Size]
+				off += p.Size
+				if hexSum(piece) != p.SHA256 {
+					t.Errorf("encoding %q in %d: part %d's SHA-256 is not its bytes'", enc, n, i)
+				}
+				var r io.Reader = bytes.NewReader(piece)
+				switch enc {
+				case "br":
+					r = brotli.NewReader(r)
+				case "gzip":
+					z, err := gzip.NewReader(r)
+					must(t, err)
+					r = z
+				}
+				out, err := io.ReadAll(r)
+				if err != nil || int64(len(out)) != p.BinarySize {
+					t.Errorf("encoding %q in %d: part %d decodes to %d bytes (%v), want %d", enc, n, i, len(out), err, p.BinarySize)
+				}
+				joined = append(joined, out...)
+			}
+			if off != int64(len(body)) || !bytes.Equal(joined, data) {
+				t.Errorf("encoding %q in %d: the parts are not the body, or do not decode to the data", enc, n)
+			}
+		}
 	}
 }
 
@@ -87,6 +133,9 @@ func TestMakeAsset(t *testing.T) {
 	if int64(len(body)) != a.AssetSize || hexSum(body) != a.AssetSHA256 || a.Size != int64(len(data)) || a.SHA256 != hexSum(data) {
 		t.Errorf("asset %+v does not describe its files", a)
 	}
+	if err := checkParts(LauncherBinary{Size: a.Size, AssetSize: a.AssetSize, Parts: a.Parts}); err != nil || len(a.Parts) != AssetParts {
+		t.Errorf("asset parts %+v: %v, want %d that add up", a.Parts, err, AssetParts)
+	}
 }
 
 // TestEmbedLauncher replaces launch.js's one RELEASE line with the sums
@@ -98,7 +147,8 @@ func TestEmbedLauncher(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := Launcher{Version: "1.2.3", URL: "https://github.com/o/r/releases/download/v1.2.3", Binaries: map[string]LauncherBinary{
-		"linux-x64": {Size: 10, SHA256: strings.Repeat("a", 64), Asset: "deployment-action-linux-x64.br", Encoding: "br", AssetSize: 5, AssetSHA256: strings.Repeat("b", 64)},
+		"linux-x64": {Size: 10, SHA256: strings.Repeat("a", 64), Asset: "deployment-action-linux-x64.br", Encoding: "br", AssetSize: 5, AssetSHA256: strings.Repeat("b", 64),
+			Parts: []Part{{Size: 2, SHA256: strings.Repeat("c", 64), BinarySize: 4}, {Size: 3, SHA256: strings.Repeat("d", 64), BinarySize: 6}}},
 	}}
 	out, err := EmbedLauncher(main, l)
 	if err != nil {
@@ -111,7 +161,7 @@ func TestEmbedLauncher(t *testing.T) {
 		}
 	}
 	var back Launcher
-	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimPrefix(line, "const RELEASE = "), ";")), &back); err != nil || back.Binaries["linux-x64"] != l.Binaries["linux-x64"] {
+	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimPrefix(line, "const RELEASE = "), ";")), &back); err != nil || !reflect.DeepEqual(back.Binaries["linux-x64"], l.Binaries["linux-x64"]) {
 		t.Errorf("embedded %q: %v", line, err)
 	}
 	if strings.Count(string(out), "\n") != strings.Count(string(main), "\n") {
@@ -129,5 +179,19 @@ func TestEmbedLauncher(t *testing.T) {
 	bad.URL = "https://x/'; process.exit(0); '"
 	if _, err := EmbedLauncher(main, bad); err == nil {
 		t.Error("a URL with quotes: no error")
+	}
+	for name, parts := range map[string][]Part{
+		"no parts":               nil,
+		"parts short of asset":   {{Size: 4, SHA256: strings.Repeat("c", 64), BinarySize: 10}},
+		"parts short of binary":  {{Size: 5, SHA256: strings.Repeat("c", 64), BinarySize: 9}},
+		"a part without its sum": {{Size: 5, SHA256: "c", BinarySize: 10}},
+	} {
+		bad := Launcher{Version: l.Version, URL: l.URL, Binaries: map[string]LauncherBinary{"linux-x64": l.Binaries["linux-x64"]}}
+		b := bad.Binaries["linux-x64"]
+		b.Parts = parts
+		bad.Binaries["linux-x64"] = b
+		if _, err := EmbedLauncher(main, bad); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }
