@@ -1,6 +1,9 @@
 // Package actionyml reads the action's metadata, action.yml: its inputs
-// with their defaults, its outputs and how the runner starts it. --help,
-// local runs and the runner emulation read it through here.
+// with their defaults, its outputs and how the runner starts it. The
+// runner emulation, the release program and the tests read it through
+// here; it generates native/action.yml and the table of inputs --help and
+// local runs read (internal/cli's inputs_gen.go), so the binary itself
+// parses no YAML.
 package actionyml
 
 import (

@@ -9,22 +9,23 @@ import (
 	"io"
 	"strings"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
 )
 
 // Main runs the binary with its arguments and environment and returns the
-// exit code. actionYAML is the action's action.yml.
+// exit code. actionYAML is the action's action.yml, which the demo runs
+// (a release build has no demo and passes nil); --help and local runs read
+// actionInputs, generated from it.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, actionYAML []byte) int {
 	if len(args) > 1 {
 		switch args[1] {
 		case "demo":
 			return runDemo(ctx, stdout, actionYAML)
 		case "-h", "--help", "help":
-			return help(stdout, actionYAML)
+			return help(stdout)
 		}
 		if strings.HasPrefix(args[1], "-") {
-			return local(ctx, args, getenv, stdout, stderr, actionYAML)
+			return local(ctx, args, getenv, stdout, stderr)
 		}
 		// The runner appends runs.args to every stage; this action
 		// declares none, so any other argument is a mistake.
@@ -34,12 +35,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	return app.Run(ctx, app.Env{Args: args, Getenv: getenv, Stdout: stdout})
 }
 
-func help(w io.Writer, actionYAML []byte) int {
-	a, err := actionyml.Parse(actionYAML)
-	if err != nil {
-		fmt.Fprintln(w, err)
-		return 1
-	}
+func help(w io.Writer) int {
 	fmt.Fprintf(w, `deployment-action %s: the whole lifecycle of a GitHub deployment.
 
 In a workflow, the runner starts this binary as the entrypoint (main stage)
@@ -57,13 +53,12 @@ Context flags, used where GitHub's variables are absent: --%s
 
 Inputs (flags, or INPUT_<NAME> with the name upper-cased and hyphens kept):
 `, app.Version, app.PostName, strings.Join(contextFlagNames(), ", --"))
-	for _, n := range a.InputNames() {
-		in := a.Inputs[n]
+	for _, in := range actionInputs {
 		def := ""
 		if in.Default != "" {
 			def = " (default: " + in.Default + ")"
 		}
-		fmt.Fprintf(w, "  %-24s %s%s\n", n, strings.TrimSpace(in.Description), def)
+		fmt.Fprintf(w, "  %-24s %s%s\n", in.Name, strings.TrimSpace(in.Description), def)
 	}
 	return 0
 }

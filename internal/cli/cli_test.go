@@ -3,9 +3,12 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/cli"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo"
 	"github.com/deploy-lifecycle/deployment-action/internal/demo/runnersim"
@@ -37,20 +40,72 @@ func TestDemoRunsTheWholeLifecycle(t *testing.T) {
 	}
 }
 
+// TestHelpListsEveryInput: --help lists every input of action.yml, a line
+// each, with its description and default.
 func TestHelpListsEveryInput(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	if code := cli.Main(context.Background(), []string{"deployment-action", "--help"}, nil, &out, &out, actionYAML(t)); code != 0 {
+	if code := cli.Main(context.Background(), []string{"deployment-action", "--help"}, nil, &out, &out, nil); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	a, err := runnersim.ParseAction(actionYAML(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name := range a.Inputs {
-		if !strings.Contains(out.String(), "  "+name+" ") {
-			t.Errorf("--help does not list %s", name)
+	for name, in := range a.Inputs {
+		want := fmt.Sprintf("\n  %-24s %s", name, strings.TrimSpace(in.Description))
+		if in.Default != "" {
+			want += " (default: " + in.Default + ")"
 		}
+		if !strings.Contains(out.String(), want+"\n") {
+			t.Errorf("--help does not list %s as %q", name, want)
+		}
+	}
+}
+
+// TestLocalRunTakesEveryInputAsAFlag: a local run takes each input of
+// action.yml as a flag, and refuses a flag that is
+// neither an input nor a context flag, before any request.
+func TestLocalRunTakesEveryInputAsAFlag(t *testing.T) {
+	t.Parallel()
+	getenv := func(string) string { return "" }
+	var out, errOut bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"deployment-action", "--environmnet", "x"}, getenv, &out, &errOut, nil); code != 2 ||
+		!strings.Contains(errOut.String(), "flag provided but not defined: -environmnet") || out.Len() != 0 {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, out.String(), errOut.String())
+	}
+	a, err := runnersim.ParseAction(actionYAML(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range a.Inputs {
+		if !strings.Contains(errOut.String(), "\n  -"+name+" ") {
+			t.Errorf("the flags' usage does not list %s", name)
+		}
+	}
+	// Every input is a flag: given one each, the run gets past the flags
+	// and stops at the inputs' validation (exit 1, no usage text).
+	args := []string{"deployment-action"}
+	for name := range a.Inputs {
+		args = append(args, "--"+name+"=x")
+	}
+	errOut.Reset()
+	if code := cli.Main(context.Background(), args, getenv, &out, &errOut, nil); code != 1 || errOut.Len() != 0 || !strings.Contains(out.String(), "::error::") {
+		t.Errorf("every input as a flag: exit %d, stderr:\n%s\nstdout:\n%s", code, errOut.String(), out.String())
+	}
+}
+
+// TestInputTableIsGenerated keeps inputs_gen.go, the table --help and local
+// runs read, equal to what actionyml.CLIInputs makes of action.yml.
+func TestInputTableIsGenerated(t *testing.T) {
+	t.Parallel()
+	want, err := actionyml.CLIInputs(actionYAML(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("inputs_gen.go")
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("internal/cli/inputs_gen.go is not what action.yml generates (%v); run: go generate ./internal/actionyml", err)
 	}
 }
 

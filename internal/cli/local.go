@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/deploy-lifecycle/deployment-action/internal/actionyml"
 	"github.com/deploy-lifecycle/deployment-action/internal/app"
 )
 
@@ -27,17 +26,12 @@ var contextFlags = map[string]string{
 // (--environment staging) or INPUT_ variables, the context from flags where
 // GitHub's variables are absent, the token from --token, INPUT_TOKEN,
 // GITHUB_TOKEN or GH_TOKEN. Outputs are printed.
-func local(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, actionYAML []byte) int {
-	a, err := actionyml.Parse(actionYAML)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
+func local(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("deployment-action", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	inputs := map[string]*string{}
-	for name, in := range a.Inputs {
-		inputs[name] = fs.String(name, "", in.Description)
+	for _, in := range actionInputs {
+		inputs[in.Name] = fs.String(in.Name, "", in.Description)
 	}
 	ctxVals := map[string]*string{}
 	for name, v := range contextFlags {
