@@ -9,10 +9,14 @@ package main
 //	go test -run NativeDownload -v .     (needs node 18 or later on PATH)
 
 import (
+	"encoding/base64"
 	"fmt"
+	"io/fs"
+	"math/rand"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,19 +89,19 @@ func TestNativeDownloadFailsWithOneError(t *testing.T) {
 	}{
 		{"tampered asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
 			b := append([]byte(nil), body...)
-			b[len(b)/2] ^= 1
+			b[len(b)-1] ^= 1
 			w.Write(b)
-		}, nil, "checksum mismatch: part 2 of 2 of the asset has SHA-256", 1, true},
+		}, nil, fmt.Sprintf("checksum mismatch: part %d of %[1]d of the asset has SHA-256", release.AssetParts), 1, true},
 		{"tampered first part", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
 			b := append([]byte(nil), body...)
 			b[0] ^= 1
 			w.Write(b)
-		}, nil, "checksum mismatch: part 1 of 2 of the asset has SHA-256", 1, true},
+		}, nil, fmt.Sprintf("checksum mismatch: part 1 of %d of the asset has SHA-256", release.AssetParts), 1, true},
 		{"halves swapped", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
 			// The asset's two halves in the wrong order: the first part's sum fails.
 			half := len(body) / 2
 			w.Write(append(append([]byte(nil), body[half:]...), body[:half]...))
-		}, nil, "checksum mismatch: part 1 of 2", 1, true},
+		}, nil, fmt.Sprintf("checksum mismatch: part 1 of %d", release.AssetParts), 1, true},
 		{"missing asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { http.NotFound(w, r) },
 			nil, "answered 404 (no such asset", 1, true},
 		{"longer asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
@@ -130,13 +134,17 @@ func TestNativeDownloadFailsWithOneError(t *testing.T) {
 			a := testAsset(t, data, "gzip")
 			srv := newAssetServer(t, nil, a)
 			srv.setHandle(tt.handle)
-			l := launchStage(t, downloadRelease(t, srv.base(""), a), t.TempDir(), "main", tt.env...)
+			cache := t.TempDir()
+			l := launchStage(t, downloadRelease(t, srv.base(""), a), cache, "main", tt.env...)
 			line := l.oneError(t)
 			if !strings.Contains(line, tt.want) {
 				t.Errorf("error %q, want it to say %q", line, tt.want)
 			}
 			if n := srv.count(); n != tt.wantRequests {
 				t.Errorf("%d requests, want %d", n, tt.wantRequests)
+			}
+			if left := cacheFiles(t, cache); len(left) > 0 {
+				t.Errorf("the failed download left %v in the tool cache", left)
 			}
 			if strings.Contains(l.stdout+l.stderr, "secret") {
 				t.Errorf("a redirect's query reached the log: %q", l.stdout)
@@ -172,6 +180,68 @@ func TestNativeDownloadRetriesWhatMayPass(t *testing.T) {
 	if n := srv.count(); n != 2 || !strings.Contains(l.stderr, "attempt 2 of 3") {
 		t.Errorf("%d requests, stdout %q: want a retry after the 503", n, l.stdout)
 	}
+}
+
+// TestNativeDownloadThatBreaksOffMidAssetIsTriedAgain: the first answer breaks
+// off after three of the asset's four parts, the second is whole: the
+// binary starts, checked, after two requests, and the tool cache holds
+// it and its marker, no temporary file.
+func TestNativeDownloadThatBreaksOffMidAssetIsTriedAgain(t *testing.T) {
+	t.Parallel()
+	// The stand-in with 64 KiB of noise after its exit, so that each part
+	// is more than a few bytes.
+	noise := make([]byte, 48<<10)
+	rand.New(rand.NewSource(23)).Read(noise)
+	bin := append(standIn(t), []byte("exit 0\n# "+base64.StdEncoding.EncodeToString(noise)+"\n")...)
+	a := testAsset(t, bin, "br")
+	if len(a.Parts) != release.AssetParts || release.AssetParts < 2 {
+		t.Fatalf("%d parts, want %d (at least 2)", len(a.Parts), release.AssetParts)
+	}
+	cut := a.AssetSize - a.Parts[len(a.Parts)-1].Size/2
+	srv := newAssetServer(t, nil, a)
+	srv.setHandle(func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		if n > 1 {
+			w.Write(body)
+			return
+		}
+		w.Write(body[:cut])
+		w.(http.Flusher).Flush()
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
+	cache := t.TempDir()
+	l := launchStage(t, downloadRelease(t, srv.base(""), a), cache, "main")
+	l.started(t, "main")
+	if n := srv.count(); n != 2 || !strings.Contains(l.stderr, "broke off after") {
+		t.Errorf("%d requests, stderr %q: want a second attempt after the break", n, l.stderr)
+	}
+	_, arch, _ := strings.Cut(platformKey(t), "-")
+	want := []string{filepath.Join("deployment-action", testVersion, arch, a.Binary), filepath.Join("deployment-action", testVersion, arch+".complete")}
+	slices.Sort(want)
+	if got := cacheFiles(t, cache); !slices.Equal(got, want) {
+		t.Errorf("tool cache holds %v, want %v", got, want)
+	}
+}
+
+// cacheFiles are the files under dir, relative, sorted.
+func cacheFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(files)
+	return files
 }
 
 // TestNativeDownloadThroughTheProxy: with https_proxy set, the asset (on

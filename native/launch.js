@@ -103,25 +103,47 @@ function platform(env) {
 
 const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
 
-// matches reports whether the file at p is the binary entry describes
-// (size, then SHA-256); a missing file is false.
-function matches(p, entry) {
-  let data;
+// matches resolves to whether the file at p is the binary entry
+// describes (size, then SHA-256); a missing file is false. The next MiB
+// is read (on libuv's threads) while this one is hashed.
+async function matches(p, entry) {
+  let fd;
   try {
-    data = fs.readFileSync(p);
+    fd = fs.openSync(p, 'r');
   } catch (e) {
     if (e.code === 'ENOENT') return false;
     throw new LaunchError(`deployment-action cannot read ${p} (${e.code || e.message}); ${USE_INSTEAD}`);
   }
-  return data.length === entry.size && sha256(data) === entry.sha256;
+  const read = (buf, pos) => new Promise((resolve, reject) => {
+    fs.read(fd, buf, 0, buf.length, pos, (e, n) => (e ? reject(e) : resolve(n)));
+  });
+  try {
+    if (fs.fstatSync(fd).size !== entry.size) return false;
+    const hash = crypto.createHash('sha256');
+    const bufs = [Buffer.allocUnsafe(1 << 20), Buffer.allocUnsafe(1 << 20)];
+    let pos = 0;
+    let next = read(bufs[0], 0);
+    for (let k = 0; ; k ^= 1) {
+      const n = await next;
+      if (n === 0) break;
+      pos += n;
+      next = read(bufs[k ^ 1], pos);
+      hash.update(bufs[k].subarray(0, n));
+    }
+    return pos === entry.size && hash.digest('hex') === entry.sha256;
+  } catch (e) {
+    throw new LaunchError(`deployment-action cannot read ${p} (${e.code || e.message}); ${USE_INSTEAD}`);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 // committed is the binary of a mirror commit made with binaries, checked
 // against the sums, or undefined when there is none.
-function committed(dir, plat, entry) {
+async function committed(dir, plat, entry) {
   const file = path.join(dir, 'bin', ...plat.rel.split('/'));
   if (!fs.existsSync(file)) return undefined;
-  if (!matches(file, entry)) {
+  if (!(await matches(file, entry))) {
     throw new LaunchError(`checksum mismatch: bin/${plat.rel} is not the binary of ${NAME} ${RELEASE.version} ` +
       `(SHA-256 ${entry.sha256}, ${entry.size} bytes, as launch.js says), so it was not started; ` +
       `do not use this copy: ${USE_INSTEAD}, and report the mismatch (SECURITY.md)`);
@@ -143,42 +165,55 @@ function caches(env, plat) {
 
 // cached is the tool cache's binary when it is complete and still
 // matches the sums; a changed one is removed (and downloaded again).
-function cached(c, entry, log) {
+async function cached(c, entry, log) {
   if (!fs.existsSync(c.marker)) return undefined;
-  if (matches(c.file, entry)) return c.file;
+  if (await matches(c.file, entry)) return c.file;
   log(`the cached binary ${c.file} does not match launch.js's SHA-256 ${entry.sha256}: removed, downloading it again`);
   fs.rmSync(c.marker, { force: true });
   fs.rmSync(c.file, { force: true });
   return undefined;
 }
 
-// store writes the verified binary (its pieces, in order) into the first
-// of cs it can (a temporary file renamed into place, then the marker) and
-// returns its path.
-function store(cs, binary, log) {
+// openCache opens a temporary file for the binary in the first of cs it
+// can write to.
+function openCache(cs, log) {
   const failed = [];
   for (const c of cs) {
     try {
       fs.mkdirSync(c.dir, { recursive: true });
       const tmp = `${c.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-      const fd = fs.openSync(tmp, 'w', 0o755);
-      try {
-        for (const piece of binary) {
-          for (let off = 0; off < piece.length;) off += fs.writeSync(fd, piece, off);
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, c.file);
-      fs.writeFileSync(c.marker, '');
+      const fd = fs.openSync(tmp, 'wx', 0o755);
       if (failed.length) log(`cannot write to ${failed.join(', ')}: the binary is kept in ${c.dir}`);
-      return c.file;
+      return { c, tmp, fd };
     } catch (e) {
       failed.push(`${c.dir} (${e.code || e.message})`);
     }
   }
   throw new LaunchError(`deployment-action cannot write its binary anywhere: ${failed.join(', ')}; ` +
     `RUNNER_TOOL_CACHE or RUNNER_TEMP must be writable by the runner's user, or use ${CONTAINER}`);
+}
+
+// writeAll writes all of bytes to out's file.
+function writeAll(out, bytes) {
+  for (let off = 0; off < bytes.length;) off += fs.writeSync(out.fd, bytes, off);
+}
+
+// keep puts out's checked file in place (renamed, then the marker) and
+// returns its path; discard removes it.
+function keep(out) {
+  fs.closeSync(out.fd);
+  fs.renameSync(out.tmp, out.c.file);
+  fs.writeFileSync(out.c.marker, '');
+  return out.c.file;
+}
+
+function discard(out) {
+  try {
+    fs.closeSync(out.fd);
+  } catch (e) {
+    // closed already
+  }
+  fs.rmSync(out.tmp, { force: true });
 }
 
 // timeoutSeconds reads DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT: 1 to 600, default 60.
@@ -209,11 +244,13 @@ function baseURL(env) {
   return { url: u, override: true };
 }
 
-// fetchBinary downloads the platform's asset and returns the binary (its
-// pieces, in order), checked against the sums: each part of the asset
-// before it is decompressed, the binary after. The parts are decompressed
-// side by side (zlib's threads) as they arrive.
-async function fetchBinary(env, plat, entry, log) {
+// fetchBinary downloads the platform's asset into the first of caches cs
+// it can write to, and returns the binary's path there. Each part of the
+// asset is checked against its SHA-256 as soon as it has arrived, then
+// decompressed on zlib's threads while the rest arrives, and written in
+// order; the binary's size and SHA-256 are checked before it is put in
+// place (a temporary file renamed, then the marker).
+async function fetchBinary(env, plat, entry, cs, log) {
   // Loaded only to download: http, tls and net cost a start that runs a
   // cached binary several milliseconds.
   const { download, DownloadError } = require('./fetch.js');
@@ -224,32 +261,45 @@ async function fetchBinary(env, plat, entry, log) {
   // its release downloads redirect (more are added as redirects are seen).
   const hosts = base.host === 'github.com' ? GITHUB_HOSTS.slice() : [base.host];
   const parts = partsOf(entry);
+  const timeoutMs = timeoutSeconds(env) * 1000;
+  const out = openCache(cs, log);
+  const hash = crypto.createHash('sha256');
   const pieces = [];
+  let written = Promise.resolve();
+  // onPart starts decompressing part i and queues its check and write
+  // behind the parts before it. Parts come in order; a part that came
+  // whole in an attempt that broke off later is kept.
+  const onPart = (i, bytes) => {
+    if (pieces[i]) return;
+    pieces[i] = decompress(bytes, entry.encoding, parts[i].binary_size, DownloadError);
+    written = written.then(() => pieces[i]).then((piece) => {
+      if (piece.length !== parts[i].binary_size) {
+        throw new DownloadError(`part ${i + 1} of ${parts.length} decompresses to ${piece.length} bytes, not the ${parts[i].binary_size} launch.js names`);
+      }
+      hash.update(piece);
+      writeAll(out, piece);
+    });
+    written.catch(() => {}); // awaited once the download is done
+  };
   try {
     await download(url, {
-      env, size: entry.asset_size, parts, timeoutMs: timeoutSeconds(env) * 1000, attempts: 3, log,
+      env, size: entry.asset_size, parts, timeoutMs, attempts: 3, log, onPart,
       redirected: (u) => { if (!hosts.includes(u.host)) hosts.push(u.host); },
-      // A part that came whole in an attempt that broke off later is kept.
-      onPart: (i, bytes) => { pieces[i] = pieces[i] || decompress(bytes, entry.encoding, parts[i].binary_size, DownloadError); },
     });
-    const hash = crypto.createHash('sha256');
-    const binary = [];
-    for (const [i, piece] of pieces.entries()) {
-      const out = await piece;
-      if (out.length !== parts[i].binary_size) {
-        throw new DownloadError(`part ${i + 1} of ${parts.length} decompresses to ${out.length} bytes, not the ${parts[i].binary_size} launch.js names`);
-      }
-      hash.update(out);
-      binary.push(out);
-    }
+    await written;
     const got = hash.digest('hex');
     if (got !== entry.sha256) {
       throw new DownloadError(`it decompresses to a file with SHA-256 ${got}, not the binary launch.js names (${entry.size} bytes, ${entry.sha256})`);
     }
+    const file = keep(out);
     log(`downloaded ${entry.asset} (${entry.asset_size} bytes) from ${shown(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s; checked against launch.js's SHA-256`);
-    return binary;
+    return file;
   } catch (e) {
-    if (!(e instanceof DownloadError)) throw e;
+    discard(out);
+    if (!(e instanceof DownloadError)) {
+      if (e && e.code && e.syscall) throw new LaunchError(`deployment-action cannot write its binary to ${out.c.dir} (${e.code}); ${USE_INSTEAD}`);
+      throw e;
+    }
     throw new LaunchError(`deployment-action could not get its ${plat.key} binary from ${shown(url)}: ${e.message}. ` +
       `A runner must reach ${hosts.join(', ')} over https (behind a proxy: set https_proxy, and no_proxy for what bypasses it); ` +
       `for GitHub Enterprise Server or an air-gapped runner set ${URL_VAR} to a mirror of the release's assets, ` +
@@ -303,14 +353,14 @@ async function binaryFor(env, log) {
   if (!entry) {
     throw new LaunchError(`${NAME} ${RELEASE.version} has no binary for ${plat.key}; use ${CONTAINER}`);
   }
-  const inCommit = committed(__dirname, plat, entry);
+  const inCommit = await committed(__dirname, plat, entry);
   if (inCommit) return inCommit;
   const cs = caches(env, plat);
   for (const c of cs) {
-    const file = cached(c, entry, log);
+    const file = await cached(c, entry, log);
     if (file) return file;
   }
-  return store(cs, await fetchBinary(env, plat, entry, log), log);
+  return fetchBinary(env, plat, entry, cs, log);
 }
 
 // start runs the binary for stage and exits with its exit code.
