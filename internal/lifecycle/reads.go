@@ -6,6 +6,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -237,7 +238,7 @@ func (c *Client) queryDeployments(ctx context.Context, query string, environment
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo, "environments": environments}
 	var out listing
 	seen := map[int64]bool{}
-	truncated, err := c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
+	truncated, err := c.paginate(ctx, vars, MaxPages, func(vars map[string]any) (pageInfo, error) {
 		var data struct {
 			Repository *struct {
 				Deployments struct {
@@ -273,19 +274,23 @@ func (c *Client) queryDeployments(ctx context.Context, query string, environment
 // paginate runs page with vars, then again with vars["after"] set to each
 // page's end cursor while there is a next page: only forwards (any cursor
 // seen before ends it, so an answer whose cursors alternate cannot make it
-// read a page twice), at most MaxPages pages. truncated says a next page
-// was left unread.
-func (c *Client) paginate(ctx context.Context, vars map[string]any, page func(map[string]any) (pageInfo, error)) (truncated bool, err error) {
+// read a page twice), at most maxPages pages. A page that returns
+// errEnoughPages ends it without an error (its reader has what it needs).
+// truncated says a next page was left unread for maxPages.
+func (c *Client) paginate(ctx context.Context, vars map[string]any, maxPages int, page func(map[string]any) (pageInfo, error)) (truncated bool, err error) {
 	seen := map[string]bool{}
 	for n := 1; ; n++ {
 		info, err := page(vars)
+		if errors.Is(err, errEnoughPages) {
+			return false, nil
+		}
 		if err != nil {
 			return false, err
 		}
 		if !info.HasNextPage || info.EndCursor == nil || *info.EndCursor == "" || seen[*info.EndCursor] {
 			return false, nil
 		}
-		if n == MaxPages {
+		if n >= maxPages {
 			return true, nil
 		}
 		if len(*info.EndCursor) > maxCursor {
@@ -295,6 +300,9 @@ func (c *Client) paginate(ctx context.Context, vars map[string]any, page func(ma
 		vars["after"] = *info.EndCursor
 	}
 }
+
+// errEnoughPages, from a page of paginate, ends the reading: not a failure.
+var errEnoughPages = errors.New("enough pages")
 
 // maxCursor bounds the end cursor sent back to GitHub (GitHub's are a few
 // dozen bytes).

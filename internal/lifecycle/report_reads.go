@@ -110,9 +110,11 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 	// The commits that went live: two of them (the live one and what a
 	// rollback returns to), one before the window, end the reading.
 	liveCommits, before := map[string]bool{}, false
-	for page := 0; page < MaxReportPages; page++ {
-		if !r.spend() {
-			return list, false, nil
+	covered := func() bool { return len(list) > 0 && list[len(list)-1].Created.Before(r.start) }
+	spent, enough := false, false
+	truncated, err := c.paginate(ctx, vars, MaxReportPages, func(vars map[string]any) (pageInfo, error) {
+		if spent = !r.spend(); spent {
+			return pageInfo{}, errEnoughPages
 		}
 		var data struct {
 			Repository *struct {
@@ -123,10 +125,10 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 			} `json:"repository"`
 		}
 		if err := c.GQL.Query(ctx, reportDeploymentsQuery, vars, &data); err != nil {
-			return nil, false, githubapi.Explain(call, err)
+			return pageInfo{}, err
 		}
 		if data.Repository == nil || data.Repository.Deployments.Nodes == nil {
-			return nil, false, githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
+			return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"}
 		}
 		for _, n := range data.Repository.Deployments.Nodes {
 			if n == nil || n.DatabaseID <= 0 || seen[n.DatabaseID] {
@@ -145,17 +147,21 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 			liveCommits[strings.ToLower(d.SHA)] = true
 			before = before || d.Created.Before(r.start)
 		}
-		covered := len(list) > 0 && list[len(list)-1].Created.Before(r.start)
-		info := data.Repository.Deployments.PageInfo
-		if !info.HasNextPage || info.EndCursor == nil || *info.EndCursor == "" || len(*info.EndCursor) > maxCursor || vars["after"] == *info.EndCursor {
-			return list, true, nil
+		if enough = covered() && len(liveCommits) >= 2 && before; enough {
+			return pageInfo{}, errEnoughPages
 		}
-		if covered && len(liveCommits) >= 2 && before {
-			return list, true, nil
-		}
-		vars["after"] = *info.EndCursor
+		return data.Repository.Deployments.PageInfo, nil
+	})
+	switch {
+	case err != nil:
+		return nil, false, githubapi.Explain(call, err)
+	case spent:
+		return list, false, nil
+	case truncated:
+		return list, covered(), nil
 	}
-	return list, len(list) > 0 && list[len(list)-1].Created.Before(r.start), nil
+	// The last page, or enough of them.
+	return list, true, nil
 }
 
 // reportDeployment is n with its statuses, oldest first (GitHub's order

@@ -64,7 +64,7 @@ func (c *Client) listEnvironments(ctx context.Context) (list environmentList, f 
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
 	f.Repository = c.Owner + "/" + c.Repo
 	list = environmentList{seen: map[string]int{}}
-	truncated, err = c.paginate(ctx, vars, func(vars map[string]any) (pageInfo, error) {
+	truncated, err = c.paginate(ctx, vars, MaxPages, func(vars map[string]any) (pageInfo, error) {
 		list.pages++
 		var data environmentsAnswer
 		if err := c.GQL.Query(ctx, environmentsQuery, vars, &data); err != nil {
