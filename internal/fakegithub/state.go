@@ -3,6 +3,7 @@ package fakegithub
 import (
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -109,6 +110,9 @@ func (r *repo) commitWithPrefix(prefix string) string {
 	for _, d := range r.deployments {
 		add(d.SHA)
 	}
+	for sha := range r.commits {
+		add(sha)
+	}
 	if len(found) != 1 {
 		return ""
 	}
@@ -206,6 +210,21 @@ func (d *deployment) state() string {
 		return ""
 	}
 	return d.statuses[0].State
+}
+
+// deploymentByNodeID is the deployment whose node id is id (DE_<id>), in
+// any repository (nil when none).
+func (f *Fake) deploymentByNodeID(id string) *deployment {
+	n, err := strconv.ParseInt(strings.TrimPrefix(id, "DE_"), 10, 64)
+	if err != nil || !strings.HasPrefix(id, "DE_") {
+		return nil
+	}
+	for _, r := range f.repos {
+		if d := r.deployment(n); d != nil {
+			return d
+		}
+	}
+	return nil
 }
 
 func (r *repo) deployment(id int64) *deployment {

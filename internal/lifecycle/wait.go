@@ -70,6 +70,11 @@ type WaitResult struct {
 	// LastUnusable says what the last one was.
 	Unusable     int
 	LastUnusable string
+	// deepDone says a poll has read deeper than later polls need
+	// (pollWait); tracked is the node id of the deployment the next poll
+	// reads by id, the newest match so far ("" for none).
+	deepDone bool
+	tracked  string
 }
 
 // what is the deployment waited for, in words: "a deployment of
