@@ -161,24 +161,8 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) (*waitRead, error)
 		} `json:"repository"`
 	}
 	call := githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s at %s of %s/%s", w.Pattern, shortCommit(w.Ref), c.Owner, c.Repo)}
-	query, vars := c.waitQuery(w)
-	w.Reads++
-	if w.tracked == "" {
-		if err := c.GQL.Query(ctx, query, vars, &data); err != nil {
-			return nil, githubapi.Explain(call, err)
-		}
-	} else {
-		// The deployment read by its id may have been deleted since: GitHub
-		// answers it null with a NOT_FOUND error, and the rest stands.
-		notFound, err := c.GQL.QueryPartial(ctx, query, vars, &data)
-		if err != nil {
-			return nil, githubapi.Explain(call, err)
-		}
-		for _, p := range notFound {
-			if p != "tracked" {
-				return nil, githubapi.Explain(call, fmt.Errorf("GitHub could not resolve %s", p))
-			}
-		}
+	if err := c.queryWait(ctx, w, &data); err != nil {
+		return nil, githubapi.Explain(call, err)
 	}
 	noList := githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
 	r := data.Repository
@@ -220,6 +204,27 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) (*waitRead, error)
 		}
 	}
 	return read, nil
+}
+
+// queryWait sends the poll's query for w and decodes its answer into out.
+func (c *Client) queryWait(ctx context.Context, w *WaitResult, out any) error {
+	query, vars := c.waitQuery(w)
+	w.Reads++
+	if w.tracked == "" {
+		return c.GQL.Query(ctx, query, vars, out)
+	}
+	// The deployment read by its id may have been deleted since: GitHub
+	// answers it null with a NOT_FOUND error, and the rest stands.
+	notFound, err := c.GQL.QueryPartial(ctx, query, vars, out)
+	if err != nil {
+		return err
+	}
+	for _, p := range notFound {
+		if p != "tracked" {
+			return fmt.Errorf("GitHub could not resolve %s", p)
+		}
+	}
+	return nil
 }
 
 // targetOf is the object ref names (nil when there is no such ref).
