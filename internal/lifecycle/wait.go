@@ -75,6 +75,8 @@ type WaitResult struct {
 	// reads by id, the newest match so far ("" for none).
 	deepDone bool
 	tracked  string
+	// noCommit says the last usable poll found no commit of the SHA ref.
+	noCommit bool
 }
 
 // what is the deployment waited for, in words: "a deployment of
@@ -234,6 +236,9 @@ func (w *WaitResult) timedOut(res *Result) error {
 		msg += "GitHub had none at " + clock(w.LastUsable)
 		if len(w.Ignored) > 0 {
 			msg += "; there were some by " + strings.Join(w.Ignored, ", ") + ", which the creator input leaves out"
+		}
+		if w.noCommit {
+			msg += "; GitHub has no commit " + shortCommit(strings.TrimSpace(w.Ref)) + " in this repository: it was not pushed, or the ref is wrong, or (a short SHA) more than one commit starts with it, so give more of the SHA"
 		}
 		return errors.New(msg)
 	}

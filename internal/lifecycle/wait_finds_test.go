@@ -135,3 +135,44 @@ func TestWaitFindsABranchsDeploymentOfAnOlderCommitBehindNewerOnes(t *testing.T)
 		})
 	}
 }
+
+// A SHA GitHub resolves to no commit times out saying so, and what it may
+// mean; one it has says nothing of the kind.
+func TestWaitSaysWhenGitHubHasNoCommitOfItsSHA(t *testing.T) {
+	t.Parallel()
+	for _, ref := range []string{"0badc0de", "0badc0de00000000000000000000000000000000", fgtest.SHA[:8]} {
+		t.Run(ref, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, fgtest.Token)
+			c := waitCfg("Preview", "vercel[bot]")
+			c.Wait.Ref = ref
+			_, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
+			says := err != nil && strings.Contains(err.Error(), "GitHub has no commit "+ref[:7]) && strings.Contains(err.Error(), "give more of the SHA")
+			if want := !strings.HasPrefix(fgtest.SHA, ref); says != want {
+				t.Errorf("error %v: says GitHub has no commit %v, want %v", err, says, want)
+			}
+		})
+	}
+}
+
+// The deployment a poll found and reads again by its id, deleted since,
+// is no longer seen, and the wait goes on with the next newest.
+func TestWaitGoesOnWhenTheDeploymentItFoundIsDeleted(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	e.repo.AddRef("feature", otherSHA(900))
+	older := e.repo.Seed(fakegithub.Seed{Environment: "Preview", Ref: "feature", Creator: "vercel[bot]", States: []string{"in_progress"}})[0]
+	id := e.repo.Seed(fakegithub.Seed{Environment: "Preview", Ref: "feature", Creator: "vercel[bot]", States: []string{"in_progress"}})[0]
+	e.repo.AddRef("feature", otherSHA(901))
+	pushes(e, "Preview", 30)
+	afterAnswer(e, map[int]func(){
+		1: func() { e.repo.DeleteDeployment(id) },
+		3: func() { e.repo.AddStatusWithURLs(older, "success", previewURL, "") },
+	})
+	c := waitCfg("Preview", "vercel[bot]")
+	c.Wait.Ref = "feature"
+	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
+	if err != nil || res.DeploymentID != older || res.State != "success" {
+		t.Errorf("deployment %d (%s), want %d (success); err %v", res.DeploymentID, res.State, older, err)
+	}
+}

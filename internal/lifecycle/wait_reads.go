@@ -138,7 +138,7 @@ func (c *Client) pollWait(ctx context.Context, w *WaitResult) (*waitNode, *waitS
 		}
 	}
 	newest := w.newest(read)
-	w.deepDone, w.tracked = true, ""
+	w.deepDone, w.tracked = w.deepDone || deep, ""
 	if newest != nil && newest.ID != "" && len(newest.ID) <= maxWaitID {
 		w.tracked = newest.ID
 	}
@@ -175,7 +175,7 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) (*waitRead, error)
 	switch kind := waitKind(ref); {
 	case kind == refIsFullSHA:
 		// A commit GitHub does not have (not pushed yet) has none.
-		objects = append(objects, r.Object)
+		objects, w.noCommit = append(objects, r.Object), r.Object == nil
 	case r.Recent == nil || r.Recent.Nodes == nil:
 		return nil, noList
 	case kind == refIsHex && (r.Branch != nil || r.Tag != nil):
@@ -188,8 +188,8 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) (*waitRead, error)
 		read.match, read.asRef = func(n *waitNode) bool { return waitRefMatches(q, n) }, true
 		read.nodes, objects = r.Recent.Nodes, []*waitObject{targetOf(r.Branch), targetOf(r.Tag)}
 	case kind == refIsHex:
-		read.nodes, objects = r.Recent.Nodes, []*waitObject{r.Object}
-		read.ambiguous = r.Object == nil && hasCommitWithPrefix(read.nodes, ref)
+		read.nodes, objects, w.noCommit = r.Recent.Nodes, []*waitObject{r.Object}, r.Object == nil
+		read.ambiguous = w.noCommit && hasCommitWithPrefix(read.nodes, ref)
 	default:
 		read.nodes, objects = r.Recent.Nodes, []*waitObject{targetOf(r.Branch), targetOf(r.Tag)}
 	}
@@ -223,6 +223,8 @@ func (c *Client) queryWait(ctx context.Context, w *WaitResult, out any) error {
 		if p != "tracked" {
 			return fmt.Errorf("GitHub could not resolve %s", p)
 		}
+		// Gone: the next poll looks deep again for what is newest now.
+		w.deepDone = false
 	}
 	return nil
 }
