@@ -95,7 +95,9 @@ func genWaitHistory(e *env, r *rand.Rand) *waitHistory {
 // ref: when the deployment a wait's inputs name exists, the wait finds it
 // on its first poll, within the first poll's bound of reads (at most 6
 // REST pages and 10 pages of each commit's deployments, 3 commits, and a
-// query again); an ambiguous short SHA fails at once, saying so. In each
+// query again); an ambiguous short SHA fails at once, saying so (the
+// first poll reads the environment's newest 1,000 deployments for one of
+// a commit that starts with it). In each
 // case it reads what it says it read, and does not sleep.
 func TestWaitFindsItsDeploymentInGeneratedHistoriesOfEveryRef(t *testing.T) {
 	t.Parallel()

@@ -258,3 +258,45 @@ func restWaitMatch(w *WaitResult, d *github.Deployment) bool {
 	}
 	return creatorMatches(w.Creators, n)
 }
+
+// waitPrefixQuery reads the commits of an environment's deployments (of
+// every environment, for a pattern), newest first, from a cursor.
+const waitPrefixQuery = `query($owner: String!, $name: String!, $environments: [String!], $after: String) {
+  repository(owner: $owner, name: $name) {
+    deployments(environments: $environments, first: 100, after: $after, orderBy: {field: CREATED_AT, direction: DESC}) { nodes { commitOid } pageInfo { hasNextPage endCursor } }
+  }
+}`
+
+// deployedWithPrefix tells, on a wait's first poll for a short SHA that
+// GitHub resolves to no commit, whether one of the environment's newest
+// deployments (of every environment for a pattern; up to waitCommitPages
+// pages of 100) is of a commit that starts with it: then the commit
+// exists, and the SHA is ambiguous rather than not pushed yet.
+func (c *Client) deployedWithPrefix(ctx context.Context, w *WaitResult) (bool, error) {
+	call := githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", w.Pattern, c.Owner, c.Repo)}
+	vars := map[string]any{"owner": c.Owner, "name": c.Repo, "environments": queryEnvironments(w.Pattern), "after": nil}
+	for range waitCommitPages {
+		var data struct {
+			Repository *struct {
+				Deployments *waitConnection `json:"deployments"`
+			} `json:"repository"`
+		}
+		w.Reads++
+		if err := c.GQL.Query(ctx, waitPrefixQuery, vars, &data); err != nil {
+			return false, githubapi.Explain(call, err)
+		}
+		if data.Repository == nil || data.Repository.Deployments == nil {
+			return false, githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
+		}
+		conn := data.Repository.Deployments
+		if hasCommitWithPrefix(conn.Nodes, strings.TrimSpace(w.Ref)) {
+			return true, nil
+		}
+		info := conn.PageInfo
+		if info == nil || !info.HasNextPage || info.EndCursor == nil || len(*info.EndCursor) > maxWaitID {
+			return false, nil
+		}
+		vars["after"] = *info.EndCursor
+	}
+	return false, nil
+}

@@ -118,6 +118,11 @@ func (c *Client) pollWait(ctx context.Context, w *WaitResult) (*waitNode, *waitS
 	if err != nil {
 		return nil, nil, err
 	}
+	if deep && kind == refIsHex && w.noCommit && !read.ambiguous {
+		if read.ambiguous, err = c.deployedWithPrefix(ctx, w); err != nil {
+			return nil, nil, err
+		}
+	}
 	if read.ambiguous {
 		return nil, nil, fmt.Errorf("ref %s is ambiguous: GitHub resolves it to no commit of %s/%s, yet it has deployments of a commit that starts with it, so more than one does; give more of the SHA (or all of it) as ref", vocab.Quote(strings.TrimSpace(w.Ref)), c.Owner, c.Repo)
 	}
