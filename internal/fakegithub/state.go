@@ -123,8 +123,9 @@ func (r *repo) commitWithPrefix(prefix string) string {
 }
 
 // isSHA reports whether a deployment's ref names a commit rather than a
-// branch or tag: a full SHA, or a short one that is a known commit's
-// prefix or no known ref's name. GraphQL answers its ref as null.
+// branch or tag: a full SHA, or a short one that is no known ref's name
+// (a ref wins over a short SHA, as in git, whatever commit starts with
+// it). GraphQL answers its ref as null.
 func (r *repo) isSHA(ref string) bool {
 	if shaPattern.MatchString(ref) {
 		return true
@@ -133,7 +134,7 @@ func (r *repo) isSHA(ref string) bool {
 		return false
 	}
 	_, isRef := r.refs[ref]
-	return r.commitWithPrefix(ref) != "" || !isRef
+	return !isRef
 }
 
 // refName splits a deployment's ref into GraphQL's Ref name and prefix:

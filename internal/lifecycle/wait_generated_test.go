@@ -25,7 +25,9 @@ type waitHistory struct {
 // genWaitHistory seeds e with a history drawn from r: a ref of each kind
 // (a full or short SHA, a branch, a branch named like a short SHA, a tag,
 // refs/heads/x), the deployment waited for (for a branch or tag, often of
-// a commit it named before it moved on), and up to 250 others: of other
+// a commit it named before it moved on; for a branch named like a short
+// SHA, maybe a newer one of a commit that starts with its name), and up
+// to 250 others: of other
 // commits in any environment, of the same commit or ref in other
 // environments or by other creators, older ones of the ref by the same
 // creator, and for a short SHA sometimes a second commit sharing it.
@@ -66,6 +68,12 @@ func genWaitHistory(e *env, r *rand.Rand) *waitHistory {
 			e.repo.AddRef(name, otherSHA(801))
 		}
 		h.what = append(h.what, "moved on")
+	}
+	if kind == "hexbranch" && r.IntN(2) == 0 {
+		// A newer deployment of a commit the branch's name abbreviates:
+		// the branch is what the name means.
+		e.repo.Seed(fakegithub.Seed{Environment: env, Ref: "c0ffee42" + strings.Repeat("1", 32), Creator: "vercel[bot]", States: []string{"success"}})
+		h.what = append(h.what, "a commit c0ffee42…")
 	}
 	newer := r.IntN(250)
 	for i := range newer {
