@@ -92,6 +92,11 @@ func TestWaitFailsAtOnceOnAnAmbiguousShortSHA(t *testing.T) {
 	if slept := e.clock.Slept(); slept != 0 {
 		t.Errorf("slept %s, want 0: an ambiguous SHA fails at once", slept)
 	}
+	// Through the step: one ::error:: naming the ref, a non-zero exit.
+	code, out := runWait(t, e, map[string]string{"environment": "Preview", "ref": "ABCDEF1", "creator": "vercel[bot]", "timeout": "5m"})
+	if code == 0 || !strings.Contains(out, "::error::") || !strings.Contains(out, "ref \"ABCDEF1\" is ambiguous") || !strings.Contains(out, "give more of the SHA") {
+		t.Errorf("exit %d, want non-zero with an ::error:: saying ref ABCDEF1 is ambiguous:\n%s", code, out)
+	}
 }
 
 // A branch's deployment of an older commit (the branch moved on since) is
