@@ -3,8 +3,8 @@ package lifecycle
 // wait: wait for a deployment someone else makes (a deploy platform's app,
 // such as vercel[bot] or netlify[bot], or another workflow) to reach a
 // final state, and hand its URL to the job's next steps. Each poll is one
-// GraphQL query (wait_reads.go), and one more read for a retired
-// deployment's URL; the polls back off, and every wait goes through the
+// GraphQL query (wait_reads.go), the first poll a few more within a bound
+// (wait_query.go), and one more read for a retired deployment's URL; the polls back off, and every wait goes through the
 // client's clock, so a cancelled job stops at once and tests run on a fake
 // clock.
 
@@ -24,7 +24,7 @@ import (
 // waitFirstInterval, each wait waitGrowth times the one before, up to
 // waitMaxInterval; a last poll at the timeout. A 10-minute wait that
 // nothing ends early costs 24 queries, 25 reads at most when it ends on a
-// retired deployment.
+// retired deployment; the first poll may read more (wait_query.go).
 const (
 	waitFirstInterval = 5 * time.Second
 	waitMaxInterval   = 30 * time.Second

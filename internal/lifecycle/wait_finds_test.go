@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -179,5 +180,23 @@ func TestWaitGoesOnWhenTheDeploymentItFoundIsDeleted(t *testing.T) {
 	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
 	if err != nil || res.DeploymentID != older || res.State != "success" {
 		t.Errorf("deployment %d (%s), want %d (success); err %v", res.DeploymentID, res.State, older, err)
+	}
+}
+
+// refs/heads/x is a branch: a deployment REST lists for the short name x
+// that GitHub says is of the tag x is not taken for it, however deep.
+func TestWaitForABranchIgnoresTheTagOfItsName(t *testing.T) {
+	t.Parallel()
+	e := setup(t, fgtest.Token)
+	e.repo.AddTag("v1", otherSHA(700))
+	e.repo.Seed(fakegithub.Seed{Environment: "Preview", Ref: "v1", Creator: "vercel[bot]", States: []string{"success"}})
+	e.repo.AddTag("v1", otherSHA(701))
+	pushes(e, "Preview", 30)
+	c := waitCfg("Preview", "vercel[bot]")
+	c.Wait.Ref = "refs/heads/v1"
+	c.Wait.Timeout = time.Minute
+	res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
+	if err == nil || res.DeploymentID != 0 {
+		t.Errorf("deployment %d, want none (the tag's is not the branch's); err %v", res.DeploymentID, err)
 	}
 }

@@ -3,11 +3,16 @@ package lifecycle
 // The reads of step: wait. A poll looks the deployments of the ref up
 // where GitHub keeps them, not among the repository's newest: a SHA's in
 // its commit (Commit.deployments), a branch's or tag's in the commit it
-// names now, and also among the environment's newest, where the ref's
-// deployments of older commits are. Either is one GraphQL query, so a
-// deployment behind any number of newer ones is found in one read; a
-// retired (inactive) one costs a second, of its statuses, for the URL of
-// its last success.
+// names now and among the environment's newest (those made since the
+// last poll), and a ref of 7 to 39 hex digits both ways, the branch or
+// tag of that name preferred. Each poll is one GraphQL query, which also
+// reads the newest match of the poll before by its node id; the first
+// poll reads deeper once (wait_query.go): REST's listing by ref for a
+// branch or tag, a commit's deployments past its newest 100, and for a
+// short SHA GitHub resolves to nothing, the environment's newest 1,000 to
+// tell an ambiguous SHA from one not pushed yet. A retired (inactive)
+// deployment costs one read more, of its statuses, for the URL of its
+// last success.
 
 import (
 	"context"
@@ -256,8 +261,8 @@ func hasCommitWithPrefix(nodes []*waitNode, prefix string) bool {
 // newest is the newest deployment of read that matches w, by id (ids
 // grow with creation; createdAt has one-second steps, and the answer's
 // order is not trusted): an older one's success must not stand for a
-// newer one still in progress. The deployment read by its id was of the
-// ref when it was taken; the others must be (read.match). It records in
+// newer one still in progress. Each must be of the ref (read.match); the
+// one read by its id also when GitHub no longer says its ref. It records in
 // w.Ignored who made those the creator input left out.
 func (w *WaitResult) newest(read *waitRead) *waitNode {
 	w.Ignored = nil
@@ -280,7 +285,9 @@ func (w *WaitResult) newest(read *waitRead) *waitNode {
 		consider(n, n != nil && read.match(n))
 	}
 	if t := read.tracked; t != nil {
-		consider(t, t.Typename == "Deployment")
+		// Of the ref as this answer reads it, or (its ref null: a branch
+		// deleted since) as REST's filter or a poll before found it.
+		consider(t, t.Typename == "Deployment" && (t.Ref == nil || read.match(t)))
 	}
 	return newest
 }
