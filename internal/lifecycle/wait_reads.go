@@ -181,6 +181,7 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) (*waitRead, error)
 	}
 	ref := strings.TrimSpace(w.Ref)
 	read := &waitRead{tracked: data.Tracked, match: func(n *waitNode) bool { return waitRefMatches(ref, n) }}
+	w.noCommit = false
 	var objects []*waitObject
 	switch kind := waitKind(ref); {
 	case kind == refIsFullSHA:
