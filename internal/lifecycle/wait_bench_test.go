@@ -14,8 +14,8 @@ import (
 // preview that stays in progress, or that a newer preview retires at the
 // end, and reports the reads a wait makes (docs/wait.md: 24, and 25 for
 // the retired one): of main's commit behind 40 newer deployments of other
-// commits; of a branch's older commit behind 150 (its REST listing on the
-// first poll: one more); of a commit with 450 newer deployments of its
+// commits; of a branch's older commit behind 150 (its REST listing in two
+// spellings on the first poll: two more); of a commit with 450 newer deployments of its
 // own in other environments, for a pattern (5 pages on the first poll:
 // four more).
 //

@@ -105,13 +105,15 @@ func TestWaitFailsAtOnceOnAnAmbiguousShortSHA(t *testing.T) {
 func TestWaitFindsABranchsDeploymentOfAnOlderCommitBehindNewerOnes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, env, pattern, ref string
-		newer                   int
+		name, env, pattern, ref, made string
+		newer                         int
 	}{
-		{"a name, 150 newer", "Preview", "Preview", "feature", 150},
-		{"a pattern, 250 newer", "preview-7", "preview-*", "feature", 250},
-		{"refs/heads/, 60 newer", "Preview", "Preview", "refs/heads/feature", 60},
-		{"a tag, 60 newer", "Preview", "Preview", "v1.0.0", 60},
+		{"a name, 150 newer", "Preview", "Preview", "feature", "", 150},
+		{"a pattern, 250 newer", "preview-7", "preview-*", "feature", "", 250},
+		{"refs/heads/, 60 newer", "Preview", "Preview", "refs/heads/feature", "", 60},
+		{"a tag, 60 newer", "Preview", "Preview", "v1.0.0", "", 60},
+		{"made as refs/heads/, waited for by name", "Preview", "Preview", "feature", "refs/heads/feature", 60},
+		{"made by name, waited for as refs/heads/", "preview-7", "preview-*", "refs/heads/feature", "feature", 160},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,8 +125,16 @@ func TestWaitFindsABranchsDeploymentOfAnOlderCommitBehindNewerOnes(t *testing.T)
 			} else {
 				e.repo.AddRef(name, otherSHA(900))
 			}
-			id := e.repo.Seed(fakegithub.Seed{Environment: tt.env, Ref: name, Creator: "vercel[bot]", States: []string{"success"}})[0]
-			e.repo.AddRef(name, otherSHA(901))
+			made := tt.made
+			if made == "" {
+				made = name
+			}
+			id := e.repo.Seed(fakegithub.Seed{Environment: tt.env, Ref: made, Creator: "vercel[bot]", States: []string{"success"}})[0]
+			if name == "v1.0.0" {
+				e.repo.AddTag(name, otherSHA(901))
+			} else {
+				e.repo.AddRef(name, otherSHA(901))
+			}
 			pushes(e, tt.env, tt.newer)
 			c := waitCfg(tt.pattern, "vercel[bot]")
 			c.Wait.Ref = tt.ref

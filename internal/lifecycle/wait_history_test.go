@@ -20,15 +20,12 @@ import (
 
 // firstPollReads is what a first poll that finds a deployment at once
 // reads: one query, and for a branch or tag first its REST listing by ref
-// (two spellings of refs/heads/x: as given and x).
+// in two spellings (x and refs/heads/x).
 func firstPollReads(ref string) int {
-	switch {
-	case vocab.IsSHA(ref):
+	if vocab.IsSHA(ref) {
 		return 1
-	case strings.HasPrefix(ref, "refs/"):
-		return 3
 	}
-	return 2
+	return 3
 }
 
 // otherSHA is the nth commit that is not main's.

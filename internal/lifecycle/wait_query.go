@@ -191,17 +191,18 @@ func oldestID(nodes []*waitNode) int64 {
 }
 
 // discoverByREST reads, on a wait's first poll for a branch or tag, its
-// deployments through REST's listing filtered by ref (as given, and by
-// its short name when given as refs/heads/x or refs/tags/x) and by
+// deployments through REST's listing filtered by ref (as given, and in
+// its other spelling: x for refs/heads/x or refs/tags/x, refs/heads/x for
+// x) and by
 // environment for a name, up to waitRESTPages pages for each, newest
 // first, and takes the newest that matches the environment and creator as
 // the deployment the poll's query reads by its node id. GitHub filters by
 // the ref as the deployment was made with it.
 func (c *Client) discoverByREST(ctx context.Context, w *WaitResult) (bool, error) {
 	ref := strings.TrimSpace(w.Ref)
-	spellings := []string{ref}
-	if short := vocab.ShortRef(ref); short != ref && short != "" {
-		spellings = append(spellings, short)
+	spellings := []string{ref, "refs/heads/" + ref}
+	if short := vocab.ShortRef(ref); short != ref {
+		spellings[1] = short
 	}
 	env := ""
 	if !vocab.IsWildcard(w.Pattern) {
