@@ -49,6 +49,10 @@ func genWaitHistory(e *env, r *rand.Rand) *waitHistory {
 		if kind == "qualified" {
 			h.ref = "refs/heads/" + name
 		}
+		if kind == "branch" && r.IntN(3) == 0 { // made with github.ref's spelling
+			seedRef = "refs/heads/" + name
+			h.what = append(h.what, "made as "+seedRef)
+		}
 		if kind == "tag" {
 			e.repo.AddTag(name, otherSHA(800))
 		} else {
