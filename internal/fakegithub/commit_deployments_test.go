@@ -2,6 +2,7 @@ package fakegithub_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -26,6 +27,9 @@ func TestGraphQLAnswersACommitsDeployments(t *testing.T) {
 		fakegithub.Seed{Environment: "staging", Ref: "feature"},
 		fakegithub.Seed{Environment: "PREVIEW", Ref: shaA[:7]},
 	)
+	// A commit sharing shaA's first 7 digits, and a branch named like a
+	// short SHA.
+	rp.AddRef("twin", "aaaaaaa0"+shaA[8:]).AddRef("c0ffee42", shaB)
 	ask, _ := serveGraphQL(t, f)
 	const q = `query($arg: GitObjectID, $expr: String, $envs: [String!], $dir: OrderDirection!) { repository(owner: "o", name: "r") {
 		object(oid: $arg, expression: $expr) { __typename ... on Commit { oid deployments(environments: $envs, first: 10, orderBy: {field: CREATED_AT, direction: $dir}) { totalCount nodes { databaseId } } } } } }`
@@ -40,6 +44,12 @@ func TestGraphQLAnswersACommitsDeployments(t *testing.T) {
 		{"a short SHA", map[string]any{"expr": shaB[:8], "dir": "DESC"}, []int64{ids[1]}},
 		{"a branch", map[string]any{"expr": "feature", "envs": []string{"staging"}, "dir": "DESC"}, []int64{ids[2]}},
 		{"a commit GitHub does not have", map[string]any{"expr": "0123456", "dir": "DESC"}, nil},
+		// git's rev-parse fails on a prefix more than one object has, and
+		// GitHub answers null as for an object it does not have.
+		{"an ambiguous short SHA", map[string]any{"expr": shaA[:7], "dir": "DESC"}, nil},
+		{"a longer one that is not", map[string]any{"expr": shaA[:8], "dir": "DESC"}, []int64{ids[3], ids[2], ids[0]}},
+		// A ref wins over a short SHA, as in git.
+		{"a branch named like a short SHA", map[string]any{"expr": "c0ffee42", "dir": "DESC"}, []int64{ids[1]}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,5 +167,26 @@ func TestGraphQLFragmentsOnInterfaces(t *testing.T) {
 		"deployments": {"nodes": [{"creator": {"login": "vercel"}}]}}}}`)
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("answer (-want +got):\n%s", d)
+	}
+}
+
+// node(id:) finds a deployment by the node id REST gives it (node_id),
+// and is null with GitHub's NOT_FOUND error for one that does not exist.
+func TestGraphQLFindsADeploymentByItsNodeID(t *testing.T) {
+	t.Parallel()
+	f := fakegithub.New()
+	id := f.AddRepo("o/r").AddRef("main", shaA).Seed(fakegithub.Seed{Environment: "Preview", Ref: "main", Creator: "vercel[bot]"})[0]
+	ask, _ := serveGraphQL(t, f)
+	const q = `query($id: ID!) { node(id: $id) { __typename ... on Deployment { databaseId environment } } }`
+	got := ask(q, map[string]any{"id": fmt.Sprintf("DE_%d", id)})
+	want := decode(t, fmt.Sprintf(`{"data": {"node": {"__typename": "Deployment", "databaseId": %d, "environment": "Preview"}}}`, id))
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("answer (-want +got):\n%s", d)
+	}
+	gone := ask(q, map[string]any{"id": "DE_999999"})
+	errs, _ := gone["errors"].([]any)
+	data, _ := gone["data"].(map[string]any)
+	if len(errs) != 1 || data == nil || data["node"] != nil || errs[0].(map[string]any)["type"] != "NOT_FOUND" {
+		t.Errorf("answer for a deployment that does not exist: %v, want node null and one NOT_FOUND error", gone)
 	}
 }

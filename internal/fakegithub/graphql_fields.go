@@ -36,6 +36,15 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 			}
 			return sub("Repository", rp)
 		}
+		if f.Name == "node" {
+			// A deployment by its node id (DE_<id>, REST's node_id), else
+			// null with GitHub's NOT_FOUND error.
+			id, _ := x.arg(f, "id").(string)
+			if d := x.f.deploymentByNodeID(id); d != nil {
+				return sub("Deployment", d)
+			}
+			return nil, notFound("Could not resolve to a node with the global id of '%s'", id)
+		}
 	case "Repository":
 		rp := parent.(*repo)
 		switch f.Name {

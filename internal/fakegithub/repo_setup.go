@@ -281,6 +281,20 @@ func (v DeploymentView) State() string {
 	return v.States[0]
 }
 
+// DeleteDeployment deletes deployment id, as GitHub's REST API does
+// (whatever its state), and tells whether there was one.
+func (r *Repo) DeleteDeployment(id int64) bool {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	for i, d := range r.r.deployments {
+		if d.ID == id {
+			r.r.deployments = append(r.r.deployments[:i], r.r.deployments[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 // Deployments returns the repository's deployments, oldest first.
 func (r *Repo) Deployments() []DeploymentView {
 	r.f.mu.Lock()

@@ -3,6 +3,7 @@ package fakegithub
 import (
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -109,6 +110,9 @@ func (r *repo) commitWithPrefix(prefix string) string {
 	for _, d := range r.deployments {
 		add(d.SHA)
 	}
+	for sha := range r.commits {
+		add(sha)
+	}
 	if len(found) != 1 {
 		return ""
 	}
@@ -119,8 +123,9 @@ func (r *repo) commitWithPrefix(prefix string) string {
 }
 
 // isSHA reports whether a deployment's ref names a commit rather than a
-// branch or tag: a full SHA, or a short one that is a known commit's
-// prefix or no known ref's name. GraphQL answers its ref as null.
+// branch or tag: a full SHA, or a short one that is no known ref's name
+// (a ref wins over a short SHA, as in git, whatever commit starts with
+// it). GraphQL answers its ref as null.
 func (r *repo) isSHA(ref string) bool {
 	if shaPattern.MatchString(ref) {
 		return true
@@ -129,7 +134,7 @@ func (r *repo) isSHA(ref string) bool {
 		return false
 	}
 	_, isRef := r.refs[ref]
-	return r.commitWithPrefix(ref) != "" || !isRef
+	return !isRef
 }
 
 // refName splits a deployment's ref into GraphQL's Ref name and prefix:
@@ -206,6 +211,21 @@ func (d *deployment) state() string {
 		return ""
 	}
 	return d.statuses[0].State
+}
+
+// deploymentByNodeID is the deployment whose node id is id (DE_<id>), in
+// any repository (nil when none).
+func (f *Fake) deploymentByNodeID(id string) *deployment {
+	n, err := strconv.ParseInt(strings.TrimPrefix(id, "DE_"), 10, 64)
+	if err != nil || !strings.HasPrefix(id, "DE_") {
+		return nil
+	}
+	for _, r := range f.repos {
+		if d := r.deployment(n); d != nil {
+			return d
+		}
+	}
+	return nil
 }
 
 func (r *repo) deployment(id int64) *deployment {

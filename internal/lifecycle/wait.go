@@ -3,8 +3,8 @@ package lifecycle
 // wait: wait for a deployment someone else makes (a deploy platform's app,
 // such as vercel[bot] or netlify[bot], or another workflow) to reach a
 // final state, and hand its URL to the job's next steps. Each poll is one
-// GraphQL query (wait_reads.go), and one more read for a retired
-// deployment's URL; the polls back off, and every wait goes through the
+// GraphQL query (wait_reads.go), the first poll a few more within a bound
+// (wait_query.go), and one more read for a retired deployment's URL; the polls back off, and every wait goes through the
 // client's clock, so a cancelled job stops at once and tests run on a fake
 // clock.
 
@@ -24,7 +24,7 @@ import (
 // waitFirstInterval, each wait waitGrowth times the one before, up to
 // waitMaxInterval; a last poll at the timeout. A 10-minute wait that
 // nothing ends early costs 24 queries, 25 reads at most when it ends on a
-// retired deployment.
+// retired deployment; the first poll may read more (wait_query.go).
 const (
 	waitFirstInterval = 5 * time.Second
 	waitMaxInterval   = 30 * time.Second
@@ -70,6 +70,13 @@ type WaitResult struct {
 	// LastUnusable says what the last one was.
 	Unusable     int
 	LastUnusable string
+	// deepDone says a poll has read deeper than later polls need
+	// (pollWait); tracked is the node id of the deployment the next poll
+	// reads by id, the newest match so far ("" for none).
+	deepDone bool
+	tracked  string
+	// noCommit says the last usable poll found no commit of the SHA ref.
+	noCommit bool
 }
 
 // what is the deployment waited for, in words: "a deployment of
@@ -229,6 +236,9 @@ func (w *WaitResult) timedOut(res *Result) error {
 		msg += "GitHub had none at " + clock(w.LastUsable)
 		if len(w.Ignored) > 0 {
 			msg += "; there were some by " + strings.Join(w.Ignored, ", ") + ", which the creator input leaves out"
+		}
+		if w.noCommit {
+			msg += "; GitHub has no commit " + shortCommit(strings.TrimSpace(w.Ref)) + " in this repository: it was not pushed, or the ref is wrong, or (a short SHA) more than one commit starts with it, so give more of the SHA"
 		}
 		return errors.New(msg)
 	}

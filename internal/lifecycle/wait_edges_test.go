@@ -75,7 +75,7 @@ func TestWaitRefSpellings(t *testing.T) {
 			c.Wait.Ref = ref
 			c.Wait.Timeout = time.Minute
 			res, err := lifecycle.Wait(context.Background(), e.c, c.Wait)
-			if err != nil || res.DeploymentID != id || res.Wait.Reads != 1 {
+			if err != nil || res.DeploymentID != id || res.Wait.Reads != firstPollReads(strings.TrimSpace(ref)) {
 				t.Errorf("deployment %d, want %d; reads %d; err %v", res.DeploymentID, id, res.Wait.Reads, err)
 			}
 		})

@@ -3,11 +3,16 @@ package lifecycle
 // The reads of step: wait. A poll looks the deployments of the ref up
 // where GitHub keeps them, not among the repository's newest: a SHA's in
 // its commit (Commit.deployments), a branch's or tag's in the commit it
-// names now, and also among the environment's newest, where the ref's
-// deployments of older commits are. Either is one GraphQL query, so a
-// deployment behind any number of newer ones is found in one read; a
-// retired (inactive) one costs a second, of its statuses, for the URL of
-// its last success.
+// names now and among the environment's newest (those made since the
+// last poll), and a ref of 7 to 39 hex digits both ways, the branch or
+// tag of that name preferred. Each poll is one GraphQL query, which also
+// reads the newest match of the poll before by its node id; the first
+// poll reads deeper once (wait_query.go): REST's listing by ref for a
+// branch or tag, a commit's deployments past its newest 100, and for a
+// short SHA GitHub resolves to nothing, the environment's newest 1,000 to
+// tell an ambiguous SHA from one not pushed yet. A retired (inactive)
+// deployment costs one read more, of its statuses, for the URL of its
+// last success.
 
 import (
 	"context"
@@ -22,46 +27,10 @@ import (
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
 
-// How many deployments a poll reads, newest first. Of a commit: its
-// newest 100 (of the environment, or of every environment for a
-// pattern; waitOfCommit). Among the environment's newest, for a branch's
-// or tag's deployments of older commits: 20, or the repository's 100 for
-// a pattern (filtered here).
-const (
-	waitExactFirst    = 20
-	waitWildcardFirst = 100
-)
-
-const waitNodeFields = `databaseId environment commitOid ref { name prefix } latestStatus { state environmentUrl logUrl } creator { __typename login }`
-
-// waitOfCommit is the deployments of a commit, as a Commit's selection.
-const waitOfCommit = `deployments(environments: $environments, first: 100, orderBy: {field: CREATED_AT, direction: DESC}) { nodes { ` + waitNodeFields + ` } }`
-
-// waitCommitQuery reads the deployments of one commit, named by its full
-// SHA (oid) or a short one (expression): %s is the argument and its type.
-const waitCommitQuery = `query($owner: String!, $name: String!, $environments: [String!], $rev: %s) {
-  repository(owner: $owner, name: $name) {
-    object(%s: $rev) { __typename ... on Commit { ` + waitOfCommit + ` } }
-  }
-}`
-
-// waitRefQuery reads the deployments of the commit a branch or tag names
-// now (an annotated tag's through its Tag object), and the environment's
-// newest.
-const waitRefQuery = `query($owner: String!, $name: String!, $environments: [String!], $first: Int!, $branch: String!, $tag: String!) {
-  repository(owner: $owner, name: $name) {
-    deployments(environments: $environments, first: $first, orderBy: {field: CREATED_AT, direction: DESC}) {
-      nodes { ` + waitNodeFields + ` }
-    }
-    branch: ref(qualifiedName: $branch) { target { ` + waitTarget + ` } }
-    tag: ref(qualifiedName: $tag) { target { ` + waitTarget + ` ... on Tag { target { ` + waitTarget + ` } } } }
-  }
-}`
-
-// waitTarget is a Git object's selection: a commit's deployments.
-const waitTarget = `__typename ... on Commit { ` + waitOfCommit + ` }`
-
 type waitNode struct {
+	// Typename is read only for the deployment read by its id.
+	Typename    string  `json:"__typename"`
+	ID          string  `json:"id"`
 	DatabaseID  int64   `json:"databaseId"`
 	Environment *string `json:"environment"`
 	CommitOid   string  `json:"commitOid"`
@@ -81,26 +50,32 @@ type waitNode struct {
 }
 
 type waitConnection struct {
-	Nodes []*waitNode `json:"nodes"`
+	Nodes    []*waitNode `json:"nodes"`
+	PageInfo *struct {
+		HasNextPage bool    `json:"hasNextPage"`
+		EndCursor   *string `json:"endCursor"`
+	} `json:"pageInfo"`
 }
 
 // waitObject is a Git object: a commit with its deployments, or an
 // annotated tag with its target.
 type waitObject struct {
 	Typename    string          `json:"__typename"`
+	Oid         string          `json:"oid"`
 	Deployments *waitConnection `json:"deployments"`
 	Target      *waitObject     `json:"target"`
 }
 
-// nodes are the deployments of the commit o is, or an annotated tag o
-// points at; bad says the answer holds a commit without its list.
-func (o *waitObject) nodes() (nodes []*waitNode, bad bool) {
+// commit is the commit o is, or an annotated tag o points at (nil when
+// none), with its deployments; bad says the answer holds a commit without
+// its list.
+func (o *waitObject) commit() (commit *waitObject, bad bool) {
 	for range 2 {
 		switch {
 		case o == nil:
 			return nil, false
 		case o.Deployments != nil:
-			return o.Deployments.Nodes, o.Deployments.Nodes == nil
+			return o, o.Deployments.Nodes == nil
 		case o.Typename == "Commit":
 			return nil, true
 		}
@@ -109,17 +84,74 @@ func (o *waitObject) nodes() (nodes []*waitNode, bad bool) {
 	return nil, false
 }
 
+// waitRef is a branch or tag in the answer: the object it names now.
+type waitRef struct {
+	Target *waitObject `json:"target"`
+}
+
+// waitRead is what a poll's query found: the deployments in its answer,
+// which of them are of the ref (match), the deployment read by its id
+// (tracked: the newest match of the poll before, or the one REST's listing
+// found), and the commits whose deployments go on past the page read.
+type waitRead struct {
+	nodes   []*waitNode
+	tracked *waitNode
+	match   func(*waitNode) bool
+	deeper  []*waitObject
+	// asRef: a ref named like a short SHA is a branch or tag that exists.
+	asRef bool
+	// ambiguous: a short SHA GitHub resolves to no commit, though it has
+	// deployments of a commit that starts with it.
+	ambiguous bool
+}
+
 // pollWait polls once and returns the newest deployment that matches
 // (nil when none does), recording in w.Ignored who made those the creator
-// input left out, and counting its reads in w.Reads. A retired
-// deployment's EnvironmentURL (and LogURL, when it has none) come from its
-// last success status.
+// input left out, and counting its reads in w.Reads. The first usable
+// poll also reads deeper (discoverByREST, readDeeper); every poll keeps
+// the newest match in sight by its id. A retired deployment's
+// EnvironmentURL (and LogURL, when it has none) come from its last success
+// status.
 func (c *Client) pollWait(ctx context.Context, w *WaitResult) (*waitNode, *waitSuccess, error) {
-	nodes, err := c.readWait(ctx, w)
+	deep, kind := !w.deepDone, waitKind(w.Ref)
+	if deep && kind == refIsName {
+		if _, err := c.discoverByREST(ctx, w); err != nil {
+			return nil, nil, err
+		}
+	}
+	read, err := c.readWait(ctx, w)
 	if err != nil {
 		return nil, nil, err
 	}
-	newest := w.newest(nodes)
+	if deep && kind == refIsHex && w.noCommit && !read.ambiguous {
+		if read.ambiguous, err = c.deployedWithPrefix(ctx, w); err != nil {
+			return nil, nil, err
+		}
+	}
+	if read.ambiguous {
+		return nil, nil, fmt.Errorf("ref %s is ambiguous: GitHub resolves it to no commit of %s/%s, yet it has deployments of a commit that starts with it, so more than one does; give more of the SHA (or all of it) as ref", vocab.Quote(strings.TrimSpace(w.Ref)), c.Owner, c.Repo)
+	}
+	if deep && read.asRef {
+		// A branch or tag named like a short SHA: its deployments of older
+		// commits too, read again when REST found one.
+		if found, err := c.discoverByREST(ctx, w); err != nil {
+			return nil, nil, err
+		} else if found {
+			if read, err = c.readWait(ctx, w); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if deep {
+		if err := c.readDeeper(ctx, w, read); err != nil {
+			return nil, nil, err
+		}
+	}
+	newest := w.newest(read)
+	w.deepDone, w.tracked = w.deepDone || deep, ""
+	if newest != nil && newest.ID != "" && len(newest.ID) <= maxWaitID {
+		w.tracked = newest.ID
+	}
 	if newest == nil || newest.LatestStatus == nil || !strings.EqualFold(newest.LatestStatus.State, vocab.StateInactive) {
 		return newest, nil, nil
 	}
@@ -127,26 +159,19 @@ func (c *Client) pollWait(ctx context.Context, w *WaitResult) (*waitNode, *waitS
 	return newest, ok, err
 }
 
-// waitRef is a branch or tag in the answer: the object it names now.
-type waitRef struct {
-	Target *waitObject `json:"target"`
-}
-
-// readWait runs the poll's query for w.Ref and returns every deployment
-// in its answer.
-func (c *Client) readWait(ctx context.Context, w *WaitResult) ([]*waitNode, error) {
+// readWait runs the poll's query for w and returns what it found.
+func (c *Client) readWait(ctx context.Context, w *WaitResult) (*waitRead, error) {
 	var data struct {
+		Tracked    *waitNode `json:"tracked"`
 		Repository *struct {
-			Deployments *waitConnection `json:"deployments"`
-			Object      *waitObject     `json:"object"`
-			Branch      *waitRef        `json:"branch"`
-			Tag         *waitRef        `json:"tag"`
+			Recent *waitConnection `json:"recent"`
+			Object *waitObject     `json:"object"`
+			Branch *waitRef        `json:"branch"`
+			Tag    *waitRef        `json:"tag"`
 		} `json:"repository"`
 	}
 	call := githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s at %s of %s/%s", w.Pattern, shortCommit(w.Ref), c.Owner, c.Repo)}
-	query, vars, bySHA := c.waitQuery(w)
-	w.Reads++
-	if err := c.GQL.Query(ctx, query, vars, &data); err != nil {
+	if err := c.queryWait(ctx, w, &data); err != nil {
 		return nil, githubapi.Explain(call, err)
 	}
 	noList := githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
@@ -154,85 +179,116 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) ([]*waitNode, erro
 	if r == nil {
 		return nil, noList
 	}
-	if bySHA {
-		// A commit GitHub does not have (not pushed yet) has none.
-		nodes, bad := r.Object.nodes()
-		if bad {
-			return nil, noList
-		}
-		return nodes, nil
-	}
-	if r.Deployments == nil || r.Deployments.Nodes == nil {
-		return nil, noList
-	}
-	all := r.Deployments.Nodes
-	for _, ref := range []*waitRef{r.Branch, r.Tag} {
-		if ref == nil {
-			continue // no such branch or tag
-		}
-		nodes, bad := ref.Target.nodes()
-		if bad {
-			return nil, noList
-		}
-		all = append(all, nodes...)
-	}
-	return all, nil
-}
-
-// waitQuery is the query of a poll for w and its variables; bySHA says
-// it reads a commit's deployments (w.Ref is a SHA), else a branch's or
-// tag's.
-func (c *Client) waitQuery(w *WaitResult) (query string, vars map[string]any, bySHA bool) {
-	envs := []string{w.Pattern}
-	if vocab.IsWildcard(w.Pattern) {
-		envs = nil
-	}
-	vars = map[string]any{"owner": c.Owner, "name": c.Repo, "environments": envs}
 	ref := strings.TrimSpace(w.Ref)
-	switch {
-	case vocab.IsFullSHA(ref):
-		return fmt.Sprintf(waitCommitQuery, "GitObjectID!", "oid"), withVar(vars, "rev", strings.ToLower(ref)), true
-	case vocab.IsSHA(ref):
-		// Hex digits in any case, as git reads an abbreviated SHA.
-		return fmt.Sprintf(waitCommitQuery, "String!", "expression"), withVar(vars, "rev", strings.ToLower(ref)), true
+	read := &waitRead{tracked: data.Tracked, match: func(n *waitNode) bool { return waitRefMatches(ref, n) }}
+	w.noCommit = false
+	var objects []*waitObject
+	switch kind := waitKind(ref); {
+	case kind == refIsFullSHA:
+		// A commit GitHub does not have (not pushed yet) has none.
+		objects, w.noCommit = append(objects, r.Object), r.Object == nil
+	case r.Recent == nil || r.Recent.Nodes == nil:
+		return nil, noList
+	case kind == refIsHex && (r.Branch != nil || r.Tag != nil):
+		// Named like a short SHA, and a branch or tag of that name
+		// exists: it is that ref, as git reads it.
+		q := "refs/tags/" + ref
+		if r.Branch != nil {
+			q = "refs/heads/" + ref
+		}
+		read.match, read.asRef = func(n *waitNode) bool { return waitRefMatches(q, n) }, true
+		read.nodes, objects = r.Recent.Nodes, []*waitObject{targetOf(r.Branch), targetOf(r.Tag)}
+	case kind == refIsHex:
+		read.nodes, objects, w.noCommit = r.Recent.Nodes, []*waitObject{r.Object}, r.Object == nil
+		read.ambiguous = w.noCommit && hasCommitWithPrefix(read.nodes, ref)
+	default:
+		read.nodes, objects = r.Recent.Nodes, []*waitObject{targetOf(r.Branch), targetOf(r.Tag)}
 	}
-	vars["first"] = waitExactFirst
-	if envs == nil {
-		vars["first"] = waitWildcardFirst
+	for _, o := range objects {
+		commit, bad := o.commit()
+		if bad {
+			return nil, noList
+		}
+		if commit != nil {
+			read.nodes = append(read.nodes, commit.Deployments.Nodes...)
+			read.deeper = append(read.deeper, commit)
+		}
 	}
-	vars["branch"], vars["tag"] = "refs/heads/"+ref, "refs/tags/"+ref
-	if strings.HasPrefix(ref, "refs/") {
-		vars["branch"], vars["tag"] = ref, ref
-	}
-	return waitRefQuery, vars, false
+	return read, nil
 }
 
-func withVar(vars map[string]any, k string, v any) map[string]any {
-	vars[k] = v
-	return vars
+// queryWait sends the poll's query for w and decodes its answer into out.
+func (c *Client) queryWait(ctx context.Context, w *WaitResult, out any) error {
+	query, vars := c.waitQuery(w)
+	w.Reads++
+	if w.tracked == "" {
+		return c.GQL.Query(ctx, query, vars, out)
+	}
+	// The deployment read by its id may have been deleted since: GitHub
+	// answers it null with a NOT_FOUND error, and the rest stands.
+	notFound, err := c.GQL.QueryPartial(ctx, query, vars, out)
+	if err != nil {
+		return err
+	}
+	for _, p := range notFound {
+		if p != "tracked" {
+			return fmt.Errorf("GitHub could not resolve %s", p)
+		}
+		// Gone: the next poll looks deep again for what is newest now.
+		w.deepDone = false
+	}
+	return nil
 }
 
-// newest is the newest deployment of nodes that matches w, by id (ids
+// targetOf is the object ref names (nil when there is no such ref).
+func targetOf(ref *waitRef) *waitObject {
+	if ref == nil {
+		return nil
+	}
+	return ref.Target
+}
+
+// hasCommitWithPrefix tells whether one of nodes is a deployment of a
+// commit whose SHA starts with prefix (in any case).
+func hasCommitWithPrefix(nodes []*waitNode, prefix string) bool {
+	for _, n := range nodes {
+		if n != nil && strings.HasPrefix(strings.ToLower(n.CommitOid), strings.ToLower(prefix)) {
+			return true
+		}
+	}
+	return false
+}
+
+// newest is the newest deployment of read that matches w, by id (ids
 // grow with creation; createdAt has one-second steps, and the answer's
 // order is not trusted): an older one's success must not stand for a
-// newer one still in progress. It records in w.Ignored who made those the
-// creator input left out.
-func (w *WaitResult) newest(nodes []*waitNode) *waitNode {
+// newer one still in progress. Each must be of the ref (read.match); the
+// one read by its id also when GitHub no longer says its ref. It records in
+// w.Ignored who made those the creator input left out.
+func (w *WaitResult) newest(read *waitRead) *waitNode {
 	w.Ignored = nil
 	var newest *waitNode
-	for _, n := range nodes {
-		if n == nil || n.DatabaseID <= 0 || n.Environment == nil || !envMatches(w.Pattern, *n.Environment) || !waitRefMatches(w.Ref, n) {
-			continue
+	consider := func(n *waitNode, ofRef bool) {
+		if n == nil || n.DatabaseID <= 0 || n.Environment == nil || !envMatches(w.Pattern, *n.Environment) || !ofRef {
+			return
 		}
 		if !creatorMatches(w.Creators, n) {
 			if who := restLogin(n); who != "" && !contains(w.Ignored, who) && len(w.Ignored) < 5 {
 				w.Ignored = append(w.Ignored, who)
 			}
-			continue
+			return
 		}
 		if newest == nil || n.DatabaseID > newest.DatabaseID {
 			newest = n
 		}
+	}
+	for _, n := range read.nodes {
+		consider(n, n != nil && read.match(n))
+	}
+	if t := read.tracked; t != nil {
+		// Of the ref as this answer reads it, or (its ref null: a branch
+		// deleted since) as REST's filter or a poll before found it.
+		consider(t, t.Typename == "Deployment" && (t.Ref == nil || read.match(t)))
 	}
 	return newest
 }
