@@ -163,16 +163,20 @@ func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, need 
 			want[d.ID] = i
 		}
 	}
+	if len(want) == 0 {
+		return "", nil
+	}
 	opts := &github.DeploymentsListOptions{Environment: env, ListOptions: github.ListOptions{PerPage: 100}}
 	guard := newRoomGuard(c.Room)
-	for len(want) > 0 && budget.pages > 0 {
-		if !guard.admit(Room{Requests: 1}) {
-			return fmt.Sprintf("the refs of %d deployments of environment %s were not read: %s; they are taken as unknown", len(want), vocab.Quote(env), guard.stoppedWhy()), nil
+	stopped := false
+	_, err := restPaginate(&opts.ListOptions, budget.pages, func() (*github.Response, error) {
+		if stopped = !guard.admit(Room{Requests: 1}); stopped {
+			return nil, errEnoughPages
 		}
 		budget.pages--
 		page, resp, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, opts)
 		if err != nil {
-			return "", githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", vocab.Quote(env), c.Owner, c.Repo)}, err)
+			return nil, err
 		}
 		for _, rd := range page {
 			i, ok := want[rd.GetID()]
@@ -184,10 +188,16 @@ func (c *Client) readRESTRefs(ctx context.Context, env string, l *listing, need 
 			}
 			delete(want, rd.GetID())
 		}
-		if resp == nil || resp.NextPage == 0 || resp.NextPage <= opts.Page {
-			break
+		if len(want) == 0 {
+			return resp, errEnoughPages
 		}
-		opts.Page = resp.NextPage
+		return resp, nil
+	})
+	if err != nil {
+		return "", githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", vocab.Quote(env), c.Owner, c.Repo)}, err)
+	}
+	if stopped {
+		return fmt.Sprintf("the refs of %d deployments of environment %s were not read: %s; they are taken as unknown", len(want), vocab.Quote(env), guard.stoppedWhy()), nil
 	}
 	if len(want) == 0 {
 		return "", nil

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-github/v60/github"
+
 	"github.com/deploy-lifecycle/deployment-action/internal/githubapi"
 	"github.com/deploy-lifecycle/deployment-action/internal/vocab"
 )
@@ -301,7 +303,32 @@ func (c *Client) paginate(ctx context.Context, vars map[string]any, maxPages int
 	}
 }
 
-// errEnoughPages, from a page of paginate, ends the reading: not a failure.
+// restPaginate calls page for opts.Page, then for each next page REST's
+// answer names, only forwards, at most maxPages pages; a page that
+// returns errEnoughPages ends it without an error. truncated says a next
+// page was left unread for maxPages. It is REST's paginate.
+func restPaginate(opts *github.ListOptions, maxPages int, page func() (*github.Response, error)) (truncated bool, err error) {
+	for n := 1; n <= maxPages; n++ {
+		resp, err := page()
+		if errors.Is(err, errEnoughPages) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if resp == nil || resp.NextPage == 0 || resp.NextPage <= opts.Page {
+			return false, nil
+		}
+		if n == maxPages {
+			return true, nil
+		}
+		opts.Page = resp.NextPage
+	}
+	return false, nil
+}
+
+// errEnoughPages, from a page of paginate or restPaginate, ends the
+// reading: not a failure.
 var errEnoughPages = errors.New("enough pages")
 
 // maxCursor bounds the end cursor sent back to GitHub (GitHub's are a few

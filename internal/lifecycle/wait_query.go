@@ -135,36 +135,40 @@ func (c *Client) readDeeper(ctx context.Context, w *WaitResult, read *waitRead) 
 	call := githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s at %s of %s/%s", w.Pattern, shortCommit(w.Ref), c.Owner, c.Repo)}
 	for _, commit := range read.deeper {
 		conn := commit.Deployments
-		for page := 1; page < waitCommitPages; page++ {
-			info := conn.PageInfo
-			if info == nil || !info.HasNextPage || info.EndCursor == nil || len(*info.EndCursor) > maxWaitID || !vocab.IsObjectID(commit.Oid) {
-				break
-			}
+		info := conn.PageInfo
+		if info == nil || !info.HasNextPage || info.EndCursor == nil || len(*info.EndCursor) > maxWaitID || !vocab.IsObjectID(commit.Oid) {
+			continue
+		}
+		vars := map[string]any{"owner": c.Owner, "name": c.Repo, "environments": queryEnvironments(w.Pattern), "oid": commit.Oid, "after": *info.EndCursor}
+		_, err := c.paginate(ctx, vars, waitCommitPages-1, func(vars map[string]any) (pageInfo, error) {
 			if best := w.newest(read); best != nil && oldestID(conn.Nodes) < best.DatabaseID {
-				break // what is further is older than the newest match
+				return pageInfo{}, errEnoughPages // what is further is older than the newest match
 			}
 			var data struct {
 				Repository *struct {
 					Object *waitObject `json:"object"`
 				} `json:"repository"`
 			}
-			vars := map[string]any{"owner": c.Owner, "name": c.Repo, "environments": queryEnvironments(w.Pattern), "oid": commit.Oid, "after": *info.EndCursor}
 			w.Reads++
 			if err := c.GQL.Query(ctx, waitPageQuery, vars, &data); err != nil {
-				return githubapi.Explain(call, err)
+				return pageInfo{}, err
 			}
 			if data.Repository == nil {
-				return githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
+				return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"}
 			}
 			next, bad := data.Repository.Object.commit()
 			if bad {
-				return githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
+				return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"}
 			}
-			if next == nil {
-				break
+			if next == nil || next.Deployments.PageInfo == nil {
+				return pageInfo{}, errEnoughPages
 			}
 			conn = next.Deployments
 			read.nodes = append(read.nodes, conn.Nodes...)
+			return *conn.PageInfo, nil
+		})
+		if err != nil {
+			return githubapi.Explain(call, err)
 		}
 	}
 	return nil
@@ -211,11 +215,11 @@ func (c *Client) discoverByREST(ctx context.Context, w *WaitResult) (bool, error
 	var best *github.Deployment
 	for _, sp := range spellings {
 		opts := &github.DeploymentsListOptions{Ref: sp, Environment: env, ListOptions: github.ListOptions{PerPage: 100}}
-		for range waitRESTPages {
+		_, err := restPaginate(&opts.ListOptions, waitRESTPages, func() (*github.Response, error) {
 			w.Reads++
 			list, resp, err := c.GH.Repositories.ListDeployments(ctx, c.Owner, c.Repo, opts)
 			if err != nil {
-				return false, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("ref %s of %s/%s", vocab.Quote(sp), c.Owner, c.Repo)}, err)
+				return nil, err
 			}
 			found := false
 			for _, d := range list {
@@ -227,10 +231,13 @@ func (c *Client) discoverByREST(ctx context.Context, w *WaitResult) (bool, error
 					best = d
 				}
 			}
-			if found || resp == nil || resp.NextPage == 0 || resp.NextPage <= opts.Page {
-				break
+			if found {
+				return resp, errEnoughPages
 			}
-			opts.Page = resp.NextPage
+			return resp, nil
+		})
+		if err != nil {
+			return false, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("ref %s of %s/%s", vocab.Quote(sp), c.Owner, c.Repo)}, err)
 		}
 	}
 	if best == nil {
@@ -276,7 +283,8 @@ const waitPrefixQuery = `query($owner: String!, $name: String!, $environments: [
 func (c *Client) deployedWithPrefix(ctx context.Context, w *WaitResult) (bool, error) {
 	call := githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("environment %s of %s/%s", w.Pattern, c.Owner, c.Repo)}
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo, "environments": queryEnvironments(w.Pattern), "after": nil}
-	for range waitCommitPages {
+	found := false
+	_, err := c.paginate(ctx, vars, waitCommitPages, func(vars map[string]any) (pageInfo, error) {
 		var data struct {
 			Repository *struct {
 				Deployments *waitConnection `json:"deployments"`
@@ -284,20 +292,19 @@ func (c *Client) deployedWithPrefix(ctx context.Context, w *WaitResult) (bool, e
 		}
 		w.Reads++
 		if err := c.GQL.Query(ctx, waitPrefixQuery, vars, &data); err != nil {
-			return false, githubapi.Explain(call, err)
+			return pageInfo{}, err
 		}
 		if data.Repository == nil || data.Repository.Deployments == nil {
-			return false, githubapi.Explain(call, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"})
+			return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"}
 		}
 		conn := data.Repository.Deployments
-		if hasCommitWithPrefix(conn.Nodes, strings.TrimSpace(w.Ref)) {
-			return true, nil
+		if found = hasCommitWithPrefix(conn.Nodes, strings.TrimSpace(w.Ref)); found || conn.PageInfo == nil {
+			return pageInfo{}, errEnoughPages
 		}
-		info := conn.PageInfo
-		if info == nil || !info.HasNextPage || info.EndCursor == nil || len(*info.EndCursor) > maxWaitID {
-			return false, nil
-		}
-		vars["after"] = *info.EndCursor
+		return *conn.PageInfo, nil
+	})
+	if err != nil {
+		return false, githubapi.Explain(call, err)
 	}
-	return false, nil
+	return found, nil
 }
