@@ -111,7 +111,7 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 	// rollback returns to), one before the window, end the reading.
 	liveCommits, before := map[string]bool{}, false
 	covered := func() bool { return len(list) > 0 && list[len(list)-1].Created.Before(r.start) }
-	spent, enough := false, false
+	spent := false
 	truncated, err := c.paginate(ctx, vars, MaxReportPages, func(vars map[string]any) (pageInfo, error) {
 		if spent = !r.spend(); spent {
 			return pageInfo{}, errEnoughPages
@@ -131,23 +131,15 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 			return pageInfo{}, &githubapi.BadAnswerError{What: "the answer holds no list of deployments"}
 		}
 		for _, n := range data.Repository.Deployments.Nodes {
-			if n == nil || n.DatabaseID <= 0 || seen[n.DatabaseID] {
-				continue
+			if d, ok := r.take(env, n, seen); ok {
+				list = append(list, d)
+				if !d.liveAt().IsZero() {
+					liveCommits[strings.ToLower(d.SHA)] = true
+					before = before || d.Created.Before(r.start)
+				}
 			}
-			seen[n.DatabaseID] = true
-			d := n.reportDeployment()
-			if !vocab.SameEnvironment(d.Environment, env) {
-				r.warnings = r.foreign.warn(r.warnings, d.deployment, env)
-				continue
-			}
-			list = append(list, d)
-			if d.liveAt().IsZero() {
-				continue
-			}
-			liveCommits[strings.ToLower(d.SHA)] = true
-			before = before || d.Created.Before(r.start)
 		}
-		if enough = covered() && len(liveCommits) >= 2 && before; enough {
+		if covered() && len(liveCommits) >= 2 && before {
 			return pageInfo{}, errEnoughPages
 		}
 		return data.Repository.Deployments.PageInfo, nil
@@ -162,6 +154,21 @@ func (r *reportReader) deployments(ctx context.Context, env string) (list []repo
 	}
 	// The last page, or enough of them.
 	return list, true, nil
+}
+
+// take is node n of env's listing as a deployment, unless it is none, was
+// seen, or is of another environment (a warning).
+func (r *reportReader) take(env string, n *reportNode, seen map[int64]bool) (reportDeployment, bool) {
+	if n == nil || n.DatabaseID <= 0 || seen[n.DatabaseID] {
+		return reportDeployment{}, false
+	}
+	seen[n.DatabaseID] = true
+	d := n.reportDeployment()
+	if !vocab.SameEnvironment(d.Environment, env) {
+		r.warnings = r.foreign.warn(r.warnings, d.deployment, env)
+		return reportDeployment{}, false
+	}
+	return d, true
 }
 
 // reportDeployment is n with its statuses, oldest first (GitHub's order
