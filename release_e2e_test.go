@@ -544,7 +544,7 @@ func TestReleaseNativeEntry(t *testing.T) {
 			b := append([]byte(nil), body...)
 			b[len(b)/2] ^= 1
 			w.Write(b)
-		}, nil, "checksum mismatch: the asset has SHA-256"},
+		}, nil, "checksum mismatch: part "},
 		{"missing asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) { http.NotFound(w, r) }, nil, "answered 404"},
 		{"slow asset", func(w http.ResponseWriter, r *http.Request, n int, body []byte) {
 			w.Header().Set("Content-Length", fmt.Sprint(len(body)))

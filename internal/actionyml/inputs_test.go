@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"iter"
+	"maps"
 	"math/rand"
 	"reflect"
 	"strconv"
@@ -93,14 +95,35 @@ func TestCLIInputsHoldsActionYMLsInputs(t *testing.T) {
 		}
 		inputs := map[string]actionyml.Input{}
 		for range 1 + r.Intn(6) {
-			inputs[pick()] = actionyml.Input{Description: pick(), Default: pick(), Required: r.Intn(2) == 0}
+			name := pick()
+			// Two names YAML reads as one (it reads "\r\n" and "\n" alike)
+			// cannot both be in an action.yml: one is left out.
+			if representable(maps.Keys(inputs), name) {
+				inputs[name] = actionyml.Input{Description: pick(), Default: pick(), Required: r.Intn(2) == 0}
+			}
 		}
 		vals[0] = reflect.ValueOf(inputs)
 	}
-	if err := quick.Check(check, &quick.Config{MaxCount: 200, Values: gen}); err != nil {
+	if err := quick.Check(check, &quick.Config{MaxCount: 200, Values: gen, Rand: rand.New(rand.NewSource(24))}); err != nil {
 		t.Error(err)
 	}
 	if _, err := actionyml.CLIInputs([]byte("name: x\n")); err == nil {
 		t.Error("an action.yml without inputs gives a table")
 	}
+}
+
+// representable reports whether name, beside names, still makes a
+// mapping YAML reads back with every key: YAML normalises line breaks, so
+// two keys that differ only there are one.
+func representable(names iter.Seq[string], name string) bool {
+	m := map[string]int{name: 0}
+	for n := range names {
+		m[n] = 0
+	}
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return false
+	}
+	var back map[string]int
+	return yaml.Unmarshal(out, &back) == nil && len(back) == len(m)
 }
