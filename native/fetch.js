@@ -13,9 +13,15 @@
 //   redirects to a signed URL on release-assets.githubusercontent.com).
 //   A signed URL's query is never logged.
 // - Bounds: each attempt (connect to last byte, redirects included) ends
-//   after timeoutMs; the body must be exactly the asset's size (anything
-//   longer is cut off and refused), and each of its parts must match its
-//   SHA-256 before it is handed on.
+//   after timeoutMs; exactly the asset's bytes are read (what a body holds
+//   after the last part is never read, and one that ends sooner is short),
+//   each part must match its SHA-256 before it is handed on, and the
+//   asset comes as it is (Accept-Encoding: identity; a Content-Encoding
+//   other than identity is refused, not taken for tampering).
+// - Resuming: an attempt after one that brought some parts whole asks for
+//   the rest only (Range from the first part missing), takes a 206 whose
+//   Content-Range says exactly that or a 200 of the whole asset, and asks
+//   for the whole asset after any other answer to it.
 // - Retries: up to `attempts` in all, 1 s then 2 s apart (plus up to a
 //   quarter of that at random), only when another attempt may succeed: no
 //   answer, a broken or short body, 408, 429 and 5xx. A 404, a redirect to
@@ -119,15 +125,19 @@ async function connection(u, proxy, track) {
   return track(proxy ? net.connect(portOf(proxy), bareHost(proxy)) : net.connect(portOf(u), host));
 }
 
-// get sends one GET for u and resolves to its response (headers read).
-async function get(u, env, track) {
+// get sends one GET for u, for its bytes from offset on, as they are
+// (no content coding), and resolves to its response (headers read).
+async function get(u, env, track, offset) {
   const proxy = proxyFor(u, env);
   const socket = await connection(u, proxy, track);
   return new Promise((resolve, reject) => {
     const viaProxy = proxy && u.protocol === 'http:';
     const req = http.request({
       host: bareHost(u), port: portOf(u), method: 'GET', path: viaProxy ? u.href : u.pathname + u.search,
-      headers: { 'User-Agent': 'deployment-action-launcher', Accept: 'application/octet-stream', ...(viaProxy ? proxyAuth(proxy) : {}) },
+      headers: {
+        'User-Agent': 'deployment-action-launcher', Accept: 'application/octet-stream', 'Accept-Encoding': 'identity',
+        ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}), ...(viaProxy ? proxyAuth(proxy) : {}),
+      },
       createConnection: () => socket,
     });
     track(req);
@@ -137,60 +147,78 @@ async function get(u, env, track) {
   });
 }
 
-// body reads res's body, refusing more than size bytes, and hands each
-// of o.parts to o.onPart as soon as its bytes are in and match its
-// SHA-256 (so that it is decompressed while the rest arrives). It
-// resolves to the number of bytes read.
-function body(res, o, host) {
+// body reads res's body from the asset's byte from.offset, the start of
+// part from.part, and hands each part to o.onPart as soon as its bytes
+// are in and match its SHA-256 (so that it is decompressed while the rest
+// arrives). It resolves once the last part is in, without reading what
+// may come after it (a body held open, or longer than the asset), or
+// rejects when the body ends first.
+function body(res, o, host, from) {
   return new Promise((resolve, reject) => {
-    let n = 0;
-    let part = 0;
-    let chunks = [];
+    let n = from.offset;
+    let part = from.part;
+    let buf = Buffer.allocUnsafe(o.parts[part].size);
     let have = 0;
-    let hash = crypto.createHash('sha256');
-    const fail = (e) => {
-      reject(e);
+    let done = false;
+    const stop = (e) => {
+      if (done) return;
+      done = true;
+      if (e) reject(e);
+      else resolve();
       res.destroy();
     };
-    // take adds c to the current part and hands on every part it completes.
+    // take copies c into the current part and hands on every part it completes.
     const take = (c) => {
       while (c.length > 0 && part < o.parts.length) {
-        const want = o.parts[part].size - have;
-        const piece = c.length > want ? c.subarray(0, want) : c;
-        c = c.subarray(piece.length);
-        chunks.push(piece);
-        hash.update(piece);
-        have += piece.length;
-        if (have < o.parts[part].size) continue;
-        const got = hash.digest('hex');
+        const k = Math.min(c.length, buf.length - have);
+        c.copy(buf, have, 0, k);
+        c = c.subarray(k);
+        have += k;
+        n += k;
+        if (have < buf.length) continue;
+        const got = crypto.createHash('sha256').update(buf).digest('hex');
         if (got !== o.parts[part].sha256) {
           throw new DownloadError(`checksum mismatch: part ${part + 1} of ${o.parts.length} of the asset has SHA-256 ${got}, ` +
             `launch.js says ${o.parts[part].sha256}, so it was not used; report the mismatch (SECURITY.md)`);
         }
-        o.onPart(part, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+        o.onPart(part, buf);
         part++;
-        chunks = [];
         have = 0;
-        hash = crypto.createHash('sha256');
+        if (part < o.parts.length) buf = Buffer.allocUnsafe(o.parts[part].size);
       }
     };
     res.on('data', (c) => {
-      n += c.length;
-      if (n > o.size) return fail(new DownloadError(`${host} sent more than the asset's ${o.size} bytes`));
+      if (done) return;
       try {
         take(c);
+        if (part === o.parts.length) stop();
       } catch (e) {
-        fail(e);
+        stop(e);
       }
     });
-    res.on('end', () => resolve(n));
-    res.on('error', (e) => reject(new DownloadError(`the download from ${host} broke off after ${n} bytes (${e.code || e.message})`, true)));
-    res.on('aborted', () => reject(new DownloadError(`the download from ${host} broke off after ${n} bytes`, true)));
+    const short = () => `${host} sent ${n} of the asset's ${o.size} bytes`;
+    res.on('end', () => stop(new DownloadError(short(), true)));
+    res.on('error', (e) => stop(new DownloadError(`the download from ${host} broke off after ${n} of ${o.size} bytes (${e.code || e.message})`, true)));
+    res.on('aborted', () => stop(new DownloadError(`the download from ${host} broke off after ${n} of ${o.size} bytes`, true)));
   });
 }
 
-// attempt is one download of url, redirects followed, within timeoutMs.
-async function attempt(url, o) {
+// resumed tells where res's body starts: at from (a 206 whose
+// Content-Range is the asset from from.offset on), at the asset's start
+// (a 200), or nowhere usable (undefined).
+function resumed(res, from, size) {
+  if (res.statusCode === 200) return { part: 0, offset: 0 };
+  const m = /^bytes ([0-9]+)-([0-9]+)\/([0-9]+|\*)$/.exec(res.headers['content-range'] || '');
+  if (res.statusCode === 206 && from.offset > 0 && m && Number(m[1]) === from.offset && Number(m[2]) === size - 1 && (m[3] === '*' || Number(m[3]) === size)) {
+    return from;
+  }
+  return undefined;
+}
+
+// attempt is one download of url, redirects followed, within timeoutMs,
+// of the asset from part from.part on (a Range request when that is not
+// the first).
+async function attempt(url, o, from) {
   const open = [];
   const track = (x) => { open.push(x); return x; };
   let timer;
@@ -200,7 +228,7 @@ async function attempt(url, o) {
   const run = async () => {
     let u = url;
     for (let hop = 0; ; hop++) {
-      const res = await get(u, o.env, track);
+      const res = await get(u, o.env, track, from.offset);
       const loc = res.headers.location;
       if (res.statusCode >= 300 && res.statusCode < 400 && loc) {
         res.resume();
@@ -213,16 +241,22 @@ async function attempt(url, o) {
         u = next;
         continue;
       }
-      if (res.statusCode !== 200) {
+      if (res.statusCode !== 200 && res.statusCode !== 206) {
         res.resume();
         throw new DownloadError(`${shown(u)} answered ${res.statusCode}${res.statusCode === 404 ? ' (no such asset in the release, or no access to it)' : ''}`,
           RETRY_STATUS.has(res.statusCode));
       }
-      const n = await body(res, o, u.host);
-      if (n !== o.size) {
-        throw new DownloadError(`${u.host} sent ${n} bytes, the asset has ${o.size}`, true);
+      const coding = String(res.headers['content-encoding'] || 'identity').trim().toLowerCase();
+      if (coding !== 'identity') {
+        throw new DownloadError(`${u.host} sent the asset with Content-Encoding ${JSON.stringify(coding.slice(0, 40))}, not as it is, though asked for it as it is (Accept-Encoding: identity); a proxy or mirror that compresses must leave it alone`);
       }
-      return n;
+      const at = resumed(res, from, o.size);
+      if (!at) {
+        const e = new DownloadError(`${u.host} answered the request for the asset from byte ${from.offset} with ${res.statusCode} ${JSON.stringify(String(res.headers['content-range'] || '').slice(0, 80))}`, true);
+        e.noRange = true;
+        throw e;
+      }
+      return body(res, o, u.host, at);
     }
   };
   try {
@@ -236,18 +270,34 @@ async function attempt(url, o) {
 // download fetches url: o.size bytes in o.parts ({size, sha256} each, in
 // order), each handed to o.onPart(index, bytes) once it has arrived and
 // matches, through o.env's proxies, in up to o.attempts attempts of
-// o.timeoutMs each. A later attempt hands on every part again.
+// o.timeoutMs each. An attempt after one that brought some parts whole
+// asks for the rest only (a Range request; a server that answers with the
+// whole asset hands the parts on again), and one after an answer to that
+// which was no usable range asks for the whole asset.
 async function download(url, o) {
+  let kept = 0;
+  let ranges = true;
+  const onPart = (i, bytes) => {
+    if (i === kept) kept++;
+    o.onPart(i, bytes);
+  };
   for (let n = 1; ; n++) {
+    const from = { part: 0, offset: 0 };
+    if (ranges && kept < o.parts.length) {
+      from.part = kept;
+      for (let i = 0; i < kept; i++) from.offset += o.parts[i].size;
+    }
     try {
-      return await attempt(url, o);
+      return await attempt(url, { ...o, onPart }, from);
     } catch (e) {
       if (!(e instanceof DownloadError)) throw new DownloadError(e && e.message);
+      if (e.noRange) ranges = false;
       if (!e.retry || n >= o.attempts) {
         throw new DownloadError(n > 1 ? `${e.message} (attempt ${n} of ${o.attempts})` : e.message);
       }
       const wait = 1000 * 2 ** (n - 1) * (1 + Math.random() / 4);
-      o.log(`download of ${shown(url)} failed: ${e.message}; attempt ${n + 1} of ${o.attempts} in ${(wait / 1000).toFixed(1)} s`);
+      o.log(`download of ${shown(url)} failed: ${e.message}; attempt ${n + 1} of ${o.attempts} in ${(wait / 1000).toFixed(1)} s` +
+        (kept > 0 && ranges ? `, from part ${kept + 1} of ${o.parts.length}` : ''));
       await new Promise((r) => setTimeout(r, wait));
     }
   }

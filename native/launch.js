@@ -17,19 +17,24 @@
 //   2. The runner's tool cache, as the setup-* actions keep tools:
 //      RUNNER_TOOL_CACHE/deployment-action/<version>/<arch>/ and the marker
 //      <arch>.complete (where it cannot be written, or outside a runner,
-//      RUNNER_TEMP, then the system's temporary directory). Hashed again
-//      before every start; a file that no longer matches is removed and
-//      downloaded again.
+//      RUNNER_TEMP, then the system's temporary directory; the same where
+//      the binary cannot be kept or run: a full disk, a directory in its
+//      place, a file system mounted noexec). Hashed again before every
+//      start; a file that no longer matches, or anything but a file, is
+//      removed and downloaded again.
 //   3. A download of the asset from RELEASE.url, or from
 //      DEPLOYMENT_ACTION_DOWNLOAD_URL (a mirror, GitHub Enterprise Server):
 //      https_proxy/http_proxy/no_proxy honoured (a CONNECT tunnel: node's
 //      https module ignores them), redirects followed only to https, each
 //      attempt bounded by DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT seconds (60),
 //      3 attempts with backoff for what may pass (no answer, 408, 429, 5xx),
+//      a later one asking only for the parts still missing (fetch.js),
 //      each part of the asset (the binary in pieces, each compressed on its
 //      own) checked against its SHA-256 as soon as it has arrived and then
-//      decompressed while the rest arrives, the binary's size and SHA-256
-//      checked once all are in, then kept in the tool cache.
+//      decompressed while the rest arrives, written in order to a temporary
+//      file, the binary's size and SHA-256 checked once all are in, then
+//      renamed into place and marked complete. A temporary file is removed
+//      on any failure, and on SIGINT or SIGTERM before the binary starts.
 // - Every failure before the binary starts is one ::error:: line saying
 //   what happened and what to do (for a download: the URL, the hosts a
 //   runner must reach, the mirror variable and the container entry), and
@@ -101,15 +106,16 @@ function platform(env) {
   return { key: `${o}-${a}`, arch: a, file, rel: `${o}-${a}/${file}` };
 }
 
-const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
-
 // matches resolves to whether the file at p is the binary entry
-// describes (size, then SHA-256); a missing file is false. The next MiB
+// describes (size, then SHA-256); a missing file, or something other than
+// a file, is false. The next MiB
 // is read (on libuv's threads) while this one is hashed.
 async function matches(p, entry) {
   let fd;
   try {
-    fd = fs.openSync(p, 'r');
+    // Anything but a file (a FIFO would block the open) does not match.
+    if (!fs.lstatSync(p).isFile()) return false;
+    fd = fs.openSync(p, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK || 0));
   } catch (e) {
     if (e.code === 'ENOENT') return false;
     throw new LaunchError(`deployment-action cannot read ${p} (${e.code || e.message}); ${USE_INSTEAD}`);
@@ -169,42 +175,91 @@ async function cached(c, entry, log) {
   if (!fs.existsSync(c.marker)) return undefined;
   if (await matches(c.file, entry)) return c.file;
   log(`the cached binary ${c.file} does not match launch.js's SHA-256 ${entry.sha256}: removed, downloading it again`);
-  fs.rmSync(c.marker, { force: true });
-  fs.rmSync(c.file, { force: true });
+  try {
+    fs.rmSync(c.marker, { force: true });
+    fs.rmSync(c.file, { force: true, recursive: true });
+  } catch (e) {
+    log(`cannot remove ${c.file} (${e.code || e.message})`);
+  }
   return undefined;
 }
 
-// openCache opens a temporary file for the binary in the first of cs it
-// can write to.
-function openCache(cs, log) {
-  const failed = [];
-  for (const c of cs) {
+// openCache opens a temporary file for the binary in the first of cs,
+// from index from on, it can write to: {c, tmp, fd, index}. pending is
+// the one a signal removes before the launcher stops.
+let pending = null;
+
+function openCache(cs, from, failed, log) {
+  for (let i = from; i < cs.length; i++) {
+    const c = cs[i];
     try {
       fs.mkdirSync(c.dir, { recursive: true });
       const tmp = `${c.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
       const fd = fs.openSync(tmp, 'wx', 0o755);
-      if (failed.length) log(`cannot write to ${failed.join(', ')}: the binary is kept in ${c.dir}`);
-      return { c, tmp, fd };
+      if (failed.length) log(`cannot keep the binary in ${failed.join(', ')}: the binary is kept in ${c.dir}`);
+      pending = { c, tmp, fd, index: i };
+      return pending;
     } catch (e) {
       failed.push(`${c.dir} (${e.code || e.message})`);
     }
   }
-  throw new LaunchError(`deployment-action cannot write its binary anywhere: ${failed.join(', ')}; ` +
-    `RUNNER_TOOL_CACHE or RUNNER_TEMP must be writable by the runner's user, or use ${CONTAINER}`);
+  throw new LaunchError(`deployment-action cannot keep its binary anywhere: ${failed.join(', ')}; ` +
+    `RUNNER_TOOL_CACHE or RUNNER_TEMP must be writable by the runner's user and let it run programs, or use ${CONTAINER}`);
 }
 
-// writeAll writes all of bytes to out's file.
+// writeAll writes all of bytes to out's file; a failure is kept in
+// out.failed (the next location gets the binary).
 function writeAll(out, bytes) {
-  for (let off = 0; off < bytes.length;) off += fs.writeSync(out.fd, bytes, off);
+  if (out.failed) return;
+  try {
+    for (let off = 0; off < bytes.length;) off += fs.writeSync(out.fd, bytes, off);
+  } catch (e) {
+    out.failed = e;
+  }
 }
 
 // keep puts out's checked file in place (renamed, then the marker) and
-// returns its path; discard removes it.
+// returns its path, or undefined when that failed or the file cannot run
+// there (a file system mounted noexec): then it is removed.
 function keep(out) {
-  fs.closeSync(out.fd);
-  fs.renameSync(out.tmp, out.c.file);
-  fs.writeFileSync(out.c.marker, '');
-  return out.c.file;
+  let placed = false;
+  try {
+    if (out.failed) throw out.failed;
+    fs.closeSync(out.fd);
+    fs.renameSync(out.tmp, out.c.file);
+    placed = true;
+    if (!runnable(out.c.file)) throw Object.assign(new Error('cannot run programs there'), { code: 'noexec' });
+    fs.writeFileSync(out.c.marker, '');
+    pending = null;
+    return out.c.file;
+  } catch (e) {
+    out.failed = e;
+    discard(out);
+    try {
+      if (placed) fs.rmSync(out.c.file, { force: true });
+    } catch (e2) {
+      // left for the next job to find without its marker
+    }
+    return undefined;
+  }
+}
+
+// runnable reports whether the file at p can be run (after making it
+// executable): false where its file system is mounted noexec.
+function runnable(p) {
+  if (process.platform === 'win32') return true;
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return true;
+  } catch (e) {
+    try {
+      fs.chmodSync(p, 0o755); // an archive that lost the mode bits
+      fs.accessSync(p, fs.constants.X_OK);
+      return true;
+    } catch (e2) {
+      return false;
+    }
+  }
 }
 
 function discard(out) {
@@ -214,6 +269,20 @@ function discard(out) {
     // closed already
   }
   fs.rmSync(out.tmp, { force: true });
+  if (pending === out) pending = null;
+}
+
+// place puts the checked binary (its pieces) in place: in out, or where
+// out cannot take it, in the next location that can.
+async function place(cs, out, pieces, log) {
+  const failed = [];
+  for (;;) {
+    const file = keep(out);
+    if (file) return file;
+    failed.push(`${out.c.dir} (${out.failed.code || out.failed.message})`);
+    out = openCache(cs, out.index + 1, failed, log);
+    for (const piece of pieces) writeAll(out, await piece);
+  }
 }
 
 // timeoutSeconds reads DEPLOYMENT_ACTION_DOWNLOAD_TIMEOUT: 1 to 600, default 60.
@@ -262,7 +331,7 @@ async function fetchBinary(env, plat, entry, cs, log) {
   const hosts = base.host === 'github.com' ? GITHUB_HOSTS.slice() : [base.host];
   const parts = partsOf(entry);
   const timeoutMs = timeoutSeconds(env) * 1000;
-  const out = openCache(cs, log);
+  const out = openCache(cs, 0, [], log);
   const hash = crypto.createHash('sha256');
   const pieces = [];
   let written = Promise.resolve();
@@ -291,15 +360,12 @@ async function fetchBinary(env, plat, entry, cs, log) {
     if (got !== entry.sha256) {
       throw new DownloadError(`it decompresses to a file with SHA-256 ${got}, not the binary launch.js names (${entry.size} bytes, ${entry.sha256})`);
     }
-    const file = keep(out);
+    const file = await place(cs, out, pieces, log);
     log(`downloaded ${entry.asset} (${entry.asset_size} bytes) from ${shown(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s; checked against launch.js's SHA-256`);
     return file;
   } catch (e) {
-    discard(out);
-    if (!(e instanceof DownloadError)) {
-      if (e && e.code && e.syscall) throw new LaunchError(`deployment-action cannot write its binary to ${out.c.dir} (${e.code}); ${USE_INSTEAD}`);
-      throw e;
-    }
+    if (pending) discard(pending);
+    if (!(e instanceof DownloadError)) throw e;
     throw new LaunchError(`deployment-action could not get its ${plat.key} binary from ${shown(url)}: ${e.message}. ` +
       `A runner must reach ${hosts.join(', ')} over https (behind a proxy: set https_proxy, and no_proxy for what bypasses it); ` +
       `for GitHub Enterprise Server or an air-gapped runner set ${URL_VAR} to a mirror of the release's assets, ` +
@@ -365,26 +431,43 @@ async function binaryFor(env, log) {
 
 // start runs the binary for stage and exits with its exit code.
 function start(file, stage) {
-  const child = spawn(file, [], {
+  child = spawn(file, [], {
     stdio: 'inherit',
     env: { ...process.env, DEPLOYMENT_ACTION_STAGE: stage },
     windowsHide: true,
   });
-  if (process.platform !== 'win32') {
-    for (const sig of ['SIGINT', 'SIGTERM']) {
-      process.on(sig, () => {
+  child.on('error', (e) => {
+    const noexec = e.code === 'EACCES' ? ` (can programs run in ${path.dirname(file)}? its file system may be mounted noexec)` : '';
+    fail(`deployment-action's binary did not start: ${e.message}${noexec}; ${USE_INSTEAD}`);
+  });
+  child.on('exit', (code, signal) => {
+    process.exit(signal ? 128 + (os.constants.signals[signal] || 0) : code);
+  });
+}
+
+// child is the binary once it runs.
+let child = null;
+
+// stopOn makes SIGINT and SIGTERM (the runner signals this process only,
+// when a job is cancelled) reach the binary once it runs; before that,
+// they remove a download's temporary file and stop with 128 + the
+// signal's number.
+function stopOn() {
+  if (process.platform === 'win32') return;
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      if (child) {
         try {
           child.kill(sig);
         } catch (e) {
           // it has exited already
         }
-      });
-    }
+        return;
+      }
+      if (pending) discard(pending);
+      process.exit(128 + (os.constants.signals[sig] || 0));
+    });
   }
-  child.on('error', (e) => fail(`deployment-action's binary did not start: ${e.message}; ${USE_INSTEAD}`));
-  child.on('exit', (code, signal) => {
-    process.exit(signal ? 128 + (os.constants.signals[signal] || 0) : code);
-  });
 }
 
 // launch runs stage ("main" or "post") of the action.
@@ -392,15 +475,10 @@ async function launch(stage) {
   // Progress goes to stderr: the binary's first line on stdout is its
   // token mask.
   const log = (line) => process.stderr.write(`${NAME}: ${safe(line)}\n`);
+  stopOn();
   try {
     const file = await binaryFor(process.env, log);
-    if (process.platform !== 'win32') {
-      try {
-        fs.accessSync(file, fs.constants.X_OK);
-      } catch (e) {
-        fs.chmodSync(file, 0o755); // an archive that lost the mode bits
-      }
-    }
+    runnable(file);
     start(file, stage);
   } catch (e) {
     if (e instanceof LaunchError) fail(e.message);
