@@ -169,7 +169,8 @@ func copyNative(t testing.TB, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"action.yml", "main.js", "post.js", "launch.js", "fetch.js"} {
+	for _, p := range release.NativeEntry {
+		f := strings.TrimPrefix(p, "native/")
 		b, err := os.ReadFile(filepath.Join("native", f))
 		if err != nil {
 			t.Fatal(err)

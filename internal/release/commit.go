@@ -118,10 +118,10 @@ func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); 
 
 // The files of main's tree a release commit takes as they are: the
 // container entry's docs, the folders of pages the README links, and the
-// native entry, whose files must be there. (action.yml and
+// native entry (NativeEntry), whose files must be there. (action.yml and
 // native/launch.js are taken too, rewritten.)
 var (
-	requiredNative = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js", "native/fetch.js"}
+	NativeEntry = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js", "native/fetch.js", "native/cache.js"}
 	OptionalDocs   = []string{"README.md", "SECURITY.md", "LICENSE", "LICENSE.md", "LICENSE.txt"}
 	DocDirs        = []string{"docs"}
 )
@@ -190,9 +190,9 @@ func docDirFiles(src string, files map[string]string) error {
 // complete), native/bin from binDir when it is not "".
 func releaseFiles(src, binDir string) (map[string]string, error) {
 	files := map[string]string{}
-	for _, p := range requiredNative {
+	for _, p := range NativeEntry {
 		if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(p))); err != nil {
-			return nil, fmt.Errorf("the release needs %s from main, and main's commit has none (%v): the native entry is native/action.yml, main.js, post.js, launch.js and fetch.js", p, err)
+			return nil, fmt.Errorf("the release needs %s from main, and main's commit has none (%v): the native entry is %s", p, err, strings.Join(NativeEntry, ", "))
 		}
 	}
 	for _, p := range OptionalDocs {

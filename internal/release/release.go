@@ -206,9 +206,9 @@ func (r *run) exportMain(ctx context.Context) error {
 	if r.action.Runs.Using != "docker" {
 		return fmt.Errorf("action.yml: runs.using %q, want docker", r.action.Runs.Using)
 	}
-	for _, p := range requiredNative {
+	for _, p := range NativeEntry {
 		if _, err := os.Stat(filepath.Join(r.src, filepath.FromSlash(p))); err != nil {
-			return fmt.Errorf("main's commit %.12s has no %s: a release carries the native entry (native/action.yml, main.js, post.js, launch.js, fetch.js)", r.res.MainCommit, p)
+			return fmt.Errorf("main's commit %.12s has no %s: a release carries the native entry (%s)", r.res.MainCommit, p, strings.Join(NativeEntry, ", "))
 		}
 	}
 	return nil

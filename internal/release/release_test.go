@@ -245,7 +245,7 @@ func TestReleaseTree(t *testing.T) {
 	for p, data := range map[string]string{"action.yml": "old", "README.md": "r", "SECURITY.md": "s", "main.go": "package main",
 		"docs/recipes.md": "d", "docs/img/flow.svg": "<svg/>",
 		"go.mod": "module x", "testdata/x.json": "{}", "native/action.yml": "n", "native/main.js": "m", "native/post.js": "p",
-		"native/launch.js": "l", "native/fetch.js": "f", "native/launch.test.js": "t", "native/native_test.go": "package x", "native/testdata/a": "a",
+		"native/launch.js": "l", "native/fetch.js": "f", "native/cache.js": "c", "native/launch.test.js": "t", "native/native_test.go": "package x", "native/testdata/a": "a",
 		"native/bin/linux-x64/deployment-action": "stale", "internal/x/x.go": "package x"} {
 		os.MkdirAll(filepath.Join(src, filepath.Dir(p)), 0o755)
 		os.WriteFile(filepath.Join(src, p), []byte(data), 0o644)
@@ -255,7 +255,7 @@ func TestReleaseTree(t *testing.T) {
 		os.WriteFile(filepath.Join(bins, p), []byte("new "+p), 0o644)
 	}
 	written := map[string][]byte{"action.yml": []byte("rewritten"), "native/launch.js": []byte("embedded")}
-	release := []string{"README.md", "SECURITY.md", "action.yml", "docs/img/flow.svg", "docs/recipes.md", "native/action.yml", "native/fetch.js", "native/launch.js", "native/main.js", "native/post.js"}
+	release := []string{"README.md", "SECURITY.md", "action.yml", "docs/img/flow.svg", "docs/recipes.md", "native/action.yml", "native/cache.js", "native/fetch.js", "native/launch.js", "native/main.js", "native/post.js"}
 	mirror := append(slices.Clone(release), "native/bin/SHA256SUMS", "native/bin/linux-x64/deployment-action", "native/bin/windows-x64/deployment-action.exe")
 	slices.Sort(mirror)
 	for _, tt := range []struct {
