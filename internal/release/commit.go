@@ -121,9 +121,9 @@ func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); 
 // native entry (NativeEntry), whose files must be there. (action.yml and
 // native/launch.js are taken too, rewritten.)
 var (
-	NativeEntry = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js", "native/fetch.js", "native/cache.js"}
-	OptionalDocs   = []string{"README.md", "SECURITY.md", "LICENSE", "LICENSE.md", "LICENSE.txt"}
-	DocDirs        = []string{"docs"}
+	NativeEntry  = []string{"native/action.yml", "native/main.js", "native/post.js", "native/launch.js", "native/fetch.js", "native/cache.js"}
+	OptionalDocs = []string{"README.md", "SECURITY.md", "LICENSE", "LICENSE.md", "LICENSE.txt"}
+	DocDirs      = []string{"docs"}
 )
 
 // keepNative reports whether a file under native/ goes into a release:
