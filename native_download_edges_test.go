@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // The native launcher's download (native/launch.js, native/fetch.js) at
