@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -357,4 +358,45 @@ func dockerErr() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").Run()
+}
+
+// BenchmarkLauncherToBinary is the native launcher's own time, from
+// node's start to the binary's (its spawn, which is stopped there): with
+// an empty tool cache, the release asset served on this machine (fetched,
+// each part checked and decompressed as it comes, written, renamed), and
+// with the binary in the tool cache (checked). The asset is as
+// BenchmarkJobWithDownload's.
+//
+//	go test -run '^$' -bench LauncherToBinary -benchtime 21x .
+func BenchmarkLauncherToBinary(b *testing.B) {
+	_, asset := releaseSizes(b)
+	// Loaded before launch.js: the spawn prints node's clock and exits.
+	trace := filepath.Join(b.TempDir(), "trace.js")
+	if err := os.WriteFile(trace, []byte(`require('child_process').spawn = () => { process.stderr.write('SPAWN_AT ' + performance.now() + '\n'); process.exit(0); };`), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	srv := newReleaseServer(b, asset.version, nil, asset.asset)
+	dir := downloadRelease(b, srv.base(""), asset.asset)
+	run := func(b *testing.B, cache func() string) {
+		var times []time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			c := cache()
+			b.StartTimer()
+			l := launchStage(b, dir, c, "main", "NODE_OPTIONS=--require "+trace)
+			_, at, ok := strings.Cut(l.stderr, "SPAWN_AT ")
+			ms, err := strconv.ParseFloat(strings.TrimSpace(at), 64)
+			if !ok || err != nil {
+				b.Fatalf("the binary was not started: %+v", l)
+			}
+			times = append(times, time.Duration(ms*float64(time.Millisecond)))
+		}
+		reportSpread(b, times)
+	}
+	b.Run("empty-tool-cache", func(b *testing.B) { run(b, func() string { return b.TempDir() }) })
+	filled := b.TempDir()
+	if l := launchStage(b, dir, filled, "main", "NODE_OPTIONS=--require "+trace); !strings.Contains(l.stderr, "SPAWN_AT") {
+		b.Fatalf("filling the tool cache: %+v", l)
+	}
+	b.Run("binary-in-tool-cache", func(b *testing.B) { run(b, func() string { return filled }) })
 }
