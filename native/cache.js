@@ -130,7 +130,7 @@ function keep(out) {
   let placed = false;
   try {
     if (out.failed) throw out.failed;
-    fs.closeSync(out.fd);
+    close(out);
     fs.renameSync(out.tmp, out.c.file);
     placed = true;
     if (!runnable(out.c.file)) throw Object.assign(new Error('cannot run programs there'), { code: 'noexec' });
@@ -167,13 +167,26 @@ function runnable(p) {
   }
 }
 
+// close closes out's file, once (its number may be another file's later).
+function close(out) {
+  const fd = out.fd;
+  out.fd = -1;
+  if (fd >= 0) fs.closeSync(fd);
+}
+
+// discard closes and removes out's temporary file, if it is still there;
+// it never throws (it runs on failures and signals).
 function discard(out) {
   try {
-    fs.closeSync(out.fd);
+    close(out);
   } catch (e) {
-    // closed already
+    // nothing more to do with it
   }
-  fs.rmSync(out.tmp, { force: true });
+  try {
+    fs.rmSync(out.tmp, { force: true });
+  } catch (e) {
+    // left behind: a later job does not read it
+  }
   if (pending === out) pending = null;
 }
 
