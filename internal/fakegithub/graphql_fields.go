@@ -169,6 +169,11 @@ func (x *executor) field(typ string, parent any, f *ast.Field, path []any) (any,
 			return sub("Ref", refNode{rp: rp, name: name, prefix: prefix})
 		case "commit":
 			return sub("Commit", commitNode{rp: x.repoOf(d), oid: d.SHA})
+		case "repository":
+			if rp := x.repoOf(d); rp != nil {
+				return sub("Repository", rp)
+			}
+			return nil, nil
 		}
 	case "DeploymentStatus":
 		s := parent.(*status)

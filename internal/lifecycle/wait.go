@@ -4,7 +4,9 @@ package lifecycle
 // such as vercel[bot] or netlify[bot], or another workflow) to reach a
 // final state, and hand its URL to the job's next steps. Each poll is one
 // GraphQL query (wait_reads.go), the first poll a few more within a bound
-// (wait_query.go), and one more read for a retired deployment's URL; the polls back off, and every wait goes through the
+// (wait_query.go), once more at most when what it tracks by node id is
+// gone (wait_tracked.go), and one more read for a retired deployment's
+// URL; the polls back off, and every wait goes through the
 // client's clock, so a cancelled job stops at once and tests run on a fake
 // clock.
 
@@ -71,10 +73,12 @@ type WaitResult struct {
 	Unusable     int
 	LastUnusable string
 	// deepDone says a poll has read deeper than later polls need
-	// (pollWait); tracked is the node id of the deployment the next poll
-	// reads by id, the newest match so far ("" for none).
-	deepDone bool
-	tracked  string
+	// (pollWait), deepAgain how many polls after the first did again;
+	// cands are the deployments to read by node id, newest first, the
+	// first read by the next poll (wait_tracked.go).
+	deepDone  bool
+	deepAgain int
+	cands     []waitCand
 	// noCommit says the last usable poll found no commit of the SHA ref.
 	noCommit bool
 }
@@ -157,6 +161,8 @@ func (w *WaitResult) saw(res *Result, node *waitNode, ok *waitSuccess, t time.Ti
 	if node != nil {
 		res.seen(node, ok)
 		w.Creator, w.SeenAt = restLogin(node), t
+	} else {
+		w.forget(res)
 	}
 	if line := w.progress(res); line != *last {
 		logf("%s", line)

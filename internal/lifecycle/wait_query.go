@@ -120,9 +120,9 @@ func (c *Client) waitQuery(w *WaitResult) (string, map[string]any) {
 		sel = append(sel, `object(expression: $rev) { `+waitTarget+` }`)
 	}
 	top := ""
-	if w.tracked != "" {
-		decl, vars["tracked"] = append(decl, "$tracked: ID!"), w.tracked
-		top = `tracked: node(id: $tracked) { __typename ... on Deployment { ` + waitNodeFields + ` } }
+	if id := w.trackedID(); id != "" {
+		decl, vars["tracked"] = append(decl, "$tracked: ID!"), id
+		top = `tracked: node(id: $tracked) { __typename ... on Deployment { ` + waitNodeFields + ` repository { nameWithOwner } } }
   `
 	}
 	return fmt.Sprintf("query(%s) {\n  %srepository(owner: $owner, name: $name) {\n    %s\n  }\n}", strings.Join(decl, ", "), top, strings.Join(sel, "\n    ")), vars
@@ -197,11 +197,12 @@ func oldestID(nodes []*waitNode) int64 {
 // discoverByREST reads, on a wait's first poll for a branch or tag, its
 // deployments through REST's listing filtered by ref (as given, and in
 // its other spelling: x for refs/heads/x or refs/tags/x, refs/heads/x for
-// x) and by
-// environment for a name, up to waitRESTPages pages for each, newest
-// first, and takes the newest that matches the environment and creator as
-// the deployment the poll's query reads by its node id. GitHub filters by
-// the ref as the deployment was made with it.
+// x) and by environment for a name, up to waitRESTPages pages for each,
+// newest first, until a page holds one that matches the environment and
+// creator, and keeps those as the deployments the poll's query reads by
+// node id (the newest first). GitHub filters by the ref as the
+// deployment was made with it; one listed under x for refs/heads/x is
+// taken only while GitHub says its ref is the one given (waitCand).
 func (c *Client) discoverByREST(ctx context.Context, w *WaitResult) (bool, error) {
 	ref := strings.TrimSpace(w.Ref)
 	spellings := []string{ref, "refs/heads/" + ref}
@@ -212,7 +213,7 @@ func (c *Client) discoverByREST(ctx context.Context, w *WaitResult) (bool, error
 	if !vocab.IsWildcard(w.Pattern) {
 		env = w.Pattern
 	}
-	var best *github.Deployment
+	found := false
 	for _, sp := range spellings {
 		opts := &github.DeploymentsListOptions{Ref: sp, Environment: env, ListOptions: github.ListOptions{PerPage: 100}}
 		_, err := restPaginate(&opts.ListOptions, waitRESTPages, func() (*github.Response, error) {
@@ -221,17 +222,15 @@ func (c *Client) discoverByREST(ctx context.Context, w *WaitResult) (bool, error
 			if err != nil {
 				return nil, err
 			}
-			found := false
+			here := false
 			for _, d := range list {
 				if d == nil || d.GetID() <= 0 || d.GetNodeID() == "" || len(d.GetNodeID()) > maxWaitID || !restWaitMatch(w, d) {
 					continue
 				}
-				found = true
-				if best == nil || d.GetID() > best.GetID() {
-					best = d
-				}
+				here = true
+				w.addCand(waitCand{nodeID: d.GetNodeID(), id: d.GetID(), sha: d.GetSHA(), needRef: sp != ref && ref != vocab.ShortRef(ref)})
 			}
-			if found {
+			if found = found || here; here {
 				return resp, errEnoughPages
 			}
 			return resp, nil
@@ -240,11 +239,7 @@ func (c *Client) discoverByREST(ctx context.Context, w *WaitResult) (bool, error
 			return false, githubapi.Explain(githubapi.Call{Op: "list deployments", Target: fmt.Sprintf("ref %s of %s/%s", vocab.Quote(sp), c.Owner, c.Repo)}, err)
 		}
 	}
-	if best == nil {
-		return false, nil
-	}
-	w.tracked = best.GetNodeID()
-	return true, nil
+	return found, nil
 }
 
 // restWaitMatch tells whether REST's deployment d is of w's environment

@@ -6,8 +6,8 @@ package lifecycle
 // names now and among the environment's newest (those made since the
 // last poll), and a ref of 7 to 39 hex digits both ways, the branch or
 // tag of that name preferred. Each poll is one GraphQL query, which also
-// reads the newest match of the poll before by its node id; the first
-// poll reads deeper once (wait_query.go): REST's listing by ref for a
+// reads the newest match found so far by its node id (wait_tracked.go);
+// the first poll reads deeper once (wait_query.go): REST's listing by ref for a
 // branch or tag, a commit's deployments past its newest 100, and for a
 // short SHA GitHub resolves to nothing, the environment's newest 1,000 to
 // tell an ambiguous SHA from one not pushed yet. A retired (inactive)
@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -47,6 +48,10 @@ type waitNode struct {
 		Typename string `json:"__typename"`
 		Login    string `json:"login"`
 	} `json:"creator"`
+	// Repository is read only for the deployment read by its id.
+	Repository *struct {
+		NameWithOwner string `json:"nameWithOwner"`
+	} `json:"repository"`
 }
 
 type waitConnection struct {
@@ -91,13 +96,16 @@ type waitRef struct {
 
 // waitRead is what a poll's query found: the deployments in its answer,
 // which of them are of the ref (match), the deployment read by its id
-// (tracked: the newest match of the poll before, or the one REST's listing
-// found), and the commits whose deployments go on past the page read.
+// (tracked: nil unless it is the one tracked, isTracked), and the commits
+// whose deployments go on past the page read. newest records the
+// matches, and whether the one tracked is one (trackedOK).
 type waitRead struct {
-	nodes   []*waitNode
-	tracked *waitNode
-	match   func(*waitNode) bool
-	deeper  []*waitObject
+	nodes     []*waitNode
+	tracked   *waitNode
+	match     func(*waitNode) bool
+	deeper    []*waitObject
+	matches   []*waitNode
+	trackedOK bool
 	// asRef: a ref named like a short SHA is a branch or tag that exists.
 	asRef bool
 	// ambiguous: a short SHA GitHub resolves to no commit, though it has
@@ -148,10 +156,7 @@ func (c *Client) pollWait(ctx context.Context, w *WaitResult) (*waitNode, *waitS
 		}
 	}
 	newest := w.newest(read)
-	w.deepDone, w.tracked = w.deepDone || deep, ""
-	if newest != nil && newest.ID != "" && len(newest.ID) <= maxWaitID {
-		w.tracked = newest.ID
-	}
+	w.track(read, deep)
 	if newest == nil || newest.LatestStatus == nil || !strings.EqualFold(newest.LatestStatus.State, vocab.StateInactive) {
 		return newest, nil, nil
 	}
@@ -180,7 +185,7 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) (*waitRead, error)
 		return nil, noList
 	}
 	ref := strings.TrimSpace(w.Ref)
-	read := &waitRead{tracked: data.Tracked, match: func(n *waitNode) bool { return waitRefMatches(ref, n) }}
+	read := &waitRead{match: func(n *waitNode) bool { return waitRefMatches(ref, n) }}
 	w.noCommit = false
 	var objects []*waitObject
 	switch kind := waitKind(ref); {
@@ -204,28 +209,43 @@ func (c *Client) readWait(ctx context.Context, w *WaitResult) (*waitRead, error)
 	default:
 		read.nodes, objects = r.Recent.Nodes, []*waitObject{targetOf(r.Branch), targetOf(r.Tag)}
 	}
+	if !read.addCommits(objects) {
+		return nil, noList
+	}
+	if w.isTracked(data.Tracked, c.Owner+"/"+c.Repo, read.match) {
+		read.tracked = data.Tracked
+	}
+	return read, nil
+}
+
+// addCommits adds the deployments of the commits objects are (or point
+// at) to read, each commit once (refs/heads/x asked as both the branch
+// and the tag is one commit); false when one holds a commit without its
+// list.
+func (read *waitRead) addCommits(objects []*waitObject) bool {
 	for _, o := range objects {
 		commit, bad := o.commit()
 		if bad {
-			return nil, noList
+			return false
 		}
-		if commit != nil {
+		if commit != nil && !slices.ContainsFunc(read.deeper, func(d *waitObject) bool { return d.Oid == commit.Oid }) {
 			read.nodes = append(read.nodes, commit.Deployments.Nodes...)
 			read.deeper = append(read.deeper, commit)
 		}
 	}
-	return read, nil
+	return true
 }
 
 // queryWait sends the poll's query for w and decodes its answer into out.
 func (c *Client) queryWait(ctx context.Context, w *WaitResult, out any) error {
 	query, vars := c.waitQuery(w)
 	w.Reads++
-	if w.tracked == "" {
+	if w.trackedID() == "" {
 		return c.GQL.Query(ctx, query, vars, out)
 	}
 	// The deployment read by its id may have been deleted since: GitHub
-	// answers it null with a NOT_FOUND error, and the rest stands.
+	// answers it null with a NOT_FOUND error, and the rest stands (track
+	// takes the next).
 	notFound, err := c.GQL.QueryPartial(ctx, query, vars, out)
 	if err != nil {
 		return err
@@ -234,8 +254,6 @@ func (c *Client) queryWait(ctx context.Context, w *WaitResult, out any) error {
 		if p != "tracked" {
 			return fmt.Errorf("GitHub could not resolve %s", p)
 		}
-		// Gone: the next poll looks deep again for what is newest now.
-		w.deepDone = false
 	}
 	return nil
 }
@@ -263,33 +281,31 @@ func hasCommitWithPrefix(nodes []*waitNode, prefix string) bool {
 // grow with creation; createdAt has one-second steps, and the answer's
 // order is not trusted): an older one's success must not stand for a
 // newer one still in progress. Each must be of the ref (read.match); the
-// one read by its id also when GitHub no longer says its ref. It records in
-// w.Ignored who made those the creator input left out.
+// one read by its id as isTracked found it. It records the matches in
+// read, and in w.Ignored who made those the creator input left out.
 func (w *WaitResult) newest(read *waitRead) *waitNode {
-	w.Ignored = nil
+	w.Ignored, read.matches, read.trackedOK = nil, nil, false
 	var newest *waitNode
-	consider := func(n *waitNode, ofRef bool) {
+	consider := func(n *waitNode, ofRef bool) bool {
 		if n == nil || n.DatabaseID <= 0 || n.Environment == nil || !envMatches(w.Pattern, *n.Environment) || !ofRef {
-			return
+			return false
 		}
 		if !creatorMatches(w.Creators, n) {
 			if who := restLogin(n); who != "" && !contains(w.Ignored, who) && len(w.Ignored) < 5 {
 				w.Ignored = append(w.Ignored, who)
 			}
-			return
+			return false
 		}
+		read.matches = append(read.matches, n)
 		if newest == nil || n.DatabaseID > newest.DatabaseID {
 			newest = n
 		}
+		return true
 	}
 	for _, n := range read.nodes {
 		consider(n, n != nil && read.match(n))
 	}
-	if t := read.tracked; t != nil {
-		// Of the ref as this answer reads it, or (its ref null: a branch
-		// deleted since) as REST's filter or a poll before found it.
-		consider(t, t.Typename == "Deployment" && (t.Ref == nil || read.match(t)))
-	}
+	read.trackedOK = consider(read.tracked, true)
 	return newest
 }
 

@@ -1,6 +1,6 @@
 package lifecycle_test
 
-// Probes of wait's deeper reads (the first poll's REST listing by ref and
+// Tests of wait's deeper reads (the first poll's REST listing by ref and
 // commit pages, the later polls' re-read by node id) against the
 // invariant of docs/wait.md: a deployment of the environment, ref and
 // creator that exists is found within the stated reads, with its final
@@ -93,7 +93,7 @@ func TestWaitTakesOnlyTheDeploymentItsNodeIDNames(t *testing.T) {
 			}
 			return own, theirs
 		}},
-		{"the node read by id answers as another type (held)", fgtest.SHA, func(t *testing.T, e *env) (int64, int64) {
+		{"the node read by id answers as another type", fgtest.SHA, func(t *testing.T, e *env) (int64, int64) {
 			own := vercel(e, "Preview")
 			e.repo.AddStatus(own, "in_progress")
 			const theirs = 999_998
@@ -229,10 +229,12 @@ func TestWaitKeepsLookingWhenTheFirstPollsNodeIsNotFound(t *testing.T) {
 // is deleted before the next (a tool that deletes its older deployments,
 // five of them one by one), on a branch whose commit has 290 deployments
 // of others in the environment (the one waited for is among the
-// branch's newest 300), makes the poll after each deletion read as deep
-// as the first: the REST listing (three pages, and one of the other
-// spelling), the query and the commit's next two pages, 7 reads where
-// the docs say 1.
+// branch's newest 300), costs no poll more than its query: the first
+// poll's REST listing found all six, and each deleted one gives way to
+// the next at no extra read (reading as deep as the first poll again
+// would cost 7: the REST listing's three pages and one of the other
+// spelling, the query and the commit's next two pages). The first poll's
+// 7 and 23 more make 30.
 func TestWaitReadsWithinItsBoundWhenTrackedDeploymentsAreDeleted(t *testing.T) {
 	t.Parallel()
 	e := setup(t, fgtest.Token)
@@ -272,7 +274,7 @@ func TestWaitReadsWithinItsBoundWhenTrackedDeploymentsAreDeleted(t *testing.T) {
 	}
 }
 
-// Probe (held): a deployment made after the first poll, of the branch's
+// A deployment made after the first poll, of the branch's
 // older commit (a redeploy), behind the newer ones of other commits that
 // hid the first, is found on the next poll and taken over the one
 // tracked, and its success ends the wait.
@@ -300,7 +302,7 @@ func TestWaitFindsARedeployMadeAfterTheFirstPoll(t *testing.T) {
 	}
 }
 
-// Probe (held): an environment name and a state from GitHub's answer,
+// An environment name and a state from GitHub's answer,
 // holding a newline and a workflow command, do not steer the log.
 func TestWaitHostileEnvironmentAndStateDoNotSteerTheLog(t *testing.T) {
 	t.Parallel()
@@ -387,7 +389,7 @@ func TestWaitDoesNotReportADeletedDeploymentAsTheLastSeen(t *testing.T) {
 	}
 }
 
-// Probe (held): hostile pagination of a commit's deployments on the
+// Hostile pagination of a commit's deployments on the
 // first poll (a next page that names the cursor it was asked after)
 // ends after two pages, not the 9 of its bound, and a REST listing whose
 // Link header names another host, another path or an earlier page
@@ -452,7 +454,7 @@ func TestWaitHostilePaginationStaysWithinItsBound(t *testing.T) {
 	}
 }
 
-// Probe (held): a deployment made after the first poll of a ref that did
+// A deployment made after the first poll of a ref that did
 // not exist at the first poll (a branch pushed since, a short SHA of a
 // commit pushed since) is found by a later poll, at one read a poll.
 func TestWaitFindsADeploymentOfARefPushedAfterTheFirstPoll(t *testing.T) {
@@ -483,11 +485,12 @@ func TestWaitFindsADeploymentOfARefPushedAfterTheFirstPoll(t *testing.T) {
 }
 
 // BenchmarkWait10MinutesAdversarial reports the reads of a 10-minute wait
-// (docs/wait.md: 24 to 28) over the histories the probes above found
+// (docs/wait.md: 24 to 28) over the histories the tests above found
 // costly: refs/heads/feature whose commit has 1,000 deployments of
-// another creator (its pages read twice on the first poll), and a branch
-// whose tracked deployment is deleted five times (each deletion makes a
-// later poll read as deep as the first).
+// another creator (its pages once on the first poll: 37 reads, 46 when
+// they were read twice), and a branch whose tracked deployment is deleted
+// five times (each gives way to the next found: 30 reads, 60 when each
+// deletion made a later poll read as deep as the first).
 //
 //	go test -run '^$' -bench Wait10MinutesAdversarial ./internal/lifecycle
 func BenchmarkWait10MinutesAdversarial(b *testing.B) {
