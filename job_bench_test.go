@@ -81,7 +81,10 @@ func jobTime(stage time.Duration, fetches int, bytes int64, rate float64) time.D
 //   - container: the image present (its stage time as BenchmarkEntries
 //     measures it; needs Docker), the download its compressed layer, config
 //     and manifests;
-//   - the peers: their tarball, their stage time from the issue.
+//   - the peers: their tarball, their stage time from the issue; with
+//     DEPLOYMENT_ACTION_PEERS_DIR (peers_bench_test.go) also their job
+//     run here, its stage time measured beside native's, and native's
+//     ratio to that.
 //
 // With DEPLOYMENT_ACTION_RELEASE_DIR the sizes are the release's own
 // (its tarball and assets); without it, the tarball of a release tree laid
@@ -98,12 +101,23 @@ func BenchmarkJobWithDownload(b *testing.B) {
 		b.ReportMetric(jobTime(stage, fetches, bytes, slowLink).Seconds(), "s-at-25MB/s")
 		b.ReportMetric(jobTime(stage, fetches, bytes, fastLink).Seconds(), "s-at-100MB/s")
 	}
+	// The peers' stage times measured here, with DEPLOYMENT_ACTION_PEERS_DIR.
+	measured := map[string]time.Duration{}
 	for _, p := range peerJobs {
-		b.Run(strings.ReplaceAll(p.name, "/", "_"), func(b *testing.B) {
+		tree := strings.ReplaceAll(p.name, "/", "_")
+		b.Run(tree, func(b *testing.B) {
 			for b.Loop() {
 			}
 			model(b, p.stage, 1, p.bytes)
 		})
+		if peersDir() != "" {
+			b.Run(tree+"-measured-here", func(b *testing.B) {
+				stage, calls, _ := peerStage(b, p.name, tree)
+				measured[p.name] = stage
+				model(b, stage, 1, p.bytes)
+				b.ReportMetric(calls, "calls/op")
+			})
+		}
 	}
 	b.Run("native", func(b *testing.B) {
 		stage := medianJob(b, func(b *testing.B) (*runnersim.Job, *fakegithub.Fake) {
@@ -121,6 +135,9 @@ func BenchmarkJobWithDownload(b *testing.B) {
 			name := strings.SplitN(p.name, "/", 2)[0]
 			b.ReportMetric(float64(jobTime(stage, 2, bytes, slowLink))/float64(jobTime(p.stage, 1, p.bytes, slowLink)), "x-"+name+"-at-25MB/s")
 			b.ReportMetric(float64(jobTime(stage, 4, bytes, slowLink))/float64(jobTime(p.stage, 2, p.bytes, slowLink)), "x-"+name+"-at-25MB/s-redirects-counted")
+			if here, ok := measured[p.name]; ok {
+				b.ReportMetric(float64(jobTime(stage, 2, bytes, slowLink))/float64(jobTime(here, 1, p.bytes, slowLink)), "x-"+name+"-measured-here-at-25MB/s")
+			}
 		}
 	})
 	for _, link := range []struct {
